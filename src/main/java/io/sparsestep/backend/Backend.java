@@ -1,0 +1,160 @@
+package io.sparsestep.backend;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Every operation the training loop needs, on one kind of memory. Implementations:
+ * {@code backend.cpu.CpuBackend} (pure Java, the reference) and
+ * {@code backend.cuda.CudaBackend} (PTX kernels, cuBLAS, cuDNN). Every op on the CUDA
+ * backend is tested against its CPU twin.
+ *
+ * <p>Conventions. All tensors are float32 {@link Tensor} views; activations are NCHW,
+ * matrices row-major. Ops are asynchronous where the backend is (CUDA: enqueued on the
+ * backend's stream); {@link #synchronize()}, {@link #download} and {@link #readCounter}
+ * wait. Output views must not overlap input views unless an op says so. No op allocates
+ * backend memory: scratch comes in as a workspace view sized by the matching
+ * {@code *WorkspaceWords} query.
+ */
+public interface Backend extends AutoCloseable {
+
+    /** "cpu" or "cuda". */
+    String name();
+
+    /** One line for logs: threads, or GPU name and memory. */
+    String description();
+
+    // ---------------------------------------------------------------- memory
+
+    /** One flat allocation of {@code words} 32-bit words, zero-filled. */
+    Buffer allocate(long words, String label);
+
+    /** How many {@link #allocate} calls this backend has served (the no-allocation-in-a-step test counts these). */
+    long allocationCount();
+
+    /** Bytes currently allocated through {@link #allocate}. */
+    long bytesInUse();
+
+    /** Highest {@link #bytesInUse()} seen (peak device or off-heap memory of a run). */
+    long peakBytes();
+
+    /** Host floats (native byte order, {@code 4*dst.size()} bytes from the segment's start) into a view. */
+    void upload(MemorySegment hostFloats, Tensor dst);
+
+    /** A view into host memory (native byte order); waits for pending work. */
+    void download(Tensor src, MemorySegment hostFloats);
+
+    /** Waits until every enqueued op finished. */
+    void synchronize();
+
+    // ---------------------------------------------------------------- elementwise
+
+    void fill(Tensor t, float value);
+
+    /** dst = src (same size; shapes may differ). */
+    void copy(Tensor src, Tensor dst);
+
+    /** out = a + b, elementwise; out may be a or b. */
+    void add(Tensor a, Tensor b, Tensor out);
+
+    /** Number of elements exactly equal to zero (+0 or -0); waits. */
+    long countZeros(Tensor t);
+
+    /** Reads word 0 of a view as an unsigned 32-bit counter (see {@link #grdaStep}); waits. */
+    long readCounter(Tensor counter);
+
+    // ---------------------------------------------------------------- dense
+
+    /**
+     * Row-major C[m,n] = alpha * op(A)[m,k] * op(B)[k,n] + beta * C. A is stored [m,k]
+     * ([k,m] when transA), B [k,n] ([n,k] when transB), both contiguous. beta = 0 ignores
+     * C's old contents (NaN included).
+     */
+    void gemm(boolean transA, boolean transB, int m, int n, int k,
+              float alpha, Tensor a, Tensor b, float beta, Tensor c);
+
+    /** y[i,ch,s] += bias[ch] for a y of shape [n, channels, spatial]. */
+    void addBias(Tensor y, Tensor bias, int n, int channels, int spatial);
+
+    /** db[ch] = sum over i,s of dy[i,ch,s] (overwrites db). */
+    void biasGradient(Tensor dy, Tensor db, int n, int channels, int spatial);
+
+    // ---------------------------------------------------------------- convolution
+
+    /** Scratch words one convolution of this geometry needs (for forward and both backward passes). */
+    long convWorkspaceWords(ConvGeometry g);
+
+    /** y = conv(x, w); x [n,c,h,w], w [k,c,r,s], y [n,k,outH,outW]. */
+    void convForward(ConvGeometry g, Tensor x, Tensor w, Tensor y, Tensor workspace);
+
+    /** dx = gradient of conv w.r.t. its input (overwrites dx). */
+    void convBackwardData(ConvGeometry g, Tensor dy, Tensor w, Tensor dx, Tensor workspace);
+
+    /** dw = gradient of conv w.r.t. its filter, summed over the batch (overwrites dw). */
+    void convBackwardFilter(ConvGeometry g, Tensor x, Tensor dy, Tensor dw, Tensor workspace);
+
+    // ---------------------------------------------------------------- pooling, activation
+
+    void poolForward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y);
+
+    /** dx from dy (overwrites dx); x and y are the forward pass's input and output. */
+    void poolBackward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y, Tensor dy, Tensor dx);
+
+    /** y = max(x, 0); y may be x. */
+    void reluForward(Tensor x, Tensor y);
+
+    /** dx = dy where y > 0, else 0; dx may be dy. */
+    void reluBackward(Tensor y, Tensor dy, Tensor dx);
+
+    // ---------------------------------------------------------------- batch norm (per channel over n and spatial)
+
+    /**
+     * Training-mode batch norm: batch mean and biased variance normalise x; running
+     * statistics move by {@code momentum} (PyTorch: running = (1-m)*running + m*batch, the
+     * running variance unbiased); saveMean and saveInvStd (1/sqrt(var+eps)) keep the batch
+     * statistics for the backward pass.
+     */
+    void batchNormForwardTraining(int n, int channels, int spatial, Tensor x, Tensor y,
+                                  Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                  Tensor saveMean, Tensor saveInvStd, float momentum, float eps);
+
+    /** Inference-mode batch norm with the running statistics. */
+    void batchNormForwardInference(int n, int channels, int spatial, Tensor x, Tensor y,
+                                   Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, float eps);
+
+    /** dx, dgamma, dbeta (all overwritten) of training-mode batch norm. */
+    void batchNormBackward(int n, int channels, int spatial, Tensor x, Tensor dy, Tensor gamma,
+                           Tensor saveMean, Tensor saveInvStd, Tensor dx, Tensor dgamma, Tensor dbeta, float eps);
+
+    // ---------------------------------------------------------------- loss
+
+    /**
+     * Softmax cross-entropy over logits [n, classes] with labels given as floats (class
+     * index, exact). Writes result[0] = summed loss over the batch, result[1] = number of
+     * rows whose first arg-max equals the label. When dlogits is not null, writes
+     * dlogits = (softmax - onehot) * gradScale.
+     */
+    void softmaxCrossEntropy(Tensor logits, Tensor labels, int n, int classes,
+                             Tensor dlogits, float gradScale, Tensor result);
+
+    // ---------------------------------------------------------------- fused optimizer steps
+
+    /**
+     * One fused SGD step with PyTorch's semantics over a flat range:
+     * g' = g + wd*w; if momentum != 0: buf = firstStep ? g' : momentum*buf + (1-dampening)*g',
+     * g' = nesterov ? g' + momentum*buf : buf; w -= lr*g'. {@code momentumBuf} may be null
+     * when momentum is 0. g is not modified.
+     */
+    void sgdStep(Tensor w, Tensor g, Tensor momentumBuf, float lr, float momentum, float dampening,
+                 float weightDecay, boolean nesterov, boolean firstStep);
+
+    /**
+     * One fused gRDA step over a flat range: acc -= lr*g; w = sign(acc)*max(|acc|-tau, 0).
+     * Reads g and acc, writes acc and w (16 bytes per parameter); never reads w. When
+     * {@code zeroCounter} is not null, adds the number of zeros written to w to its word 0
+     * (an unsigned 32-bit counter; zero it with {@link #fill}).
+     */
+    void grdaStep(Tensor w, Tensor g, Tensor acc, float lr, float tau, Tensor zeroCounter);
+
+    @Override
+    void close();
+}
