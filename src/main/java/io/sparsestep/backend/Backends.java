@@ -1,0 +1,31 @@
+package io.sparsestep.backend;
+
+import io.sparsestep.backend.cpu.CpuBackend;
+import io.sparsestep.backend.cuda.CudaBackend;
+
+import java.io.PrintStream;
+import java.util.Optional;
+
+/** Chooses a backend for {@code --device auto|cpu|cuda}. */
+public final class Backends {
+    private Backends() {}
+
+    /**
+     * cpu: the Java backend. cuda: the GPU or a {@code CudaUnavailableException} (one line
+     * saying what was searched and how to point at the libraries). auto: the GPU when it
+     * works, else the CPU, saying why on {@code log}.
+     */
+    public static Backend open(String device, PrintStream log) {
+        return switch (device) {
+            case "cpu" -> new CpuBackend();
+            case "cuda" -> CudaBackend.open();
+            case "auto" -> {
+                Optional<String> why = CudaBackend.unavailableReason();
+                if (why.isEmpty()) yield CudaBackend.open();
+                log.println("no usable CUDA GPU (" + why.get() + "); using the CPU backend");
+                yield new CpuBackend();
+            }
+            default -> throw new IllegalArgumentException("unknown device '" + device + "'; choose auto, cpu or cuda");
+        };
+    }
+}

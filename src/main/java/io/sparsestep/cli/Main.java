@@ -1,0 +1,60 @@
+package io.sparsestep.cli;
+
+import io.sparsestep.backend.cuda.CudaUnavailableException;
+import io.sparsestep.data.DataException;
+import io.sparsestep.train.TrainingDivergedException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.UncheckedIOException;
+
+/**
+ * The {@code sparsestep} command. Exit codes: 0 success, 1 a failed check or an internal
+ * error, 2 bad input (options, data files, missing CUDA, a diverged run) with one line
+ * on stderr that names the problem and the fix.
+ */
+@Command(name = "sparsestep", mixinStandardHelpOptions = true, version = "sparsestep 0.1.0",
+        description = "Train sparse networks by pruning during training (gRDA directional pruning) on the CPU or a CUDA GPU.",
+        subcommands = {TrainCommand.class, DemoCommand.class, DoctorCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    public static final int EXIT_BAD_INPUT = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() { spec.commandLine().usage(System.out); }
+
+    public static void main(String[] args) { System.exit(execute(args)); }
+
+    /** Runs the CLI and returns the exit code (tests call this). */
+    public static int execute(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            String msg = ex.getMessage() == null ? ex.toString() : ex.getMessage();
+            if (isBadInput(ex)) {
+                commandLine.getErr().println("sparsestep: " + firstLine(msg));
+                return EXIT_BAD_INPUT;
+            }
+            commandLine.getErr().println("sparsestep: internal error: " + msg);
+            ex.printStackTrace(commandLine.getErr());
+            return 1;
+        });
+        cl.setParameterExceptionHandler((ex, a) -> {
+            ex.getCommandLine().getErr().println("sparsestep: " + ex.getMessage() + " (see --help)");
+            return EXIT_BAD_INPUT;
+        });
+        return cl.execute(args);
+    }
+
+    static boolean isBadInput(Throwable ex) {
+        return ex instanceof DataException || ex instanceof IllegalArgumentException || ex instanceof CudaUnavailableException
+                || ex instanceof TrainingDivergedException || ex instanceof UncheckedIOException
+                || ex instanceof OutOfMemoryError;
+    }
+
+    private static String firstLine(String s) {
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}

@@ -1,0 +1,54 @@
+package io.sparsestep.cli;
+
+import io.sparsestep.backend.Backend;
+import io.sparsestep.backend.Backends;
+import io.sparsestep.data.Datasets;
+import io.sparsestep.data.TrainTest;
+import io.sparsestep.train.RunConfig;
+import io.sparsestep.train.TrainingRun;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train one model with gRDA or SGD; writes metrics.csv, summary.json, chart.png and weights.safetensors to --out.")
+public final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "lenet300, lenet5, vgg16, resnet20, resnet56, wrn28-K")
+    String model;
+
+    @Option(names = "--optimizer", description = "grda or sgd (default: ${DEFAULT-VALUE})")
+    String optimizer = "grda";
+
+    @Option(names = "--out", description = "Output directory (default: runs/<model>-<dataset>-<optimizer>)")
+    Path out;
+
+    @Mixin
+    TrainOptions opts = new TrainOptions();
+
+    @Override
+    public Integer call() {
+        if (!optimizer.equals("grda") && !optimizer.equals("sgd")) {
+            throw new IllegalArgumentException("unknown optimizer '" + optimizer + "'; choose grda or sgd");
+        }
+        Path dir = out != null ? out : Path.of("runs", model + "-" + opts.dataset + "-" + optimizer);
+        double lr = opts.lr != null ? opts.lr : (optimizer.equals("grda") ? Defaults.GRDA_LR : Defaults.SGD_LR);
+        RunConfig cfg = config(opts, model, optimizer, lr, dir, opts.trainLimit, opts.testLimit);
+        TrainTest data = Datasets.load(opts.dataset, opts.dataDir, opts.seed, opts.trainLimit, opts.testLimit);
+        try (Backend backend = Backends.open(opts.device, System.err)) {
+            TrainingRun.Result r = TrainingRun.execute(cfg, data, backend, System.out);
+            System.out.printf(Locale.ROOT, "%s: test accuracy %.4f, sparsity %.4f, %.1f s; outputs in %s%n",
+                    TrainingRun.label(optimizer), r.summary().testAccuracy(), r.summary().sparsity(), r.summary().seconds(), dir);
+        }
+        return 0;
+    }
+
+    static RunConfig config(TrainOptions o, String model, String optimizer, double lr, Path out, int trainLimit, int testLimit) {
+        return new RunConfig(model, o.dataset, o.dataDir, optimizer, lr, o.momentum, o.dampening, o.nesterov, o.weightDecay,
+                o.c, o.mu, o.biasNormC, o.epochs, o.batchSize, o.lrSchedule, o.milestones, o.gamma, o.seed, o.device, out,
+                trainLimit, testLimit, !o.noProgress);
+    }
+}

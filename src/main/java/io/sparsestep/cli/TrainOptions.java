@@ -1,0 +1,68 @@
+package io.sparsestep.cli;
+
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+
+/** Options shared by {@code train} and {@code demo}; defaults are the demo's documented recipe. */
+public class TrainOptions {
+    @Option(names = "--dataset", description = "mnist, cifar10, cifar100, synth-digits, synth-cifar (default: ${DEFAULT-VALUE})")
+    String dataset = "synth-digits";
+
+    @Option(names = "--data-dir", description = "Folder holding the dataset files (or its parent, as extracted)")
+    Path dataDir;
+
+    @Option(names = "--lr", description = "Base learning rate (default: gRDA %s, SGD %s)")
+    Double lr;
+
+    @Option(names = "--momentum", description = "SGD momentum (default: ${DEFAULT-VALUE})")
+    double momentum = 0.9;
+
+    @Option(names = "--dampening", description = "SGD dampening (default: ${DEFAULT-VALUE})")
+    double dampening = 0;
+
+    @Option(names = "--nesterov", description = "SGD with Nesterov momentum")
+    boolean nesterov;
+
+    @Option(names = "--weight-decay", description = "SGD weight decay (default: ${DEFAULT-VALUE})")
+    double weightDecay = 0;
+
+    @Option(names = "--c", description = "gRDA threshold scale c (default: ${DEFAULT-VALUE})")
+    double c = Defaults.GRDA_C;
+
+    @Option(names = "--mu", description = "gRDA threshold exponent mu in (0.5,1) (default: ${DEFAULT-VALUE})")
+    double mu = Defaults.GRDA_MU;
+
+    @Option(names = "--bias-bn-c", description = "gRDA c for biases and batch norm (default: 0, i.e. not pruned)")
+    double biasNormC = 0;
+
+    @Option(names = "--epochs", description = "Epochs (default: ${DEFAULT-VALUE})")
+    int epochs = Defaults.EPOCHS;
+
+    @Option(names = "--batch-size", description = "Batch size (default: ${DEFAULT-VALUE})")
+    int batchSize = Defaults.BATCH;
+
+    @Option(names = "--lr-schedule", description = "constant, step or cosine (default: ${DEFAULT-VALUE})")
+    String lrSchedule = "constant";
+
+    @Option(names = "--milestones", split = ",", description = "Epochs at which the step schedule multiplies lr by --gamma (default: half and three quarters of --epochs)")
+    int[] milestones = new int[0];
+
+    @Option(names = "--gamma", description = "Step schedule factor (default: ${DEFAULT-VALUE})")
+    double gamma = 0.1;
+
+    @Option(names = "--seed", description = "Seed for weights, data order and synthetic data (default: ${DEFAULT-VALUE})")
+    long seed = 1;
+
+    @Option(names = "--device", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE})")
+    String device = "auto";
+
+    @Option(names = "--train-samples", description = "Use only the first N training samples (synthetic: generate N); 0 = all (default: ${DEFAULT-VALUE})")
+    int trainLimit = 0;
+
+    @Option(names = "--test-samples", description = "Use only the first N test samples; 0 = all (default: ${DEFAULT-VALUE})")
+    int testLimit = 0;
+
+    @Option(names = "--no-progress", description = "No progress bar")
+    boolean noProgress;
+}

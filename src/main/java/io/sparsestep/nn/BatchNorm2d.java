@@ -1,0 +1,72 @@
+package io.sparsestep.nn;
+
+import io.sparsestep.backend.Backend;
+import io.sparsestep.backend.Tensor;
+
+/**
+ * Batch norm per channel over batch and space (a [C] input is BatchNorm1d). Training mode
+ * uses batch statistics and moves the running ones; evaluation uses the running ones.
+ */
+public final class BatchNorm2d extends Layer {
+    public static final float DEFAULT_EPS = 1e-5f;
+    public static final float DEFAULT_MOMENTUM = 0.1f;
+    private final float eps, momentum;
+    private Backend be;
+    private int channels, spatial;
+    private Param gamma, beta;
+    private Slot runningMean, runningVar, saveMean, saveInvStd, out, dxSlot;
+    private Tensor x;
+
+    public BatchNorm2d(String name) { this(name, DEFAULT_EPS, DEFAULT_MOMENTUM); }
+
+    public BatchNorm2d(String name, float eps, float momentum) {
+        super(name);
+        this.eps = eps;
+        this.momentum = momentum;
+    }
+
+    @Override
+    public int[] plan(int[] in, Planner p) {
+        be = p.backend();
+        channels = in[0];
+        spatial = Math.toIntExact(volume(in) / channels);
+        p.push(name);
+        gamma = p.param("weight", new int[]{channels}, ParamGroup.BIAS_AND_NORM, Init.ONES, 1);
+        beta = p.param("bias", new int[]{channels}, ParamGroup.BIAS_AND_NORM, Init.ZEROS, 1);
+        runningMean = p.state("running_mean", channels, 0f);
+        runningVar = p.state("running_var", channels, 1f);
+        p.pop();
+        saveMean = p.buffer(channels);
+        saveInvStd = p.buffer(channels);
+        out = p.activation(in);
+        if (needInputGrad) dxSlot = p.activation(in);
+        return in.clone();
+    }
+
+    @Override
+    public Tensor forward(Tensor input, boolean training) {
+        int n = input.dim(0);
+        x = input;
+        Tensor y = out.rows(n);
+        if (training) {
+            be.batchNormForwardTraining(n, channels, spatial, input, y, gamma.value().get(), beta.value().get(),
+                    runningMean.get(), runningVar.get(), saveMean.get(), saveInvStd.get(), momentum, eps);
+        } else {
+            be.batchNormForwardInference(n, channels, spatial, input, y, gamma.value().get(), beta.value().get(),
+                    runningMean.get(), runningVar.get(), eps);
+        }
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy) {
+        int n = dy.dim(0);
+        // batch norm's input gradient is needed for its parameter gradients anyway; the
+        // first-layer case (no input gradient wanted) does not occur in our models.
+        Tensor dx = needInputGrad ? dxSlot.rows(n) : null;
+        if (dx == null) throw new IllegalStateException(name + ": batch norm as the first layer is not supported");
+        be.batchNormBackward(n, channels, spatial, x, dy, gamma.value().get(), saveMean.get(), saveInvStd.get(),
+                dx, gamma.grad().get(), beta.grad().get(), eps);
+        return dx;
+    }
+}

@@ -1,0 +1,135 @@
+package io.sparsestep.optim;
+
+import io.sparsestep.backend.Backend;
+import io.sparsestep.backend.Buffer;
+import io.sparsestep.backend.Tensor;
+import io.sparsestep.nn.FlatMemory;
+import io.sparsestep.nn.ParamGroup;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+/**
+ * gRDA, generalized regularized dual averaging (Chao et al., NeurIPS 2020), as the
+ * authors' code does it: the accumulator starts at the initial weights, each step
+ * {@code acc -= lr*g}, the threshold grows by {@code c * lr^(0.5+mu) * (n^mu - (n-1)^mu)}
+ * with the current lr, and the weights are written as {@code S_tau(acc)}. The threshold is
+ * accumulated in double on the host (one scalar per group); the pass over the parameters
+ * is one fused backend op per group. With {@code c = 0} it is exactly SGD without momentum.
+ */
+public final class Grda implements Optimizer {
+    /** One group's settings: base learning rate, threshold scale c and exponent mu. */
+    public record Settings(double lr, double c, double mu) {
+        public Settings {
+            if (!(lr > 0) || !Double.isFinite(lr)) throw new IllegalArgumentException("gRDA lr must be > 0, got " + lr);
+            if (!(c >= 0) || !Double.isFinite(c)) throw new IllegalArgumentException("gRDA c must be >= 0, got " + c);
+            if (!(mu > 0 && mu < 1)) throw new IllegalArgumentException("gRDA mu must be in (0,1), got " + mu);
+        }
+
+        public Settings withLr(double v) { return new Settings(v, c, mu); }
+        public Settings withC(double v) { return new Settings(lr, v, mu); }
+        public Settings withMu(double v) { return new Settings(lr, c, v); }
+    }
+
+    private final FlatMemory memory;
+    private final Backend be;
+    private final Map<ParamGroup, Settings> settings;
+    private final Buffer acc;
+    private final Buffer zeroCounter;
+    private final Tensor counter;
+    private final ParamGroup[] groups;
+    private final Tensor[] w, g, a;
+    private final double[] tau;
+    private long step;
+
+    private Grda(FlatMemory memory, Map<ParamGroup, Settings> settings) {
+        this.memory = memory;
+        this.be = memory.backend();
+        this.settings = settings;
+        this.acc = be.allocate(memory.params().words(), "grda.acc");
+        this.zeroCounter = be.allocate(1, "grda.zeros");
+        this.counter = new Tensor(zeroCounter, 0, 1);
+        // the accumulator starts at the initial weights (not at zero)
+        be.copy(fullView(memory.params()), fullView(acc));
+        this.groups = memory.nonEmptyGroups().toArray(ParamGroup[]::new);
+        this.w = new Tensor[groups.length];
+        this.g = new Tensor[groups.length];
+        this.a = new Tensor[groups.length];
+        for (int i = 0; i < groups.length; i++) {
+            w[i] = memory.groupView(memory.params(), groups[i]);
+            g[i] = memory.groupView(memory.grads(), groups[i]);
+            a[i] = memory.groupView(acc, groups[i]);
+        }
+        this.tau = new double[groups.length];
+    }
+
+    private static Tensor fullView(Buffer b) { return new Tensor(b, 0, Math.toIntExact(b.words())); }
+
+    public static Builder builder() { return new Builder(); }
+
+    /** Threshold increment of step n (1-based) at learning rate lr: c * lr^(0.5+mu) * (n^mu - (n-1)^mu). */
+    public static double tauIncrement(double c, double mu, double lr, long n) {
+        return c * Math.pow(lr, 0.5 + mu) * (Math.pow(n, mu) - Math.pow(n - 1, mu));
+    }
+
+    @Override
+    public void step(double lrFactor) {
+        step++;
+        be.fill(counter, 0f);
+        for (int i = 0; i < groups.length; i++) {
+            Settings s = settings.get(groups[i]);
+            double lr = s.lr() * lrFactor;
+            tau[i] += tauIncrement(s.c(), s.mu(), lr, step);
+            // the fused zero count covers the prunable group, so sparsity costs no extra pass
+            be.grdaStep(w[i], g[i], a[i], (float) lr, (float) tau[i], groups[i] == ParamGroup.WEIGHTS ? counter : null);
+        }
+    }
+
+    /** Zeros written into the prunable weights by the last step (waits for the backend). */
+    public long lastStepZeros() { return be.readCounter(counter); }
+
+    /** Current threshold of a group. */
+    public double tau(ParamGroup group) {
+        for (int i = 0; i < groups.length; i++) if (groups[i] == group) return tau[i];
+        return 0;
+    }
+
+    public long steps() { return step; }
+
+    @Override
+    public String name() { return "grda"; }
+
+    @Override
+    public long stateBytes() { return 4 * acc.words(); }
+
+    @Override
+    public Map<String, Object> hyperparameters() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (ParamGroup pg : ParamGroup.values()) {
+            Settings s = settings.get(pg);
+            out.put(pg.id(), Map.of("lr", s.lr(), "c", s.c(), "mu", s.mu()));
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        acc.close();
+        zeroCounter.close();
+    }
+
+    /** Settings for all groups, then per-group overrides; {@link #build} allocates the accumulator. */
+    public static final class Builder {
+        private final GroupSettings<Settings> groups = new GroupSettings<>(new Settings(0.01, 0.0005, 0.6));
+
+        public Builder lr(double lr) { groups.all(s -> s.withLr(lr)); return this; }
+        public Builder c(double c) { groups.all(s -> s.withC(c)); return this; }
+        public Builder mu(double mu) { groups.all(s -> s.withMu(mu)); return this; }
+
+        /** Overrides for one group, e.g. {@code group(BIAS_AND_NORM, s -> s.withC(0))}. */
+        public Builder group(ParamGroup g, UnaryOperator<Settings> change) { groups.group(g, change); return this; }
+
+        public Grda build(FlatMemory memory) { return new Grda(memory, groups.snapshot()); }
+    }
+}

@@ -1,0 +1,25 @@
+package io.sparsestep.optim;
+
+import java.util.Map;
+
+/**
+ * Updates a network's parameters from its gradients, one fused backend pass per parameter
+ * group. State buffers are allocated once, when the optimizer is built, with the same
+ * layout as the parameter buffer; {@link #step} allocates nothing.
+ */
+public interface Optimizer extends AutoCloseable {
+    /** One update; each group's learning rate is its base rate times {@code lrFactor} (from the schedule). */
+    void step(double lrFactor);
+
+    /** "grda" or "sgd". */
+    String name();
+
+    /** Bytes of optimizer state on the backend (gRDA: one buffer; SGD-momentum: one; plain SGD: none). */
+    long stateBytes();
+
+    /** Settings for summaries, per group. */
+    Map<String, Object> hyperparameters();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,46 @@
+package io.sparsestep.train;
+
+import io.sparsestep.backend.Backend;
+import io.sparsestep.nn.Network;
+import io.sparsestep.nn.Param;
+import io.sparsestep.nn.ParamGroup;
+
+import java.util.LinkedHashMap;
+
+/**
+ * Sparsity as the papers report it: the fraction of exact zeros among the prunable
+ * (conv and linear) weights, globally and per layer. Biases and batch norm do not count.
+ */
+public final class Sparsity {
+    private Sparsity() {}
+
+    /** Per prunable layer (parameter name without ".weight") and, under key "", the global fraction. */
+    public static LinkedHashMap<String, Double> measure(Network net) {
+        Backend be = net.backend();
+        LinkedHashMap<String, Double> perLayer = new LinkedHashMap<>();
+        long zeros = 0, total = 0;
+        for (Param p : net.params()) {
+            if (p.group() != ParamGroup.WEIGHTS) continue;
+            long z = be.countZeros(p.value().get());
+            zeros += z;
+            total += p.size();
+            perLayer.put(layerName(p), (double) z / p.size());
+        }
+        LinkedHashMap<String, Double> out = new LinkedHashMap<>();
+        out.put("", total == 0 ? 0.0 : (double) zeros / total);
+        out.putAll(perLayer);
+        return out;
+    }
+
+    static String layerName(Param p) {
+        String n = p.name();
+        return n.endsWith(".weight") ? n.substring(0, n.length() - ".weight".length()) : n;
+    }
+
+    /** Number of prunable weights. */
+    public static long prunableCount(Network net) {
+        long total = 0;
+        for (Param p : net.params()) if (p.group() == ParamGroup.WEIGHTS) total += p.size();
+        return total;
+    }
+}

@@ -1,0 +1,122 @@
+package io.sparsestep.train;
+
+import io.sparsestep.backend.Backend;
+import io.sparsestep.data.BatchLoader;
+import io.sparsestep.nn.Network;
+import io.sparsestep.optim.LrSchedule;
+import io.sparsestep.optim.Optimizer;
+import io.sparsestep.train.io.EpochRow;
+import io.sparsestep.train.io.TrainProgress;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The training loop: per step, upload a batch, forward + loss + backward, one optimizer
+ * step; per epoch, evaluate on the test split and measure sparsity. The host staging
+ * memory for batches is allocated once here; the loop itself allocates nothing on the
+ * backend. Host-device traffic: the batch upload and one two-float loss read-back per step.
+ */
+public final class Trainer implements AutoCloseable {
+    private final Network net;
+    private final Optimizer optimizer;
+    private final LrSchedule schedule;
+    private final BatchLoader train, test;
+    private final boolean progress;
+    private final double baseLr;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment hostImages, hostLabels;
+    private final float[] lossAndCorrect = new float[2];
+    private long globalStep;
+
+    /** {@code baseLr} is only reported (per epoch, times the schedule's factor). */
+    public Trainer(Network net, Optimizer optimizer, LrSchedule schedule, double baseLr, BatchLoader train, BatchLoader test,
+                   boolean progress) {
+        this.baseLr = baseLr;
+        this.net = net;
+        this.optimizer = optimizer;
+        this.schedule = schedule;
+        this.train = train;
+        this.test = test;
+        this.progress = progress;
+        long perSample = 1;
+        for (int d : net.inputShape()) perSample *= d;
+        this.hostImages = arena.allocate(4 * perSample * net.maxBatch(), 64);
+        this.hostLabels = arena.allocate(4L * net.maxBatch(), 64);
+    }
+
+    /** Trains {@code epochs} epochs, handing each epoch's row to {@code onEpoch} as soon as it is measured. */
+    public List<EpochRow> run(int epochs, Consumer<EpochRow> onEpoch) {
+        List<EpochRow> rows = new ArrayList<>();
+        for (int epoch = 1; epoch <= epochs; epoch++) {
+            long start = System.nanoTime();
+            double lr = baseLr * schedule.factor(globalStep, train.batches());
+            double[] trainStats = trainEpoch(epoch);
+            double[] testStats = evaluate();
+            LinkedHashMap<String, Double> sparsity = Sparsity.measure(net);
+            double global = sparsity.remove("");
+            double seconds = (System.nanoTime() - start) / 1e9;
+            EpochRow row = new EpochRow(epoch, lr, trainStats[0], trainStats[1], testStats[0], testStats[1], global, seconds, sparsity);
+            rows.add(row);
+            onEpoch.accept(row);
+        }
+        return rows;
+    }
+
+    /** Returns {mean train loss, train accuracy}. */
+    private double[] trainEpoch(int epoch) {
+        Backend be = net.backend();
+        train.startEpoch(epoch);
+        double lossSum = 0, correct = 0;
+        long seen = 0;
+        try (TrainProgress bar = new TrainProgress(net.modelId() + " " + optimizer.name() + " epoch " + epoch, train.batches(), progress)) {
+            int n;
+            while ((n = train.next(hostImages, hostLabels)) > 0) {
+                be.upload(hostImages, net.input(n));
+                be.upload(hostLabels, net.labels(n));
+                net.trainStep(n);
+                optimizer.step(schedule.factor(globalStep, train.batches()));
+                globalStep++;
+                net.readLossAndCorrect(lossAndCorrect);
+                if (!Float.isFinite(lossAndCorrect[0])) {
+                    throw new TrainingDivergedException("training diverged: loss is " + lossAndCorrect[0] + " at epoch " + epoch
+                            + ", step " + globalStep + " (" + optimizer.name() + "); lower --lr");
+                }
+                lossSum += lossAndCorrect[0];
+                correct += lossAndCorrect[1];
+                seen += n;
+                bar.step(lossAndCorrect[0] / n);
+            }
+        }
+        return new double[]{lossSum / seen, correct / seen};
+    }
+
+    /** Returns {mean test loss, test accuracy} in evaluation mode (running batch-norm statistics). */
+    public double[] evaluate() {
+        Backend be = net.backend();
+        test.startEpoch(0);
+        double lossSum = 0, correct = 0;
+        long seen = 0;
+        int n;
+        while ((n = test.next(hostImages, hostLabels)) > 0) {
+            be.upload(hostImages, net.input(n));
+            be.upload(hostLabels, net.labels(n));
+            net.evalStep(n);
+            net.readLossAndCorrect(lossAndCorrect);
+            lossSum += lossAndCorrect[0];
+            correct += lossAndCorrect[1];
+            seen += n;
+        }
+        return new double[]{lossSum / seen, correct / seen};
+    }
+
+    public Map<String, Object> describe() { return optimizer.hyperparameters(); }
+
+    @Override
+    public void close() { arena.close(); }
+}

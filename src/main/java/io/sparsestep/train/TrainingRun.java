@@ -1,0 +1,142 @@
+package io.sparsestep.train;
+
+import io.sparsestep.backend.Backend;
+import io.sparsestep.data.BatchLoader;
+import io.sparsestep.data.Normalization;
+import io.sparsestep.data.TrainTest;
+import io.sparsestep.nn.Layer;
+import io.sparsestep.nn.Models;
+import io.sparsestep.nn.Network;
+import io.sparsestep.nn.Param;
+import io.sparsestep.nn.ParamGroup;
+import io.sparsestep.nn.StateTensor;
+import io.sparsestep.optim.Grda;
+import io.sparsestep.optim.LrSchedule;
+import io.sparsestep.optim.Optimizer;
+import io.sparsestep.optim.Sgd;
+import io.sparsestep.train.io.EpochRow;
+import io.sparsestep.train.io.FloatTensorData;
+import io.sparsestep.train.io.MetricsCsv;
+import io.sparsestep.train.io.ProgressChart;
+import io.sparsestep.train.io.RunSummary;
+import io.sparsestep.train.io.Safetensors;
+import io.sparsestep.train.io.SummaryJson;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One complete run: network and optimizer from a {@link RunConfig}, the training loop, and
+ * the outputs in {@code out}: metrics.csv and chart.png rewritten after every epoch,
+ * summary.json and weights.safetensors at the end, each written to a temporary file and
+ * renamed.
+ */
+public final class TrainingRun {
+    public record Result(RunSummary summary, List<EpochRow> epochs) {}
+
+    private TrainingRun() {}
+
+    public static Result execute(RunConfig cfg, TrainTest data, Backend backend, PrintStream log) {
+        try {
+            Files.createDirectories(cfg.out());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create output directory " + cfg.out() + ": " + e.getMessage(), e);
+        }
+        int[] inputShape = {data.channels(), data.height(), data.width()};
+        Layer root = Models.create(cfg.model(), inputShape, data.classes());
+        long start = System.nanoTime();
+        try (Network net = Network.build(cfg.model(), backend, root, inputShape, data.classes(), cfg.batchSize(), cfg.seed());
+             Optimizer opt = optimizer(cfg, net);
+             Trainer trainer = new Trainer(net, opt, LrSchedule.parse(cfg.lrSchedule(), cfg.epochs(), cfg.milestones(), cfg.gamma()),
+                     cfg.lr(), loaders(cfg, data, true), loaders(cfg, data, false), cfg.progress())) {
+            log.printf(Locale.ROOT, "%s on %s: %,d parameters (%,d prunable), %s, %s on %s%n", cfg.model(), cfg.dataset(),
+                    net.parameterCount(), Sparsity.prunableCount(net), opt.name(), describe(cfg), backend.description());
+            List<EpochRow> rows = new java.util.ArrayList<>();
+            String label = label(cfg.optimizer());
+            List<EpochRow> all = trainer.run(cfg.epochs(), row -> {
+                rows.add(row);
+                log.printf(Locale.ROOT, "%-5s epoch %3d  lr %.4g  train loss %.4f  train acc %.4f  test acc %.4f  sparsity %.4f  %.1fs%n",
+                        label, row.epoch(), row.lr(), row.trainLoss(), row.trainAccuracy(), row.testAccuracy(), row.sparsity(), row.seconds());
+                MetricsCsv.write(cfg.out().resolve("metrics.csv"), rows);
+                ProgressChart.write(cfg.out().resolve("chart.png"), cfg.model() + " on " + cfg.dataset(), Map.of(label, rows));
+            });
+            double seconds = (System.nanoTime() - start) / 1e9;
+            EpochRow last = all.getLast();
+            Map<String, Object> hyper = new LinkedHashMap<>();
+            hyper.put("lr", cfg.lr());
+            hyper.put("batch_size", cfg.batchSize());
+            hyper.put("lr_schedule", cfg.lrSchedule());
+            hyper.put("seed", cfg.seed());
+            hyper.put("groups", opt.hyperparameters());
+            RunSummary summary = new RunSummary(opt.name(), cfg.model(), cfg.dataset(), backend.name(), cfg.epochs(),
+                    last.testAccuracy(), last.sparsity(), net.parameterCount(), seconds, backend.peakBytes(), opt.stateBytes(), hyper);
+            SummaryJson.write(cfg.out().resolve("summary.json"), List.of(summary));
+            writeWeights(net, cfg, summary, cfg.out().resolve("weights.safetensors"));
+            return new Result(summary, all);
+        }
+    }
+
+    /** "gRDA" or "SGD", for tables and legends. */
+    public static String label(String optimizer) { return optimizer.equals("grda") ? "gRDA" : "SGD"; }
+
+    private static String describe(RunConfig cfg) {
+        if (cfg.optimizer().equals("grda")) {
+            return String.format(Locale.ROOT, "lr %g c %g mu %g (bias/bn c %g)", cfg.lr(), cfg.c(), cfg.mu(), cfg.biasNormC());
+        }
+        return String.format(Locale.ROOT, "lr %g momentum %g weight decay %g%s", cfg.lr(), cfg.momentum(), cfg.weightDecay(),
+                cfg.nesterov() ? " nesterov" : "");
+    }
+
+    static Optimizer optimizer(RunConfig cfg, Network net) {
+        if (cfg.optimizer().equals("grda")) {
+            return Grda.builder().lr(cfg.lr()).c(cfg.c()).mu(cfg.mu())
+                    .group(ParamGroup.BIAS_AND_NORM, s -> s.withC(cfg.biasNormC()))
+                    .build(net.memory());
+        }
+        return Sgd.builder().lr(cfg.lr()).momentum(cfg.momentum()).dampening(cfg.dampening())
+                .weightDecay(cfg.weightDecay()).nesterov(cfg.nesterov()).build(net.memory());
+    }
+
+    private static BatchLoader loaders(RunConfig cfg, TrainTest data, boolean training) {
+        Normalization norm = Normalization.of(data.train());
+        // CIFAR-style augmentation only for 3-channel training images
+        boolean augment = training && data.channels() == 3;
+        return new BatchLoader(training ? data.train() : data.test(), cfg.batchSize(), training, augment, cfg.seed(), norm);
+    }
+
+    /** Final parameters and running statistics by name, float32, with run metadata. */
+    static void writeWeights(Network net, RunConfig cfg, RunSummary summary, Path file) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment params = net.downloadAll(net.memory().params(), arena);
+            MemorySegment states = net.downloadAll(net.memory().states(), arena);
+            LinkedHashMap<String, FloatTensorData> tensors = new LinkedHashMap<>();
+            for (Param p : net.params()) {
+                tensors.put(p.name(), new FloatTensorData(p.shape(), slice(params, p.value().get().offset(), p.size())));
+            }
+            for (StateTensor s : net.memory().stateList()) {
+                tensors.put(s.name(), new FloatTensorData(new int[]{s.size()}, slice(states, s.value().get().offset(), s.size())));
+            }
+            Map<String, String> meta = new LinkedHashMap<>();
+            meta.put("format", "sparsestep");
+            meta.put("model", cfg.model());
+            meta.put("dataset", cfg.dataset());
+            meta.put("optimizer", summary.optimizer());
+            meta.put("test_accuracy", Double.toString(summary.testAccuracy()));
+            meta.put("sparsity", Double.toString(summary.sparsity()));
+            Safetensors.write(file, tensors, meta);
+        }
+    }
+
+    private static MemorySegment slice(MemorySegment all, long offsetWords, long words) {
+        return all.asSlice(4 * offsetWords, 4 * words);
+    }
+}

@@ -1,0 +1,105 @@
+package io.sparsestep.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The command line end to end: outputs of a small run, and one clear line plus exit 2 for bad input. */
+class CliTest {
+    private record Outcome(int code, String out, String err) {}
+
+    private static synchronized Outcome run(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Main.execute(args);
+            return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void trainWritesEveryOutput(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("run");
+        Outcome o = run("train", "--model", "lenet300", "--dataset", "synth-digits", "--optimizer", "grda",
+                "--epochs", "2", "--train-samples", "600", "--test-samples", "200", "--batch-size", "64",
+                "--device", "cpu", "--no-progress", "--out", out.toString());
+        assertEquals(0, o.code(), o.err());
+        for (String f : List.of("metrics.csv", "summary.json", "chart.png", "weights.safetensors")) {
+            assertTrue(Files.size(out.resolve(f)) > 0, f);
+        }
+        List<String> csv = Files.readAllLines(out.resolve("metrics.csv"));
+        assertEquals(3, csv.size(), "header + one row per epoch");
+        JsonNode run = new ObjectMapper().readTree(out.resolve("summary.json").toFile()).get("runs").get(0);
+        assertEquals("grda", run.get("optimizer").asText());
+        assertEquals("lenet300", run.get("model").asText());
+        assertEquals(266610, run.get("params").asLong());
+        double acc = run.get("test_accuracy").asDouble();
+        assertTrue(acc > 0.2 && acc <= 1, "accuracy " + acc);
+        try (var files = Files.list(out)) {
+            assertTrue(files.noneMatch(p -> p.getFileName().toString().contains(".tmp")), "temporary files left behind");
+        }
+    }
+
+    @Test
+    void missingDataDirIsOneLineAndExit2(@TempDir Path dir) {
+        Outcome o = run("train", "--model", "lenet300", "--dataset", "mnist", "--data-dir", dir.toString(), "--device", "cpu");
+        assertEquals(2, o.code());
+        assertEquals(1, o.err().strip().lines().count(), o.err());
+        assertTrue(o.err().contains("train-images"), o.err());
+    }
+
+    @Test
+    void corruptMnistNamesTheFile(@TempDir Path dir) throws Exception {
+        Files.write(dir.resolve("train-images-idx3-ubyte"), new byte[]{0, 0, 8, 3, 0, 0});
+        Files.write(dir.resolve("train-labels-idx1-ubyte"), new byte[]{0, 0, 8, 1, 0, 0, 0, 0});
+        Files.write(dir.resolve("t10k-images-idx3-ubyte"), new byte[]{0, 0, 8, 3, 0, 0, 0, 0});
+        Files.write(dir.resolve("t10k-labels-idx1-ubyte"), new byte[]{0, 0, 8, 1, 0, 0, 0, 0});
+        Outcome o = run("train", "--model", "lenet300", "--dataset", "mnist", "--data-dir", dir.toString(), "--device", "cpu");
+        assertEquals(2, o.code());
+        assertEquals(1, o.err().strip().lines().count(), o.err());
+        assertTrue(o.err().contains("idx"), o.err());
+    }
+
+    @Test
+    void badOptionsExit2() {
+        assertEquals(2, run("train", "--model", "alexnet", "--device", "cpu").code());
+        assertEquals(2, run("train", "--model", "lenet300", "--optimizer", "adam", "--device", "cpu").code());
+        assertEquals(2, run("train", "--model", "lenet300", "--epochs", "zero").code());
+        assertEquals(2, run("train", "--model", "lenet300", "--device", "tpu").code());
+        assertEquals(2, run("train", "--model", "lenet300", "--dataset", "imagenet").code());
+    }
+
+    @Test
+    void divergedTrainingIsReported(@TempDir Path dir) {
+        Outcome o = run("train", "--model", "lenet300", "--dataset", "synth-digits", "--optimizer", "sgd", "--lr", "1e30",
+                "--epochs", "1", "--train-samples", "256", "--test-samples", "64", "--device", "cpu", "--no-progress",
+                "--out", dir.toString());
+        assertEquals(2, o.code(), o.err());
+        assertTrue(o.err().contains("diverged"), o.err());
+    }
+
+    @Test
+    void cudaRequestedWithoutGpuIsOneLine() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.sparsestep.backend.cuda.CudaBackend.unavailableReason().isPresent(),
+                "a GPU is present here");
+        Outcome o = run("train", "--model", "lenet300", "--epochs", "1", "--train-samples", "64", "--test-samples", "64",
+                "--device", "cuda");
+        assertEquals(2, o.code());
+        assertEquals(1, o.err().strip().lines().count(), o.err());
+    }
+}

@@ -1,0 +1,176 @@
+package io.sparsestep.nn;
+
+import io.sparsestep.backend.Backend;
+import io.sparsestep.backend.Tensor;
+import io.sparsestep.backend.cpu.CpuBackend;
+import io.sparsestep.optim.Sgd;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class NetworkTest {
+    private static Backend be;
+
+    @BeforeAll
+    static void open() { be = new CpuBackend(); }
+
+    @AfterAll
+    static void close() { be.close(); }
+
+    private static Network build(String id, int[] in, int classes, int batch, long seed) {
+        return Network.build(id, be, Models.create(id, in, classes), in, classes, batch, seed);
+    }
+
+    /** Parameter counts worked out by hand from the architectures (see the comments). */
+    @ParameterizedTest
+    @CsvSource({
+            // 784*300+300 + 300*100+100 + 100*10+10
+            "lenet300, 1, 28, 10, 266610",
+            // conv 20*1*25+20, conv 50*20*25+50, fc 800*500+500, fc 500*10+10
+            "lenet5, 1, 28, 10, 431090",
+            // conv1 432 + bn 32; stage1 3*(2*2304+64); stage2 4608+9216+128+512+64 + 2*(2*9216+128);
+            // stage3 18432+36864+256+2048+128 + 2*(2*36864+256); fc 650
+            "resnet20, 3, 32, 10, 272474",
+    })
+    void parameterCounts(String id, int c, int hw, int classes, long expected) {
+        try (Network net = build(id, new int[]{c, hw, hw}, classes, 2, 1)) {
+            assertEquals(expected, net.parameterCount());
+        }
+    }
+
+    @Test
+    void groupsAreContiguousAndHoldTheRightParameters() {
+        try (Network net = build("lenet300", new int[]{1, 28, 28}, 10, 4, 1)) {
+            long[] w = net.memory().groupRange(ParamGroup.WEIGHTS);
+            long[] b = net.memory().groupRange(ParamGroup.BIAS_AND_NORM);
+            assertEquals(784 * 300 + 300 * 100 + 100 * 10, w[1]);
+            assertEquals(300 + 100 + 10, b[1]);
+            assertTrue(b[0] >= w[0] + w[1], "groups overlap");
+            for (Param p : net.params()) {
+                Tensor v = p.value().get();
+                long[] r = net.memory().groupRange(p.group());
+                assertTrue(v.offset() >= r[0] && v.offset() + v.size() <= r[0] + r[1], p + " outside its group range");
+                assertEquals(p.name().endsWith("weight") ? ParamGroup.WEIGHTS : ParamGroup.BIAS_AND_NORM, p.group(), p.name());
+            }
+        }
+    }
+
+    @Test
+    void sameSeedSameWeightsOtherSeedOtherWeights() {
+        try (Arena arena = Arena.ofConfined();
+             Network a = build("lenet5", new int[]{1, 28, 28}, 10, 2, 7);
+             Network b = build("lenet5", new int[]{1, 28, 28}, 10, 2, 7);
+             Network c = build("lenet5", new int[]{1, 28, 28}, 10, 2, 8)) {
+            MemorySegment wa = a.downloadAll(a.memory().params(), arena);
+            MemorySegment wb = b.downloadAll(b.memory().params(), arena);
+            MemorySegment wc = c.downloadAll(c.memory().params(), arena);
+            assertEquals(-1, wa.mismatch(wb));
+            assertNotEquals(-1, wa.mismatch(wc));
+        }
+    }
+
+    @Test
+    void kaimingInitHasTheExpectedSpread() {
+        try (Arena arena = Arena.ofConfined(); Network net = build("lenet300", new int[]{1, 28, 28}, 10, 2, 3)) {
+            MemorySegment w = net.downloadAll(net.memory().params(), arena);
+            Param fc1 = net.params().getFirst();
+            assertEquals("fc1.weight", fc1.name());
+            double sum = 0, sq = 0;
+            long off = fc1.value().get().offset();
+            for (long i = 0; i < fc1.size(); i++) {
+                double v = w.getAtIndex(ValueLayout.JAVA_FLOAT, off + i);
+                sum += v;
+                sq += v * v;
+            }
+            double var = sq / fc1.size() - Math.pow(sum / fc1.size(), 2);
+            assertEquals(2.0 / 784, var, 0.05 * 2.0 / 784, "He normal variance 2/fan_in");
+        }
+    }
+
+    /** Every model learns: repeated SGD steps on one small fixed batch lower its loss. */
+    @ParameterizedTest
+    @CsvSource({
+            "lenet300, 1, 28, 10, 0.05, 40",
+            "lenet5, 1, 28, 10, 0.05, 30",
+            "vgg16, 3, 32, 10, 0.02, 15",
+            "resnet20, 3, 32, 10, 0.05, 15",
+            "resnet56, 3, 16, 10, 0.05, 10",
+            "wrn28-1, 3, 16, 100, 0.05, 10",
+            "vgg16, 1, 28, 10, 0.02, 15",
+    })
+    void modelTrainsOnASmallBatch(String id, int c, int hw, int classes, double lr, int steps) {
+        int batch = 8;
+        int[] in = {c, hw, hw};
+        try (Arena arena = Arena.ofConfined(); Network net = build(id, in, classes, batch, 5);
+             Sgd sgd = Sgd.builder().lr(lr).momentum(0.9).build(net.memory())) {
+            Random rng = new Random(11);
+            MemorySegment x = arena.allocate(4L * batch * c * hw * hw, 64);
+            MemorySegment y = arena.allocate(4L * batch, 64);
+            for (long i = 0; i < (long) batch * c * hw * hw; i++) x.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) rng.nextGaussian());
+            for (int i = 0; i < batch; i++) y.setAtIndex(ValueLayout.JAVA_FLOAT, i, rng.nextInt(classes));
+            be.upload(x, net.input(batch));
+            be.upload(y, net.labels(batch));
+            float[] r = new float[2];
+            net.trainStep(batch);
+            float first = net.readLossAndCorrect(r)[0] / batch;
+            assertEquals(Math.log(classes), first, 3.0, "initial loss near log(classes)");
+            float last = first;
+            for (int s = 0; s < steps; s++) {
+                sgd.step(1);
+                net.trainStep(batch);
+                last = net.readLossAndCorrect(r)[0] / batch;
+            }
+            assertTrue(last < 0.5 * first, id + ": loss " + first + " -> " + last + " did not fall by half");
+        }
+    }
+
+    @Test
+    void wideResnet10HasTheWrnParameterCount() {
+        // WRN-28-10 on CIFAR-100 is quoted at 36.5M parameters
+        try (Network net = build("wrn28-10", new int[]{3, 32, 32}, 100, 1, 1)) {
+            assertEquals(36.5e6, net.parameterCount(), 0.1e6);
+        }
+    }
+
+    @Test
+    void unknownModelNamesTheChoices() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Models.create("alexnet", new int[]{3, 32, 32}, 10));
+        assertTrue(e.getMessage().contains("lenet300"), e.getMessage());
+    }
+
+    @Test
+    void aTrainingStepAllocatesNothing() {
+        int batch = 4;
+        int[] in = {3, 16, 16};
+        try (Arena arena = Arena.ofConfined(); Network net = build("resnet20", in, 10, batch, 1);
+             Sgd sgd = Sgd.builder().lr(0.01).momentum(0.9).build(net.memory())) {
+            MemorySegment x = arena.allocate(4L * batch * 3 * 16 * 16, 64);
+            MemorySegment y = arena.allocate(4L * batch, 64);
+            be.upload(x, net.input(batch));
+            be.upload(y, net.labels(batch));
+            net.trainStep(batch);
+            sgd.step(1);
+            long allocations = be.allocationCount();
+            long bytes = be.bytesInUse();
+            float[] r = new float[2];
+            for (int s = 0; s < 3; s++) {
+                net.trainStep(batch);
+                sgd.step(1);
+                net.readLossAndCorrect(r);
+                net.trainStep(batch - 1); // a smaller last batch reuses the same regions
+                net.evalStep(batch);
+            }
+            assertEquals(allocations, be.allocationCount(), "backend allocations inside training steps");
+            assertEquals(bytes, be.bytesInUse());
+        }
+    }
+}
