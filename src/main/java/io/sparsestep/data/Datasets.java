@@ -1,0 +1,45 @@
+package io.sparsestep.data;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/** The datasets sparsestep knows by name: real files under a data directory, or synthetic. */
+public final class Datasets {
+    private static final List<String> IDS = List.of("mnist", "cifar10", "cifar100", "synth-digits", "synth-cifar");
+
+    private Datasets() {
+    }
+
+    /** Valid dataset ids, in the order help texts should list them. */
+    public static List<String> ids() {
+        return IDS;
+    }
+
+    /** The whole dataset {@code id}; see {@link #load(String, Path, long, int, int)}. */
+    public static TrainTest load(String id, Path dataDir, long seed) {
+        return load(id, dataDir, seed, 0, 0);
+    }
+
+    /**
+     * Dataset {@code id}. Real datasets (mnist, cifar10, cifar100) are read from
+     * {@code dataDir} and keep their first {@code trainLimit}/{@code testLimit} images; the
+     * seed does not affect them. Synthetic ones (synth-digits, synth-cifar) need no directory,
+     * are generated from {@code seed}, and the limits are how many images to generate. A
+     * limit {@code <= 0} means all (the default size for synthetic sets).
+     *
+     * @throws IllegalArgumentException for an unknown id
+     * @throws DataException            when the files are missing or malformed
+     */
+    public static TrainTest load(String id, Path dataDir, long seed, int trainLimit, int testLimit) {
+        String key = id == null ? "" : id.trim().toLowerCase(Locale.ROOT);
+        return switch (key) {
+            case "mnist" -> MnistIdx.load(dataDir, trainLimit, testLimit);
+            case "cifar10" -> CifarBinary.loadCifar10(dataDir, trainLimit, testLimit);
+            case "cifar100" -> CifarBinary.loadCifar100(dataDir, trainLimit, testLimit);
+            case "synth-digits" -> SynthDigits.generate(seed, trainLimit, testLimit);
+            case "synth-cifar" -> SynthCifar.generate(seed, trainLimit, testLimit);
+            default -> throw new IllegalArgumentException("unknown dataset '" + id + "' (valid: " + String.join(", ", IDS) + ")");
+        };
+    }
+}

@@ -1,0 +1,36 @@
+package io.sparsestep.data;
+
+/** A dataset's training and test split; both have the same image shape and classes. */
+public record TrainTest(DatasetSplit train, DatasetSplit test) {
+
+    public TrainTest {
+        if (train == null || test == null) {
+            throw new IllegalArgumentException("train and test splits must not be null");
+        }
+        if (train.channels() != test.channels() || train.height() != test.height()
+                || train.width() != test.width() || train.classes() != test.classes()) {
+            throw new IllegalArgumentException("train and test splits differ in shape: "
+                    + describe(train) + " vs " + describe(test));
+        }
+    }
+
+    private static String describe(DatasetSplit s) {
+        return s.name() + " " + s.channels() + "x" + s.height() + "x" + s.width() + " " + s.classes() + " classes";
+    }
+
+    public int channels() {
+        return train.channels();
+    }
+
+    public int height() {
+        return train.height();
+    }
+
+    public int width() {
+        return train.width();
+    }
+
+    public int classes() {
+        return train.classes();
+    }
+}
