@@ -1,0 +1,152 @@
+// Fused optimizer steps: one pass over the parameters per step, each parameter's bytes
+// touched exactly once. Both kernels are memory bound by a wide margin (a handful of flops
+// per 12-20 bytes), so the design is about bytes and wide transactions, not arithmetic.
+//
+// Bit-equality with the Java CPU twins (backend.cpu): every float multiply, add and
+// subtract here is an explicit round-to-nearest intrinsic (__fmul_rn, __fadd_rn,
+// __fsub_rn). nvcc never contracts those into an fma (and emits them as mul.rn/add.rn/
+// sub.rn, which ptxas must not fuse either), so `acc - lr*g` rounds twice on the GPU
+// exactly as Java's float `acc - lr * g` does. native-build/build.sh and
+// PtxFreshnessTest check that optim.ptx contains no fma and no unrounded f32 mul/add/sub.
+// The build never uses --use_fast_math, so subnormals are kept (no flush to zero), as in
+// Java.
+//
+// Launch: 1-D, any grid (grid-stride loops), blockDim.x a multiple of 32 and <= 1024;
+// intended blockDim 256, grid = min(ceil(n / 1024), 8 * SM count): one float4 per thread
+// per sweep and one full-occupancy wave (fewer blocks also means fewer counter atomics).
+// Buffers: w, g, acc (and m) must be distinct, non-overlapping views. float4 paths run
+// when all pointers share their offset modulo 16 bytes (see common.cuh).
+
+#include "common.cuh"
+
+// ----------------------------------------------------------------------------
+// gRDA step (Chao et al. 2020): acc -= lr*g; w = S_tau(acc) = sign(acc)*max(|acc|-tau, 0).
+//
+// Bytes per parameter: 16 = read g (4) + read acc (4) + write acc (4) + write w (4).
+// w is never read: gRDA writes the weights from the accumulator, so a fused step costs no
+// more than SGD with momentum (20 B) and less, because it does not load w.
+//
+// Soft threshold as `a > tau ? a - tau : (a < -tau ? a + tau : 0)`: for tau == 0 this is a
+// itself for every a except -0.0, which becomes +0.0, so c = 0 gRDA reproduces SGD without
+// momentum bit for bit (w = acc). A NaN accumulator gives w = 0 (both comparisons false)
+// and stays NaN in acc, where a NaN check on acc or on the loss still sees it.
+//
+// zero_count (optional, may be NULL): adds the number of w elements written as exactly
+// zero to *zero_count (unsigned 32-bit; the host zeroes it first). Counting here costs no
+// bytes -- w is in registers already -- while a separate count_zeros pass would read all
+// of w again (+4 B/param, +25% traffic). Per-thread count, block reduction by warp
+// shuffles, one atomicAdd per block.
+// Launch: any grid; blockDim.x a multiple of 32, <= 1024 (256 intended).
+
+__device__ __forceinline__ float grda_accumulate(float acc, float g, float lr) {
+    return __fsub_rn(acc, __fmul_rn(lr, g));
+}
+
+__device__ __forceinline__ float grda_soft_threshold(float a, float tau) {
+    return a > tau ? __fsub_rn(a, tau) : (a < -tau ? __fadd_rn(a, tau) : 0.0f);
+}
+
+extern "C" __global__ void grda_step(float* w, const float* g, float* acc, unsigned long long n,
+                                     float lr, float tau, unsigned int* zero_count) {
+    unsigned zeros = 0;
+    for_each_split(n, float4_split(n, w, g, acc),
+        [&](u64 i) {
+            const float a = grda_accumulate(acc[i], g[i], lr);
+            const float wi = grda_soft_threshold(a, tau);
+            acc[i] = a;
+            w[i] = wi;
+            zeros += wi == 0.0f;
+        },
+        [&](u64 i) {
+            const float4 g4 = *reinterpret_cast<const float4*>(g + i);
+            float4 a4 = *reinterpret_cast<const float4*>(acc + i);
+            a4.x = grda_accumulate(a4.x, g4.x, lr);
+            a4.y = grda_accumulate(a4.y, g4.y, lr);
+            a4.z = grda_accumulate(a4.z, g4.z, lr);
+            a4.w = grda_accumulate(a4.w, g4.w, lr);
+            float4 w4;
+            w4.x = grda_soft_threshold(a4.x, tau);
+            w4.y = grda_soft_threshold(a4.y, tau);
+            w4.z = grda_soft_threshold(a4.z, tau);
+            w4.w = grda_soft_threshold(a4.w, tau);
+            *reinterpret_cast<float4*>(acc + i) = a4;
+            *reinterpret_cast<float4*>(w + i) = w4;
+            zeros += (w4.x == 0.0f) + (w4.y == 0.0f) + (w4.z == 0.0f) + (w4.w == 0.0f);
+        });
+    if (zero_count != nullptr) block_count_into(zeros, zero_count);  // uniform branch: barrier-safe
+}
+
+// ----------------------------------------------------------------------------
+// SGD step, PyTorch semantics (torch.optim.SGD, foreach=False), in float32:
+//   d = weight_decay != 0 ? g + weight_decay*w : g
+//   if momentum != 0:
+//       m = first_step ? d : momentum*m + (1 - dampening)*d
+//       d = nesterov ? d + momentum*m : m
+//   w = w - lr*d
+// Each product and sum rounds separately, in this order; (1 - dampening) is computed in
+// float once. Weight decay is skipped when it is 0, as PyTorch does (so a non-finite w
+// with weight_decay 0 does not turn d into NaN).
+//
+// Bytes per parameter: with momentum 20 = read w, g, m (12) + write w, m (8); on the
+// first step 16, because m is written from d without being read; without momentum 12 =
+// read w, g + write w, and m is never touched (it may be NULL).
+// Launch: any grid; blockDim.x a multiple of 32, <= 1024 (256 intended).
+
+struct SgdHyper {
+    float lr, momentum, keep, weight_decay;  // keep = 1 - dampening
+    bool nesterov;
+};
+
+__device__ __forceinline__ float sgd_direction(float w, float g, const SgdHyper& h) {
+    return h.weight_decay != 0.0f ? __fadd_rn(g, __fmul_rn(h.weight_decay, w)) : g;
+}
+
+// Updates m in place from d (first step: m = d) and returns the direction w moves along.
+__device__ __forceinline__ float sgd_momentum(float d, float& m, bool first_step, const SgdHyper& h) {
+    m = first_step ? d : __fadd_rn(__fmul_rn(h.momentum, m), __fmul_rn(h.keep, d));
+    return h.nesterov ? __fadd_rn(d, __fmul_rn(h.momentum, m)) : m;
+}
+
+__device__ __forceinline__ float sgd_apply(float w, float d, const SgdHyper& h) {
+    return __fsub_rn(w, __fmul_rn(h.lr, d));
+}
+
+extern "C" __global__ void sgd_step(float* w, const float* g, float* m, unsigned long long n,
+                                    float lr, float momentum, float dampening, float weight_decay,
+                                    int nesterov, int first_step) {
+    const SgdHyper h = {lr, momentum, __fsub_rn(1.0f, dampening), weight_decay, nesterov != 0};
+    if (momentum == 0.0f) {
+        for_each_split(n, float4_split(n, w, g),
+            [&](u64 i) { w[i] = sgd_apply(w[i], sgd_direction(w[i], g[i], h), h); },
+            [&](u64 i) {
+                float4 w4 = *reinterpret_cast<const float4*>(w + i);
+                const float4 g4 = *reinterpret_cast<const float4*>(g + i);
+                w4.x = sgd_apply(w4.x, sgd_direction(w4.x, g4.x, h), h);
+                w4.y = sgd_apply(w4.y, sgd_direction(w4.y, g4.y, h), h);
+                w4.z = sgd_apply(w4.z, sgd_direction(w4.z, g4.z, h), h);
+                w4.w = sgd_apply(w4.w, sgd_direction(w4.w, g4.w, h), h);
+                *reinterpret_cast<float4*>(w + i) = w4;
+            });
+        return;
+    }
+    const bool first = first_step != 0;
+    for_each_split(n, float4_split(n, w, g, m),
+        [&](u64 i) {
+            const float wi = w[i];
+            float mi = first ? 0.0f : m[i];
+            const float d = sgd_momentum(sgd_direction(wi, g[i], h), mi, first, h);
+            w[i] = sgd_apply(wi, d, h);
+            m[i] = mi;
+        },
+        [&](u64 i) {
+            float4 w4 = *reinterpret_cast<const float4*>(w + i);
+            const float4 g4 = *reinterpret_cast<const float4*>(g + i);
+            float4 m4 = first ? make_float4(0.0f, 0.0f, 0.0f, 0.0f) : *reinterpret_cast<const float4*>(m + i);
+            w4.x = sgd_apply(w4.x, sgd_momentum(sgd_direction(w4.x, g4.x, h), m4.x, first, h), h);
+            w4.y = sgd_apply(w4.y, sgd_momentum(sgd_direction(w4.y, g4.y, h), m4.y, first, h), h);
+            w4.z = sgd_apply(w4.z, sgd_momentum(sgd_direction(w4.z, g4.z, h), m4.z, first, h), h);
+            w4.w = sgd_apply(w4.w, sgd_momentum(sgd_direction(w4.w, g4.w, h), m4.w, first, h), h);
+            *reinterpret_cast<float4*>(w + i) = w4;
+            *reinterpret_cast<float4*>(m + i) = m4;
+        });
+}

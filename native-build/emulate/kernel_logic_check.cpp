@@ -1,0 +1,332 @@
+// Runs every kernel of kernels/*.cu on the CPU through cuda_host_shim.h and compares it
+// with plain references written here, over lengths around the float4 boundaries,
+// misaligned and disagreeing view offsets, several grid and block sizes. Built with
+// AddressSanitizer, so a read or write past a view's end fails the run, and with UBSan's
+// alignment check, so a float4 access off a 16-byte boundary fails it too.
+// Run: native-build/emulate/run.sh (needs g++ >= 12, no GPU).
+#include "cuda_host_shim.h"
+
+#include "../../kernels/elementwise.cu"
+#include "../../kernels/loss.cu"
+#include "../../kernels/optim.cu"
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+static int failures = 0;
+static int checks = 0;
+
+static void expect(bool ok, const std::string& what) {
+    ++checks;
+    if (!ok && failures++ < 20) std::fprintf(stderr, "FAIL %s\n", what.c_str());
+}
+
+static std::uint32_t bits(float f) { std::uint32_t u; std::memcpy(&u, &f, 4); return u; }
+static bool same_bits(float a, float b) { return bits(a) == bits(b); }
+
+struct Rng {
+    std::uint64_t s;
+    explicit Rng(std::uint64_t seed) : s(seed * 0x9E3779B97F4A7C15ull + 1) {}
+    std::uint32_t next() { s ^= s << 13; s ^= s >> 7; s ^= s << 17; return (std::uint32_t)(s >> 11); }
+    float uniform(float lo, float hi) { return lo + (hi - lo) * (float)(next() % 1000003) / 1000003.0f; }
+};
+
+// A view of n floats starting `offset` floats after a 64-byte-aligned allocation that ends
+// exactly at the view's end (so ASan sees any overrun); the offset floats in front hold a
+// sentinel that must survive.
+struct View {
+    float* base = nullptr;
+    float* p = nullptr;
+    std::size_t n, offset;
+    static constexpr float kSentinel = 12345.0f;
+    View(std::size_t n_, std::size_t offset_) : n(n_), offset(offset_) {
+        void* mem = nullptr;
+        if (posix_memalign(&mem, 64, (offset + n) * sizeof(float) + (offset + n == 0 ? 4 : 0)) != 0) std::abort();
+        base = static_cast<float*>(mem);
+        for (std::size_t i = 0; i < offset; ++i) base[i] = kSentinel;
+        p = base + offset;
+    }
+    ~View() { std::free(base); }
+    View(const View&) = delete;
+    View& operator=(const View&) = delete;
+    bool front_intact() const {
+        for (std::size_t i = 0; i < offset; ++i) if (base[i] != kSentinel) return false;
+        return true;
+    }
+    float& operator[](std::size_t i) { return p[i]; }
+};
+
+struct Launch { unsigned grid, block; };
+static const Launch kLaunches[] = {{1, 32}, {3, 64}, {2, 96}, {5, 256}};
+static const std::size_t kLengths[] = {0, 1, 3, 4, 5, 8, 13, 1027};
+struct Offsets { std::size_t a, b, c; };
+static const Offsets kOffsets[] = {{0, 0, 0}, {1, 1, 1}, {3, 3, 3}, {0, 1, 2}, {2, 2, 0}};
+
+static std::string label(const char* kernel, std::size_t n, Offsets o, Launch l) {
+    return std::string(kernel) + " n=" + std::to_string(n) + " offsets=" + std::to_string(o.a) + "," +
+           std::to_string(o.b) + "," + std::to_string(o.c) + " launch=" + std::to_string(l.grid) + "x" +
+           std::to_string(l.block);
+}
+
+// Values with exact zeros of both signs among them, so thresholds and counters meet them.
+static void fill_random(View& v, Rng& rng, float scale) {
+    for (std::size_t i = 0; i < v.n; ++i) {
+        const std::uint32_t r = rng.next() % 10;
+        v[i] = r == 0 ? 0.0f : r == 1 ? -0.0f : rng.uniform(-scale, scale);
+    }
+}
+
+// ---------------------------------------------------------------------------- optimizers
+
+static void check_grda() {
+    Rng rng(1);
+    for (std::size_t n : kLengths)
+        for (Offsets o : kOffsets)
+            for (float tau : {0.0f, 0.03f})
+                for (Launch l : kLaunches) {
+                    View w(n, o.a), g(n, o.b), acc(n, o.c);
+                    fill_random(g, rng, 1.0f);
+                    fill_random(acc, rng, 0.1f);
+                    for (std::size_t i = 0; i < n; ++i) w[i] = std::nanf("");  // never read
+                    std::vector<float> acc0(acc.p, acc.p + n);
+                    const float lr = 0.07f;
+                    const bool counting = (n + o.a) % 2 == 0;
+                    unsigned zeros = 0;
+                    launch(l.grid, l.block, [&] { grda_step(w.p, g.p, acc.p, n, lr, tau, counting ? &zeros : nullptr); });
+                    const std::string what = label("grda_step", n, o, l) + " tau=" + std::to_string(tau);
+                    unsigned expected_zeros = 0;
+                    bool ok = true;
+                    for (std::size_t i = 0; i < n; ++i) {
+                        const float a = acc0[i] - lr * g[i];                        // Java: acc - lr*g
+                        const float shrunk = std::fmax(std::fabs(a) - tau, 0.0f);  // S_tau(a) = sign(a)*max(|a|-tau,0)
+                        const float expect_w = a > 0 ? shrunk : a < 0 ? -shrunk : 0.0f;
+                        ok &= same_bits(acc[i], a);
+                        // zeros are written as +0.0 (the Java twin's literal 0), whatever the sign of a
+                        ok &= same_bits(w[i], expect_w == 0.0f ? 0.0f : expect_w);
+                        if (tau == 0.0f && a != 0.0f) ok &= same_bits(w[i], a);   // c = 0 reproduces SGD
+                        expected_zeros += expect_w == 0.0f;
+                    }
+                    expect(ok, what + ": w/acc");
+                    if (counting) expect(zeros == expected_zeros, what + ": zero count " + std::to_string(zeros) + " vs " + std::to_string(expected_zeros));
+                    expect(w.front_intact() && g.front_intact() && acc.front_intact(), what + ": wrote before the view");
+                }
+}
+
+static void check_sgd() {
+    Rng rng(2);
+    const std::size_t lengths[] = {1, 5, 8, 1027};
+    const Offsets offsets[] = {{0, 0, 0}, {3, 3, 3}, {1, 2, 1}};
+    for (std::size_t n : lengths)
+        for (Offsets o : offsets)
+            for (float momentum : {0.0f, 0.9f})
+                for (float dampening : {0.0f, 0.25f})
+                    for (float wd : {0.0f, 5e-3f})
+                        for (int nesterov : {0, 1})
+                            for (int first : {0, 1}) {
+                                if (momentum == 0.0f && (dampening != 0.0f || nesterov || first)) continue;
+                                const Launch l = kLaunches[(n + o.a + first) % 4];
+                                View w(n, o.a), g(n, o.b), m(momentum != 0.0f ? n : 0, o.c);
+                                fill_random(w, rng, 1.0f);
+                                fill_random(g, rng, 1.0f);
+                                if (momentum != 0.0f) fill_random(m, rng, 0.5f);
+                                std::vector<float> w0(w.p, w.p + n), m0(m.p, m.p + m.n);
+                                const float lr = 0.05f;
+                                launch(l.grid, l.block, [&] {
+                                    sgd_step(w.p, g.p, momentum != 0.0f ? m.p : nullptr, n, lr, momentum, dampening, wd, nesterov, first);
+                                });
+                                bool ok = true;
+                                for (std::size_t i = 0; i < n; ++i) {
+                                    // torch.optim.SGD._single_tensor_sgd, one element, float32
+                                    float d_p = g[i];
+                                    if (wd != 0.0f) d_p = d_p + wd * w0[i];
+                                    if (momentum != 0.0f) {
+                                        float buf;
+                                        if (first) buf = d_p;
+                                        else buf = m0[i] * momentum + (1.0f - dampening) * d_p;
+                                        d_p = nesterov ? d_p + momentum * buf : buf;
+                                        ok &= same_bits(m[i], buf);
+                                    }
+                                    ok &= same_bits(w[i], w0[i] - lr * d_p);
+                                }
+                                expect(ok, label("sgd_step", n, o, l) + " momentum=" + std::to_string(momentum) +
+                                               " dampening=" + std::to_string(dampening) + " wd=" + std::to_string(wd) +
+                                               " nesterov=" + std::to_string(nesterov) + " first=" + std::to_string(first));
+                                expect(w.front_intact() && g.front_intact() && m.front_intact(), "sgd_step wrote before a view");
+                            }
+}
+
+// ---------------------------------------------------------------------------- elementwise
+
+static void check_flat_kernels() {
+    Rng rng(3);
+    for (std::size_t n : kLengths)
+        for (Offsets o : kOffsets)
+            for (Launch l : kLaunches) {
+                {
+                    View x(n, o.a);
+                    launch(l.grid, l.block, [&] { fill_f32(x.p, n, -2.5f); });
+                    bool ok = x.front_intact();
+                    for (std::size_t i = 0; i < n; ++i) ok &= x[i] == -2.5f;
+                    expect(ok, label("fill_f32", n, o, l));
+                }
+                {
+                    View a(n, o.a), b(n, o.b), out(n, o.c);
+                    fill_random(a, rng, 3.0f);
+                    fill_random(b, rng, 3.0f);
+                    launch(l.grid, l.block, [&] { add_f32(a.p, b.p, out.p, n); });
+                    bool ok = out.front_intact();
+                    for (std::size_t i = 0; i < n; ++i) ok &= same_bits(out[i], a[i] + b[i]);
+                    expect(ok, label("add_f32", n, o, l));
+                    // in place: out == a
+                    std::vector<float> a0(a.p, a.p + n);
+                    launch(l.grid, l.block, [&] { add_f32(a.p, b.p, a.p, n); });
+                    ok = true;
+                    for (std::size_t i = 0; i < n; ++i) ok &= same_bits(a[i], a0[i] + b[i]);
+                    expect(ok, label("add_f32 in place", n, o, l));
+                }
+                {
+                    View x(n, o.b);
+                    fill_random(x, rng, 1.0f);
+                    if (n > 2) x[2] = std::nanf("");
+                    unsigned count = 7;  // counts add to what is there
+                    launch(l.grid, l.block, [&] { count_zeros(x.p, n, &count); });
+                    unsigned expected = 7;
+                    for (std::size_t i = 0; i < n; ++i) expected += (x[i] == 0.0f);
+                    expect(count == expected, label("count_zeros", n, o, l) + " got " + std::to_string(count) + " want " + std::to_string(expected));
+                }
+                {
+                    View x(n, o.a), y(n, o.c), dy(n, o.b), dx(n, o.a);
+                    fill_random(x, rng, 1.0f);
+                    fill_random(dy, rng, 1.0f);
+                    launch(l.grid, l.block, [&] { relu_forward(x.p, y.p, n); });
+                    bool ok = y.front_intact();
+                    for (std::size_t i = 0; i < n; ++i) ok &= same_bits(y[i], x[i] > 0 ? x[i] : 0.0f);
+                    expect(ok, label("relu_forward", n, o, l));
+                    launch(l.grid, l.block, [&] { relu_backward(y.p, dy.p, dx.p, n); });
+                    ok = dx.front_intact();
+                    for (std::size_t i = 0; i < n; ++i) ok &= same_bits(dx[i], x[i] > 0 ? dy[i] : 0.0f);
+                    expect(ok, label("relu_backward", n, o, l));
+                }
+            }
+}
+
+struct Shape { int n, channels, spatial; };
+static const Shape kShapes[] = {{3, 5, 7}, {2, 3, 1}, {4, 1, 300}, {1, 70, 2}, {0, 4, 3}, {5, 33, 65}};
+
+static void check_bias() {
+    Rng rng(4);
+    const Launch launches[] = {{1, 32}, {2, 64}, {7, 96}, {64, 256}, {1000, 32}};
+    for (Shape s : kShapes)
+        for (Launch l : launches) {
+            const std::size_t total = (std::size_t)s.n * s.channels * s.spatial;
+            View y(total, 1), bias(s.channels, 0), db(s.channels, 2);
+            fill_random(y, rng, 1.0f);
+            fill_random(bias, rng, 1.0f);
+            std::vector<float> y0(y.p, y.p + total);
+            const std::string what = "n=" + std::to_string(s.n) + " c=" + std::to_string(s.channels) + " s=" +
+                                     std::to_string(s.spatial) + " launch=" + std::to_string(l.grid) + "x" + std::to_string(l.block);
+            launch(l.grid, l.block, [&] { add_bias(y.p, bias.p, s.n, s.channels, s.spatial); });
+            bool ok = y.front_intact();
+            for (int i = 0; i < s.n; ++i)
+                for (int c = 0; c < s.channels; ++c)
+                    for (int k = 0; k < s.spatial; ++k) {
+                        const std::size_t at = ((std::size_t)i * s.channels + c) * s.spatial + k;
+                        ok &= same_bits(y[at], y0[at] + bias[c]);
+                    }
+            expect(ok, "add_bias " + what);
+
+            for (int c = 0; c < s.channels; ++c) db[c] = std::nanf("");  // overwritten, never read
+            const unsigned grid = std::min<unsigned>(l.grid, (unsigned)s.channels);  // grid = channels rule, or fewer
+            launch(grid, l.block, [&] { bias_grad(y.p, db.p, s.n, s.channels, s.spatial); });
+            ok = db.front_intact();
+            for (int c = 0; c < s.channels; ++c) {
+                double sum = 0, abs_sum = 0;
+                for (int i = 0; i < s.n; ++i)
+                    for (int k = 0; k < s.spatial; ++k) {
+                        const float v = y[((std::size_t)i * s.channels + c) * s.spatial + k];
+                        sum += v;
+                        abs_sum += std::fabs(v);
+                    }
+                ok &= std::fabs(db[c] - sum) <= 1e-6 * abs_sum + 1e-30;
+            }
+            expect(ok, "bias_grad " + what);
+        }
+}
+
+// ---------------------------------------------------------------------------- loss
+
+static void check_softmax_xent() {
+    Rng rng(5);
+    struct Case { int n, classes; float scale; };
+    const Case cases[] = {{4, 1, 1.0f}, {6, 10, 3.0f}, {3, 33, 1.0f}, {5, 1000, 5.0f}, {3, 7, 2000.0f}};
+    const Launch launches[] = {{1, 32}, {2, 64}, {9, 256}, {3, 1024}};
+    for (Case cs : cases)
+        for (Launch l : launches)
+            for (bool with_grad : {true, false}) {
+                const int n = cs.n, classes = cs.classes;
+                View logits((std::size_t)n * classes, 1), labels(n, 0), dlogits((std::size_t)n * classes, 3), result(2, 0);
+                for (std::size_t i = 0; i < logits.n; ++i) logits[i] = rng.uniform(-cs.scale, cs.scale);
+                for (int r = 0; r < n; ++r) labels[r] = (float)(rng.next() % classes);
+                if (classes >= 10) {
+                    // row 0: a tie for the max at 2 and 7, label 7 -> a miss (first arg-max is 2)
+                    logits[2] = logits[7] = 50.0f; labels[0] = 7.0f;
+                    // row 1: -inf logits (masked classes) contribute exp(-inf) = 0
+                    logits[classes + 1] = -INFINITY; logits[classes + 4] = -INFINITY; labels[1] = 0.0f;
+                }
+                if (n >= 3 && classes >= 2) labels[n - 1] = (float)(classes - 1);  // last class, boundary index
+                result[0] = 0.0f; result[1] = 0.0f;
+                const float scale = 1.0f / n;
+                launch(l.grid, l.block, [&] {
+                    softmax_xent(logits.p, labels.p, n, classes, with_grad ? dlogits.p : nullptr, scale, result.p);
+                });
+                double loss = 0;
+                int correct = 0;
+                bool grad_ok = true;
+                for (int r = 0; r < n; ++r) {
+                    const float* x = logits.p + (std::size_t)r * classes;
+                    const int k = (int)labels[r];
+                    double m = -INFINITY;
+                    int arg = 0;
+                    for (int j = 0; j < classes; ++j) if (x[j] > m) { m = x[j]; arg = j; }
+                    double z = 0;
+                    for (int j = 0; j < classes; ++j) z += std::exp((double)x[j] - m);
+                    const double lse = m + std::log(z);
+                    loss += lse - x[k];
+                    correct += arg == k;
+                    if (with_grad)
+                        for (int j = 0; j < classes; ++j) {
+                            const double want = (std::exp((double)x[j] - lse) - (j == k)) * scale;
+                            grad_ok &= std::fabs(dlogits[(std::size_t)r * classes + j] - want) <= 2e-6 * scale;
+                        }
+                }
+                const std::string what = "softmax_xent n=" + std::to_string(n) + " classes=" + std::to_string(classes) +
+                                         " scale=" + std::to_string(cs.scale) + " launch=" + std::to_string(l.grid) + "x" +
+                                         std::to_string(l.block) + (with_grad ? " grad" : " no-grad");
+                expect(std::fabs(result[0] - loss) <= 1e-5 * std::fabs(loss) + 1e-6, what + ": loss " + std::to_string(result[0]) + " vs " + std::to_string(loss));
+                expect(result[1] == (float)correct, what + ": correct " + std::to_string(result[1]) + " vs " + std::to_string(correct));
+                expect(grad_ok, what + ": dlogits");
+                expect(logits.front_intact() && dlogits.front_intact(), what + ": wrote before a view");
+            }
+
+    // A label outside [0, classes) or not an integer: NaN loss, a miss, gradient without the one-hot term.
+    for (float bad : {-1.0f, 3.0f, 1.5f}) {
+        View logits(3, 0), labels(1, 0), dlogits(3, 0), result(2, 0);
+        logits[0] = 1.0f; logits[1] = 2.0f; logits[2] = 3.0f;
+        labels[0] = bad; result[0] = 0.0f; result[1] = 0.0f;
+        launch(1, 32, [&] { softmax_xent(logits.p, labels.p, 1, 3, dlogits.p, 1.0f, result.p); });
+        const double z = std::exp(-2.0) + std::exp(-1.0) + 1.0;
+        expect(std::isnan(result[0]) && result[1] == 0.0f && std::fabs(dlogits[2] - 1.0 / z) < 1e-6,
+               "softmax_xent invalid label " + std::to_string(bad));
+    }
+}
+
+int main() {
+    check_grda();
+    check_sgd();
+    check_flat_kernels();
+    check_bias();
+    check_softmax_xent();
+    std::printf("%d checks, %d failures\n", checks, failures);
+    return failures == 0 ? 0 : 1;
+}
