@@ -1,0 +1,469 @@
+package io.sparsestep.backend.cuda;
+
+import io.sparsestep.backend.Backend;
+import io.sparsestep.backend.Buffer;
+import io.sparsestep.backend.ConvGeometry;
+import io.sparsestep.backend.PoolGeometry;
+import io.sparsestep.backend.PoolMode;
+import io.sparsestep.backend.Tensor;
+import io.sparsestep.backend.cuda.ConformanceSession.Twin;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+/**
+ * One list of checks that runs every {@link Backend} op and both optimizer steps on a
+ * backend under test and on a reference backend (the CPU backend) with the same random
+ * inputs, and compares the outputs. {@link CudaDoctor} prints them; CudaConformanceTest
+ * asserts them. Inputs use awkward sizes (1, 7, 1023, 1025, 4099: not multiples of 4) and
+ * views at word offsets 1 and 3 (not 16-byte aligned) as well as 0, and ops with several
+ * tensors get different offsets so the kernels' scalar and float4 paths both run.
+ *
+ * <p>Tolerances: <b>bitwise</b> for ops that are exactly rounded on both sides (fill, copy,
+ * add, relu, addBias, max pooling forward, the counters) and for the gRDA and SGD steps,
+ * whose kernels round every product and sum separately exactly as Java does (the sign of
+ * a zero included); <b>relative</b> 1e-5 for small reductions (bias gradient, softmax
+ * gradient, pooling backward, average pooling) and 1e-4 for GEMM, convolution, batch norm
+ * and the summed loss, where summation order differs.
+ * "Relative" is the largest absolute error divided by the largest magnitude of the
+ * reference output, which stays meaningful for outputs near zero.
+ *
+ * <p>Every view sits in a buffer with guard words around it (see {@link ConformanceSession});
+ * a check fails if the backend under test wrote outside its view.
+ */
+public final class ConformanceChecks {
+    static final int[] SIZES = {1, 7, 1023, 1025, 4099};
+
+    private ConformanceChecks() {}
+
+    public enum Kind { BITWISE, RELATIVE }
+
+    public record Tolerance(Kind kind, double bound) {
+        public static final Tolerance BITWISE = new Tolerance(Kind.BITWISE, 0);
+
+        public static Tolerance relative(double bound) {
+            return new Tolerance(Kind.RELATIVE, bound);
+        }
+
+        public String describe() {
+            return kind == Kind.BITWISE ? "bitwise" : String.format(Locale.ROOT, "rel %.0e", bound);
+        }
+    }
+
+    /** The outcome for one output of one check, over all its variants (sizes, offsets, shapes). */
+    public record Result(String name, double maxAbsError, double maxRelError, Tolerance tolerance, boolean passed, String note) {
+        public String line() {
+            return String.format(Locale.ROOT, "%-48s maxAbs %-9s maxRel %-9s tol %-8s %s%s", name, fmt(maxAbsError), fmt(maxRelError),
+                    tolerance.describe(), passed ? "PASS" : "FAIL", note.isEmpty() ? "" : "  " + note);
+        }
+
+        private static String fmt(double v) {
+            return Double.isNaN(v) ? "NaN" : v == 0 ? "0" : String.format(Locale.ROOT, "%.2e", v);
+        }
+    }
+
+    /** A named check; {@link #run} never throws: an exception is a failed result carrying its message. */
+    public record Check(String name, Consumer<ConformanceSession> body) {
+        public List<Result> run(Backend tested, Backend reference, long seed) {
+            ConformanceSession s = new ConformanceSession(name, tested, reference, new SplittableRandom(seed ^ name.hashCode()));
+            try {
+                body.accept(s);
+                List<Result> results = s.results();
+                if (results.isEmpty()) throw new IllegalStateException("check compared nothing");
+                return results;
+            } catch (RuntimeException e) {
+                List<Result> results = new ArrayList<>(s.results());
+                results.add(new Result(name + (s.variant.isEmpty() ? "" : " [" + s.variant + "]"), Double.NaN, Double.NaN,
+                        Tolerance.BITWISE, false, "threw " + CudaUnavailableException.oneLine(String.valueOf(e))));
+                return results;
+            } finally {
+                s.close();
+            }
+        }
+    }
+
+    /** Every check, in the order of the Backend interface. */
+    public static List<Check> all() {
+        List<Check> checks = new ArrayList<>();
+        checks.add(new Check("memory", ConformanceChecks::memory));
+        checks.add(new Check("upload/download", ConformanceChecks::transfer));
+        checks.add(new Check("fill", ConformanceChecks::fill));
+        checks.add(new Check("copy", ConformanceChecks::copy));
+        checks.add(new Check("add", ConformanceChecks::add));
+        checks.add(new Check("countZeros", ConformanceChecks::countZeros));
+        checks.add(new Check("readCounter", ConformanceChecks::readCounter));
+        checks.add(new Check("gemm", ConformanceChecks::gemm));
+        checks.add(new Check("addBias", ConformanceChecks::addBias));
+        checks.add(new Check("biasGradient", ConformanceChecks::biasGradient));
+        checks.add(new Check("convForward", s -> conv(s, 0)));
+        checks.add(new Check("convBackwardData", s -> conv(s, 1)));
+        checks.add(new Check("convBackwardFilter", s -> conv(s, 2)));
+        checks.add(new Check("pool max", s -> pool(s, PoolMode.MAX)));
+        checks.add(new Check("pool average", s -> pool(s, PoolMode.AVERAGE)));
+        checks.add(new Check("reluForward", ConformanceChecks::reluForward));
+        checks.add(new Check("reluBackward", ConformanceChecks::reluBackward));
+        checks.add(new Check("batchNormForwardTraining", ConformanceChecks::batchNormTraining));
+        checks.add(new Check("batchNormForwardInference", ConformanceChecks::batchNormInference));
+        checks.add(new Check("batchNormBackward", ConformanceChecks::batchNormBackward));
+        checks.add(new Check("softmaxCrossEntropy", ConformanceChecks::softmax));
+        checks.add(new Check("sgdStep", ConformanceChecks::sgd));
+        checks.add(new Check("grdaStep", ConformanceChecks::grda));
+        return List.copyOf(checks);
+    }
+
+    // ------------------------------------------------------------------ the checks
+
+    private static void memory(ConformanceSession s) {
+        Backend b = s.tested;
+        long count0 = b.allocationCount(), inUse0 = b.bytesInUse();
+        Buffer buf = b.allocate(1025, "conformance.probe");
+        try {
+            s.compareScalar("allocationCount delta", b.allocationCount() - count0, 1, Tolerance.BITWISE);
+            s.compareScalar("bytesInUse delta", b.bytesInUse() - inUse0, 4 * 1025, Tolerance.BITWISE);
+            s.compareScalar("peakBytes covers in-use", b.peakBytes() >= b.bytesInUse() ? 1 : 0, 1, Tolerance.BITWISE);
+            s.compareScalar("allocate zero-fills", b.countZeros(new Tensor(buf, 0, 1025)), 1025, Tolerance.BITWISE);
+        } finally {
+            buf.close();
+        }
+        s.compareScalar("bytesInUse after close", b.bytesInUse(), inUse0, Tolerance.BITWISE);
+    }
+
+    private static void transfer(ConformanceSession s) {
+        for (int n : SIZES) {
+            for (int offset : new int[] {0, 1, 3}) {
+                s.variant = "n=" + n + " offset=" + offset;
+                Twin t = s.random(offset, n);
+                s.compare("roundtrip", t, Tolerance.BITWISE);
+            }
+        }
+    }
+
+    private static void fill(ConformanceSession s) {
+        float[] values = {0f, -0f, 3.25f, -1e-30f, Float.MAX_VALUE};
+        for (int n : SIZES) {
+            for (int offset : new int[] {0, 1, 3}) {
+                float v = values[(n + offset) % values.length];
+                s.variant = "n=" + n + " offset=" + offset + " v=" + v;
+                Twin t = s.random(offset, n);
+                s.both(b -> b.fill(t.on(b), v));
+                s.compare("x", t, Tolerance.BITWISE);
+            }
+        }
+    }
+
+    private static void copy(ConformanceSession s) {
+        for (int n : SIZES) {
+            s.variant = "n=" + n;
+            Twin src = s.random(1, n), dst = s.random(3, n);
+            s.both(b -> b.copy(src.on(b), dst.on(b)));
+            s.compare("dst", dst, Tolerance.BITWISE);
+            Twin reshaped = s.random(0, 1, n);
+            s.both(b -> b.copy(src.on(b), reshaped.on(b)));
+            s.compare("dst (other shape)", reshaped, Tolerance.BITWISE);
+        }
+    }
+
+    private static void add(ConformanceSession s) {
+        for (int n : SIZES) {
+            for (int[] off : new int[][] {{0, 0, 0}, {1, 1, 1}, {1, 3, 2}}) {
+                s.variant = "n=" + n + " offsets=" + off[0] + "," + off[1] + "," + off[2];
+                Twin a = s.random(off[0], n), b2 = s.random(off[1], n), out = s.random(off[2], n);
+                s.both(b -> b.add(a.on(b), b2.on(b), out.on(b)));
+                s.compare("out", out, Tolerance.BITWISE);
+                s.both(b -> b.add(a.on(b), b2.on(b), a.on(b)));
+                s.compare("out aliasing a", a, Tolerance.BITWISE);
+            }
+        }
+    }
+
+    private static void countZeros(ConformanceSession s) {
+        for (int n : SIZES) {
+            for (int offset : new int[] {0, 1, 3}) {
+                s.variant = "n=" + n + " offset=" + offset;
+                float[] data = s.uniform(n);
+                for (int i = 0; i < n; i++) {
+                    double u = s.random.nextDouble();
+                    if (u < 0.2) data[i] = 0f;
+                    else if (u < 0.3) data[i] = -0f;
+                    else if (u < 0.32) data[i] = Float.NaN;
+                }
+                Twin t = s.twin(data, offset, n);
+                s.compareScalar("count", s.tested.countZeros(t.tested()), s.reference.countZeros(t.reference()), Tolerance.BITWISE);
+            }
+        }
+    }
+
+    private static void readCounter(ConformanceSession s) {
+        int[] words = {0, 1, 0x7fffffff, 0x80000000, 0xfffffff0};
+        for (int i = 0; i < words.length; i++) {
+            s.variant = "word=0x" + Integer.toHexString(words[i]);
+            Twin t = s.twin(new float[] {Float.intBitsToFloat(words[i]), 7f}, i % 4, 2);
+            s.compareScalar("value", s.tested.readCounter(t.tested()), s.reference.readCounter(t.reference()), Tolerance.BITWISE);
+            s.compareScalar("value vs unsigned word", s.tested.readCounter(t.tested()), Integer.toUnsignedLong(words[i]), Tolerance.BITWISE);
+        }
+    }
+
+    private static void gemm(ConformanceSession s) {
+        int[][] shapes = {{1, 1, 1}, {7, 5, 3}, {33, 17, 65}, {64, 130, 257}, {3, 1025, 2}};
+        for (int[] mnk : shapes) {
+            int m = mnk[0], n = mnk[1], k = mnk[2];
+            for (int t = 0; t < 4; t++) {
+                boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
+                for (float beta : new float[] {0f, 0.5f}) {
+                    s.variant = "m=" + m + " n=" + n + " k=" + k + " transA=" + ta + " transB=" + tb + " beta=" + beta;
+                    Twin a = ta ? s.random(1, k, m) : s.random(1, m, k);
+                    Twin b2 = tb ? s.random(0, n, k) : s.random(0, k, n);
+                    Twin c = beta == 0f ? s.constant(Float.NaN, 3, m, n) : s.random(3, m, n);
+                    s.both(b -> b.gemm(ta, tb, m, n, k, 1.25f, a.on(b), b2.on(b), beta, c.on(b)));
+                    s.compare("C", c, Tolerance.relative(1e-4));
+                }
+            }
+        }
+    }
+
+    private static void addBias(ConformanceSession s) {
+        int[][] shapes = {{1, 1, 1}, {3, 5, 7}, {2, 16, 1}, {4, 3, 1025}};
+        for (int[] sh : shapes) {
+            s.variant = "n=" + sh[0] + " channels=" + sh[1] + " spatial=" + sh[2];
+            Twin y = s.random(1, sh[0], sh[1], sh[2]), bias = s.random(3, sh[1]);
+            s.both(b -> b.addBias(y.on(b), bias.on(b), sh[0], sh[1], sh[2]));
+            s.compare("y", y, Tolerance.BITWISE);
+        }
+    }
+
+    private static void biasGradient(ConformanceSession s) {
+        int[][] shapes = {{1, 1, 1}, {3, 5, 7}, {64, 10, 1}, {4, 3, 1025}, {2, 300, 3}};
+        for (int[] sh : shapes) {
+            s.variant = "n=" + sh[0] + " channels=" + sh[1] + " spatial=" + sh[2];
+            Twin dy = s.random(1, sh[0], sh[1], sh[2]), db = s.constant(Float.NaN, 3, sh[1]);
+            s.both(b -> b.biasGradient(dy.on(b), db.on(b), sh[0], sh[1], sh[2]));
+            s.compare("db", db, Tolerance.relative(1e-5));
+        }
+    }
+
+    /** {n, c, h, w, k, r, s, strideH, strideW, padH, padW, offset of the views}. */
+    private static final int[][] CONVS = {
+            {1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0},
+            {2, 3, 7, 9, 5, 3, 3, 1, 1, 1, 1, 0},
+            {3, 4, 8, 8, 6, 3, 3, 2, 2, 0, 0, 0},
+            {2, 8, 5, 5, 4, 1, 1, 1, 1, 0, 0, 0},
+            {2, 3, 11, 10, 7, 5, 3, 2, 1, 2, 1, 0},
+            {2, 3, 7, 9, 5, 3, 3, 1, 1, 1, 1, 1},
+            {4, 16, 12, 12, 32, 3, 3, 1, 1, 1, 1, 3},
+    };
+
+    private static void conv(ConformanceSession s, int pass) {
+        for (int[] c : CONVS) {
+            ConvGeometry g = new ConvGeometry(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10]);
+            int off = c[11];
+            s.variant = g + (off == 0 ? "" : " view offset " + off);
+            Twin ws = s.workspace(s.tested.convWorkspaceWords(g), s.reference.convWorkspaceWords(g), off);
+            int[] xShape = {g.n(), g.c(), g.h(), g.w()}, wShape = {g.k(), g.c(), g.r(), g.s()}, yShape = {g.n(), g.k(), g.outH(), g.outW()};
+            switch (pass) {
+                case 0 -> {
+                    Twin x = s.random(off, xShape), w = s.random(off == 0 ? 0 : off + 1, wShape), y = s.constant(Float.NaN, off, yShape);
+                    s.both(b -> b.convForward(g, x.on(b), w.on(b), y.on(b), ws.on(b)));
+                    s.compare("y", y, Tolerance.relative(1e-4));
+                }
+                case 1 -> {
+                    Twin dy = s.random(off, yShape), w = s.random(off == 0 ? 0 : off + 1, wShape), dx = s.constant(Float.NaN, off, xShape);
+                    s.both(b -> b.convBackwardData(g, dy.on(b), w.on(b), dx.on(b), ws.on(b)));
+                    s.compare("dx", dx, Tolerance.relative(1e-4));
+                }
+                default -> {
+                    Twin x = s.random(off, xShape), dy = s.random(off == 0 ? 0 : off + 1, yShape), dw = s.constant(Float.NaN, off, wShape);
+                    s.both(b -> b.convBackwardFilter(g, x.on(b), dy.on(b), dw.on(b), ws.on(b)));
+                    s.compare("dw", dw, Tolerance.relative(1e-4));
+                }
+            }
+        }
+    }
+
+    private static void pool(ConformanceSession s, PoolMode mode) {
+        PoolGeometry[] geometries = {
+                new PoolGeometry(2, 3, 7, 9, 2, 2, 2, 2, 0, 0),
+                new PoolGeometry(2, 3, 8, 8, 3, 3, 2, 2, 1, 1),
+                new PoolGeometry(2, 2, 5, 6, 3, 3, 1, 1, 1, 1),
+                new PoolGeometry(2, 4, 7, 7, 7, 7, 1, 1, 0, 0),
+                new PoolGeometry(1, 1, 1, 1, 1, 1, 1, 1, 0, 0),
+        };
+        Tolerance tol = mode == PoolMode.MAX ? Tolerance.BITWISE : Tolerance.relative(1e-5);
+        for (PoolGeometry g : geometries) {
+            s.variant = g.toString();
+            Twin x = s.random(0, g.n(), g.c(), g.h(), g.w()), y = s.constant(Float.NaN, 0, g.n(), g.c(), g.outH(), g.outW());
+            s.both(b -> b.poolForward(mode, g, x.on(b), y.on(b)));
+            s.compare("forward y", y, tol);
+            Twin dy = s.random(0, g.n(), g.c(), g.outH(), g.outW()), dx = s.constant(Float.NaN, 0, g.n(), g.c(), g.h(), g.w());
+            s.both(b -> b.poolBackward(mode, g, x.on(b), y.on(b), dy.on(b), dx.on(b)));
+            // Overlapping windows add several dy into one dx, in an order that is the library's choice.
+            s.compare("backward dx", dx, Tolerance.relative(1e-5));
+        }
+    }
+
+    private static void reluForward(ConformanceSession s) {
+        for (int n : SIZES) {
+            s.variant = "n=" + n;
+            Twin x = s.random(1, n), y = s.random(3, n);
+            s.both(b -> b.reluForward(x.on(b), y.on(b)));
+            s.compare("y", y, Tolerance.BITWISE);
+            s.both(b -> b.reluForward(x.on(b), x.on(b)));
+            s.compare("y in place", x, Tolerance.BITWISE);
+        }
+    }
+
+    private static void reluBackward(ConformanceSession s) {
+        for (int n : SIZES) {
+            s.variant = "n=" + n;
+            float[] yData = s.uniform(n);
+            for (int i = 0; i < n; i++) yData[i] = Math.max(yData[i], 0f);
+            Twin y = s.twin(yData, 1, n), dy = s.random(0, n), dx = s.random(3, n);
+            s.both(b -> b.reluBackward(y.on(b), dy.on(b), dx.on(b)));
+            s.compare("dx", dx, Tolerance.BITWISE);
+            s.both(b -> b.reluBackward(y.on(b), dy.on(b), dy.on(b)));
+            s.compare("dx in place", dy, Tolerance.BITWISE);
+        }
+    }
+
+    private static final int[][] BATCH_NORMS = {{4, 3, 10}, {7, 5, 1}, {2, 2, 33}, {16, 8, 49}};
+
+    /** Shifted, scaled inputs: batch norm must remove a mean far from zero. */
+    private static float[] activations(ConformanceSession s, int size) {
+        float[] x = s.uniform(size);
+        for (int i = 0; i < size; i++) x[i] = 2.5f + 3f * x[i];
+        return x;
+    }
+
+    private static void batchNormTraining(ConformanceSession s) {
+        for (int[] sh : BATCH_NORMS) {
+            int n = sh[0], ch = sh[1], sp = sh[2];
+            s.variant = "n=" + n + " channels=" + ch + " spatial=" + sh[2];
+            Twin x = s.twin(activations(s, n * ch * sp), 1, n, ch, sp), y = s.constant(Float.NaN, 0, n, ch, sp);
+            Twin gamma = s.random(0, ch), beta = s.random(1, ch);
+            Twin runMean = s.random(0, ch), runVar = s.twin(positive(s, ch), 0, ch);
+            Twin saveMean = s.constant(Float.NaN, 0, ch), saveInvStd = s.constant(Float.NaN, 0, ch);
+            s.both(b -> b.batchNormForwardTraining(n, ch, sp, x.on(b), y.on(b), gamma.on(b), beta.on(b), runMean.on(b),
+                    runVar.on(b), saveMean.on(b), saveInvStd.on(b), 0.1f, 1e-5f));
+            Tolerance tol = Tolerance.relative(1e-4);
+            s.compare("y", y, tol);
+            s.compare("runningMean", runMean, tol);
+            s.compare("runningVar", runVar, tol);
+            s.compare("saveMean", saveMean, tol);
+            s.compare("saveInvStd", saveInvStd, tol);
+        }
+    }
+
+    private static void batchNormInference(ConformanceSession s) {
+        for (int[] sh : BATCH_NORMS) {
+            int n = sh[0], ch = sh[1], sp = sh[2];
+            s.variant = "n=" + n + " channels=" + ch + " spatial=" + sh[2];
+            Twin x = s.twin(activations(s, n * ch * sp), 1, n, ch, sp), y = s.constant(Float.NaN, 0, n, ch, sp);
+            Twin gamma = s.random(0, ch), beta = s.random(1, ch), mean = s.random(0, ch), var = s.twin(positive(s, ch), 0, ch);
+            s.both(b -> b.batchNormForwardInference(n, ch, sp, x.on(b), y.on(b), gamma.on(b), beta.on(b), mean.on(b), var.on(b), 1e-3f));
+            s.compare("y", y, Tolerance.relative(1e-4));
+        }
+    }
+
+    private static void batchNormBackward(ConformanceSession s) {
+        for (int[] sh : BATCH_NORMS) {
+            int n = sh[0], ch = sh[1], sp = sh[2];
+            s.variant = "n=" + n + " channels=" + ch + " spatial=" + sh[2];
+            Twin x = s.twin(activations(s, n * ch * sp), 1, n, ch, sp), y = s.constant(0f, 0, n, ch, sp);
+            Twin gamma = s.random(0, ch), beta = s.random(1, ch), runMean = s.constant(0f, 0, ch), runVar = s.constant(1f, 0, ch);
+            Twin saveMean = s.constant(0f, 0, ch), saveInvStd = s.constant(0f, 0, ch);
+            // Each backend's own saved statistics feed its backward pass, as in training.
+            s.both(b -> b.batchNormForwardTraining(n, ch, sp, x.on(b), y.on(b), gamma.on(b), beta.on(b), runMean.on(b),
+                    runVar.on(b), saveMean.on(b), saveInvStd.on(b), 0.1f, 1e-5f));
+            Twin dy = s.random(0, n, ch, sp), dx = s.constant(Float.NaN, 3, n, ch, sp);
+            Twin dgamma = s.constant(Float.NaN, 0, ch), dbeta = s.constant(Float.NaN, 1, ch);
+            s.both(b -> b.batchNormBackward(n, ch, sp, x.on(b), dy.on(b), gamma.on(b), saveMean.on(b), saveInvStd.on(b),
+                    dx.on(b), dgamma.on(b), dbeta.on(b), 1e-5f));
+            Tolerance tol = Tolerance.relative(1e-4);
+            s.compare("dx", dx, tol);
+            s.compare("dgamma", dgamma, tol);
+            s.compare("dbeta", dbeta, tol);
+        }
+    }
+
+    private static float[] positive(ConformanceSession s, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = 0.5f + (float) s.random.nextDouble();
+        return v;
+    }
+
+    private static void softmax(ConformanceSession s) {
+        int[][] shapes = {{1, 1}, {1, 3}, {5, 10}, {64, 7}, {33, 1000}};
+        for (int[] sh : shapes) {
+            int n = sh[0], classes = sh[1];
+            for (boolean withGradient : new boolean[] {true, false}) {
+                s.variant = "n=" + n + " classes=" + classes + (withGradient ? "" : " dlogits=null");
+                float[] logits = s.uniform(n * classes);
+                for (int i = 0; i < logits.length; i++) logits[i] *= 6f;
+                float[] labels = new float[n];
+                for (int i = 0; i < n; i++) labels[i] = s.random.nextInt(classes);
+                Twin x = s.twin(logits, 1, n, classes), lab = s.twin(labels, 3, n);
+                Twin dx = withGradient ? s.constant(Float.NaN, 0, n, classes) : null;
+                Twin result = s.constant(Float.NaN, 1, 2);
+                float scale = 1f / n;
+                s.both(b -> b.softmaxCrossEntropy(x.on(b), lab.on(b), n, classes, dx == null ? null : dx.on(b), scale, result.on(b)));
+                float[] rt = s.read(s.tested, result.tested()), rr = s.read(s.reference, result.reference());
+                s.compareScalar("loss sum", rt[0], rr[0], Tolerance.relative(1e-4));
+                s.compareScalar("correct count", rt[1], rr[1], Tolerance.BITWISE);
+                if (dx != null) s.compare("dlogits", dx, Tolerance.relative(1e-5));
+            }
+        }
+    }
+
+    /** {momentum, dampening, weightDecay, nesterov(0/1)}. */
+    private static final float[][] SGD_VARIANTS = {{0f, 0f, 0f, 0}, {0f, 0f, 5e-4f, 0}, {0.9f, 0f, 0f, 0}, {0.9f, 0.1f, 1e-4f, 0},
+            {0.9f, 0f, 5e-4f, 1}};
+
+    private static void sgd(ConformanceSession s) {
+        for (float[] v : SGD_VARIANTS) {
+            float momentum = v[0], dampening = v[1], wd = v[2];
+            boolean nesterov = v[3] != 0;
+            for (int n : SIZES) {
+                for (int[] off : new int[][] {{1, 1, 1}, {0, 1, 3}}) {
+                    s.variant = String.format(Locale.ROOT, "momentum=%s dampening=%s wd=%s nesterov=%s n=%d offsets=%d,%d,%d",
+                            momentum, dampening, wd, nesterov, n, off[0], off[1], off[2]);
+                    Twin w = s.random(off[0], n), g = s.random(off[1], n);
+                    Twin m = momentum == 0f ? null : s.constant(Float.NaN, off[2], n); // first step must not read it
+                    s.both(b -> b.sgdStep(w.on(b), g.on(b), m == null ? null : m.on(b), 0.05f, momentum, dampening, wd, nesterov, true));
+                    s.compare("w after step 1", w, Tolerance.BITWISE);
+                    if (m != null) s.compare("momentum after step 1", m, Tolerance.BITWISE);
+                    s.upload(g, s.uniform(n));
+                    s.both(b -> b.sgdStep(w.on(b), g.on(b), m == null ? null : m.on(b), 0.05f, momentum, dampening, wd, nesterov, false));
+                    s.compare("w after step 2", w, Tolerance.BITWISE);
+                    if (m != null) s.compare("momentum after step 2", m, Tolerance.BITWISE);
+                    s.compare("g unchanged", g, Tolerance.BITWISE);
+                }
+            }
+        }
+    }
+
+    private static void grda(ConformanceSession s) {
+        for (float tau : new float[] {0f, 0.3f}) {
+            for (int n : SIZES) {
+                for (int[] off : new int[][] {{0, 0, 0}, {1, 1, 1}, {0, 1, 3}}) {
+                    for (boolean counted : new boolean[] {true, false}) {
+                        s.variant = "tau=" + tau + " n=" + n + " offsets=" + off[0] + "," + off[1] + "," + off[2] + (counted ? "" : " counter=null");
+                        Twin w = s.constant(Float.NaN, off[0], n); // never read
+                        Twin g = s.random(off[1], n), acc = s.random(off[2], n);
+                        Twin counter = counted ? s.constant(0f, 1, 1) : null;
+                        if (counted) s.both(b -> b.fill(counter.on(b), 0f));
+                        s.both(b -> b.grdaStep(w.on(b), g.on(b), acc.on(b), 0.1f, tau, counter == null ? null : counter.on(b)));
+                        s.compare("w", w, Tolerance.BITWISE);
+                        s.compare("acc", acc, Tolerance.BITWISE);
+                        if (counted) {
+                            long tested = s.tested.readCounter(counter.tested());
+                            s.compareScalar("zero counter", tested, s.reference.readCounter(counter.reference()), Tolerance.BITWISE);
+                            s.compareScalar("zero counter vs countZeros(w)", tested, s.tested.countZeros(w.tested()), Tolerance.BITWISE);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

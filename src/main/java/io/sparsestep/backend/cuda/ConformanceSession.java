@@ -1,0 +1,230 @@
+package io.sparsestep.backend.cuda;
+
+import io.sparsestep.backend.Backend;
+import io.sparsestep.backend.Buffer;
+import io.sparsestep.backend.Tensor;
+import io.sparsestep.backend.cuda.ConformanceChecks.Kind;
+import io.sparsestep.backend.cuda.ConformanceChecks.Result;
+import io.sparsestep.backend.cuda.ConformanceChecks.Tolerance;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+/**
+ * The harness one {@link ConformanceChecks.Check} runs in: both backends, the seeded random
+ * source, the buffers to free afterwards, and the error statistics of every output compared
+ * so far. Every view it creates sits in a fresh buffer between guard words holding a
+ * sentinel; {@link #compare} fails an output whose backend under test changed a guard.
+ */
+public final class ConformanceSession implements AutoCloseable {
+    static final float GUARD = 1234.5f;
+    private static final int GUARD_WORDS = 2;
+
+    final String check;
+    final Backend tested;
+    final Backend reference;
+    final SplittableRandom random;
+    String variant = "";
+    private final List<Buffer> buffers = new ArrayList<>();
+    private final Map<String, Accumulator> outputs = new LinkedHashMap<>();
+
+    ConformanceSession(String check, Backend tested, Backend reference, SplittableRandom random) {
+        this.check = check;
+        this.tested = tested;
+        this.reference = reference;
+        this.random = random;
+    }
+
+    /** Runs an op on the backend under test, then on the reference. */
+    void both(Consumer<Backend> op) {
+        op.accept(tested);
+        op.accept(reference);
+    }
+
+    float[] uniform(int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) (2 * random.nextDouble() - 1);
+        return v;
+    }
+
+    Twin random(int offset, int... shape) {
+        return twin(uniform(product(shape)), offset, shape);
+    }
+
+    Twin constant(float value, int offset, int... shape) {
+        float[] v = new float[product(shape)];
+        java.util.Arrays.fill(v, value);
+        return twin(v, offset, shape);
+    }
+
+    /** A view of {@code data} at word {@code offset} of a fresh buffer on each backend, guard words around it. */
+    Twin twin(float[] data, int offset, int... shape) {
+        return new Twin(place(tested, data, offset, shape), place(reference, data, offset, shape), tested);
+    }
+
+    /** Workspaces of each backend's own size (contents are scratch: zero-filled by allocate, no upload, no guards). */
+    Twin workspace(long testedWords, long referenceWords, int offset) {
+        return new Twin(scratch(tested, testedWords, offset), scratch(reference, referenceWords, offset), tested);
+    }
+
+    private Tensor scratch(Backend b, long words, int offset) {
+        Buffer buf = b.allocate(offset + words, "conformance." + check + ".workspace");
+        buffers.add(buf);
+        return new Tensor(buf, offset, Math.toIntExact(words));
+    }
+
+    private Tensor place(Backend b, float[] data, int offset, int... shape) {
+        int total = offset + data.length + GUARD_WORDS;
+        float[] whole = new float[total];
+        java.util.Arrays.fill(whole, GUARD);
+        System.arraycopy(data, 0, whole, offset, data.length);
+        Buffer buf = b.allocate(total, "conformance." + check);
+        buffers.add(buf);
+        write(b, new Tensor(buf, 0, total), whole);
+        return new Tensor(buf, offset, shape);
+    }
+
+    void upload(Twin t, float[] data) {
+        write(tested, t.tested, data);
+        write(reference, t.reference, data);
+    }
+
+    private static void write(Backend b, Tensor t, float[] data) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment host = arena.allocate(4L * Math.max(1, data.length), 16);
+            MemorySegment.copy(data, 0, host, ValueLayout.JAVA_FLOAT, 0, data.length);
+            b.upload(host, t);
+        }
+    }
+
+    float[] read(Backend b, Tensor t) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment host = arena.allocate(4L * Math.max(1, t.size()), 16);
+            b.download(t, host);
+            float[] out = new float[Math.toIntExact(t.size())];
+            MemorySegment.copy(host, ValueLayout.JAVA_FLOAT, 0, out, 0, out.length);
+            return out;
+        }
+    }
+
+    /** Compares a view's contents on both backends, and checks the tested backend kept its guard words. */
+    void compare(String output, Twin t, Tolerance tol) {
+        float[] got = read(tested, t.tested), want = read(reference, t.reference);
+        Tensor whole = new Tensor(t.tested.buffer(), 0, Math.toIntExact(t.tested.buffer().words()));
+        float[] all = read(tested, whole);
+        int start = Math.toIntExact(t.tested.offset()), end = start + got.length;
+        String guardNote = "";
+        for (int i = 0; i < all.length; i++) {
+            if ((i < start || i >= end) && Float.floatToRawIntBits(all[i]) != Float.floatToRawIntBits(GUARD)) {
+                guardNote = "wrote outside its view at word " + (i - start) + " of the view";
+                break;
+            }
+        }
+        accumulate(output, tol, got, want, guardNote);
+    }
+
+    void compareScalar(String output, double testedValue, double referenceValue, Tolerance tol) {
+        accumulate(output, tol, new float[] {(float) testedValue}, new float[] {(float) referenceValue}, "");
+        if (tol.kind() == Kind.BITWISE && testedValue != referenceValue && !(Double.isNaN(testedValue) && Double.isNaN(referenceValue))) {
+            outputs.get(output).fail(variant + ": got " + testedValue + ", expected " + referenceValue);
+        }
+    }
+
+    private void accumulate(String output, Tolerance tol, float[] got, float[] want, String guardNote) {
+        Accumulator acc = outputs.computeIfAbsent(output, o -> new Accumulator(tol));
+        Comparison c = Comparison.of(got, want, tol);
+        acc.absError = Math.max(acc.absError, c.maxAbs);
+        acc.relError = Math.max(acc.relError, c.maxRel);
+        if (!guardNote.isEmpty()) acc.fail(variant + ": " + guardNote);
+        else if (!c.passed) acc.fail(variant + ": " + c.note);
+    }
+
+    List<Result> results() {
+        List<Result> out = new ArrayList<>();
+        for (Map.Entry<String, Accumulator> e : outputs.entrySet()) {
+            Accumulator a = e.getValue();
+            out.add(new Result(check + "." + e.getKey(), a.absError, a.relError, a.tolerance, a.failure == null,
+                    a.failure == null ? "" : a.failure));
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        for (Buffer b : buffers) {
+            try {
+                b.close();
+            } catch (RuntimeException ignored) {
+                // keep freeing
+            }
+        }
+        buffers.clear();
+    }
+
+    private static int product(int... shape) {
+        int p = 1;
+        for (int d : shape) p *= d;
+        return p;
+    }
+
+    /** The same logical tensor on the backend under test and on the reference. */
+    public record Twin(Tensor tested, Tensor reference, Backend testedBackend) {
+        Tensor on(Backend b) {
+            return b == testedBackend ? tested : reference;
+        }
+    }
+
+    private static final class Accumulator {
+        final Tolerance tolerance;
+        double absError;
+        double relError;
+        String failure;
+
+        Accumulator(Tolerance tolerance) {
+            this.tolerance = tolerance;
+        }
+
+        void fail(String why) {
+            if (failure == null) failure = why;
+        }
+    }
+
+    /** Error statistics of one output array against its reference. */
+    record Comparison(double maxAbs, double maxRel, boolean passed, String note) {
+        static Comparison of(float[] got, float[] want, Tolerance tol) {
+            if (got.length != want.length) return new Comparison(Double.NaN, Double.NaN, false, "lengths differ: " + got.length + " vs " + want.length);
+            double maxAbs = 0, scale = 0;
+            int bitMismatch = -1, nanMismatch = -1;
+            for (int i = 0; i < got.length; i++) {
+                boolean gn = Float.isNaN(got[i]), wn = Float.isNaN(want[i]);
+                if (gn || wn) {
+                    if (gn != wn && nanMismatch < 0) nanMismatch = i;
+                    continue;
+                }
+                maxAbs = Math.max(maxAbs, Math.abs((double) got[i] - want[i]));
+                scale = Math.max(scale, Math.abs((double) want[i]));
+                if (bitMismatch < 0 && Float.floatToRawIntBits(got[i]) != Float.floatToRawIntBits(want[i])) bitMismatch = i;
+            }
+            double maxRel = maxAbs == 0 ? 0 : maxAbs / Math.max(scale, Double.MIN_NORMAL);
+            if (nanMismatch >= 0) {
+                return new Comparison(maxAbs, maxRel, false, "NaN mismatch at " + nanMismatch + ": got " + got[nanMismatch]
+                        + ", expected " + want[nanMismatch]);
+            }
+            if (tol.kind() == Kind.BITWISE) {
+                return bitMismatch < 0 ? new Comparison(maxAbs, maxRel, true, "")
+                        : new Comparison(maxAbs, maxRel, false, "first difference at " + bitMismatch + ": got " + got[bitMismatch]
+                                + ", expected " + want[bitMismatch]);
+            }
+            return maxRel <= tol.bound() ? new Comparison(maxAbs, maxRel, true, "")
+                    : new Comparison(maxAbs, maxRel, false, String.format(Locale.ROOT, "relative error %.3e > %.0e", maxRel, tol.bound()));
+        }
+    }
+}

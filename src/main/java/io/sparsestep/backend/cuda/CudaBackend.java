@@ -1,0 +1,670 @@
+package io.sparsestep.backend.cuda;
+
+import io.sparsestep.backend.Backend;
+import io.sparsestep.backend.Buffer;
+import io.sparsestep.backend.ConvGeometry;
+import io.sparsestep.backend.PoolGeometry;
+import io.sparsestep.backend.PoolMode;
+import io.sparsestep.backend.Tensor;
+import io.sparsestep.backend.cuda.CudaLibraryLoader.CublasLibraries;
+import io.sparsestep.backend.cuda.CudaLibraryLoader.CudnnLibraries;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The GPU backend: sparsestep's PTX kernels for the elementwise ops, the loss and the fused
+ * optimizer steps; cuBLAS for GEMM; cuDNN for convolution, pooling and batch norm. All of
+ * it bound with java.lang.foreign, no JNI.
+ *
+ * <p><b>Execution.</b> One device (the primary context, shared with any CUDA runtime user
+ * in the process) and one stream; every op is enqueued on that stream in call order and
+ * returns at once, except {@link #download}, {@link #countZeros}, {@link #readCounter} and
+ * {@link #synchronize}, which wait. An error of an asynchronous op (a faulting kernel)
+ * surfaces at the next waiting call.
+ *
+ * <p><b>Threads.</b> Not thread-safe: use it from one thread at a time. It may be a
+ * different thread each time; the context is made current whenever the calling thread
+ * changes (one cheap driver call).
+ *
+ * <p><b>Memory.</b> {@link #allocate} is one cuMemAlloc per buffer; ops allocate nothing.
+ * cuDNN descriptors and algorithm choices are cached per geometry and created on first use
+ * (the first training step): host-side setup, plus cudnnFind's own temporary trial
+ * buffers, which it frees before returning.
+ *
+ * <p><b>Convolution workspace.</b> For each geometry cudnnFind* measures every algorithm
+ * of the three passes once; {@link #convWorkspaceWords} is the largest need among the
+ * fastest algorithm of each pass that fits in {@value #CONV_WORKSPACE_CAP_BYTES} bytes
+ * (256 MiB). A call then runs the fastest algorithm that fits the workspace view it is
+ * given, so a smaller workspace still works, with slower algorithms. Convolutions use
+ * CUDNN_FMA_MATH: never TF32, so results agree with the CPU backend to float rounding.
+ */
+public final class CudaBackend implements Backend {
+    /** Upper bound on the workspace one convolution is given when algorithms are chosen. */
+    public static final long CONV_WORKSPACE_CAP_BYTES = 256L << 20;
+    private static final String[] MODULES = {"optim", "elementwise", "loss"};
+
+    private static Optional<String> cachedUnavailableReason;
+
+    private final CudaDriver driver;
+    private final int device;
+    private final long context;
+    private final DeviceInfo info;
+    private String libraryVersions = "";
+    private long stream;
+    private LoadedKernels kernels;
+    private Cublas cublas;
+    private Cudnn cudnn;
+    private long counterScratch;
+    private final MemorySegment hostWord = Arena.ofAuto().allocate(8, 8);
+
+    private final Set<CudaBuffer> live = Collections.newSetFromMap(new IdentityHashMap<>());
+    private long allocations;
+    private long bytesInUse;
+    private long peakBytes;
+
+    private final Map<ConvGeometry, ConvPlan> convPlans = new HashMap<>();
+    private final Map<PoolPlan.Key, PoolPlan> poolPlans = new HashMap<>();
+    private final Map<BatchNormPlan.Key, BatchNormPlan> bnPlans = new HashMap<>();
+
+    private volatile Thread boundThread;
+    private volatile boolean closed;
+
+    /** What {@link CudaDoctor} and {@link #description()} report about the GPU. */
+    public record DeviceInfo(int ordinal, String name, int ccMajor, int ccMinor, int multiprocessors, long totalBytes,
+                             int driverCudaVersion) {
+        public String computeCapability() { return ccMajor + "." + ccMinor; }
+
+        public static String cudaVersionString(int v) { return (v / 1000) + "." + (v % 1000 / 10); }
+    }
+
+    /** Opens device 0. */
+    public static CudaBackend open() {
+        return open(0);
+    }
+
+    /**
+     * Opens a device: loads libcuda, cuBLAS, cuDNN and the PTX kernels, retains the primary
+     * context, creates the stream and the library handles. Throws the one-line
+     * {@link CudaUnavailableException} when any of that is missing (no GPU, no driver,
+     * libraries not found, PTX not built).
+     */
+    public static CudaBackend open(int ordinal) {
+        try {
+            CudaDriver driver = CudaDriver.get();
+            int count = driver.deviceCount();
+            if (count == 0) throw new CudaUnavailableException("CUDA unavailable: the driver loaded but sees no GPU (cuDeviceGetCount = 0)");
+            if (ordinal < 0 || ordinal >= count) {
+                throw new IllegalArgumentException("CUDA device " + ordinal + " does not exist; this machine has " + count + " (0.." + (count - 1) + ")");
+            }
+            CublasLibraries blas = CudaLibraries.cublas();
+            CudnnLibraries dnn = CudaLibraries.cudnn();
+            for (String module : MODULES) LoadedKernels.readPtx(module);
+            return new CudaBackend(driver, ordinal, blas, dnn, LoadedKernels::readPtx);
+        } catch (CudaException e) {
+            throw new CudaUnavailableException("CUDA unavailable: " + e.getMessage(), e);
+        }
+    }
+
+    /** A backend on explicitly given libraries and PTX (tests run it on a fake CUDA stack). */
+    static CudaBackend open(CudaDriver driver, int ordinal, CublasLibraries blas, CudnnLibraries dnn, Function<String, byte[]> ptx) {
+        return new CudaBackend(driver, ordinal, blas, dnn, ptx);
+    }
+
+    /**
+     * Why {@link #open()} would fail here, or empty when CUDA works. Tries once per JVM (a
+     * full open and close) and remembers the answer; for tests and {@code --device auto}.
+     */
+    public static synchronized Optional<String> unavailableReason() {
+        if (cachedUnavailableReason == null) {
+            try {
+                open().close();
+                cachedUnavailableReason = Optional.empty();
+            } catch (CudaUnavailableException e) {
+                cachedUnavailableReason = Optional.of(e.getMessage());
+            } catch (RuntimeException | LinkageError e) {
+                cachedUnavailableReason = Optional.of(CudaUnavailableException.oneLine("CUDA unavailable: " + e));
+            }
+        }
+        return cachedUnavailableReason;
+    }
+
+    private CudaBackend(CudaDriver driver, int ordinal, CublasLibraries blas, CudnnLibraries dnn, Function<String, byte[]> ptx) {
+        this.driver = driver;
+        this.device = driver.device(ordinal);
+        this.context = driver.primaryContextRetain(device);
+        try {
+            driver.setCurrent(context);
+            boundThread = Thread.currentThread();
+            info = new DeviceInfo(ordinal, driver.deviceName(device),
+                    driver.attribute(CudaDriver.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, device),
+                    driver.attribute(CudaDriver.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device),
+                    driver.attribute(CudaDriver.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, device),
+                    driver.totalMemory(device), driver.driverVersion());
+            stream = driver.streamCreate(CudaDriver.CU_STREAM_DEFAULT);
+            kernels = LoadedKernels.load(driver, ptx, MODULES);
+            cublas = Cublas.create(blas, stream);
+            cudnn = Cudnn.create(dnn, stream);
+            libraryVersions = "cuBLAS " + cublasVersionString(cublas.version()) + ", cuDNN " + Cudnn.versionString(cudnn.version());
+            counterScratch = driver.memAlloc(16);
+        } catch (RuntimeException e) {
+            releaseResources();
+            throw e;
+        }
+    }
+
+    // ------------------------------------------------------------------ identity
+
+    @Override
+    public String name() { return "cuda"; }
+
+    @Override
+    public String description() {
+        return String.format(Locale.ROOT, "%s (sm_%d%d, %d SMs, %.1f GiB), driver CUDA %s, %s",
+                info.name(), info.ccMajor(), info.ccMinor(), info.multiprocessors(), info.totalBytes() / (double) (1L << 30),
+                DeviceInfo.cudaVersionString(info.driverCudaVersion()), libraryVersions);
+    }
+
+    public DeviceInfo deviceInfo() { return info; }
+
+    /** The CUstream every op is enqueued on (for interop with {@link CudaFusedSteps} or other CUDA code). */
+    public long stream() { return stream; }
+
+    /** The primary context of the device. */
+    public long context() { return context; }
+
+    Cublas cublas() { return cublas; }
+
+    Cudnn cudnn() { return cudnn; }
+
+    CudaDriver driver() { return driver; }
+
+    static String cublasVersionString(int v) {
+        return (v / 10000) + "." + (v / 100 % 100) + "." + (v % 100);
+    }
+
+    // ------------------------------------------------------------------ memory
+
+    @Override
+    public synchronized Buffer allocate(long words, String label) {
+        enter();
+        if (words < 0) throw new IllegalArgumentException("cannot allocate " + words + " words for '" + label + "'");
+        long address = driver.memAlloc(4 * Math.max(1, words));
+        try {
+            driver.memsetD32Async(address, 0, Math.max(1, words), stream);
+        } catch (RuntimeException e) {
+            driver.memFree(address);
+            throw e;
+        }
+        CudaBuffer b = new CudaBuffer(this, address, words, label);
+        live.add(b);
+        allocations++;
+        bytesInUse += 4 * words;
+        peakBytes = Math.max(peakBytes, bytesInUse);
+        return b;
+    }
+
+    synchronized void free(CudaBuffer b) {
+        if (!b.markClosed()) return;
+        live.remove(b);
+        bytesInUse -= 4 * b.words();
+        if (closed) return; // the context is gone; its memory went with it
+        enter();
+        // A kernel still queued may read this memory: finish the stream before handing it back.
+        driver.streamSynchronize(stream);
+        driver.memFree(b.rawAddress());
+    }
+
+    @Override
+    public synchronized long allocationCount() { return allocations; }
+
+    @Override
+    public synchronized long bytesInUse() { return bytesInUse; }
+
+    @Override
+    public synchronized long peakBytes() { return peakBytes; }
+
+    /**
+     * Copies host floats into a view, enqueued on the stream. Pageable memory (any Arena
+     * segment) is staged by the driver before this returns, so the segment may be reused at
+     * once; heap segments go through a temporary native copy.
+     */
+    @Override
+    public void upload(MemorySegment hostFloats, Tensor dst) {
+        enter();
+        long dev = ptr(dst, "upload destination");
+        long bytes = 4 * dst.size();
+        requireHostBytes(hostFloats, bytes, "upload");
+        if (bytes == 0) return;
+        if (hostFloats.isNative()) {
+            driver.memcpyHtoDAsync(dev, hostFloats, bytes, stream);
+        } else {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment staging = arena.allocate(bytes, 16);
+                staging.copyFrom(hostFloats.asSlice(0, bytes));
+                driver.memcpyHtoDAsync(dev, staging, bytes, stream);
+                driver.streamSynchronize(stream);
+            }
+        }
+    }
+
+    @Override
+    public void download(Tensor src, MemorySegment hostFloats) {
+        enter();
+        long dev = ptr(src, "download source");
+        long bytes = 4 * src.size();
+        requireHostBytes(hostFloats, bytes, "download");
+        if (hostFloats.isNative()) {
+            if (bytes > 0) driver.memcpyDtoHAsync(hostFloats, dev, bytes, stream);
+            driver.streamSynchronize(stream);
+        } else {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment staging = arena.allocate(Math.max(bytes, 4), 16);
+                if (bytes > 0) driver.memcpyDtoHAsync(staging, dev, bytes, stream);
+                driver.streamSynchronize(stream);
+                hostFloats.asSlice(0, bytes).copyFrom(staging.asSlice(0, bytes));
+            }
+        }
+    }
+
+    @Override
+    public void synchronize() {
+        enter();
+        driver.streamSynchronize(stream);
+    }
+
+    // ------------------------------------------------------------------ elementwise
+
+    @Override
+    public void fill(Tensor t, float value) {
+        enter();
+        long p = ptr(t, "fill target");
+        kernels.launchFlat(KernelSignature.FILL_F32, t.size(), stream, KernelArgs.begin().ptr(p).u64(t.size()).f32(value));
+    }
+
+    @Override
+    public void copy(Tensor src, Tensor dst) {
+        enter();
+        sameSize("copy", src, dst);
+        long s = ptr(src, "copy source"), d = ptr(dst, "copy destination");
+        if (src.size() > 0 && s != d) driver.memcpyDtoDAsync(d, s, 4 * src.size(), stream);
+    }
+
+    @Override
+    public void add(Tensor a, Tensor b, Tensor out) {
+        enter();
+        sameSize("add", a, b);
+        sameSize("add", a, out);
+        kernels.launchFlat(KernelSignature.ADD_F32, a.size(), stream,
+                KernelArgs.begin().ptr(ptr(a, "add a")).ptr(ptr(b, "add b")).ptr(ptr(out, "add out")).u64(a.size()));
+    }
+
+    @Override
+    public long countZeros(Tensor t) {
+        enter();
+        long p = ptr(t, "countZeros input");
+        if (t.size() == 0) return 0;
+        driver.memsetD32Async(counterScratch, 0, 1, stream);
+        kernels.launchFlat(KernelSignature.COUNT_ZEROS, t.size(), stream, KernelArgs.begin().ptr(p).u64(t.size()).ptr(counterScratch));
+        return readWord(counterScratch);
+    }
+
+    @Override
+    public long readCounter(Tensor counter) {
+        enter();
+        long p = ptr(counter, "counter");
+        if (counter.size() < 1) throw new IllegalArgumentException("readCounter needs a view of at least one word, got " + counter);
+        return readWord(p);
+    }
+
+    private long readWord(long devicePointer) {
+        driver.memcpyDtoHAsync(hostWord, devicePointer, 4, stream);
+        driver.streamSynchronize(stream);
+        return Integer.toUnsignedLong(hostWord.get(ValueLayout.JAVA_INT, 0));
+    }
+
+    // ------------------------------------------------------------------ dense
+
+    @Override
+    public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
+        enter();
+        GemmMapping g = GemmMapping.rowMajor(transA, transB, m, n, k);
+        atLeast("gemm A", a, (long) m * k);
+        atLeast("gemm B", b, (long) k * n);
+        atLeast("gemm C", c, (long) m * n);
+        cublas.sgemmRowMajor(g, alpha, ptr(a, "gemm A"), ptr(b, "gemm B"), beta, ptr(c, "gemm C"));
+    }
+
+    @Override
+    public void addBias(Tensor y, Tensor bias, int n, int channels, int spatial) {
+        enter();
+        long total = positiveProduct("addBias", n, channels, spatial);
+        atLeast("addBias y", y, total);
+        atLeast("addBias bias", bias, channels);
+        kernels.launchFlat(KernelSignature.ADD_BIAS, total, stream,
+                KernelArgs.begin().ptr(ptr(y, "addBias y")).ptr(ptr(bias, "addBias bias")).i32(n).i32(channels).i32(spatial));
+    }
+
+    @Override
+    public void biasGradient(Tensor dy, Tensor db, int n, int channels, int spatial) {
+        enter();
+        long total = positiveProduct("biasGradient", n, channels, spatial);
+        atLeast("biasGradient dy", dy, total);
+        atLeast("biasGradient db", db, channels);
+        kernels.launch(KernelSignature.BIAS_GRAD, LaunchConfig.perRow(channels), stream,
+                KernelArgs.begin().ptr(ptr(dy, "biasGradient dy")).ptr(ptr(db, "biasGradient db")).i32(n).i32(channels).i32(spatial));
+    }
+
+    // ------------------------------------------------------------------ convolution
+
+    @Override
+    public long convWorkspaceWords(ConvGeometry g) {
+        enter();
+        return Math.ceilDiv(convPlan(g).workspaceBytes(CONV_WORKSPACE_CAP_BYTES), 4);
+    }
+
+    @Override
+    public void convForward(ConvGeometry g, Tensor x, Tensor w, Tensor y, Tensor workspace) {
+        enter();
+        long px = input(x, "convForward x", g.inputSize()), pw = input(w, "convForward w", g.filterSize());
+        long py = input(y, "convForward y", g.outputSize());
+        long ws = workspace == null ? 0 : ptr(workspace, "conv workspace");
+        long wsBytes = workspace == null ? 0 : 4 * workspace.size();
+        ConvPlan plan = convPlan(g);
+        plan.run(ConvPlan.Direction.FORWARD, wsBytes, misaligned(px, pw, py, ws),
+                algo -> cudnn.convolutionForward(plan.x, px, plan.w, pw, plan.conv, algo, ws, wsBytes, plan.y, py));
+    }
+
+    @Override
+    public void convBackwardData(ConvGeometry g, Tensor dy, Tensor w, Tensor dx, Tensor workspace) {
+        enter();
+        long pdy = input(dy, "convBackwardData dy", g.outputSize()), pw = input(w, "convBackwardData w", g.filterSize());
+        long pdx = input(dx, "convBackwardData dx", g.inputSize());
+        long ws = workspace == null ? 0 : ptr(workspace, "conv workspace");
+        long wsBytes = workspace == null ? 0 : 4 * workspace.size();
+        ConvPlan plan = convPlan(g);
+        plan.run(ConvPlan.Direction.BACKWARD_DATA, wsBytes, misaligned(pdy, pw, pdx, ws),
+                algo -> cudnn.convolutionBackwardData(plan.w, pw, plan.y, pdy, plan.conv, algo, ws, wsBytes, plan.x, pdx));
+    }
+
+    @Override
+    public void convBackwardFilter(ConvGeometry g, Tensor x, Tensor dy, Tensor dw, Tensor workspace) {
+        enter();
+        long px = input(x, "convBackwardFilter x", g.inputSize()), pdy = input(dy, "convBackwardFilter dy", g.outputSize());
+        long pdw = input(dw, "convBackwardFilter dw", g.filterSize());
+        long ws = workspace == null ? 0 : ptr(workspace, "conv workspace");
+        long wsBytes = workspace == null ? 0 : 4 * workspace.size();
+        ConvPlan plan = convPlan(g);
+        plan.run(ConvPlan.Direction.BACKWARD_FILTER, wsBytes, misaligned(px, pdy, pdw, ws),
+                algo -> cudnn.convolutionBackwardFilter(plan.x, px, plan.y, pdy, plan.conv, algo, ws, wsBytes, plan.w, pdw));
+    }
+
+    private ConvPlan convPlan(ConvGeometry g) {
+        ConvPlan p = convPlans.get(g);
+        if (p == null) {
+            p = new ConvPlan(cudnn, g);
+            convPlans.put(g, p);
+        }
+        return p;
+    }
+
+    // ------------------------------------------------------------------ pooling, activation
+
+    @Override
+    public void poolForward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y) {
+        enter();
+        PoolPlan p = poolPlan(mode, g);
+        cudnn.poolingForward(p.pool, p.x, input(x, "poolForward x", g.inputSize()), p.y, input(y, "poolForward y", g.outputSize()));
+    }
+
+    @Override
+    public void poolBackward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y, Tensor dy, Tensor dx) {
+        enter();
+        PoolPlan p = poolPlan(mode, g);
+        cudnn.poolingBackward(p.pool, p.y, input(y, "poolBackward y", g.outputSize()), p.y, input(dy, "poolBackward dy", g.outputSize()),
+                p.x, input(x, "poolBackward x", g.inputSize()), p.x, input(dx, "poolBackward dx", g.inputSize()));
+    }
+
+    private PoolPlan poolPlan(PoolMode mode, PoolGeometry g) {
+        PoolPlan.Key key = new PoolPlan.Key(mode, g);
+        PoolPlan p = poolPlans.get(key);
+        if (p == null) {
+            p = new PoolPlan(cudnn, mode, g);
+            poolPlans.put(key, p);
+        }
+        return p;
+    }
+
+    @Override
+    public void reluForward(Tensor x, Tensor y) {
+        enter();
+        sameSize("reluForward", x, y);
+        kernels.launchFlat(KernelSignature.RELU_FORWARD, x.size(), stream,
+                KernelArgs.begin().ptr(ptr(x, "reluForward x")).ptr(ptr(y, "reluForward y")).u64(x.size()));
+    }
+
+    @Override
+    public void reluBackward(Tensor y, Tensor dy, Tensor dx) {
+        enter();
+        sameSize("reluBackward", y, dy);
+        sameSize("reluBackward", y, dx);
+        kernels.launchFlat(KernelSignature.RELU_BACKWARD, y.size(), stream,
+                KernelArgs.begin().ptr(ptr(y, "reluBackward y")).ptr(ptr(dy, "reluBackward dy")).ptr(ptr(dx, "reluBackward dx")).u64(y.size()));
+    }
+
+    // ------------------------------------------------------------------ batch norm
+
+    @Override
+    public void batchNormForwardTraining(int n, int channels, int spatial, Tensor x, Tensor y, Tensor gamma, Tensor beta,
+                                         Tensor runningMean, Tensor runningVar, Tensor saveMean, Tensor saveInvStd,
+                                         float momentum, float eps) {
+        enter();
+        long total = positiveProduct("batchNormForwardTraining", n, channels, spatial);
+        BatchNormPlan p = bnPlan(n, channels, spatial);
+        cudnn.batchNormForwardTraining(p.x, input(x, "batch norm x", total), p.x, input(y, "batch norm y", total), p.channel,
+                input(gamma, "batch norm gamma", channels), input(beta, "batch norm beta", channels), momentum,
+                input(runningMean, "batch norm runningMean", channels), input(runningVar, "batch norm runningVar", channels), eps,
+                input(saveMean, "batch norm saveMean", channels), input(saveInvStd, "batch norm saveInvStd", channels));
+    }
+
+    @Override
+    public void batchNormForwardInference(int n, int channels, int spatial, Tensor x, Tensor y, Tensor gamma, Tensor beta,
+                                          Tensor runningMean, Tensor runningVar, float eps) {
+        enter();
+        long total = positiveProduct("batchNormForwardInference", n, channels, spatial);
+        BatchNormPlan p = bnPlan(n, channels, spatial);
+        cudnn.batchNormForwardInference(p.x, input(x, "batch norm x", total), p.x, input(y, "batch norm y", total), p.channel,
+                input(gamma, "batch norm gamma", channels), input(beta, "batch norm beta", channels),
+                input(runningMean, "batch norm runningMean", channels), input(runningVar, "batch norm runningVar", channels), eps);
+    }
+
+    @Override
+    public void batchNormBackward(int n, int channels, int spatial, Tensor x, Tensor dy, Tensor gamma, Tensor saveMean,
+                                  Tensor saveInvStd, Tensor dx, Tensor dgamma, Tensor dbeta, float eps) {
+        enter();
+        long total = positiveProduct("batchNormBackward", n, channels, spatial);
+        BatchNormPlan p = bnPlan(n, channels, spatial);
+        cudnn.batchNormBackward(p.x, input(x, "batch norm x", total), p.x, input(dy, "batch norm dy", total), p.x,
+                input(dx, "batch norm dx", total), p.channel, input(gamma, "batch norm gamma", channels),
+                input(dgamma, "batch norm dgamma", channels), input(dbeta, "batch norm dbeta", channels), eps,
+                input(saveMean, "batch norm saveMean", channels), input(saveInvStd, "batch norm saveInvStd", channels));
+    }
+
+    private BatchNormPlan bnPlan(int n, int channels, int spatial) {
+        BatchNormPlan.Key key = new BatchNormPlan.Key(n, channels, spatial);
+        BatchNormPlan p = bnPlans.get(key);
+        if (p == null) {
+            p = new BatchNormPlan(cudnn, key);
+            bnPlans.put(key, p);
+        }
+        return p;
+    }
+
+    // ------------------------------------------------------------------ loss
+
+    @Override
+    public void softmaxCrossEntropy(Tensor logits, Tensor labels, int n, int classes, Tensor dlogits, float gradScale, Tensor result) {
+        enter();
+        long total = positiveProduct("softmaxCrossEntropy", n, classes, 1);
+        long pl = input(logits, "softmax logits", total), plab = input(labels, "softmax labels", n);
+        long pd = dlogits == null ? 0 : input(dlogits, "softmax dlogits", total);
+        long pr = input(result, "softmax result", 2);
+        driver.memsetD32Async(pr, 0, 2, stream);
+        kernels.launch(KernelSignature.SOFTMAX_XENT, LaunchConfig.perRow(n), stream,
+                KernelArgs.begin().ptr(pl).ptr(plab).i32(n).i32(classes).ptr(pd).f32(gradScale).ptr(pr));
+    }
+
+    // ------------------------------------------------------------------ fused optimizer steps
+
+    @Override
+    public void sgdStep(Tensor w, Tensor g, Tensor momentumBuf, float lr, float momentum, float dampening, float weightDecay,
+                        boolean nesterov, boolean firstStep) {
+        enter();
+        sameSize("sgdStep", w, g);
+        long m = 0;
+        if (momentumBuf != null) {
+            sameSize("sgdStep", w, momentumBuf);
+            m = ptr(momentumBuf, "sgdStep momentum buffer");
+        }
+        CudaFusedSteps.sgdStep(kernels, ptr(w, "sgdStep w"), ptr(g, "sgdStep g"), m, w.size(), lr, momentum, dampening,
+                weightDecay, nesterov, firstStep, stream);
+    }
+
+    @Override
+    public void grdaStep(Tensor w, Tensor g, Tensor acc, float lr, float tau, Tensor zeroCounter) {
+        enter();
+        sameSize("grdaStep", w, g);
+        sameSize("grdaStep", w, acc);
+        long counter = zeroCounter == null ? 0 : input(zeroCounter, "grdaStep zero counter", 1);
+        CudaFusedSteps.grdaStep(kernels, ptr(w, "grdaStep w"), ptr(g, "grdaStep g"), ptr(acc, "grdaStep acc"), w.size(), lr, tau,
+                counter, stream);
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        try {
+            enter();
+            driver.streamSynchronize(stream);
+        } catch (RuntimeException ignored) {
+            // a sticky error from an earlier op; free what we can anyway
+        }
+        for (CudaBuffer b : new ArrayList<>(live)) {
+            if (b.markClosed()) {
+                try {
+                    driver.memFree(b.rawAddress());
+                } catch (RuntimeException ignored) {
+                    // keep freeing the rest
+                }
+            }
+        }
+        live.clear();
+        bytesInUse = 0;
+        closed = true;
+        releaseResources();
+    }
+
+    private void releaseResources() {
+        List<AutoCloseable> plans = new ArrayList<>();
+        plans.addAll(convPlans.values());
+        plans.addAll(poolPlans.values());
+        plans.addAll(bnPlans.values());
+        convPlans.clear();
+        poolPlans.clear();
+        bnPlans.clear();
+        for (AutoCloseable p : plans) quietly(p::close);
+        if (cudnn != null) quietly(cudnn::close);
+        if (cublas != null) quietly(cublas::close);
+        if (kernels != null) quietly(kernels::close);
+        if (counterScratch != 0) quietly(() -> driver.memFree(counterScratch));
+        if (stream != 0) quietly(() -> driver.streamDestroy(stream));
+        // Code that used CudaFusedSteps on this context cached a module in it; the context may die with the release.
+        quietly(() -> CudaFusedSteps.releaseContext(context));
+        quietly(() -> driver.primaryContextRelease(device));
+        cudnn = null;
+        cublas = null;
+        kernels = null;
+        counterScratch = 0;
+        stream = 0;
+    }
+
+    private static void quietly(AutoCloseable action) {
+        try {
+            action.close();
+        } catch (Exception ignored) {
+            // closing: nothing useful to do with a second failure
+        }
+    }
+
+    // ------------------------------------------------------------------ checks
+
+    /** Makes the context current when a different thread than last time calls in. */
+    private void enter() {
+        if (closed) throw new IllegalStateException("the CUDA backend was closed");
+        Thread t = Thread.currentThread();
+        if (t != boundThread) {
+            driver.setCurrent(context);
+            boundThread = t;
+        }
+    }
+
+    private long ptr(Tensor t, String what) {
+        if (t == null) throw new IllegalArgumentException(what + " is null");
+        if (!(t.buffer() instanceof CudaBuffer b) || b.backend() != this) {
+            throw new IllegalArgumentException(what + " " + t + " lives on the " + t.backend().name()
+                    + " backend, not on this CUDA backend; upload it first");
+        }
+        b.requireOpen();
+        return t.address();
+    }
+
+    private long input(Tensor t, String what, long elements) {
+        atLeast(what, t, elements);
+        return ptr(t, what);
+    }
+
+    private static void atLeast(String what, Tensor t, long elements) {
+        if (t == null) throw new IllegalArgumentException(what + " is null");
+        if (t.size() < elements) {
+            throw new IllegalArgumentException(what + " " + t + " has " + t.size() + " elements, the op needs " + elements);
+        }
+    }
+
+    private static void sameSize(String op, Tensor a, Tensor b) {
+        if (a == null || b == null) throw new IllegalArgumentException(op + ": a tensor argument is null");
+        if (a.size() != b.size()) throw new IllegalArgumentException(op + ": sizes differ, " + a + " vs " + b);
+    }
+
+    private static long positiveProduct(String op, int a, int b, int c) {
+        if (a <= 0 || b <= 0 || c <= 0) throw new IllegalArgumentException(op + ": dimensions must be positive, got " + a + ", " + b + ", " + c);
+        return (long) a * b * c;
+    }
+
+    private static void requireHostBytes(MemorySegment host, long bytes, String op) {
+        if (host == null) throw new IllegalArgumentException(op + ": host segment is null");
+        if (host.byteSize() < bytes) {
+            throw new IllegalArgumentException(op + " needs " + bytes + " host bytes, the segment has " + host.byteSize());
+        }
+    }
+
+    /** Whether any non-null pointer is off a 16-byte boundary (cuDNN's vectorised algorithms want 16). */
+    static boolean misaligned(long... pointers) {
+        for (long p : pointers) {
+            if (p != 0 && (p & 15) != 0) return true;
+        }
+        return false;
+    }
+}

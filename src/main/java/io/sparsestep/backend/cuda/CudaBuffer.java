@@ -1,0 +1,66 @@
+package io.sparsestep.backend.cuda;
+
+import io.sparsestep.backend.Backend;
+import io.sparsestep.backend.Buffer;
+
+/**
+ * One device allocation (cuMemAlloc) of a {@link CudaBackend}. {@link #address()} is the
+ * CUdeviceptr, 256-byte aligned, which an embedding framework can pass to its own kernels
+ * or to {@link CudaFusedSteps}.
+ */
+public final class CudaBuffer implements Buffer {
+    private final CudaBackend backend;
+    private final long address;
+    private final long words;
+    private final String label;
+    private volatile boolean closed;
+
+    CudaBuffer(CudaBackend backend, long address, long words, String label) {
+        this.backend = backend;
+        this.address = address;
+        this.words = words;
+        this.label = label;
+    }
+
+    @Override
+    public long words() { return words; }
+
+    @Override
+    public Backend backend() { return backend; }
+
+    @Override
+    public String label() { return label; }
+
+    @Override
+    public long address() {
+        requireOpen();
+        return address;
+    }
+
+    long rawAddress() { return address; }
+
+    boolean isClosed() { return closed; }
+
+    void requireOpen() {
+        if (closed) throw new IllegalStateException("CUDA buffer '" + label + "' was closed; views into it are no longer valid");
+    }
+
+    /** Marks the buffer closed; true only for the first call (the one that frees it). */
+    boolean markClosed() {
+        synchronized (this) {
+            if (closed) return false;
+            closed = true;
+            return true;
+        }
+    }
+
+    @Override
+    public void close() {
+        backend.free(this);
+    }
+
+    @Override
+    public String toString() {
+        return "CudaBuffer[" + label + ", " + words + " words @0x" + Long.toHexString(address) + "]";
+    }
+}

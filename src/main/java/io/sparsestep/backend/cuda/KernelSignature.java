@@ -1,0 +1,51 @@
+package io.sparsestep.backend.cuda;
+
+import io.sparsestep.backend.cuda.KernelArgs.Kind;
+
+import static io.sparsestep.backend.cuda.KernelArgs.Kind.F32;
+import static io.sparsestep.backend.cuda.KernelArgs.Kind.I32;
+import static io.sparsestep.backend.cuda.KernelArgs.Kind.POINTER;
+import static io.sparsestep.backend.cuda.KernelArgs.Kind.U64;
+
+/**
+ * The extern "C" kernels of kernels/*.cu as the Java side calls them: module, name and
+ * parameter kinds (pointers and {@code unsigned long long} are 8 bytes, int and float 4).
+ * A test checks these against the .entry declarations of the PTX resources.
+ */
+enum KernelSignature {
+    GRDA_STEP("optim", "grda_step", POINTER, POINTER, POINTER, U64, F32, F32, POINTER),
+    SGD_STEP("optim", "sgd_step", POINTER, POINTER, POINTER, U64, F32, F32, F32, F32, I32, I32),
+    FILL_F32("elementwise", "fill_f32", POINTER, U64, F32),
+    ADD_F32("elementwise", "add_f32", POINTER, POINTER, POINTER, U64),
+    COUNT_ZEROS("elementwise", "count_zeros", POINTER, U64, POINTER),
+    RELU_FORWARD("elementwise", "relu_forward", POINTER, POINTER, U64),
+    RELU_BACKWARD("elementwise", "relu_backward", POINTER, POINTER, POINTER, U64),
+    ADD_BIAS("elementwise", "add_bias", POINTER, POINTER, I32, I32, I32),
+    BIAS_GRAD("elementwise", "bias_grad", POINTER, POINTER, I32, I32, I32),
+    SOFTMAX_XENT("loss", "softmax_xent", POINTER, POINTER, I32, I32, POINTER, F32, POINTER);
+
+    private final String module;
+    private final String kernel;
+    private final Kind[] parameters;
+
+    KernelSignature(String module, String kernel, Kind... parameters) {
+        this.module = module;
+        this.kernel = kernel;
+        this.parameters = parameters;
+    }
+
+    String module() { return module; }
+
+    String kernel() { return kernel; }
+
+    Kind[] parameters() { return parameters.clone(); }
+
+    /** Whether the first {@code count} of {@code kinds} are exactly these parameters (no copying: runs per launch). */
+    boolean accepts(Kind[] kinds, int count) {
+        if (count != parameters.length) return false;
+        for (int i = 0; i < count; i++) {
+            if (kinds[i] != parameters[i]) return false;
+        }
+        return true;
+    }
+}

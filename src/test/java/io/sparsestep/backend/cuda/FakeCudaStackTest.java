@@ -1,0 +1,333 @@
+package io.sparsestep.backend.cuda;
+
+import io.sparsestep.backend.Buffer;
+import io.sparsestep.backend.ConvGeometry;
+import io.sparsestep.backend.Tensor;
+import io.sparsestep.backend.cpu.CpuBackend;
+import io.sparsestep.backend.cuda.ConformanceChecks.Result;
+import io.sparsestep.backend.cuda.CudaLibraryLoader.CublasLibraries;
+import io.sparsestep.backend.cuda.CudaLibraryLoader.CudnnLibraries;
+import io.sparsestep.backend.cuda.CudaLibraryLoader.LoadedLibrary;
+import io.sparsestep.backend.cuda.CudaLibraryLocator.Environment;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The whole CUDA backend, through java.lang.foreign, on a fake CUDA stack compiled from
+ * fake/*.c at test time: a libcuda, libcublas(+Lt) and libcudnn(+graph) that keep "device"
+ * memory on the host and compute naively in C. Every binding is called with the argument
+ * types, order and struct layouts the real libraries declare, so a wrong descriptor, a
+ * swapped argument or a misread struct shows up here without a GPU. Skipped without gcc.
+ */
+@SuppressWarnings("restricted")
+class FakeCudaStackTest {
+    private static Path dir;
+    private static LoadedLibrary driverLib;
+    private static CudnnLibraries dnnLibs;
+    private static CudaDriver driver;
+    private static CudaBackend fake;
+    private static CpuBackend cpu;
+
+    @BeforeAll
+    static void build() throws IOException, InterruptedException {
+        assumeTrue(gccAvailable(), "gcc not installed: cannot build the fake CUDA stack");
+        Path sources = Path.of(System.getProperty("basedir", System.getProperty("user.dir")), "src/test/java/io/sparsestep/backend/cuda/fake");
+        dir = Files.createTempDirectory("fake-cuda");
+        gcc(sources, "fake_cuda.c", "libcuda.so.1", "libfakecuda.so.1", "-lm");
+        gcc(sources, "fake_cublaslt.c", "libcublasLt.so.13", "libfakecublasLt.so.13");
+        gcc(sources, "fake_cublas.c", "libcublas.so.13", "libfakecublas.so.13", "-L" + dir, "-l:libcublasLt.so.13");
+        gcc(sources, "fake_cudnn_graph.c", "libcudnn_graph.so.9", "libfakecudnn_graph.so.9");
+        gcc(sources, "fake_cudnn.c", "libcudnn.so.9", "libfakecudnn.so.9", "-ldl", "-lm");
+
+        Path empty = Files.createDirectories(dir.resolve("empty-root"));
+        CudaLibraryLocator locator = new CudaLibraryLocator(new Environment(k -> null,
+                k -> k.equals(CudaLibraryLocator.LIBDIR_PROPERTY) ? dir.toString() : null, empty, empty));
+        CudaLibraryLoader loader = new CudaLibraryLoader(locator, CudaLibraryLoader.DLOPEN);
+        driverLib = loader.loadDriver();
+        CublasLibraries blas = loader.loadCublas();
+        dnnLibs = loader.loadCudnn();
+        driver = new CudaDriver(driverLib.lookup());
+        driver.init();
+        fake = CudaBackend.open(driver, 0, blas, dnnLibs, FakeCudaStackTest::fakePtx);
+        cpu = new CpuBackend(2);
+    }
+
+    @AfterAll
+    static void tearDown() throws IOException {
+        if (fake != null) fake.close();
+        if (cpu != null) cpu.close();
+        if (dir != null) {
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    @Test
+    void everyConformanceCheckPassesThroughTheBindings() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        List<Result> results = CudaDoctor.compare(fake, cpu, CudaDoctor.SEED, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        String failures = results.stream().filter(r -> !r.passed()).map(Result::line).collect(Collectors.joining("\n"));
+        assertTrue(failures.isEmpty(), failures);
+    }
+
+    @Test
+    void libraryDependenciesWereLoadedFirst() {
+        // libcublas.so.13 needs libfakecublasLt.so.13 and libcudnn's cudnnCreate dlopens libfakecudnn_graph.so.9 by
+        // soname; neither is on any loader path, so the backend opening at all proves they were preloaded.
+        assertEquals(List.of("libcudnn_graph.so.9"), dnnLibs.subLibraries().stream().map(LoadedLibrary::soname).toList());
+        assertEquals(9, dnnLibs.major());
+    }
+
+    @Test
+    void aMissingDependencyIsExplainedByTheDynamicLoader() throws IOException, InterruptedException {
+        Path sources = Path.of(System.getProperty("basedir", System.getProperty("user.dir")), "src/test/java/io/sparsestep/backend/cuda/fake");
+        Path isolated = Files.createDirectories(dir.resolve("isolated"));
+        // A copy of the fake cuBLAS whose dependency has a soname nothing in this JVM has loaded.
+        run(List.of("gcc", "-O1", "-fPIC", "-shared", "-Wl,-soname,libfakeneverloaded.so.1", "-o", isolated.resolve("libneverloaded.so.1").toString(),
+                sources.resolve("fake_cublaslt.c").toString()));
+        run(List.of("gcc", "-O1", "-fPIC", "-shared", "-Wl,-soname,libfakeorphan2.so.1", "-o", isolated.resolve("liborphan2.so").toString(),
+                sources.resolve("fake_cublas.c").toString(), "-L" + isolated, "-l:libneverloaded.so.1"));
+
+        Path orphan = isolated.resolve("liborphan2.so");
+        assertThrows(IllegalArgumentException.class, () -> SymbolLookup.libraryLookup(orphan, Arena.global()));
+        String why = DlError.explain(orphan).orElseThrow();
+        assertTrue(why.contains("libfakeneverloaded.so.1"), why);
+    }
+
+    @Test
+    void convolutionFallsBackWhenTheFastestAlgorithmRefusesMisalignedPointers() {
+        ConvGeometry g = new ConvGeometry(2, 3, 6, 6, 4, 3, 3, 1, 1, 1, 1);
+        assertEquals(1024, fake.convWorkspaceWords(g), "the fake's fastest algorithm needs 4096 bytes");
+        int refusalsBefore = intCall(dnnLibs.cudnn().lookup(), "fake_cudnn_refusals");
+        try (Buffer b = fake.allocate(2000, "conv")) {
+            Tensor x = new Tensor(b, 1, 2, 3, 6, 6), w = new Tensor(b, 300, 4, 3, 3, 3), y = new Tensor(b, 500, 2, 4, 6, 6);
+            Tensor ws = new Tensor(b, 800, 1024);
+            fake.fill(x, 1f);
+            fake.fill(w, 0.5f);
+            fake.convForward(g, x, w, y, ws);
+            assertEquals(refusalsBefore + 1, intCall(dnnLibs.cudnn().lookup(), "fake_cudnn_refusals"), "algo 1 refused x at offset 1");
+            fake.convForward(g, x, w, y, ws);
+            assertEquals(refusalsBefore + 1, intCall(dnnLibs.cudnn().lookup(), "fake_cudnn_refusals"), "the refusal is remembered");
+            // centre output: 3 channels * 9 taps * 1 * 0.5
+            assertEquals(13.5f, read(fake, y)[2 * 6 + 2], 0f);
+        }
+    }
+
+    @Test
+    void findRunsOncePerGeometryAndPass() {
+        ConvGeometry g = new ConvGeometry(1, 2, 5, 5, 2, 3, 3, 1, 1, 0, 0);
+        int before = intCall(dnnLibs.cudnn().lookup(), "fake_cudnn_finds");
+        fake.convWorkspaceWords(g);
+        fake.convWorkspaceWords(g);
+        assertEquals(before + 3, intCall(dnnLibs.cudnn().lookup(), "fake_cudnn_finds"));
+    }
+
+    @Test
+    void tooSmallAWorkspaceStillRunsTheAlgorithmThatNeedsNone() {
+        ConvGeometry g = new ConvGeometry(1, 1, 4, 4, 1, 3, 3, 1, 1, 1, 1);
+        try (Buffer b = fake.allocate(64, "conv")) {
+            Tensor x = new Tensor(b, 0, 1, 1, 4, 4), w = new Tensor(b, 16, 1, 1, 3, 3), y = new Tensor(b, 32, 1, 1, 4, 4);
+            fake.fill(x, 2f);
+            fake.fill(w, 1f);
+            fake.convForward(g, x, w, y, null);
+            float[] out = read(fake, y);
+            assertEquals(8f, out[0], 0f, "corner: 4 of the 9 taps inside the padded input, each 2 * 1");
+            assertEquals(18f, out[5], 0f, "interior: all 9 taps");
+        }
+    }
+
+    @Test
+    void launchesFollowTheGridRuleOfTheDevicesSmCount() {
+        try (Buffer b = fake.allocate(1_000_000, "big")) {
+            fake.fill(new Tensor(b, 0, 1025), 1f);
+            assertEquals(2, intCall(driverLib.lookup(), "fake_last_grid"));
+            assertEquals(256, intCall(driverLib.lookup(), "fake_last_block"));
+            fake.fill(new Tensor(b, 0, 1_000_000), 1f);
+            assertEquals(4 * 8, intCall(driverLib.lookup(), "fake_last_grid"), "the fake has 4 SMs: 8 blocks each");
+        }
+    }
+
+    @Test
+    void opsFromAnotherThreadMakeTheContextCurrentThere() throws InterruptedException {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicReference<Long> zeros = new AtomicReference<>();
+        try (Buffer b = fake.allocate(100, "threads")) {
+            Thread t = new Thread(() -> {
+                try {
+                    fake.fill(new Tensor(b, 0, 100), 0f);
+                    zeros.set(fake.countZeros(new Tensor(b, 0, 100)));
+                } catch (Throwable e) {
+                    failure.set(e);
+                }
+            });
+            t.start();
+            t.join();
+            assertEquals(null, failure.get());
+            assertEquals(100L, zeros.get());
+            assertEquals(100L, fake.countZeros(new Tensor(b, 0, 100)), "and back on this thread");
+        }
+    }
+
+    @Test
+    void buffersAreOneDeviceAllocationEachAndFreedOnClose() {
+        long before = longCall(driverLib.lookup(), "fake_live_allocations");
+        long count = fake.allocationCount(), bytes = fake.bytesInUse();
+        Buffer a = fake.allocate(10, "a"), b = fake.allocate(0, "empty");
+        assertEquals(before + 2, longCall(driverLib.lookup(), "fake_live_allocations"));
+        assertEquals(count + 2, fake.allocationCount());
+        assertEquals(bytes + 40, fake.bytesInUse());
+        a.close();
+        a.close();
+        b.close();
+        assertEquals(before, longCall(driverLib.lookup(), "fake_live_allocations"));
+        assertEquals(bytes, fake.bytesInUse());
+        IllegalStateException closed = assertThrows(IllegalStateException.class, a::address);
+        assertEquals("CUDA buffer 'a' was closed; views into it are no longer valid", closed.getMessage());
+    }
+
+    @Test
+    void batchNormPassesMomentumAndEpsilonAsDoubles() {
+        try (Buffer b = fake.allocate(44, "bn")) {
+            fake.fill(new Tensor(b, 0, 44), 1f);
+            fake.batchNormForwardTraining(2, 2, 4, new Tensor(b, 0, 2, 2, 4), new Tensor(b, 16, 2, 2, 4), new Tensor(b, 32, 2),
+                    new Tensor(b, 34, 2), new Tensor(b, 36, 2), new Tensor(b, 38, 2), new Tensor(b, 40, 2), new Tensor(b, 42, 2), 0.25f, 1e-3f);
+            fake.synchronize();
+        }
+        assertEquals(0.25, doubleCall(dnnLibs.cudnn().lookup(), "fake_cudnn_last_factor"), 0);
+        assertEquals(1e-3f, doubleCall(dnnLibs.cudnn().lookup(), "fake_cudnn_last_epsilon"), 0);
+    }
+
+    @Test
+    void errorsAreDecodedFromEachLibrary() {
+        driver.setCurrent(fake.context());
+        CudaException jit = assertThrows(CudaException.class, () -> driver.moduleLoadPtx("FAIL_JIT".getBytes(StandardCharsets.UTF_8), "broken.ptx"));
+        assertEquals("cuModuleLoadDataEx(broken.ptx) failed: CUDA_ERROR_INVALID_PTX (218): a PTX JIT compilation failed; "
+                + "JIT log: ptxas fatal   : syntax error at line 3 [CUDA driver]", jit.getMessage());
+
+        CudaException oom = assertThrows(CudaException.class, () -> driver.memAlloc(1L << 50));
+        assertEquals("cuMemAlloc_v2(1125899906842624 bytes) failed: CUDA_ERROR_OUT_OF_MEMORY (2): out of memory [CUDA driver]", oom.getMessage());
+
+        assertEquals("CUDA_ERROR_NOT_SUPPORTED", driver.errorName(801), "the fake driver does not know 801: the table answers");
+
+        CudaException dnn = assertThrows(CudaException.class, () -> fake.cudnn().tensor4d(0, 1, 1, 1));
+        assertEquals("cudnnSetTensor4dDescriptor(0,1,1,1) failed: CUDNN_STATUS_BAD_PARAM (2000): CUDNN_STATUS_BAD_PARAM; "
+                + "tensor dimensions must be positive [cuDNN]", dnn.getMessage());
+
+        CudaException blas = assertThrows(CudaException.class, () -> fake.cublas().sgemmRowMajor(
+                new GemmMapping(false, false, 4, 4, 4, 4, 4, 1), 1f, 256, 256, 0f, 256));
+        assertEquals("cublasSgemm_v2 failed: CUBLAS_STATUS_INVALID_VALUE (7): an invalid value was used as an argument [cuBLAS]",
+                blas.getMessage());
+    }
+
+    @Test
+    void describesTheDeviceAndLibraries() {
+        assertEquals("Fake GPU (sm_90, 4 SMs, 80.0 GiB), driver CUDA 13.0, cuBLAS 13.1.0, cuDNN 9.22.0", fake.description());
+        List<String> env = CudaDoctor.environment(fake);
+        assertTrue(env.contains("CUDA version supported by the driver: 13.0"), env.toString());
+        assertTrue(env.contains("GPU 0: Fake GPU, compute capability 9.0, 4 SMs, 80.0 GiB total, 70.0 GiB free"), env.toString());
+        assertTrue(env.stream().anyMatch(l -> l.startsWith("cuDNN 9.22.0 (built for CUDA 13.0): libcudnn.so.9 (" + dir)), env.toString());
+        assertTrue(env.stream().anyMatch(l -> l.startsWith("cuBLAS 13.1.0: libcublas.so.13 (" + dir)), env.toString());
+    }
+
+    @Test
+    void viewsFromAnotherBackendAreRejectedWithTheFix() {
+        try (Buffer onCpu = cpu.allocate(4, "host")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> fake.fill(new Tensor(onCpu, 0, 4), 1f));
+            assertEquals("fill target host@0[4] lives on the cpu backend, not on this CUDA backend; upload it first", e.getMessage());
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /** PTX stand-ins: one ".entry name(" per kernel of the module, which is all the fake driver looks for. */
+    private static byte[] fakePtx(String module) {
+        StringBuilder sb = new StringBuilder("// fake ").append(module).append('\n');
+        for (KernelSignature s : KernelSignature.values()) {
+            if (s.module().equals(module)) sb.append(".visible .entry ").append(s.kernel()).append("(\n)\n{ ret; }\n");
+        }
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static float[] read(CudaBackend b, Tensor t) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment host = arena.allocate(4 * t.size());
+            b.download(t, host);
+            return host.toArray(ValueLayout.JAVA_FLOAT);
+        }
+    }
+
+    private static int intCall(SymbolLookup lib, String name) {
+        try {
+            MethodHandle h = Linker.nativeLinker().downcallHandle(lib.find(name).orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT));
+            return (int) h.invokeExact();
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    private static long longCall(SymbolLookup lib, String name) {
+        try {
+            MethodHandle h = Linker.nativeLinker().downcallHandle(lib.find(name).orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_LONG));
+            return (long) h.invokeExact();
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    private static double doubleCall(SymbolLookup lib, String name) {
+        try {
+            MethodHandle h = Linker.nativeLinker().downcallHandle(lib.find(name).orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_DOUBLE));
+            return (double) h.invokeExact();
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    private static boolean gccAvailable() {
+        try {
+            return new ProcessBuilder("gcc", "--version").redirectErrorStream(true).start().waitFor() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
+    private static void gcc(Path sources, String source, String file, String soname, String... libs) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("gcc", "-O1", "-ffp-contract=off", "-fPIC", "-shared", "-Wl,-soname," + soname,
+                "-o", dir.resolve(file).toString(), sources.resolve(source).toString()));
+        cmd.addAll(List.of(libs));
+        run(cmd);
+    }
+
+    private static void run(List<String> cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) throw new IllegalStateException(String.join(" ", cmd) + " failed:\n" + out);
+    }
+}
