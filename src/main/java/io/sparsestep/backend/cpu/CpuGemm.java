@@ -42,8 +42,11 @@ final class CpuGemm {
     static final int MC = 96;
     /** Columns of a packed B block (KC x NC floats, 512 KiB: L2). */
     static final int NC = 512;
-    /** Below this many multiply-adds a parallel launch costs more than it saves. */
-    private static final long PARALLEL_MIN_MACS = 48L * 48 * 48;
+    /**
+     * Below this many multiply-adds (some 5-10 microseconds of one core) waking a worker
+     * costs about as much as it saves.
+     */
+    private static final long PARALLEL_MIN_MACS = 64L * 64 * 128;
 
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
@@ -76,6 +79,18 @@ final class CpuGemm {
      */
     void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
               MemorySegment a, long aOff, MemorySegment b, long bOff, float beta, MemorySegment c, long cOff) {
+        multiply(-1, transA, transB, m, n, k, alpha, a, aOff, b, bOff, beta, c, cOff);
+    }
+
+    /** GEMM on the calling thread, which must be {@code worker} of the pool (0 outside a parallel body). */
+    void gemmSerial(int worker, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                    MemorySegment a, long aOff, MemorySegment b, long bOff, float beta, MemorySegment c, long cOff) {
+        multiply(worker, transA, transB, m, n, k, alpha, a, aOff, b, bOff, beta, c, cOff);
+    }
+
+    /** Either form: on the pool ({@code worker} = -1) or on one worker. */
+    private void multiply(int worker, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                          MemorySegment a, long aOff, MemorySegment b, long bOff, float beta, MemorySegment c, long cOff) {
         if (m == 0 || n == 0) return;
         if (k == 0 || alpha == 0f) {
             scale(c, cOff, (long) m * n, beta);
@@ -83,21 +98,6 @@ final class CpuGemm {
         }
         if (preferTransposed(m, n)) {
             // C^T = op(B)^T op(A)^T: the operands swap places and flip their transposition.
-            run(-1, !transB, !transA, n, m, k, alpha, b, bOff, a, aOff, beta, c, cOff, 1, n);
-        } else {
-            run(-1, transA, transB, m, n, k, alpha, a, aOff, b, bOff, beta, c, cOff, n, 1);
-        }
-    }
-
-    /** GEMM on the calling thread, which must be {@code worker} of the pool (0 outside a parallel body). */
-    void gemmSerial(int worker, boolean transA, boolean transB, int m, int n, int k, float alpha,
-                    MemorySegment a, long aOff, MemorySegment b, long bOff, float beta, MemorySegment c, long cOff) {
-        if (m == 0 || n == 0) return;
-        if (k == 0 || alpha == 0f) {
-            scale(c, cOff, (long) m * n, beta);
-            return;
-        }
-        if (preferTransposed(m, n)) {
             run(worker, !transB, !transA, n, m, k, alpha, b, bOff, a, aOff, beta, c, cOff, 1, n);
         } else {
             run(worker, transA, transB, m, n, k, alpha, a, aOff, b, bOff, beta, c, cOff, n, 1);
@@ -115,10 +115,7 @@ final class CpuGemm {
         return 4 * transposed < 3 * direct;
     }
 
-    /**
-     * C[i, j] (stored at cOff + i*rowStride + j*colStride) = alpha * op(A) op(B) + beta * C,
-     * on the pool ({@code worker} = -1) or on one worker.
-     */
+    /** C[i, j] (stored at cOff + i*rowStride + j*colStride) = alpha * op(A) op(B) + beta * C. */
     private void run(int worker, boolean transA, boolean transB, int m, int n, int k, float alpha,
                      MemorySegment a, long aOff, MemorySegment b, long bOff, float beta,
                      MemorySegment c, long cOff, int rowStride, int colStride) {

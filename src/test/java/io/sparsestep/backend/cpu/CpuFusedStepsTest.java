@@ -122,7 +122,7 @@ class CpuFusedStepsTest {
     @Test
     void grdaWithoutThresholdReproducesSgdWithoutMomentumExactly() {
         Random r = new Random(3);
-        int n = 40_003;
+        int n = 140_003; // three parallel chunks
         float[] w0 = random(r, n);
         Tensor sgdW = tensor(be, w0, n), grdaW = zeros(be, n), acc = tensor(be, w0, n), tg = zeros(be, n);
         for (int step = 0; step < 5; step++) {
