@@ -24,7 +24,8 @@ import java.nio.ByteOrder;
  * smaller batch, samples run one after the other with one column matrix and the GEMM
  * itself runs in parallel. All scratch lives in the caller's workspace, laid out as
  * {@code [threads x col][(threads-1) x filter]} or just {@code [col]}; see
- * {@link #workspaceWords}.
+ * {@link #workspaceWords}. The size never shrinks as the batch grows, so a workspace sized
+ * for the largest batch also serves a smaller last batch.
  */
 final class CpuConvolution {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;

@@ -28,8 +28,15 @@ final class Parallel implements AutoCloseable {
         void run(int worker, int index);
     }
 
-    /** Tens of microseconds of spinning (a PAUSE is 10-140 cycles): bridges the gap between two ops of one step. */
-    private static final int SPINS_BEFORE_PARK = 2_000;
+    /**
+     * How a thread waits: first a few microseconds of PAUSE spinning (a PAUSE is 10-140
+     * cycles), then yielding the core, then parking. Spinning alone would be fastest on an
+     * idle machine, but when the cores are shared (a CI runner, other processes) a spinning
+     * caller can hold the very core its worker needs and turn a microsecond hand-off into
+     * a scheduler time slice; yielding lets the other thread run.
+     */
+    private static final int SPINS = 64;
+    private static final int YIELDS = 64;
 
     private final int threads;
     private final Worker[] workers;
@@ -163,15 +170,14 @@ final class Parallel implements AutoCloseable {
     }
 
     private void awaitWorkers() {
-        int spins = 0;
-        while (pending.get() != 0) {
-            if (spins < SPINS_BEFORE_PARK) {
-                spins++;
-                Thread.onSpinWait();
-            } else {
-                LockSupport.park(this);
-            }
-        }
+        for (int round = 0; pending.get() != 0; round++) backOff(round, this);
+    }
+
+    /** One wait step of the spin, then yield, then park sequence. */
+    private static void backOff(int round, Object blocker) {
+        if (round < SPINS) Thread.onSpinWait();
+        else if (round < SPINS + YIELDS) Thread.yield();
+        else LockSupport.park(blocker);
     }
 
     @Override
@@ -200,15 +206,9 @@ final class Parallel implements AutoCloseable {
         @Override
         public void run() {
             while (true) {
-                int spins = 0;
-                while (ticket == seen) {
+                for (int round = 0; ticket == seen; round++) {
                     if (closed) return;
-                    if (spins < SPINS_BEFORE_PARK) {
-                        spins++;
-                        Thread.onSpinWait();
-                    } else {
-                        LockSupport.park(this);
-                    }
+                    backOff(round, this);
                 }
                 seen = ticket;
                 runShare(index);

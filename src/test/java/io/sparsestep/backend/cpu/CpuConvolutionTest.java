@@ -178,6 +178,12 @@ class CpuConvolutionTest {
         assertEquals(4 * col + 3 * filter, backends[2].convWorkspaceWords(g));
         // A batch smaller than the pool runs one sample at a time: one column matrix.
         assertEquals(col, backends[2].convWorkspaceWords(g.withBatch(3)));
+        // So a workspace sized for the full batch also serves any smaller last batch.
+        for (CpuBackend be : backends) {
+            for (int batch = 1; batch < g.n(); batch++) {
+                assertTrue(be.convWorkspaceWords(g.withBatch(batch)) <= be.convWorkspaceWords(g), "batch " + batch);
+            }
+        }
         // Pointwise convolutions read x directly and need only the partial filter gradients.
         ConvGeometry pointwise = new ConvGeometry(8, 3, 10, 10, 4, 1, 1, 1, 1, 0, 0);
         assertEquals(0, backends[0].convWorkspaceWords(pointwise));
