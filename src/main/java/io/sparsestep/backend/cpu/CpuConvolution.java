@@ -12,7 +12,7 @@ import java.nio.ByteOrder;
  * Convolution as im2col + GEMM. Per sample, the column matrix col[C*R*S, OH*OW] holds
  * each output position's receptive field, so
  * <pre>
- *   forward          y[i]  = W[K, CRS] x col[i]                 (then nothing)
+ *   forward          y[i]  = W[K, CRS] x col[i]
  *   backward data    dcol  = W^T x dy[i];  dx[i] = col2im(dcol)
  *   backward filter  dW   += dy[i][K, OHW] x col[i]^T
  * </pre>

@@ -7,8 +7,9 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * A fixed pool of daemon worker threads for the CPU backend. The calling thread is worker 0
  * and does its share of every job, so a pool of {@code threads} starts {@code threads - 1}
- * threads. Workers spin briefly before parking because a training step issues many short
- * ops back to back; parking right away would add a wake-up latency to each of them.
+ * threads. A waiting thread spins for a moment before it yields and finally parks: a
+ * training step issues many short ops back to back, and parking right away would add a
+ * wake-up latency to each of them.
  *
  * <p>Not thread-safe: one caller at a time (the backend is used like a CUDA stream). A
  * body must not call back into the pool; nested calls fail fast instead of deadlocking.
