@@ -1,0 +1,498 @@
+package io.sparsestep.backend.cpu;
+
+import io.sparsestep.backend.Backend;
+import io.sparsestep.backend.Buffer;
+import io.sparsestep.backend.ConvGeometry;
+import io.sparsestep.backend.PoolGeometry;
+import io.sparsestep.backend.PoolMode;
+import io.sparsestep.backend.Tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The pure-Java backend: off-heap float32 buffers, kernels written with the Vector API,
+ * work split over a fixed pool of threads. It is the reference every CUDA op is tested
+ * against and what training runs on without a GPU.
+ *
+ * <p>Every op runs to completion before it returns (so {@link #synchronize()} has nothing
+ * to wait for). Not thread-safe: one thread drives a backend at a time, as one thread
+ * drives a CUDA stream. Ops check cheaply that their views live on this backend and are
+ * large enough, and take scratch only from the workspace they are handed.
+ */
+public final class CpuBackend implements Backend {
+    /**
+     * Floats per parallel chunk of an elementwise op (256 KiB, some 10-30 microseconds of
+     * one core): waking a parked worker can take tens of microseconds, so smaller
+     * streaming ops run on the calling thread alone.
+     */
+    private static final int CHUNK = 1 << 16;
+
+    private final Parallel parallel;
+    private final CpuGemm gemm;
+    private final CpuConvolution conv;
+    private final Set<CpuBuffer> live = ConcurrentHashMap.newKeySet();
+    private final AtomicLong allocations = new AtomicLong();
+    private final AtomicLong bytesInUse = new AtomicLong();
+    private final AtomicLong peakBytes = new AtomicLong();
+    // Per-worker partial results of reductions, reused by every call.
+    private final long[] partialCounts;
+    private final double[] partialSums;
+    private volatile boolean closed;
+
+    /** A backend using every available processor. */
+    public CpuBackend() {
+        this(Runtime.getRuntime().availableProcessors());
+    }
+
+    public CpuBackend(int threads) {
+        if (threads < 1) throw new IllegalArgumentException("CPU backend needs at least 1 thread, got " + threads);
+        this.parallel = new Parallel(threads);
+        this.gemm = new CpuGemm(parallel);
+        this.conv = new CpuConvolution(parallel, gemm);
+        this.partialCounts = new long[threads];
+        this.partialSums = new double[threads];
+    }
+
+    /** Worker threads (the calling thread included). */
+    public int threads() {
+        return parallel.threads();
+    }
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    @Override
+    public String description() {
+        return "CPU: " + parallel.threads() + " threads, " + CpuGemm.V + "-lane float32 vectors";
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    @Override
+    public Buffer allocate(long words, String label) {
+        if (closed) throw new IllegalStateException("CPU backend is closed; create a new one to allocate '" + label + "'");
+        if (words < 0) throw new IllegalArgumentException("buffer '" + label + "' needs words >= 0, got " + words);
+        CpuBuffer b = new CpuBuffer(this, words, label == null ? "unnamed" : label);
+        live.add(b);
+        allocations.incrementAndGet();
+        long now = bytesInUse.addAndGet(words * Float.BYTES);
+        peakBytes.accumulateAndGet(now, Math::max);
+        return b;
+    }
+
+    /** Called by {@link CpuBuffer#close()}. */
+    void released(CpuBuffer b) {
+        if (live.remove(b)) bytesInUse.addAndGet(-b.words() * Float.BYTES);
+    }
+
+    @Override
+    public long allocationCount() {
+        return allocations.get();
+    }
+
+    @Override
+    public long bytesInUse() {
+        return bytesInUse.get();
+    }
+
+    @Override
+    public long peakBytes() {
+        return peakBytes.get();
+    }
+
+    @Override
+    public void upload(MemorySegment hostFloats, Tensor dst) {
+        MemorySegment d = view(dst, "upload destination");
+        if (hostFloats == null || hostFloats.byteSize() < d.byteSize()) {
+            throw new IllegalArgumentException("upload: host segment has " + (hostFloats == null ? "null" : hostFloats.byteSize() + " bytes")
+                    + ", " + dst + " needs " + d.byteSize());
+        }
+        MemorySegment.copy(hostFloats, 0, d, 0, d.byteSize());
+    }
+
+    @Override
+    public void download(Tensor src, MemorySegment hostFloats) {
+        MemorySegment s = view(src, "download source");
+        if (hostFloats == null || hostFloats.byteSize() < s.byteSize()) {
+            throw new IllegalArgumentException("download: host segment has " + (hostFloats == null ? "null" : hostFloats.byteSize() + " bytes")
+                    + ", " + src + " needs " + s.byteSize());
+        }
+        MemorySegment.copy(s, 0, hostFloats, 0, s.byteSize());
+    }
+
+    @Override
+    public void synchronize() {
+        // Every op has finished when it returns.
+    }
+
+    // ---------------------------------------------------------------- elementwise
+
+    @Override
+    public void fill(Tensor t, float value) {
+        MemorySegment s = view(t, "fill target");
+        chunked(t.size(), (worker, start, count) -> CpuElementwise.fill(s, start, count, value));
+    }
+
+    @Override
+    public void copy(Tensor src, Tensor dst) {
+        MemorySegment s = view(src, "copy source"), d = view(dst, "copy destination");
+        sameSize("copy", src, "source", dst, "destination");
+        MemorySegment.copy(s, 0, d, 0, s.byteSize());
+    }
+
+    @Override
+    public void add(Tensor a, Tensor b, Tensor out) {
+        MemorySegment sa = view(a, "add operand a"), sb = view(b, "add operand b"), so = view(out, "add output");
+        sameSize("add", a, "a", b, "b");
+        sameSize("add", a, "a", out, "out");
+        chunked(a.size(), (worker, start, count) -> CpuElementwise.add(sa, start, sb, start, so, start, count));
+    }
+
+    @Override
+    public long countZeros(Tensor t) {
+        MemorySegment s = view(t, "countZeros input");
+        Arrays.fill(partialCounts, 0);
+        chunked(t.size(), (worker, start, count) -> partialCounts[worker] += CpuElementwise.countZeros(s, start, count));
+        long zeros = 0;
+        for (long c : partialCounts) zeros += c;
+        return zeros;
+    }
+
+    @Override
+    public long readCounter(Tensor counter) {
+        MemorySegment s = view(counter, "counter");
+        if (counter.size() < 1) throw new IllegalArgumentException("readCounter: counter view " + counter + " is empty");
+        return Integer.toUnsignedLong(s.get(ValueLayout.JAVA_INT, 0));
+    }
+
+    // ---------------------------------------------------------------- dense
+
+    @Override
+    public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
+        if (m < 0 || n < 0 || k < 0) throw new IllegalArgumentException("gemm: dimensions must be >= 0, got m=" + m + " n=" + n + " k=" + k);
+        MemorySegment sa = view(a, "gemm A", (long) m * k);
+        MemorySegment sb = view(b, "gemm B", (long) k * n);
+        MemorySegment sc = view(c, "gemm C", (long) m * n);
+        noOverlap("gemm", c, (long) m * n, "C", a, (long) m * k, "A");
+        noOverlap("gemm", c, (long) m * n, "C", b, (long) k * n, "B");
+        gemm.gemm(transA, transB, m, n, k, alpha, sa, 0, sb, 0, beta, sc, 0);
+    }
+
+    @Override
+    public void addBias(Tensor y, Tensor bias, int n, int channels, int spatial) {
+        checkNcs("addBias", n, channels, spatial);
+        MemorySegment sy = view(y, "addBias y", (long) n * channels * spatial);
+        MemorySegment sb = view(bias, "addBias bias", channels);
+        if (spatial == 1) {
+            // A fully connected layer: add the bias vector to each row.
+            parallel.forRange(n, Math.max(1, CHUNK / channels),
+                    (worker, s, e) -> {
+                        for (int i = s; i < e; i++) CpuElementwise.add(sy, (long) i * channels, sb, 0, sy, (long) i * channels, channels);
+                    });
+        } else {
+            parallel.forRange(n * channels, Math.max(1, CHUNK / spatial), (worker, s, e) -> {
+                for (int row = s; row < e; row++) {
+                    CpuElementwise.addScalar(sy, (long) row * spatial, spatial, sb.getAtIndex(ValueLayout.JAVA_FLOAT, row % channels));
+                }
+            });
+        }
+    }
+
+    @Override
+    public void biasGradient(Tensor dy, Tensor db, int n, int channels, int spatial) {
+        checkNcs("biasGradient", n, channels, spatial);
+        MemorySegment sdy = view(dy, "biasGradient dy", (long) n * channels * spatial);
+        MemorySegment sdb = view(db, "biasGradient db", channels);
+        if (spatial == 1) {
+            // Column sums of an [n, channels] matrix: each worker owns a block of columns and walks the rows.
+            parallel.forRange(channels, Math.max(1, CHUNK / n), (worker, s, e) -> {
+                CpuElementwise.fill(sdb, s, e - s, 0f);
+                for (int i = 0; i < n; i++) CpuElementwise.add(sdb, s, sdy, (long) i * channels + s, sdb, s, e - s);
+            });
+        } else {
+            parallel.forRange(channels, Math.max(1, CHUNK / (n * spatial)), (worker, s, e) -> {
+                for (int ch = s; ch < e; ch++) {
+                    double sum = 0;
+                    for (int i = 0; i < n; i++) sum += CpuElementwise.sum(sdy, ((long) i * channels + ch) * spatial, spatial);
+                    sdb.setAtIndex(ValueLayout.JAVA_FLOAT, ch, (float) sum);
+                }
+            });
+        }
+    }
+
+    // ---------------------------------------------------------------- convolution
+
+    @Override
+    public long convWorkspaceWords(ConvGeometry g) {
+        return conv.workspaceWords(g);
+    }
+
+    @Override
+    public void convForward(ConvGeometry g, Tensor x, Tensor w, Tensor y, Tensor workspace) {
+        conv.forward(g, view(x, "conv input x", g.inputSize()), view(w, "conv filter w", g.filterSize()),
+                view(y, "conv output y", g.outputSize()), workspace(g, workspace));
+    }
+
+    @Override
+    public void convBackwardData(ConvGeometry g, Tensor dy, Tensor w, Tensor dx, Tensor workspace) {
+        conv.backwardData(g, view(dy, "conv output gradient dy", g.outputSize()), view(w, "conv filter w", g.filterSize()),
+                view(dx, "conv input gradient dx", g.inputSize()), workspace(g, workspace));
+    }
+
+    @Override
+    public void convBackwardFilter(ConvGeometry g, Tensor x, Tensor dy, Tensor dw, Tensor workspace) {
+        conv.backwardFilter(g, view(x, "conv input x", g.inputSize()), view(dy, "conv output gradient dy", g.outputSize()),
+                view(dw, "conv filter gradient dw", g.filterSize()), workspace(g, workspace));
+    }
+
+    private MemorySegment workspace(ConvGeometry g, Tensor workspace) {
+        long need = conv.workspaceWords(g);
+        if (workspace == null) {
+            if (need == 0) return MemorySegment.NULL;
+            throw new IllegalArgumentException("convolution " + g + " needs a workspace of " + need + " words (convWorkspaceWords), got null");
+        }
+        if (workspace.size() < need) {
+            throw new IllegalArgumentException("convolution workspace " + workspace + " has " + workspace.size()
+                    + " words, convWorkspaceWords says " + need + " for " + g);
+        }
+        return view(workspace, "conv workspace", need);
+    }
+
+    // ---------------------------------------------------------------- pooling, activation
+
+    @Override
+    public void poolForward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y) {
+        MemorySegment sx = view(x, "pool input x", g.inputSize()), sy = view(y, "pool output y", g.outputSize());
+        parallel.forRange(g.n() * g.c(), planeGrain(g), (worker, s, e) -> {
+            for (int plane = s; plane < e; plane++) CpuPooling.forwardPlane(mode, g, sx, sy, plane);
+        });
+    }
+
+    @Override
+    public void poolBackward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y, Tensor dy, Tensor dx) {
+        MemorySegment sx = view(x, "pool input x", g.inputSize());
+        view(y, "pool output y", g.outputSize());
+        MemorySegment sdy = view(dy, "pool output gradient dy", g.outputSize());
+        MemorySegment sdx = view(dx, "pool input gradient dx", g.inputSize());
+        parallel.forRange(g.n() * g.c(), planeGrain(g), (worker, s, e) -> {
+            for (int plane = s; plane < e; plane++) CpuPooling.backwardPlane(mode, g, sx, sdy, sdx, plane);
+        });
+    }
+
+    private static int planeGrain(PoolGeometry g) {
+        return Math.max(1, CHUNK / (g.h() * g.w()));
+    }
+
+    @Override
+    public void reluForward(Tensor x, Tensor y) {
+        MemorySegment sx = view(x, "relu input x"), sy = view(y, "relu output y");
+        sameSize("reluForward", x, "x", y, "y");
+        chunked(x.size(), (worker, start, count) -> CpuElementwise.relu(sx, start, sy, start, count));
+    }
+
+    @Override
+    public void reluBackward(Tensor y, Tensor dy, Tensor dx) {
+        MemorySegment sy = view(y, "relu output y"), sdy = view(dy, "relu output gradient dy"), sdx = view(dx, "relu input gradient dx");
+        sameSize("reluBackward", y, "y", dy, "dy");
+        sameSize("reluBackward", y, "y", dx, "dx");
+        chunked(y.size(), (worker, start, count) -> CpuElementwise.reluBackward(sy, start, sdy, start, sdx, start, count));
+    }
+
+    // ---------------------------------------------------------------- batch norm
+
+    @Override
+    public void batchNormForwardTraining(int n, int channels, int spatial, Tensor x, Tensor y, Tensor gamma, Tensor beta,
+                                         Tensor runningMean, Tensor runningVar, Tensor saveMean, Tensor saveInvStd,
+                                         float momentum, float eps) {
+        checkNcs("batchNormForwardTraining", n, channels, spatial);
+        if ((long) n * spatial < 2) {
+            throw new IllegalArgumentException("batch norm in training mode needs more than one value per channel, got n="
+                    + n + " x spatial=" + spatial + "; use a larger batch or inference mode");
+        }
+        long size = (long) n * channels * spatial;
+        MemorySegment sx = view(x, "batch norm x", size), sy = view(y, "batch norm y", size);
+        MemorySegment sg = view(gamma, "batch norm gamma", channels), sb = view(beta, "batch norm beta", channels);
+        MemorySegment rm = view(runningMean, "batch norm runningMean", channels), rv = view(runningVar, "batch norm runningVar", channels);
+        MemorySegment sm = view(saveMean, "batch norm saveMean", channels), si = view(saveInvStd, "batch norm saveInvStd", channels);
+        parallel.forRange(channels, channelGrain(n, spatial), (worker, s, e) -> {
+            for (int ch = s; ch < e; ch++) {
+                CpuBatchNorm.forwardTraining(n, channels, spatial, ch, sx, sy, sg, sb, rm, rv, sm, si, momentum, eps);
+            }
+        });
+    }
+
+    @Override
+    public void batchNormForwardInference(int n, int channels, int spatial, Tensor x, Tensor y, Tensor gamma, Tensor beta,
+                                          Tensor runningMean, Tensor runningVar, float eps) {
+        checkNcs("batchNormForwardInference", n, channels, spatial);
+        long size = (long) n * channels * spatial;
+        MemorySegment sx = view(x, "batch norm x", size), sy = view(y, "batch norm y", size);
+        MemorySegment sg = view(gamma, "batch norm gamma", channels), sb = view(beta, "batch norm beta", channels);
+        MemorySegment rm = view(runningMean, "batch norm runningMean", channels), rv = view(runningVar, "batch norm runningVar", channels);
+        parallel.forRange(channels, channelGrain(n, spatial), (worker, s, e) -> {
+            for (int ch = s; ch < e; ch++) CpuBatchNorm.forwardInference(n, channels, spatial, ch, sx, sy, sg, sb, rm, rv, eps);
+        });
+    }
+
+    @Override
+    public void batchNormBackward(int n, int channels, int spatial, Tensor x, Tensor dy, Tensor gamma, Tensor saveMean,
+                                  Tensor saveInvStd, Tensor dx, Tensor dgamma, Tensor dbeta, float eps) {
+        checkNcs("batchNormBackward", n, channels, spatial);
+        long size = (long) n * channels * spatial;
+        MemorySegment sx = view(x, "batch norm x", size), sdy = view(dy, "batch norm dy", size), sdx = view(dx, "batch norm dx", size);
+        MemorySegment sg = view(gamma, "batch norm gamma", channels);
+        MemorySegment sm = view(saveMean, "batch norm saveMean", channels), si = view(saveInvStd, "batch norm saveInvStd", channels);
+        MemorySegment dg = view(dgamma, "batch norm dgamma", channels), dbt = view(dbeta, "batch norm dbeta", channels);
+        parallel.forRange(channels, channelGrain(n, spatial), (worker, s, e) -> {
+            for (int ch = s; ch < e; ch++) CpuBatchNorm.backward(n, channels, spatial, ch, sx, sdy, sg, sm, si, sdx, dg, dbt);
+        });
+    }
+
+    private static int channelGrain(int n, int spatial) {
+        return (int) Math.max(1, CHUNK / ((long) n * spatial));
+    }
+
+    // ---------------------------------------------------------------- loss
+
+    @Override
+    public void softmaxCrossEntropy(Tensor logits, Tensor labels, int n, int classes, Tensor dlogits, float gradScale, Tensor result) {
+        if (n < 0 || classes < 1) throw new IllegalArgumentException("softmaxCrossEntropy: need n >= 0 and classes >= 1, got n=" + n + " classes=" + classes);
+        MemorySegment sl = view(logits, "logits", (long) n * classes);
+        MemorySegment slab = view(labels, "labels", n);
+        MemorySegment sd = dlogits == null ? null : view(dlogits, "dlogits", (long) n * classes);
+        MemorySegment sr = view(result, "loss result", 2);
+        Arrays.fill(partialSums, 0);
+        Arrays.fill(partialCounts, 0);
+        parallel.forRange(n, Math.max(1, 4096 / classes), (worker, s, e) ->
+                partialSums[worker] += CpuSoftmaxCrossEntropy.rows(sl, slab, classes, sd, gradScale, s, e, partialCounts, worker));
+        double loss = 0;
+        long correct = 0;
+        for (int t = 0; t < partialSums.length; t++) {
+            loss += partialSums[t];
+            correct += partialCounts[t];
+        }
+        sr.setAtIndex(ValueLayout.JAVA_FLOAT, 0, (float) loss);
+        sr.setAtIndex(ValueLayout.JAVA_FLOAT, 1, (float) correct);
+    }
+
+    // ---------------------------------------------------------------- fused optimizer steps
+
+    @Override
+    public void sgdStep(Tensor w, Tensor g, Tensor momentumBuf, float lr, float momentum, float dampening,
+                        float weightDecay, boolean nesterov, boolean firstStep) {
+        MemorySegment sw = view(w, "sgd weights w"), sg = view(g, "sgd gradient g");
+        sameSize("sgdStep", w, "w", g, "g");
+        CpuFusedSteps.checkSgd(momentum, nesterov, dampening);
+        MemorySegment sm = null;
+        if (momentum != 0f) {
+            if (momentumBuf == null) throw new IllegalArgumentException("sgdStep: momentum " + momentum + " needs a momentum buffer of " + w.size() + " floats, got null");
+            sm = view(momentumBuf, "sgd momentum buffer");
+            sameSize("sgdStep", w, "w", momentumBuf, "momentumBuf");
+        }
+        MemorySegment buf = sm;
+        chunked(w.size(), (worker, start, count) ->
+                CpuFusedSteps.sgdStep(sw, start, sg, start, buf, start, count, lr, momentum, dampening, weightDecay, nesterov, firstStep));
+    }
+
+    @Override
+    public void grdaStep(Tensor w, Tensor g, Tensor acc, float lr, float tau, Tensor zeroCounter) {
+        MemorySegment sw = view(w, "gRDA weights w"), sg = view(g, "gRDA gradient g"), sa = view(acc, "gRDA accumulator acc");
+        sameSize("grdaStep", w, "w", g, "g");
+        sameSize("grdaStep", w, "w", acc, "acc");
+        CpuFusedSteps.checkTau(tau);
+        MemorySegment counter = zeroCounter == null ? null : view(zeroCounter, "gRDA zero counter", 1);
+        Arrays.fill(partialCounts, 0);
+        chunked(w.size(), (worker, start, count) ->
+                partialCounts[worker] += CpuFusedSteps.grdaStep(sw, start, sg, start, sa, start, count, lr, tau));
+        if (counter != null) {
+            long zeros = 0;
+            for (long c : partialCounts) zeros += c;
+            // An unsigned 32-bit counter, wrapping like the CUDA kernel's atomicAdd.
+            counter.set(ValueLayout.JAVA_INT, 0, (int) (counter.get(ValueLayout.JAVA_INT, 0) + zeros));
+        }
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        parallel.close();
+        List<CpuBuffer> open = new ArrayList<>(live);
+        for (CpuBuffer b : open) b.close();
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    @FunctionalInterface
+    private interface ChunkBody {
+        void run(int worker, long start, long count);
+    }
+
+    /** Splits [0, n) floats into CHUNK-sized pieces (vector aligned) spread over the workers. */
+    private void chunked(long n, ChunkBody body) {
+        if (n <= CHUNK) {
+            if (closed) throw new IllegalStateException("the CPU backend is closed");
+            if (n > 0) body.run(0, 0, n);
+            return;
+        }
+        long pieces = (n + CHUNK - 1) / CHUNK;
+        if (pieces > Integer.MAX_VALUE) throw new IllegalArgumentException("view of " + n + " floats is too large");
+        parallel.forRange((int) pieces, 1, (worker, s, e) -> {
+            long start = (long) s * CHUNK;
+            body.run(worker, start, Math.min(n, (long) e * CHUNK) - start);
+        });
+    }
+
+    /** The memory of a view, as a zero-based segment of exactly its size. */
+    private MemorySegment view(Tensor t, String what) {
+        if (t == null) throw new IllegalArgumentException(what + " is null");
+        if (!(t.buffer() instanceof CpuBuffer b) || b.backend() != this) {
+            throw new IllegalArgumentException(what + " " + t + " is not memory of this CPU backend; allocate it with this backend");
+        }
+        if (b.isClosed()) throw new IllegalArgumentException(what + " " + t + " belongs to a closed buffer");
+        return b.segment().asSlice(t.offset() * Float.BYTES, t.size() * Float.BYTES);
+    }
+
+    /** The first {@code need} floats of a view, which must hold at least that many. */
+    private MemorySegment view(Tensor t, String what, long need) {
+        MemorySegment s = view(t, what);
+        if (t.size() < need) {
+            throw new IllegalArgumentException(what + " " + t + " has " + t.size() + " elements, the op needs " + need);
+        }
+        return s.asSlice(0, need * Float.BYTES);
+    }
+
+    private static void sameSize(String op, Tensor a, String aName, Tensor b, String bName) {
+        if (a.size() != b.size()) {
+            throw new IllegalArgumentException(op + ": " + aName + " " + a + " has " + a.size() + " elements but "
+                    + bName + " " + b + " has " + b.size() + "; they must match");
+        }
+    }
+
+    private static void noOverlap(String op, Tensor out, long outSize, String outName, Tensor in, long inSize, String inName) {
+        if (out.buffer() != in.buffer()) return;
+        long o0 = out.offset(), i0 = in.offset();
+        if (o0 < i0 + inSize && i0 < o0 + outSize && outSize > 0 && inSize > 0) {
+            throw new IllegalArgumentException(op + ": output " + outName + " " + out + " overlaps input " + inName + " " + in
+                    + "; use separate views");
+        }
+    }
+
+    private static void checkNcs(String op, int n, int channels, int spatial) {
+        if (n < 1 || channels < 1 || spatial < 1) {
+            throw new IllegalArgumentException(op + ": n, channels and spatial must be >= 1, got n=" + n
+                    + " channels=" + channels + " spatial=" + spatial);
+        }
+    }
+}

@@ -1,0 +1,148 @@
+package io.sparsestep.backend.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * The fused optimizer steps as single-threaded kernels on raw host memory: the embedding
+ * API for a framework that keeps its parameters in native float arrays, and the one
+ * implementation {@link CpuBackend} runs on each of its parallel chunks.
+ *
+ * <p>Segments hold float32 in native byte order; {@code n} elements are used from the
+ * start of each. Every step is one pass with no temporaries. Arithmetic is plain float32
+ * multiply and add (never fused into an FMA), in the order the formulas are written, so
+ * the vector lanes and the scalar tail give bitwise identical results.
+ */
+public final class CpuFusedSteps {
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    private static final int V = SPECIES.length();
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    private static final int SIGN_BIT = 0x8000_0000;
+
+    private CpuFusedSteps() {
+    }
+
+    /**
+     * One gRDA step: {@code acc = acc - lr*g; w = sign(acc) * max(|acc| - tau, 0)}. Reads g
+     * and acc, writes acc and w, never reads w. With tau = 0, w equals acc bitwise.
+     *
+     * @return the number of zeros written to w
+     */
+    public static long grdaStep(MemorySegment w, MemorySegment g, MemorySegment acc, long n, float lr, float tau) {
+        checkSegment(w, n, "w");
+        checkSegment(g, n, "g");
+        checkSegment(acc, n, "acc");
+        checkTau(tau);
+        return grdaStep(w, 0, g, 0, acc, 0, n, lr, tau);
+    }
+
+    /**
+     * One SGD step with PyTorch's semantics, all in float32:
+     * {@code d = g + wd*w; buf = firstStep ? d : momentum*buf + (1-dampening)*d;
+     * d = nesterov ? d + momentum*buf : buf; w = w - lr*d}. Without momentum (0) the
+     * buffer is not touched and may be null. g is not modified.
+     */
+    public static void sgdStep(MemorySegment w, MemorySegment g, MemorySegment momentumBuf, long n, float lr,
+                               float momentum, float dampening, float weightDecay, boolean nesterov, boolean firstStep) {
+        checkSegment(w, n, "w");
+        checkSegment(g, n, "g");
+        if (momentum != 0f) checkSegment(momentumBuf, n, "momentumBuf");
+        checkSgd(momentum, nesterov, dampening);
+        sgdStep(w, 0, g, 0, momentumBuf, 0, n, lr, momentum, dampening, weightDecay, nesterov, firstStep);
+    }
+
+    // ------------------------------------------------------------------ kernels on element offsets
+
+    /** gRDA over elements [wOff, wOff+n) of w (and the matching ranges of g and acc); returns zeros written. */
+    static long grdaStep(MemorySegment w, long wOff, MemorySegment g, long gOff, MemorySegment acc, long accOff,
+                         long n, float lr, float tau) {
+        long zeros = 0;
+        long i = 0;
+        long bound = n - n % V;
+        for (; i < bound; i += V) {
+            long wb = (wOff + i) * Float.BYTES, gb = (gOff + i) * Float.BYTES, ab = (accOff + i) * Float.BYTES;
+            FloatVector a = FloatVector.fromMemorySegment(SPECIES, acc, ab, ORDER)
+                    .sub(FloatVector.fromMemorySegment(SPECIES, g, gb, ORDER).mul(lr));
+            a.intoMemorySegment(acc, ab, ORDER);
+            FloatVector shrunk = a.abs().sub(tau).max(0f);
+            zeros += shrunk.eq(0f).trueCount();
+            // copysign(shrunk, a): shrunk is never negative, so OR-ing in a's sign bit is exact.
+            IntVector bits = shrunk.reinterpretAsInts()
+                    .or(a.reinterpretAsInts().and(SIGN_BIT));
+            bits.reinterpretAsFloats().intoMemorySegment(w, wb, ORDER);
+        }
+        for (; i < n; i++) {
+            float a = acc.getAtIndex(F, accOff + i) - lr * g.getAtIndex(F, gOff + i);
+            acc.setAtIndex(F, accOff + i, a);
+            float shrunk = Math.max(Math.abs(a) - tau, 0f);
+            if (shrunk == 0f) zeros++;
+            w.setAtIndex(F, wOff + i, Math.copySign(shrunk, a));
+        }
+        return zeros;
+    }
+
+    /** SGD over elements [wOff, wOff+n) of w (and the matching ranges of g and the buffer). */
+    static void sgdStep(MemorySegment w, long wOff, MemorySegment g, long gOff, MemorySegment buf, long bufOff,
+                        long n, float lr, float momentum, float dampening, float weightDecay,
+                        boolean nesterov, boolean firstStep) {
+        boolean decay = weightDecay != 0f;
+        boolean useMomentum = momentum != 0f;
+        float keep = 1f - dampening;
+        long i = 0;
+        long bound = n - n % V;
+        for (; i < bound; i += V) {
+            long wb = (wOff + i) * Float.BYTES, gb = (gOff + i) * Float.BYTES;
+            FloatVector wv = FloatVector.fromMemorySegment(SPECIES, w, wb, ORDER);
+            FloatVector d = FloatVector.fromMemorySegment(SPECIES, g, gb, ORDER);
+            if (decay) d = d.add(wv.mul(weightDecay));
+            if (useMomentum) {
+                long bb = (bufOff + i) * Float.BYTES;
+                FloatVector b = firstStep ? d
+                        : FloatVector.fromMemorySegment(SPECIES, buf, bb, ORDER).mul(momentum).add(d.mul(keep));
+                b.intoMemorySegment(buf, bb, ORDER);
+                d = nesterov ? d.add(b.mul(momentum)) : b;
+            }
+            wv.sub(d.mul(lr)).intoMemorySegment(w, wb, ORDER);
+        }
+        for (; i < n; i++) {
+            float wv = w.getAtIndex(F, wOff + i);
+            float d = g.getAtIndex(F, gOff + i);
+            if (decay) d = d + weightDecay * wv;
+            if (useMomentum) {
+                float b = firstStep ? d : momentum * buf.getAtIndex(F, bufOff + i) + keep * d;
+                buf.setAtIndex(F, bufOff + i, b);
+                d = nesterov ? d + momentum * b : b;
+            }
+            w.setAtIndex(F, wOff + i, wv - lr * d);
+        }
+    }
+
+    // ------------------------------------------------------------------ argument checks
+
+    static void checkTau(float tau) {
+        if (!(tau >= 0f)) {
+            throw new IllegalArgumentException("gRDA threshold tau must be >= 0 (it is c*lr^(0.5+mu)*n^mu), got " + tau);
+        }
+    }
+
+    static void checkSgd(float momentum, boolean nesterov, float dampening) {
+        if (nesterov && (momentum <= 0f || dampening != 0f)) {
+            throw new IllegalArgumentException("Nesterov momentum needs momentum > 0 and dampening = 0 (PyTorch's rule), got momentum "
+                    + momentum + ", dampening " + dampening);
+        }
+    }
+
+    private static void checkSegment(MemorySegment s, long n, String name) {
+        if (n < 0) throw new IllegalArgumentException("element count must be >= 0, got " + n);
+        if (s == null) throw new IllegalArgumentException(name + " is null; pass a segment of at least " + n + " floats");
+        if (s.byteSize() < n * Float.BYTES) {
+            throw new IllegalArgumentException(name + " holds " + s.byteSize() / Float.BYTES + " floats, the step needs " + n);
+        }
+    }
+}
