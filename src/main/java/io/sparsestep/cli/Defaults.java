@@ -8,12 +8,10 @@ package io.sparsestep.cli;
 final class Defaults {
     static final double GRDA_LR = 0.1;
     static final double SGD_LR = 0.01;
-    static final double GRDA_C = 0.002;
+    static final double GRDA_C = 0.01;
     static final double GRDA_MU = 0.6;
-    static final int EPOCHS = 10;
+    static final int EPOCHS = 20;
     static final int BATCH = 128;
-    static final int TRAIN_SAMPLES = 20000;
-    static final int TEST_SAMPLES = 5000;
 
     private Defaults() {}
 }

@@ -40,14 +40,8 @@ public final class DemoCommand implements Callable<Integer> {
     TrainOptions opts = new TrainOptions();
 
     @Override
-    public Integer call() {
-        int trainN = opts.trainLimit > 0 ? opts.trainLimit : Defaults.TRAIN_SAMPLES;
-        int testN = opts.testLimit > 0 ? opts.testLimit : Defaults.TEST_SAMPLES;
-        if (!opts.dataset.startsWith("synth")) {
-            // real data: use all of it unless asked otherwise
-            trainN = opts.trainLimit;
-            testN = opts.testLimit;
-        }
+    public Integer call() throws java.io.IOException {
+        int trainN = opts.trainLimit, testN = opts.testLimit;
         TrainTest data = Datasets.load(opts.dataset, opts.dataDir, opts.seed, trainN, testN);
         double grdaLr = opts.lr != null ? opts.lr : Defaults.GRDA_LR;
         RunConfig grda = TrainCommand.config(opts, model, "grda", grdaLr, out.resolve("grda"), trainN, testN);

@@ -49,7 +49,7 @@ public final class Main implements Runnable {
 
     static boolean isBadInput(Throwable ex) {
         return ex instanceof DataException || ex instanceof IllegalArgumentException || ex instanceof CudaUnavailableException
-                || ex instanceof TrainingDivergedException || ex instanceof UncheckedIOException
+                || ex instanceof TrainingDivergedException || ex instanceof UncheckedIOException || ex instanceof java.io.IOException
                 || ex instanceof OutOfMemoryError;
     }
 

@@ -66,8 +66,7 @@ public final class TrainingRun {
                 rows.add(row);
                 log.printf(Locale.ROOT, "%-5s epoch %3d  lr %.4g  train loss %.4f  train acc %.4f  test acc %.4f  sparsity %.4f  %.1fs%n",
                         label, row.epoch(), row.lr(), row.trainLoss(), row.trainAccuracy(), row.testAccuracy(), row.sparsity(), row.seconds());
-                MetricsCsv.write(cfg.out().resolve("metrics.csv"), rows);
-                ProgressChart.write(cfg.out().resolve("chart.png"), cfg.model() + " on " + cfg.dataset(), Map.of(label, rows));
+                writeEpochOutputs(cfg, label, rows);
             });
             double seconds = (System.nanoTime() - start) / 1e9;
             EpochRow last = all.getLast();
@@ -79,9 +78,24 @@ public final class TrainingRun {
             hyper.put("groups", opt.hyperparameters());
             RunSummary summary = new RunSummary(opt.name(), cfg.model(), cfg.dataset(), backend.name(), cfg.epochs(),
                     last.testAccuracy(), last.sparsity(), net.parameterCount(), seconds, backend.peakBytes(), opt.stateBytes(), hyper);
-            SummaryJson.write(cfg.out().resolve("summary.json"), List.of(summary));
-            writeWeights(net, cfg, summary, cfg.out().resolve("weights.safetensors"));
+            try {
+                SummaryJson.write(cfg.out().resolve("summary.json"), List.of(summary));
+                writeWeights(net, cfg, summary, cfg.out().resolve("weights.safetensors"));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write outputs to " + cfg.out() + ": " + e.getMessage(), e);
+            }
             return new Result(summary, all);
+        }
+    }
+
+    /** metrics.csv and chart.png after every epoch, so a killed run still leaves valid files. */
+    private static void writeEpochOutputs(RunConfig cfg, String label, List<EpochRow> rows) {
+        try {
+            List<String> layers = List.copyOf(rows.getFirst().layerSparsity().keySet());
+            MetricsCsv.write(cfg.out().resolve("metrics.csv"), layers, rows);
+            ProgressChart.write(cfg.out().resolve("chart.png"), cfg.model() + " on " + cfg.dataset(), Map.of(label, rows));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write outputs to " + cfg.out() + ": " + e.getMessage(), e);
         }
     }
 
@@ -114,7 +128,7 @@ public final class TrainingRun {
     }
 
     /** Final parameters and running statistics by name, float32, with run metadata. */
-    static void writeWeights(Network net, RunConfig cfg, RunSummary summary, Path file) {
+    static void writeWeights(Network net, RunConfig cfg, RunSummary summary, Path file) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment params = net.downloadAll(net.memory().params(), arena);
             MemorySegment states = net.downloadAll(net.memory().states(), arena);

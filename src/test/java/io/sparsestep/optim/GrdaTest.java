@@ -37,7 +37,7 @@ class GrdaTest {
     @Test
     void agreesWithFloat64ReferenceOver1000StepsWithAnLrChange() {
         int nw = 2053, nb = 37;
-        double lr = 0.05, c = 0.02, mu = 0.65;
+        double lr = 0.05, c = 0.4, mu = 0.65;
         try (FlatFixture f = new FlatFixture(be, nw, nb, 3);
              Grda grda = Grda.builder().lr(lr).c(c).mu(mu).group(ParamGroup.BIAS_AND_NORM, s -> s.withC(0)).build(f.mem)) {
             float[] w0 = f.read(f.mem.params());

@@ -2,6 +2,7 @@ package io.sparsestep.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -71,18 +72,24 @@ public final class CpuFusedSteps {
                     .sub(FloatVector.fromMemorySegment(SPECIES, g, gb, ORDER).mul(lr));
             a.intoMemorySegment(acc, ab, ORDER);
             FloatVector shrunk = a.abs().sub(tau).max(0f);
-            zeros += shrunk.eq(0f).trueCount();
-            // copysign(shrunk, a): shrunk is never negative, so OR-ing in a's sign bit is exact.
+            VectorMask<Float> zero = shrunk.eq(0f);
+            zeros += zero.trueCount();
+            // copysign(shrunk, a): shrunk is never negative, so OR-ing in a's sign bit is exact;
+            // pruned weights are written as +0.0, bit for bit what the grda_step kernel writes.
             IntVector bits = shrunk.reinterpretAsInts()
                     .or(a.reinterpretAsInts().and(SIGN_BIT));
-            bits.reinterpretAsFloats().intoMemorySegment(w, wb, ORDER);
+            bits.reinterpretAsFloats().blend(0f, zero).intoMemorySegment(w, wb, ORDER);
         }
         for (; i < n; i++) {
             float a = acc.getAtIndex(F, accOff + i) - lr * g.getAtIndex(F, gOff + i);
             acc.setAtIndex(F, accOff + i, a);
             float shrunk = Math.max(Math.abs(a) - tau, 0f);
-            if (shrunk == 0f) zeros++;
-            w.setAtIndex(F, wOff + i, Math.copySign(shrunk, a));
+            if (shrunk == 0f) {
+                zeros++;
+                w.setAtIndex(F, wOff + i, 0f);
+            } else {
+                w.setAtIndex(F, wOff + i, Math.copySign(shrunk, a));
+            }
         }
         return zeros;
     }
