@@ -100,7 +100,7 @@ class NetworkTest {
     @ParameterizedTest
     @CsvSource({
             "lenet300, 1, 28, 10, 0.05, 40",
-            "lenet5, 1, 28, 10, 0.05, 60",
+            "lenet5, 1, 28, 10, 0.01, 40",
             "vgg16, 3, 32, 10, 0.02, 15",
             "resnet20, 3, 32, 10, 0.05, 15",
             "resnet56, 3, 16, 10, 0.05, 10",

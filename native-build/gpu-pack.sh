@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Fills .gpu/ (git-ignored: add /.gpu/ to .git/info/exclude) with what gpu-validate.sh needs on
+# a GPU host without Java: a jlink'd runtime, the shaded jar, compiled tests, JUnit's console.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./sparsestep --version > /dev/null            # builds the jar if needed
+mvn -B -q -DskipTests test-compile
+mkdir -p .gpu
+[ -f .gpu/jre.tgz ] || ../shared/tools/pack-jre .gpu/jre.tgz
+cp target/sparsestep-*.jar .gpu/sparsestep.jar
+rm -rf .gpu/test-classes && cp -r target/test-classes .gpu/test-classes
+v=1.11.4
+jar=~/.m2/repository/org/junit/platform/junit-platform-console-standalone/$v/junit-platform-console-standalone-$v.jar
+[ -f "$jar" ] || mvn -B -q dependency:get -Dartifact=org.junit.platform:junit-platform-console-standalone:$v
+cp "$jar" .gpu/junit-console.jar
+du -sh .gpu
