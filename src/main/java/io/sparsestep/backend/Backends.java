@@ -22,10 +22,18 @@ public final class Backends {
             case "auto" -> {
                 Optional<String> why = CudaBackend.unavailableReason();
                 if (why.isEmpty()) yield CudaBackend.open();
-                log.println("no usable CUDA GPU (" + why.get() + "); using the CPU backend");
+                log.println("no usable CUDA GPU (" + headline(why.get()) + "); using the CPU backend"
+                        + " (details: sparsestep doctor)");
                 yield new CpuBackend();
             }
             default -> throw new IllegalArgumentException("unknown device '" + device + "'; choose auto, cpu or cuda");
         };
+    }
+
+    /** The first clause of an unavailability reason: what is missing, without the search details. */
+    static String headline(String reason) {
+        String s = reason.startsWith("CUDA unavailable: ") ? reason.substring("CUDA unavailable: ".length()) : reason;
+        int cut = s.indexOf(';');
+        return cut < 0 ? s : s.substring(0, cut);
     }
 }

@@ -54,18 +54,23 @@ public final class TrainingRun {
         int[] inputShape = {data.channels(), data.height(), data.width()};
         Layer root = Models.create(cfg.model(), inputShape, data.classes());
         long start = System.nanoTime();
+        long bytesBefore = backend.bytesInUse();
         try (Network net = Network.build(cfg.model(), backend, root, inputShape, data.classes(), cfg.batchSize(), cfg.seed());
              Optimizer opt = optimizer(cfg, net);
              Trainer trainer = new Trainer(net, opt, LrSchedule.parse(cfg.lrSchedule(), cfg.epochs(), cfg.milestones(), cfg.gamma()),
                      cfg.lr(), loaders(cfg, data, true), loaders(cfg, data, false), cfg.progress())) {
             log.printf(Locale.ROOT, "%s on %s: %,d parameters (%,d prunable), %s, %s on %s%n", cfg.model(), cfg.dataset(),
                     net.parameterCount(), Sparsity.prunableCount(net), opt.name(), describe(cfg), backend.description());
+            // everything this run holds is allocated by now (a step allocates nothing), so
+            // this is its peak, also when runs share a backend
+            long runBytes = backend.bytesInUse() - bytesBefore;
             List<EpochRow> rows = new java.util.ArrayList<>();
             String label = label(cfg.optimizer());
             List<EpochRow> all = trainer.run(cfg.epochs(), row -> {
                 rows.add(row);
                 log.printf(Locale.ROOT, "%-5s epoch %3d  lr %.4g  train loss %.4f  train acc %.4f  test acc %.4f  sparsity %.4f  %.1fs%n",
                         label, row.epoch(), row.lr(), row.trainLoss(), row.trainAccuracy(), row.testAccuracy(), row.sparsity(), row.seconds());
+                log.println("      layer sparsity: " + layerLine(row.layerSparsity()));
                 writeEpochOutputs(cfg, label, rows);
             });
             double seconds = (System.nanoTime() - start) / 1e9;
@@ -77,7 +82,7 @@ public final class TrainingRun {
             hyper.put("seed", cfg.seed());
             hyper.put("groups", opt.hyperparameters());
             RunSummary summary = new RunSummary(opt.name(), cfg.model(), cfg.dataset(), backend.name(), cfg.epochs(),
-                    last.testAccuracy(), last.sparsity(), net.parameterCount(), seconds, backend.peakBytes(), opt.stateBytes(), hyper);
+                    last.testAccuracy(), last.sparsity(), net.parameterCount(), seconds, runBytes, opt.stateBytes(), hyper);
             try {
                 SummaryJson.write(cfg.out().resolve("summary.json"), List.of(summary));
                 writeWeights(net, cfg, summary, cfg.out().resolve("weights.safetensors"));
@@ -97,6 +102,13 @@ public final class TrainingRun {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write outputs to " + cfg.out() + ": " + e.getMessage(), e);
         }
+    }
+
+    private static String layerLine(Map<String, Double> perLayer) {
+        StringBuilder sb = new StringBuilder();
+        perLayer.forEach((layer, v) -> sb.append(sb.isEmpty() ? "" : "  ").append(layer).append(' ')
+                .append(String.format(Locale.ROOT, "%.3f", v)));
+        return sb.toString();
     }
 
     /** "gRDA" or "SGD", for tables and legends. */

@@ -1,0 +1,39 @@
+package io.sparsestep.backend;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class BackendsTest {
+    @Test
+    void headlineKeepsWhatIsMissing() {
+        assertEquals("the CUDA driver (libcuda.so.1) not found",
+                Backends.headline("CUDA unavailable: the CUDA driver (libcuda.so.1) not found; searched X; fix: Y"));
+        assertEquals("no GPU", Backends.headline("no GPU"));
+    }
+
+    @Test
+    void cpuIsTheCpuBackendAndUnknownIsRejected() {
+        PrintStream log = new PrintStream(new ByteArrayOutputStream());
+        try (Backend be = Backends.open("cpu", log)) {
+            assertEquals("cpu", be.name());
+        }
+        assertThrows(IllegalArgumentException.class, () -> Backends.open("tpu", log));
+    }
+
+    @Test
+    void autoFallsBackToTheCpuWithOneLineWhenNoGpu() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.sparsestep.backend.cuda.CudaBackend.unavailableReason().isPresent(),
+                "a GPU is present: auto picks it");
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (Backend be = Backends.open("auto", new PrintStream(bytes, true))) {
+            assertEquals("cpu", be.name());
+        }
+        String said = bytes.toString();
+        assertEquals(1, said.strip().lines().count(), said);
+        assertTrue(said.contains("using the CPU backend") && said.length() < 200, said);
+    }
+}
