@@ -197,6 +197,18 @@ public final class CudaLibraryLocator {
                 if (!part.isBlank()) sites.add(Path.of(part.strip()));
             }
         }
+        // the environment of the python3 on PATH (a venv such as /opt/torch/.venv/bin/python3
+        // keeps its wheels in /opt/torch/.venv/lib/python3.X/site-packages)
+        String path = environment.env().apply("PATH");
+        if (!isBlank(path)) {
+            for (String dir : path.split(File.pathSeparator)) {
+                if (dir.isBlank()) continue;
+                Path bin = Path.of(dir.strip());
+                if (Files.exists(bin.resolve("python3")) && bin.getParent() != null) {
+                    sites.addAll(pythonSites(bin.getParent().resolve("lib")));
+                }
+            }
+        }
         sites.addAll(pythonSites(environment.home().resolve(".local/lib")));
         sites.addAll(pythonSites(root.resolve("usr/local/lib")));
         sites.addAll(pythonSites(root.resolve("usr/lib")));

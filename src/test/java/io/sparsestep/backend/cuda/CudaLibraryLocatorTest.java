@@ -135,6 +135,19 @@ class CudaLibraryLocatorTest {
                 "SYSTEM_LOADER:libcudnn.so.8"), order);
     }
 
+    /** The GPU host's python3 lives in a venv that nothing names in the environment but PATH. */
+    @Test
+    void thePython3OnPathHasItsWheelsFound() throws IOException {
+        Path venv = tmp.resolve("opt/torch/.venv");
+        touch(venv.resolve("bin"), "python3");
+        touch(venv.resolve("lib/python3.12/site-packages/nvidia/cublas/lib"), "libcublas.so.13", "libcublasLt.so.13");
+        env.put("PATH", tmp.resolve("nowhere") + ":" + venv.resolve("bin"));
+
+        List<String> order = describe(locator().candidates(Library.CUBLAS));
+
+        assertEquals("PYTHON_WHEEL:opt/torch/.venv/lib/python3.12/site-packages/nvidia/cublas/lib/libcublas.so.13", order.getFirst());
+    }
+
     @Test
     void cudaHomeBeforeDefaultToolkitAndDriverDirsLast() throws IOException {
         Path cudaHome = tmp.resolve("cuda-13.0");
