@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 ./sparsestep --version > /dev/null            # builds the jar if needed
 mvn -B -q -DskipTests test-compile
 mkdir -p .gpu
-[ -f .gpu/jre.tgz ] || ../shared/tools/pack-jre .gpu/jre.tgz
+# java.desktop for the XChart PNG, java.sql for Jackson
+[ -f .gpu/jre.tgz ] || MODULES=java.base,java.logging,java.management,jdk.management,jdk.unsupported,java.xml,java.naming,jdk.incubator.vector,jdk.crypto.ec,java.desktop,java.sql ../shared/tools/pack-jre .gpu/jre.tgz
 cp target/sparsestep-*.jar .gpu/sparsestep.jar
 rm -rf .gpu/test-classes && cp -r target/test-classes .gpu/test-classes
 v=1.11.4
