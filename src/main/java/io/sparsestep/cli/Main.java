@@ -32,6 +32,7 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             String msg = ex.getMessage() == null ? ex.toString() : ex.getMessage();
+
             if (isBadInput(ex)) {
                 commandLine.getErr().println("sparsestep: " + firstLine(msg));
                 return EXIT_BAD_INPUT;
@@ -44,13 +45,20 @@ public final class Main implements Runnable {
             ex.getCommandLine().getErr().println("sparsestep: " + ex.getMessage() + " (see --help)");
             return EXIT_BAD_INPUT;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // picocli passes Errors through; the heap holds the datasets and GEMM packing scratch
+            cl.getErr().println("sparsestep: out of Java heap (" + e.getMessage() + "): lower --batch-size, use fewer "
+                    + "--train-samples, or raise the heap with SPARSESTEP_JAVA_OPTS=-Xmx8g");
+            return EXIT_BAD_INPUT;
+        }
     }
 
     static boolean isBadInput(Throwable ex) {
         return ex instanceof DataException || ex instanceof IllegalArgumentException || ex instanceof CudaUnavailableException
                 || ex instanceof TrainingDivergedException || ex instanceof UncheckedIOException || ex instanceof java.io.IOException
-                || ex instanceof OutOfMemoryError;
+                || ex instanceof io.sparsestep.backend.BackendOutOfMemoryException;
     }
 
     private static String firstLine(String s) {

@@ -36,4 +36,15 @@ class BackendsTest {
         assertEquals(1, said.strip().lines().count(), said);
         assertTrue(said.contains("using the CPU backend") && said.length() < 200, said);
     }
+
+    @Test
+    void anAllocationThatCannotFitSaysWhichBufferAndWhatToDo() {
+        try (Backend be = new io.sparsestep.backend.cpu.CpuBackend(1)) {
+            // 2^61 bytes: no machine has that, so the allocation fails however much memory is free
+            BackendOutOfMemoryException e = assertThrows(BackendOutOfMemoryException.class,
+                    () -> be.allocate(1L << 59, "workspace"));
+            assertTrue(e.getMessage().contains("'workspace'") && e.getMessage().contains("--batch-size"), e.getMessage());
+            assertEquals(1, e.getMessage().lines().count());
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package io.sparsestep.backend.cpu;
 
 import io.sparsestep.backend.Backend;
+import io.sparsestep.backend.BackendOutOfMemoryException;
 import io.sparsestep.backend.Buffer;
 import io.sparsestep.backend.ConvGeometry;
 import io.sparsestep.backend.PoolGeometry;
@@ -81,7 +82,12 @@ public final class CpuBackend implements Backend {
     public Buffer allocate(long words, String label) {
         if (closed) throw new IllegalStateException("CPU backend is closed; create a new one to allocate '" + label + "'");
         if (words < 0) throw new IllegalArgumentException("buffer '" + label + "' needs words >= 0, got " + words);
-        CpuBuffer b = new CpuBuffer(this, words, label == null ? "unnamed" : label);
+        CpuBuffer b;
+        try {
+            b = new CpuBuffer(this, words, label == null ? "unnamed" : label);
+        } catch (OutOfMemoryError e) {
+            throw new BackendOutOfMemoryException("cpu", label, words * Float.BYTES, bytesInUse.get(), e);
+        }
         live.add(b);
         allocations.incrementAndGet();
         long now = bytesInUse.addAndGet(words * Float.BYTES);

@@ -1,6 +1,7 @@
 package io.sparsestep.backend.cuda;
 
 import io.sparsestep.backend.Backend;
+import io.sparsestep.backend.BackendOutOfMemoryException;
 import io.sparsestep.backend.Buffer;
 import io.sparsestep.backend.ConvGeometry;
 import io.sparsestep.backend.PoolGeometry;
@@ -53,6 +54,8 @@ import java.util.function.Function;
 public final class CudaBackend implements Backend {
     /** Upper bound on the workspace one convolution is given when algorithms are chosen. */
     public static final long CONV_WORKSPACE_CAP_BYTES = 256L << 20;
+    /** CUresult of a failed cuMemAlloc when the device is full. */
+    static final int CUDA_ERROR_OUT_OF_MEMORY = 2;
     private static final String[] MODULES = {"optim", "elementwise", "loss"};
 
     private static Optional<String> cachedUnavailableReason;
@@ -200,7 +203,15 @@ public final class CudaBackend implements Backend {
     public synchronized Buffer allocate(long words, String label) {
         enter();
         if (words < 0) throw new IllegalArgumentException("cannot allocate " + words + " words for '" + label + "'");
-        long address = driver.memAlloc(4 * Math.max(1, words));
+        long address;
+        try {
+            address = driver.memAlloc(4 * Math.max(1, words));
+        } catch (CudaException e) {
+            if (e.code() == CUDA_ERROR_OUT_OF_MEMORY) {
+                throw new BackendOutOfMemoryException("GPU", label, 4 * words, bytesInUse, e);
+            }
+            throw e;
+        }
         try {
             driver.memsetD32Async(address, 0, Math.max(1, words), stream);
         } catch (RuntimeException e) {
