@@ -1,0 +1,170 @@
+package io.sparsestep.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.sparsestep.backend.cuda.CudaUnavailableException;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code sparsestep bench}: runs the JMH suite (optimizer steps against the copy baseline,
+ * full training steps, gRDA against SGD), measures memory next to it, and writes
+ * jmh-results.json (JMH's own format), summary.json and results.md to --out, printing
+ * the table. Exit 0 when every configuration produced a result, 1 when some failed.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Benchmark gRDA against SGD and SGD-momentum (step time vs copy bandwidth, full training steps, memory) with JMH.",
+                "The default is a quick subset (minutes); --full runs more sizes, forks and iterations."})
+public final class BenchCommand implements Callable<Integer> {
+    static final String JMH_JSON = "jmh-results.json", SUMMARY_JSON = "summary.json", MARKDOWN = "results.md";
+
+    @Option(names = "--full", description = "All sizes, two forks, longer iterations, VGG-16 at batch 128 on the CPU too")
+    boolean full;
+
+    @Option(names = "--device", description = "cpu, cuda or auto (CPU, plus the GPU when one works; default: ${DEFAULT-VALUE})")
+    String device = "auto";
+
+    @Option(names = "--out", description = "Directory for jmh-results.json, summary.json and results.md (default: ${DEFAULT-VALUE})")
+    Path out = Path.of("runs", "bench");
+
+    @Option(names = "--pytorch", paramLabel = "FILE",
+            description = "pytorch.json from bench/pytorch/bench_pytorch.py, run on the same GPU: adds the side-by-side table and targets")
+    Path pytorch;
+
+    @Override
+    public Integer call() {
+        PrintStream log = System.out;
+        String loadAtStart = MachineInfo.loadAverage();
+        ZonedDateTime started = ZonedDateTime.now().truncatedTo(ChronoUnit.SECONDS);
+        long startNanos = System.nanoTime();
+        Map<String, String> skipped = new LinkedHashMap<>();
+        Set<BenchDevice> devices = devices(device, skipped);
+        PytorchResults torch = pytorch == null ? null : PytorchResults.read(pytorch); // a bad file fails before the long part
+        BenchPlan plan = full ? BenchPlan.full(devices) : BenchPlan.quick(devices);
+        List<String> notes = new ArrayList<>(plan.notes());
+        MachineInfo.busyWarning(loadAtStart, Runtime.getRuntime().availableProcessors()).ifPresent(notes::add);
+        skipped.forEach((d, why) -> log.println("bench: " + d + " half skipped: " + why));
+        notes.forEach(n -> log.println("bench: " + n));
+
+        List<MemoryRecord> memory = measureMemory(plan, log);
+        List<RunResult> results = runJmh(plan);
+        List<Measurement> measurements = JmhResults.measurements(results);
+
+        Map<String, String> machine = machine(devices);
+        machine.put("load average 1/5/15 min, start", loadAtStart);
+        machine.put("load average 1/5/15 min, end", MachineInfo.loadAverage());
+        machine.put("wall time of the run", String.format(Locale.ROOT, "%.0f s", (System.nanoTime() - startNanos) / 1e9));
+        BenchReport.Context ctx = new BenchReport.Context(plan.mode(), started.format(DateTimeFormatter.ISO_OFFSET_DATE_TIME),
+                machine, skipped, notes);
+        BenchReport report = new BenchReport(measurements, memory, torch);
+        String markdown = report.markdown(ctx);
+        writeAll(out, JmhResults.json(results), report.summary(ctx), markdown);
+        log.println();
+        log.println(markdown);
+        log.println("bench: wrote " + out.resolve(JMH_JSON) + ", " + out.resolve(SUMMARY_JSON) + ", " + out.resolve(MARKDOWN));
+
+        int expected = plan.runs().stream().mapToInt(r -> r.combinations().size()).sum();
+        if (measurements.size() < expected) {
+            log.println("bench: " + (expected - measurements.size()) + " of " + expected
+                    + " configurations produced no timing (see the JMH log above)");
+            return 1;
+        }
+        return 0;
+    }
+
+    /** Memory of every configuration; one that cannot be built is reported and left out, the rest go on. */
+    private static List<MemoryRecord> measureMemory(BenchPlan plan, PrintStream log) {
+        List<MemoryRecord> memory = new ArrayList<>();
+        for (BenchRun run : plan.runs()) {
+            log.println("bench: measuring memory of " + run.target() + " " + run.params());
+            for (Map<String, String> combo : run.combinations()) {
+                try {
+                    memory.add(MemoryProbe.measure(run.target(), combo));
+                } catch (RuntimeException e) {
+                    log.println("bench: memory probe of " + run.target() + " " + combo + " failed: " + e);
+                }
+            }
+        }
+        return memory;
+    }
+
+    /** Every run of the plan through JMH; a benchmark that fails inside its fork just has no result. */
+    private static List<RunResult> runJmh(BenchPlan plan) {
+        List<RunResult> results = new ArrayList<>();
+        for (BenchRun run : plan.runs()) {
+            try {
+                results.addAll(new Runner(run.options()).run());
+            } catch (RunnerException e) {
+                throw new IllegalStateException("JMH could not run " + run.target() + ": " + e.getMessage(), e);
+            }
+        }
+        return results;
+    }
+
+    /** Which devices to run, recording why one was left out. */
+    static Set<BenchDevice> devices(String device, Map<String, String> skipped) {
+        Optional<String> cudaProblem;
+        switch (device) {
+            case "cpu":
+                skipped.put("cuda", "--device cpu");
+                return EnumSet.of(BenchDevice.CPU);
+            case "cuda":
+                cudaProblem = BenchDevice.CUDA.unavailableReason();
+                if (cudaProblem.isPresent()) throw new CudaUnavailableException("bench --device cuda: " + cudaProblem.get());
+                skipped.put("cpu", "--device cuda");
+                return EnumSet.of(BenchDevice.CUDA);
+            case "auto":
+                cudaProblem = BenchDevice.CUDA.unavailableReason();
+                if (cudaProblem.isEmpty()) return EnumSet.of(BenchDevice.CPU, BenchDevice.CUDA);
+                skipped.put("cuda", "no usable GPU (" + cudaProblem.get() + ")");
+                return EnumSet.of(BenchDevice.CPU);
+            default:
+                throw new IllegalArgumentException("unknown device '" + device + "'; choose auto, cpu or cuda");
+        }
+    }
+
+    /** The host, plus each backend's own description line (threads, or GPU name and memory). */
+    private static Map<String, String> machine(Set<BenchDevice> devices) {
+        Map<String, String> m = MachineInfo.describe();
+        for (BenchDevice d : devices) {
+            try (var backend = d.open()) {
+                m.put(d.id() + " backend", backend.description());
+            } catch (RuntimeException e) {
+                m.put(d.id() + " backend", "could not open: " + e.getMessage());
+            }
+        }
+        return m;
+    }
+
+    static void writeAll(Path dir, byte[] jmhJson, Map<String, Object> summary, String markdown) {
+        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        byte[] summaryJson;
+        try {
+            summaryJson = mapper.writeValueAsBytes(summary);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise the bench summary: " + e.getOriginalMessage(), e);
+        }
+        BenchFiles.writeAtomically(dir.resolve(JMH_JSON), jmhJson);
+        BenchFiles.writeAtomically(dir.resolve(SUMMARY_JSON), summaryJson);
+        BenchFiles.writeAtomically(dir.resolve(MARKDOWN), markdown.getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,82 @@
+package io.sparsestep.bench;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What {@code sparsestep bench} runs. The quick plan finishes in a few minutes on a
+ * two-core machine: one fork, short iterations, and VGG-16 on the CPU at batch
+ * {@value #QUICK_CPU_VGG_BATCH} instead of 128 (a CPU step at 128 takes seconds). The full
+ * plan uses two forks, longer iterations, batch 128 everywhere and a larger CPU size.
+ */
+public record BenchPlan(String mode, List<BenchRun> runs, List<String> notes) {
+    static final int QUICK_CPU_VGG_BATCH = 16;
+
+    /** Flat sizes: 2^20, 2^24, 2^26 (and 2^27, 2^28) parameters. */
+    static final String M1 = "1048576", M16 = "16777216", M64 = "67108864", M128 = "134217728", M256 = "268435456";
+    /** Flat buffers as large as ResNet-50 and VGG-16 (ImageNet, torchvision), for the side-by-side with PyTorch. */
+    static final String RESNET50 = "25557032", VGG16 = "138357544";
+
+    static final List<String> STEP_KINDS = List.of("copy", "grda", "sgd", "sgd-momentum");
+    static final List<String> TRAIN_OPTIMIZERS = List.of("grda", "sgd-momentum");
+
+    public BenchPlan {
+        runs = List.copyOf(runs);
+        notes = List.copyOf(notes);
+    }
+
+    public static BenchPlan quick(Set<BenchDevice> devices) {
+        List<BenchRun> runs = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        // Warm-up counts come from watching the JIT settle on a 2-core machine: the fused
+        // steps are compiled after about a second, the convolutions of LeNet-5 after ~5 s.
+        if (devices.contains(BenchDevice.CPU)) {
+            runs.add(optimizer(BenchTarget.CPU_OPTIMIZER_STEP, List.of(M1, M16, M64), 1, 4, ms(500), 8, ms(500)));
+            runs.add(train(BenchTarget.CPU_TRAIN_STEP, List.of("lenet300", "lenet5"), "128", 1, 8, ms(1000), 5, ms(1000)));
+            runs.add(train(BenchTarget.CPU_TRAIN_STEP, List.of("vgg16"), Integer.toString(QUICK_CPU_VGG_BATCH), 1, 5, ms(1000), 5, ms(1000)));
+            notes.add("quick plan: CPU VGG-16 runs at batch " + QUICK_CPU_VGG_BATCH + " (not 128) so the run takes minutes; use --full for batch 128");
+        }
+        if (devices.contains(BenchDevice.CUDA)) {
+            runs.add(optimizer(BenchTarget.CUDA_OPTIMIZER_STEP, List.of(M1, M16, M64, M256, RESNET50, VGG16), 1, 4, ms(500), 7, ms(500)));
+            runs.add(train(BenchTarget.CUDA_TRAIN_STEP, List.of("lenet300", "lenet5", "vgg16"), "128", 1, 5, ms(1000), 5, ms(1000)));
+        }
+        return new BenchPlan("quick", runs, notes);
+    }
+
+    public static BenchPlan full(Set<BenchDevice> devices) {
+        List<BenchRun> runs = new ArrayList<>();
+        if (devices.contains(BenchDevice.CPU)) {
+            runs.add(optimizer(BenchTarget.CPU_OPTIMIZER_STEP, List.of(M1, M16, M64, M128), 2, 5, ms(1000), 5, ms(1000)));
+            // a VGG-16 step at batch 128 takes seconds on two cores: each iteration is one step
+            runs.add(train(BenchTarget.CPU_TRAIN_STEP, List.of("lenet300", "lenet5", "vgg16"), "128", 2, 10, ms(1000), 5, ms(2000)));
+        }
+        if (devices.contains(BenchDevice.CUDA)) {
+            runs.add(optimizer(BenchTarget.CUDA_OPTIMIZER_STEP, List.of(M1, M16, M64, M256, RESNET50, VGG16), 2, 5, ms(1000), 10, ms(1000)));
+            runs.add(train(BenchTarget.CUDA_TRAIN_STEP, List.of("lenet300", "lenet5", "vgg16"), "128", 2, 5, ms(1000), 10, ms(1000)));
+        }
+        return new BenchPlan("full", runs, List.of());
+    }
+
+    static BenchRun optimizer(BenchTarget t, List<String> sizes, int forks, int warmups, Duration warmupTime,
+                              int iterations, Duration iterationTime) {
+        Map<String, List<String>> p = new LinkedHashMap<>();
+        p.put("size", sizes);
+        p.put("kind", STEP_KINDS);
+        return new BenchRun(t, p, forks, warmups, warmupTime, iterations, iterationTime);
+    }
+
+    static BenchRun train(BenchTarget t, List<String> models, String batch, int forks, int warmups, Duration warmupTime,
+                          int iterations, Duration iterationTime) {
+        Map<String, List<String>> p = new LinkedHashMap<>();
+        p.put("model", models);
+        p.put("batch", List.of(batch));
+        p.put("optimizer", TRAIN_OPTIMIZERS);
+        return new BenchRun(t, p, forks, warmups, warmupTime, iterations, iterationTime);
+    }
+
+    private static Duration ms(long millis) { return Duration.ofMillis(millis); }
+}

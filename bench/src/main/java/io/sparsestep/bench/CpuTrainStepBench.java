@@ -1,0 +1,63 @@
+package io.sparsestep.bench;
+
+import io.sparsestep.backend.Backend;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A full training step (forward, loss, backward, optimizer) on the CPU backend, gRDA
+ * against SGD with momentum on the same network, batch and initial weights.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Fork(value = 1, jvmArgsAppend = {BenchJvm.NATIVE_ACCESS, BenchJvm.ADD_MODULES, BenchJvm.VECTOR_MODULE})
+@Warmup(iterations = 2, time = 1, timeUnit = TimeUnit.SECONDS)
+@Measurement(iterations = 3, time = 1, timeUnit = TimeUnit.SECONDS)
+@State(Scope.Benchmark)
+public class CpuTrainStepBench {
+    @Param({"lenet300", "lenet5", "vgg16"})
+    public String model;
+
+    @Param({"128"})
+    public int batch;
+
+    @Param({"grda", "sgd-momentum"})
+    public String optimizer;
+
+    private Backend backend;
+    private TrainStepFixture fixture;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        backend = BenchDevice.CPU.open();
+        fixture = TrainStepFixture.open(backend, model, batch, StepKind.of(optimizer), 42);
+    }
+
+    @Benchmark
+    public void step() {
+        fixture.step();
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        try {
+            TrainStepChecks.requireFiniteLoss(fixture);
+        } finally {
+            fixture.close();
+            backend.close();
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package io.sparsestep.bench;
+
+import io.sparsestep.backend.Backend;
+import io.sparsestep.backend.Buffer;
+import io.sparsestep.backend.Tensor;
+import io.sparsestep.nn.FlatMemory;
+import io.sparsestep.nn.Init;
+import io.sparsestep.nn.ParamGroup;
+import io.sparsestep.nn.Planner;
+import io.sparsestep.optim.Grda;
+import io.sparsestep.optim.Optimizer;
+import io.sparsestep.optim.Sgd;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.SplittableRandom;
+
+/**
+ * One flat buffer of {@code size} parameters and what a {@link StepKind} needs to step it:
+ * for the optimizers, a one-tensor {@link FlatMemory} (parameters and gradients) and the
+ * real {@link Grda} or {@link Sgd} object, so the benchmark times the library's own path
+ * (threshold bookkeeping, zero counting and all); for the copy, a source and a destination
+ * buffer, copied by the device's best copy: on a GPU the backend's device-to-device copy,
+ * on the CPU a copy over all cores ({@link HostParallelCopy}), because the fused steps use
+ * all cores too. Weights and gradients hold seeded random values, so nothing is denormal and
+ * nothing is trivially zero. The backend is borrowed, not owned.
+ */
+public final class FlatStepFixture implements AutoCloseable {
+    /** gRDA at the paper's CIFAR settings scale; the values do not change the work per step. */
+    static final double GRDA_LR = 0.01, GRDA_C = 0.0005, GRDA_MU = 0.6;
+    static final double SGD_LR = 0.01, SGD_MOMENTUM = 0.9;
+    /** Host staging is filled and uploaded in chunks, so a 256M-parameter setup needs only 4 MiB of host memory. */
+    private static final int CHUNK = 1 << 20;
+
+    private final Backend backend;
+    private final StepKind kind;
+    private final int size;
+    private final FlatMemory memory;       // optimizers only
+    private final Optimizer optimizer;     // optimizers only
+    private final Buffer copySrc, copyDst; // copy only
+    private final Tensor src, dst;
+    private final HostParallelCopy hostCopy;           // CPU copy only
+    private final MemorySegment hostSrc, hostDst;      // CPU copy only
+
+    private FlatStepFixture(Backend backend, StepKind kind, int size, long seed) {
+        if (size <= 0) throw new IllegalArgumentException("benchmark size must be a positive parameter count, got " + size);
+        this.backend = backend;
+        this.kind = kind;
+        this.size = size;
+        if (kind == StepKind.COPY) {
+            memory = null;
+            optimizer = null;
+            copySrc = backend.allocate(size, "copy.src");
+            copyDst = backend.allocate(size, "copy.dst");
+            src = new Tensor(copySrc, 0, size);
+            dst = new Tensor(copyDst, 0, size);
+            fillRandom(backend, src, seed);
+            if (backend.name().equals("cpu")) {
+                // a CPU buffer's address is host memory (Buffer#address)
+                hostSrc = MemorySegment.ofAddress(copySrc.address()).reinterpret(4L * size);
+                hostDst = MemorySegment.ofAddress(copyDst.address()).reinterpret(4L * size);
+                hostCopy = new HostParallelCopy(Runtime.getRuntime().availableProcessors());
+            } else {
+                hostSrc = hostDst = null;
+                hostCopy = null;
+            }
+        } else {
+            copySrc = copyDst = null;
+            src = dst = null;
+            hostSrc = hostDst = null;
+            hostCopy = null;
+            Planner plan = new Planner(backend, 1);
+            // zeros here (cheap); the random values are written below, before the optimizer copies them
+            plan.param("w", new int[]{size}, ParamGroup.WEIGHTS, Init.ZEROS, 1);
+            memory = new FlatMemory(plan, seed);
+            fillRandom(backend, memory.groupView(memory.params(), ParamGroup.WEIGHTS), seed);
+            fillRandom(backend, memory.groupView(memory.grads(), ParamGroup.WEIGHTS), seed + 1);
+            optimizer = switch (kind) {
+                case GRDA -> Grda.builder().lr(GRDA_LR).c(GRDA_C).mu(GRDA_MU).build(memory);
+                case SGD -> Sgd.builder().lr(SGD_LR).build(memory);
+                case SGD_MOMENTUM -> Sgd.builder().lr(SGD_LR).momentum(SGD_MOMENTUM).build(memory);
+                case COPY -> throw new AssertionError("copy has no optimizer");
+            };
+        }
+        backend.synchronize();
+    }
+
+    /** Builds the buffers (and optimizer) for one kind and size on {@code backend}. */
+    public static FlatStepFixture open(Backend backend, StepKind kind, int size, long seed) {
+        return new FlatStepFixture(backend, kind, size, seed);
+    }
+
+    /** One step (asynchronous on a GPU backend: call {@link Backend#synchronize()} to wait). */
+    public void step() {
+        if (optimizer != null) optimizer.step(1.0);
+        else if (hostCopy != null) hostCopy.copy(hostSrc, hostDst);
+        else backend.copy(src, dst);
+    }
+
+    public StepKind kind() { return kind; }
+    public int size() { return size; }
+    public Backend backend() { return backend; }
+
+    /** Bytes of optimizer state (0 for the copy and for plain SGD). */
+    public long stateBytes() { return optimizer == null ? 0 : optimizer.stateBytes(); }
+
+    /** The parameter buffer (null for the copy): tests read it to check a step happened. */
+    public Buffer params() { return memory == null ? null : memory.params(); }
+
+    /** The copy's destination (null for the optimizers). */
+    public Buffer copyDestination() { return copyDst; }
+
+    /** Uniform values in [-1, 1), seeded, uploaded chunk by chunk. */
+    static void fillRandom(Backend backend, Tensor t, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment host = arena.allocate(4L * CHUNK, 64);
+            for (long start = 0; start < t.size(); start += CHUNK) {
+                int n = (int) Math.min(CHUNK, t.size() - start);
+                for (int i = 0; i < n; i++) host.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) (2 * rng.nextDouble() - 1));
+                backend.upload(host, t.range(start, n));
+                // upload may be asynchronous; the staging chunk is reused right away
+                backend.synchronize();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (optimizer != null) optimizer.close();
+        if (memory != null) memory.close();
+        if (hostCopy != null) hostCopy.close();
+        if (copySrc != null) copySrc.close();
+        if (copyDst != null) copyDst.close();
+    }
+}

@@ -1,0 +1,43 @@
+package io.sparsestep.bench;
+
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/**
+ * What one flat-buffer benchmark step does, and how many bytes per parameter it must move
+ * at the least (fp32, every operand read or written once). These nominal byte counts turn
+ * a time into a bandwidth; the copy moves 8, so "fraction of copy bandwidth" compares each
+ * step with the fastest thing the memory system does on the same sizes in the same run.
+ */
+public enum StepKind {
+    /** dst = src: read 4, write 4. The bandwidth baseline. */
+    COPY("copy", 8),
+    /** gRDA: read g and acc, write acc and w. It never reads w. */
+    GRDA("grda", 16),
+    /** Plain SGD: read w and g, write w. */
+    SGD("sgd", 12),
+    /** SGD with momentum: read w, g and m, write w and m. */
+    SGD_MOMENTUM("sgd-momentum", 20);
+
+    private final String id;
+    private final int bytesPerParam;
+
+    StepKind(String id, int bytesPerParam) {
+        this.id = id;
+        this.bytesPerParam = bytesPerParam;
+    }
+
+    /** The name used in JMH parameters, reports and on the command line. */
+    public String id() { return id; }
+
+    /** Minimum bytes of memory traffic per parameter for one step. */
+    public int bytesPerParam() { return bytesPerParam; }
+
+    public boolean isOptimizer() { return this != COPY; }
+
+    public static StepKind of(String id) {
+        for (StepKind k : values()) if (k.id.equals(id)) return k;
+        throw new IllegalArgumentException("unknown step kind '" + id + "'; choose one of "
+                + Arrays.stream(values()).map(StepKind::id).collect(Collectors.joining(", ")));
+    }
+}

@@ -1,0 +1,250 @@
+package io.sparsestep.bench;
+
+import io.sparsestep.backend.Backend;
+import io.sparsestep.backend.Buffer;
+import io.sparsestep.backend.Tensor;
+import io.sparsestep.backend.cpu.CpuBackend;
+import io.sparsestep.optim.Grda;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The benchmark pieces on tiny CPU sizes: fixtures, the JMH state methods called directly, memory probe, JMH wiring, files. */
+class BenchHarnessTest {
+    private static final int N = 1000;
+
+    private static float[] read(Backend be, Buffer b, long n) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment host = arena.allocate(4 * n, 64);
+            be.download(new Tensor(b, 0, (int) n), host);
+            return host.toArray(ValueLayout.JAVA_FLOAT);
+        }
+    }
+
+    /** The values fillRandom promises: uniform in [-1, 1) from SplittableRandom(seed), in order. */
+    private static float[] expectedRandom(long seed, int n) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) (2 * r.nextDouble() - 1);
+        return v;
+    }
+
+    @Test
+    void grdaBenchmarkStateStepsTheRealOptimizer() {
+        CpuOptimizerStepBench bench = new CpuOptimizerStepBench();
+        bench.size = N;
+        bench.kind = "grda";
+        bench.setUp();
+        try {
+            FlatStepFixture f = bench.fixture();
+            bench.step();
+            // one gRDA step from acc = w0 with gradient g: w = S_tau(w0 - lr*g), tau = c * lr^(0.5+mu)
+            float[] w0 = expectedRandom(42, N), g = expectedRandom(43, N);
+            float lr = (float) FlatStepFixture.GRDA_LR;
+            double tau = FlatStepFixture.GRDA_C * Math.pow(FlatStepFixture.GRDA_LR, 0.5 + FlatStepFixture.GRDA_MU);
+            assertEquals(tau, Grda.tauIncrement(FlatStepFixture.GRDA_C, FlatStepFixture.GRDA_MU, FlatStepFixture.GRDA_LR, 1), 1e-15);
+            float[] w = read(f.backend(), f.params(), N);
+            for (int i = 0; i < N; i++) {
+                double a = w0[i] - lr * g[i];
+                double expected = Math.signum(a) * Math.max(Math.abs(a) - tau, 0);
+                assertEquals(expected, w[i], 1e-6, "w[" + i + "]");
+            }
+            // one accumulator as long as the (aligned) parameter buffer
+            assertEquals(4L * f.params().words(), f.stateBytes());
+            assertTrue(f.params().words() >= N && f.params().words() < N + 16);
+        } finally {
+            bench.tearDown();
+        }
+    }
+
+    @Test
+    void copyFixtureCopiesAndSgdMomentumKeepsOneBuffer() {
+        try (Backend be = new CpuBackend()) {
+            try (FlatStepFixture copy = FlatStepFixture.open(be, StepKind.COPY, N, 7)) {
+                copy.step();
+                assertArrayEquals(expectedRandom(7, N), read(be, copy.copyDestination(), N));
+                assertEquals(0, copy.stateBytes());
+            }
+            try (FlatStepFixture sgdm = FlatStepFixture.open(be, StepKind.SGD_MOMENTUM, N, 7)) {
+                sgdm.step();
+                // first step: the momentum buffer is g itself, so w = w0 - lr*g
+                float[] w0 = expectedRandom(7, N), g = expectedRandom(8, N), w = read(be, sgdm.params(), N);
+                for (int i = 0; i < N; i++) assertEquals(w0[i] - (float) FlatStepFixture.SGD_LR * g[i], w[i], 1e-6, "w[" + i + "]");
+                assertEquals(4L * sgdm.params().words(), sgdm.stateBytes());
+            }
+            try (FlatStepFixture sgd = FlatStepFixture.open(be, StepKind.SGD, N, 7)) {
+                assertEquals(0, sgd.stateBytes());
+            }
+        }
+    }
+
+    /** Words of the parameter buffer the fixture allocates for n parameters (FlatMemory pads to 16 words). */
+    private static final class FlatStepFixtureWords {
+        static long of(int n) {
+            try (Backend be = new CpuBackend(); FlatStepFixture f = FlatStepFixture.open(be, StepKind.SGD, n, 1)) {
+                return f.params().words();
+            }
+        }
+    }
+
+    @Test
+    void hostParallelCopyCoversEveryByteForAnySplit() {
+        try (Arena arena = Arena.ofShared()) { // the copy threads touch it too
+            for (int threads : new int[]{1, 2, 3, 8}) {
+                for (int bytes : new int[]{0, 1, 63, 64, 100, 4000, 100_003}) {
+                    MemorySegment src = arena.allocate(Math.max(1, bytes)).asSlice(0, bytes);
+                    MemorySegment dst = arena.allocate(bytes + 1L);
+                    for (int i = 0; i < bytes; i++) src.set(ValueLayout.JAVA_BYTE, i, (byte) (i * 31 + 7));
+                    dst.set(ValueLayout.JAVA_BYTE, bytes, (byte) 0x5A);
+                    try (HostParallelCopy copy = new HostParallelCopy(threads)) {
+                        copy.copy(src, dst);
+                    }
+                    assertEquals(-1, src.mismatch(dst.asSlice(0, bytes)), threads + " threads, " + bytes + " bytes");
+                    assertEquals((byte) 0x5A, dst.get(ValueLayout.JAVA_BYTE, bytes), "wrote past the end");
+                }
+            }
+        }
+    }
+
+    @Test
+    void memoryProbeSeesStateInThePeakAndNoAllocationInAStep() {
+        Map<String, String> grda = Map.of("size", Integer.toString(N), "kind", "grda");
+        Map<String, String> sgd = Map.of("size", Integer.toString(N), "kind", "sgd");
+        MemoryRecord g = MemoryProbe.measure(BenchTarget.CPU_OPTIMIZER_STEP, grda);
+        MemoryRecord s = MemoryProbe.measure(BenchTarget.CPU_OPTIMIZER_STEP, sgd);
+        long paramWords = FlatStepFixtureWords.of(N);
+        assertEquals(4L * paramWords, g.stateBytes());
+        assertEquals(0, s.stateBytes());
+        assertEquals(0, g.allocationsPerStep(), "a gRDA step must not allocate");
+        assertEquals(0, s.allocationsPerStep());
+        // gRDA adds its accumulator (N words) and a one-word zero counter to the same flat memory
+        assertEquals(4L * paramWords + 4, g.peakBytes() - s.peakBytes());
+        assertEquals(N, g.parameters());
+    }
+
+    @Test
+    void trainFixtureRunsAStepOnLenet300() {
+        try (Backend be = new CpuBackend();
+             TrainStepFixture f = TrainStepFixture.open(be, "lenet300", 4, StepKind.GRDA, 1)) {
+            f.step();
+            double first = f.lastLoss();
+            assertTrue(Double.isFinite(first) && first > 0, "loss " + first);
+            for (int i = 0; i < 20; i++) f.step();
+            assertTrue(f.lastLoss() < first, "repeating one batch must lower its loss: " + first + " -> " + f.lastLoss());
+            assertEquals(266_610, f.network().parameterCount());
+            assertEquals(4L * f.network().memory().params().words(), f.stateBytes());
+        }
+        assertThrows(IllegalArgumentException.class, () -> TrainStepFixture.open(null, "lenet300", 4, StepKind.COPY, 1));
+    }
+
+    @Test
+    void jmhRunsTheSuiteInProcessAndTheReportReadsIt() throws Exception {
+        var options = new OptionsBuilder()
+                .include(BenchTarget.CPU_OPTIMIZER_STEP.includePattern())
+                .param("size", "4096").param("kind", "copy", "grda")
+                .forks(0).warmupIterations(0)
+                .measurementIterations(2).measurementTime(TimeValue.milliseconds(50))
+                .verbosity(VerboseMode.SILENT)
+                .build();
+        Collection<RunResult> results = new Runner(options).run();
+        List<Measurement> ms = JmhResults.measurements(results);
+        assertEquals(2, ms.size());
+        for (Measurement m : ms) {
+            assertEquals("optimizer-step", m.workload());
+            assertEquals("cpu", m.device());
+            assertEquals("4096", m.param("size"));
+            assertEquals(2, m.samples());
+            assertTrue(m.medianMs() > 0 && m.medianMs() < 1000, "median " + m.medianMs());
+        }
+        BenchReport.OptimizerRow grda = new BenchReport(ms, List.of(), null).optimizerRows().stream()
+                .filter(r -> r.kind().equals("grda")).findFirst().orElseThrow();
+        assertNotNull(grda.fractionOfCopy());
+
+        JsonNode jmhJson = new ObjectMapper().readTree(JmhResults.json(results));
+        assertEquals(2, jmhJson.size());
+        assertEquals(BenchTarget.CPU_OPTIMIZER_STEP.benchmarkName(), jmhJson.get(0).get("benchmark").asText());
+    }
+
+    @Test
+    void filesAreWrittenWholeWithNoTemporariesLeft(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("nested/bench");
+        Map<String, Object> summary = new HashMap<>();
+        summary.put("mode", "quick");
+        BenchCommand.writeAll(out, "[]".getBytes(), summary, "# table\n");
+        BenchCommand.writeAll(out, "[ ]".getBytes(), summary, "# table 2\n");
+        assertEquals("[ ]", Files.readString(out.resolve(BenchCommand.JMH_JSON)));
+        assertEquals("quick", new ObjectMapper().readTree(out.resolve(BenchCommand.SUMMARY_JSON).toFile()).get("mode").asText());
+        assertEquals("# table 2\n", Files.readString(out.resolve(BenchCommand.MARKDOWN)));
+        try (Stream<Path> files = Files.list(out)) {
+            assertEquals(3, files.count(), "temporary files left behind");
+        }
+    }
+
+    @Test
+    void devicesAndKindsRejectUnknownNamesWithTheChoices() {
+        Map<String, String> skipped = new HashMap<>();
+        assertEquals(java.util.EnumSet.of(BenchDevice.CPU), BenchCommand.devices("cpu", skipped));
+        assertTrue(skipped.containsKey("cuda"));
+
+        skipped.clear();
+        var auto = BenchCommand.devices("auto", skipped);
+        assertTrue(auto.contains(BenchDevice.CPU));
+        assertEquals(!auto.contains(BenchDevice.CUDA), skipped.containsKey("cuda"), "a left-out GPU must say why");
+
+        var e = assertThrows(IllegalArgumentException.class, () -> BenchCommand.devices("tpu", new HashMap<>()));
+        assertTrue(e.getMessage().contains("auto, cpu or cuda"), e.getMessage());
+        var k = assertThrows(IllegalArgumentException.class, () -> StepKind.of("adam"));
+        assertTrue(k.getMessage().contains("grda"), k.getMessage());
+    }
+
+    @Test
+    void busyMachineGetsANoteQuietOneDoesNot() {
+        assertTrue(MachineInfo.busyWarning("3.36 / 4.83 / 23.45", 2).orElseThrow().contains("3.36 on 2 cores"));
+        assertTrue(MachineInfo.busyWarning("3.36 / 4.83 / 23.45", 16).isEmpty());
+        assertTrue(MachineInfo.busyWarning("0.20 / 0.10 / 0.05", 2).isEmpty());
+        assertTrue(MachineInfo.busyWarning("unknown", 2).isEmpty());
+        assertTrue(MachineInfo.loadAverage().matches("[0-9.]+ .*"), MachineInfo.loadAverage());
+    }
+
+    @Test
+    void quickPlanIsCpuOnlyWithoutAGpuAndShrinksOnlyTheCpuVggBatch() {
+        BenchPlan quick = BenchPlan.quick(java.util.EnumSet.of(BenchDevice.CPU));
+        assertTrue(quick.runs().stream().allMatch(r -> r.target().device() == BenchDevice.CPU));
+        List<Map<String, String>> train = quick.runs().stream().filter(r -> r.target() == BenchTarget.CPU_TRAIN_STEP)
+                .flatMap(r -> r.combinations().stream()).toList();
+        assertEquals(6, train.size(), "3 models x 2 optimizers");
+        for (Map<String, String> c : train) {
+            assertEquals(c.get("model").equals("vgg16") ? Integer.toString(BenchPlan.QUICK_CPU_VGG_BATCH) : "128", c.get("batch"));
+        }
+        assertFalse(quick.notes().isEmpty(), "the smaller batch must be stated");
+
+        BenchPlan full = BenchPlan.full(java.util.EnumSet.of(BenchDevice.CPU, BenchDevice.CUDA));
+        assertTrue(full.runs().stream().flatMap(r -> r.combinations().stream())
+                .filter(c -> c.containsKey("batch")).allMatch(c -> c.get("batch").equals("128")));
+        // every GPU size from 16M up exceeds an H200's 60 MB L2 several times per buffer
+        full.runs().stream().filter(r -> r.target() == BenchTarget.CUDA_OPTIMIZER_STEP)
+                .flatMap(r -> r.params().get("size").stream()).mapToLong(Long::parseLong)
+                .filter(n -> n > 1L << 20).forEach(n -> assertTrue(4 * n >= 60_000_000L, n + " parameters"));
+    }
+}

@@ -1,0 +1,196 @@
+package io.sparsestep.bench;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The report's arithmetic on a synthetic result set whose answers were worked out by hand
+ * (bandwidth = bytes/param x params / time; fraction = that / the copy's at the same size).
+ */
+class BenchReportTest {
+    private static final double EPS = 1e-12;
+
+    private static Measurement opt(String device, long size, String kind, double ms) {
+        return new Measurement("optimizer-step", device, Map.of("size", Long.toString(size), "kind", kind), ms, ms, null, 5);
+    }
+
+    private static Measurement train(String model, int batch, String optimizer, double ms) {
+        return new Measurement("train-step", "cpu", Map.of("model", model, "batch", Integer.toString(batch), "optimizer", optimizer), ms, ms, ms / 100, 3);
+    }
+
+    private static MemoryRecord optMem(long size, String kind, long state, long peak) {
+        return new MemoryRecord("optimizer-step", "cpu", Map.of("size", Long.toString(size), "kind", kind), size, state, peak, 0);
+    }
+
+    private static MemoryRecord trainMem(String model, int batch, String optimizer, long params, long state, long peak) {
+        return new MemoryRecord("train-step", "cpu", Map.of("model", model, "batch", Integer.toString(batch), "optimizer", optimizer),
+                params, state, peak, 0);
+    }
+
+    private static final List<Measurement> CPU = List.of(
+            // 1,000,000 parameters: copy 8 MB in 1 ms = 8 GB/s
+            opt("cpu", 1_000_000, "copy", 1.0),
+            opt("cpu", 1_000_000, "grda", 2.5),          // 16 MB / 2.5 ms = 6.4 GB/s = 0.8 of copy
+            opt("cpu", 1_000_000, "sgd", 2.0),           // 12 MB / 2 ms   = 6 GB/s   = 0.75
+            opt("cpu", 1_000_000, "sgd-momentum", 2.5),  // 20 MB / 2.5 ms = 8 GB/s   = 1.0
+            // 2,000,000 parameters: copy 16 MB in 2.5 ms = 6.4 GB/s
+            opt("cpu", 2_000_000, "copy", 2.5),
+            opt("cpu", 2_000_000, "grda", 6.4),          // 32 MB / 6.4 ms = 5 GB/s = 0.78125 of copy
+            opt("cpu", 2_000_000, "sgd-momentum", 6.0),  // gRDA / SGD-m = 6.4 / 6 = 16/15
+            train("lenet300", 128, "grda", 10.2),
+            train("lenet300", 128, "sgd-momentum", 10.0),
+            train("vgg16", 16, "grda", 104.0),
+            train("vgg16", 16, "sgd-momentum", 100.0));
+
+    private static final List<MemoryRecord> MEMORY = List.of(
+            optMem(1_000_000, "grda", 4_000_000, 12_000_128),
+            optMem(1_000_000, "sgd", 0, 8_000_128),
+            optMem(1_000_000, "sgd-momentum", 4_000_000, 12_000_128),
+            trainMem("lenet300", 128, "grda", 266_610, 1_066_440, 3_000_000),
+            trainMem("lenet300", 128, "sgd-momentum", 266_610, 1_066_440, 3_000_000));
+
+    private static BenchReport.OptimizerRow row(List<BenchReport.OptimizerRow> rows, long size, String kind) {
+        return rows.stream().filter(r -> r.size() == size && r.kind().equals(kind)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void bandwidthFractionsAndRatiosFromHandWorkedNumbers() {
+        List<BenchReport.OptimizerRow> rows = new BenchReport(CPU, MEMORY, null).optimizerRows();
+        assertEquals(7, rows.size());
+
+        BenchReport.OptimizerRow copy = row(rows, 1_000_000, "copy");
+        assertEquals(8, copy.bytesPerParam());
+        assertEquals(8.0, copy.gbPerSecond(), EPS);
+        assertEquals(1.0, copy.fractionOfCopy(), EPS);
+        assertNull(copy.timeVsSgdMomentum(), "the copy is not an optimizer");
+
+        BenchReport.OptimizerRow grda = row(rows, 1_000_000, "grda");
+        assertEquals(16, grda.bytesPerParam());
+        assertEquals(6.4, grda.gbPerSecond(), EPS);
+        assertEquals(0.8, grda.fractionOfCopy(), EPS);
+        assertEquals(1.0, grda.timeVsSgdMomentum(), EPS);
+        assertEquals(4_000_000L, grda.stateBytes());
+        assertEquals(12_000_128L, grda.peakBytes());
+
+        BenchReport.OptimizerRow sgd = row(rows, 1_000_000, "sgd");
+        assertEquals(12, sgd.bytesPerParam());
+        assertEquals(6.0, sgd.gbPerSecond(), EPS);
+        assertEquals(0.75, sgd.fractionOfCopy(), EPS);
+        assertEquals(0.8, sgd.timeVsSgdMomentum(), EPS);
+        assertEquals(0L, sgd.stateBytes());
+
+        BenchReport.OptimizerRow sgdm = row(rows, 1_000_000, "sgd-momentum");
+        assertEquals(20, sgdm.bytesPerParam());
+        assertEquals(1.0, sgdm.fractionOfCopy(), EPS);
+
+        BenchReport.OptimizerRow big = row(rows, 2_000_000, "grda");
+        assertEquals(5.0, big.gbPerSecond(), EPS);
+        assertEquals(0.78125, big.fractionOfCopy(), EPS);
+        assertEquals(16.0 / 15.0, big.timeVsSgdMomentum(), EPS);
+        assertNull(big.stateBytes(), "no memory record for this size: missing, not zero");
+
+        // rows come out by size, then copy, grda, sgd, sgd-momentum
+        assertEquals(List.of("copy", "grda", "sgd", "sgd-momentum", "copy", "grda", "sgd-momentum"),
+                rows.stream().map(BenchReport.OptimizerRow::kind).toList());
+    }
+
+    @Test
+    void trainingRowsPairGrdaWithSgdMomentum() {
+        List<BenchReport.TrainRow> rows = new BenchReport(CPU, MEMORY, null).trainRows();
+        assertEquals(2, rows.size());
+        BenchReport.TrainRow lenet = rows.get(0);
+        assertEquals("lenet300", lenet.model());
+        assertEquals(128, lenet.batch());
+        assertEquals(1.02, lenet.grdaOverSgdMomentum(), EPS);
+        assertEquals(266_610L, lenet.parameters());
+        assertEquals(1_066_440L, lenet.grdaStateBytes());
+        assertEquals(lenet.grdaStateBytes(), lenet.sgdMomentumStateBytes());
+        BenchReport.TrainRow vgg = rows.get(1);
+        assertEquals(16, vgg.batch());
+        assertEquals(1.04, vgg.grdaOverSgdMomentum(), EPS);
+        assertNull(vgg.parameters());
+    }
+
+    @Test
+    void targetsJudgeTheWorstCaseAgainstTheIssuesBounds() {
+        List<BenchReport.Target> t = new BenchReport(CPU, MEMORY, null).targets();
+        assertEquals(4, t.size(), "CPU only: copy fraction, step ratio, training overhead, state memory");
+
+        BenchReport.Target bandwidth = t.get(0);
+        assertEquals(0.78125, bandwidth.measured(), EPS, "judged at the largest size");
+        assertTrue(bandwidth.met());
+
+        BenchReport.Target ratio = t.get(1);
+        assertEquals(16.0 / 15.0, ratio.measured(), EPS);
+        assertFalse(ratio.met());
+        assertTrue(ratio.detail().contains("2,000,000"), ratio.detail());
+
+        BenchReport.Target overhead = t.get(2);
+        assertEquals(0.04, overhead.measured(), 1e-9);
+        assertFalse(overhead.met());
+        assertTrue(overhead.detail().contains("vgg16"), overhead.detail());
+
+        BenchReport.Target state = t.get(3);
+        assertEquals(1.0, state.measured(), EPS);
+        assertTrue(state.met());
+    }
+
+    @Test
+    void unequalOptimizerStateIsReportedAsMissed() {
+        List<MemoryRecord> mem = List.of(optMem(1_000_000, "grda", 8_000_000, 0), optMem(1_000_000, "sgd-momentum", 4_000_000, 0));
+        BenchReport.Target state = new BenchReport(CPU, mem, null).targets().get(3);
+        assertEquals(2.0, state.measured(), EPS);
+        assertFalse(state.met());
+        assertTrue(state.detail().contains("1,000,000"), state.detail());
+    }
+
+    @Test
+    void pytorchSideBySideRatiosAndUnmeasuredGpuTargets() {
+        long resnet = 25_557_032L;
+        List<Measurement> gpu = List.of(opt("cuda", resnet, "grda", 0.2), opt("cuda", resnet, "copy", 0.16));
+        PytorchResults torch = new PytorchResults("H200", "2.5", List.of(
+                new PytorchResults.Row("resnet50", resnet, 161, "copy", 0.1),
+                new PytorchResults.Row("resnet50", resnet, 161, "grda_loop", 20.0),
+                new PytorchResults.Row("resnet50", resnet, 161, "sgd_momentum_fused", 0.25),
+                new PytorchResults.Row("resnet50", resnet, 161, "sgd_momentum_foreach", 0.4)));
+        BenchReport report = new BenchReport(gpu, List.of(), torch);
+
+        BenchReport.PytorchRow r = report.pytorchRows().getFirst();
+        assertEquals(0.2, r.javaGrdaMs(), EPS);
+        assertEquals(0.16, r.javaCopyMs(), EPS);
+        assertEquals(0.8, r.javaGrdaOverTorchFusedSgdMomentum(), EPS);
+        assertEquals(100.0, r.torchGrdaLoopOverJavaGrda(), 1e-9);
+
+        List<BenchReport.Target> t = report.targets();
+        BenchReport.Target gpuBandwidth = t.stream().filter(x -> x.name().contains("copy bandwidth")).findFirst().orElseThrow();
+        assertNull(gpuBandwidth.met(), "no size >= 64M measured: not measured, not failed");
+        BenchReport.Target vsFused = t.stream().filter(x -> x.name().contains("fused")).findFirst().orElseThrow();
+        assertTrue(vsFused.met());
+        BenchReport.Target vsLoop = t.stream().filter(x -> x.name().contains("per-tensor")).findFirst().orElseThrow();
+        assertEquals(100.0, vsLoop.measured(), 1e-9);
+        assertTrue(vsLoop.met());
+    }
+
+    @Test
+    void markdownShowsTheComputedFiguresAndMissingValuesAsDashes() {
+        BenchReport.Context ctx = new BenchReport.Context("quick", "2025-01-01T00:00Z", Map.of("cpu", "test cpu"),
+                Map.of("cuda", "no GPU"), List.of("a note"));
+        String md = new BenchReport(CPU, MEMORY, null).markdown(ctx);
+        assertTrue(md.contains("| cpu | 1,000,000 | grda | 16 | 2.500 | - | 6.4 | 0.80 | 1.000 | 3.8 | 11.4 | 0 |"), md);
+        assertTrue(md.contains("| cpu | 2,000,000 | grda | 16 | 6.400 | - | 5.0 | 0.78 | 1.067 | - | - | - |"), md);
+        assertTrue(md.contains("| cpu | lenet300 | 128 | 266,610 | 10.200 | 0.1020 | 10.000 | 0.1000 | 1.020 |"), md);
+        assertTrue(md.contains("cuda skipped: no GPU"), md);
+        assertTrue(md.contains("MISSED"), md);
+    }
+
+    @Test
+    void sizeLabels() {
+        assertEquals("1M", BenchReport.sizeLabel(1L << 20));
+        assertEquals("256M", BenchReport.sizeLabel(256L << 20));
+        assertEquals("25,557,032", BenchReport.sizeLabel(25_557_032L));
+    }
+}
