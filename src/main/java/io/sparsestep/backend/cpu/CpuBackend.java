@@ -152,7 +152,9 @@ public final class CpuBackend implements Backend {
     public void copy(Tensor src, Tensor dst) {
         MemorySegment s = view(src, "copy source"), d = view(dst, "copy destination");
         sameSize("copy", src, "source", dst, "destination");
-        MemorySegment.copy(s, 0, d, 0, s.byteSize());
+        // split over the workers: one core cannot saturate the memory bus on a large copy
+        chunked(src.size(), (worker, start, count) ->
+                MemorySegment.copy(s, (long) start * Float.BYTES, d, (long) start * Float.BYTES, (long) count * Float.BYTES));
     }
 
     @Override

@@ -1,8 +1,6 @@
 package io.sparsestep.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -24,7 +22,6 @@ public final class CpuFusedSteps {
     private static final int V = SPECIES.length();
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
-    private static final int SIGN_BIT = 0x8000_0000;
 
     private CpuFusedSteps() {
     }
@@ -71,25 +68,18 @@ public final class CpuFusedSteps {
             FloatVector a = FloatVector.fromMemorySegment(SPECIES, acc, ab, ORDER)
                     .sub(FloatVector.fromMemorySegment(SPECIES, g, gb, ORDER).mul(lr));
             a.intoMemorySegment(acc, ab, ORDER);
-            FloatVector shrunk = a.abs().sub(tau).max(0f);
-            VectorMask<Float> zero = shrunk.eq(0f);
-            zeros += zero.trueCount();
-            // copysign(shrunk, a): shrunk is never negative, so OR-ing in a's sign bit is exact;
-            // pruned weights are written as +0.0, bit for bit what the grda_step kernel writes.
-            IntVector bits = shrunk.reinterpretAsInts()
-                    .or(a.reinterpretAsInts().and(SIGN_BIT));
-            bits.reinterpretAsFloats().blend(0f, zero).intoMemorySegment(w, wb, ORDER);
+            // S_tau(a) = a - clamp(a, -tau, tau): a - tau above, a + tau below, and a - a = +0.0
+            // inside, bit for bit the grda_step kernel's result, in three vector ops.
+            FloatVector wv = a.sub(a.max(-tau).min(tau));
+            zeros += wv.eq(0f).trueCount();
+            wv.intoMemorySegment(w, wb, ORDER);
         }
         for (; i < n; i++) {
             float a = acc.getAtIndex(F, accOff + i) - lr * g.getAtIndex(F, gOff + i);
             acc.setAtIndex(F, accOff + i, a);
-            float shrunk = Math.max(Math.abs(a) - tau, 0f);
-            if (shrunk == 0f) {
-                zeros++;
-                w.setAtIndex(F, wOff + i, 0f);
-            } else {
-                w.setAtIndex(F, wOff + i, Math.copySign(shrunk, a));
-            }
+            float wv = a - Math.min(Math.max(a, -tau), tau);
+            if (wv == 0f) zeros++;
+            w.setAtIndex(F, wOff + i, wv);
         }
         return zeros;
     }
