@@ -64,14 +64,20 @@ public final class CpuFusedSteps {
         long zeros = 0;
         long i = 0;
         long bound = n - n % V;
+        // The CPU reads every line it writes anyway (write-allocate; Java has no streaming
+        // store), and a store miss is fetched slower than a load the prefetcher sees coming.
+        // So w is loaded first and kept alive by a blend under a mask that is never set (tau
+        // is never negative, but the JIT cannot know): ~10% faster at 64M, same result bits.
+        VectorMask<Float> never = SPECIES.maskAll(tau < 0f);
         for (; i < bound; i += V) {
             long wb = (wOff + i) * Float.BYTES, gb = (gOff + i) * Float.BYTES, ab = (accOff + i) * Float.BYTES;
+            FloatVector old = FloatVector.fromMemorySegment(SPECIES, w, wb, ORDER);
             FloatVector a = FloatVector.fromMemorySegment(SPECIES, acc, ab, ORDER)
                     .sub(FloatVector.fromMemorySegment(SPECIES, g, gb, ORDER).mul(lr));
             a.intoMemorySegment(acc, ab, ORDER);
             // S_tau(a) = a - clamp(a, -tau, tau): a - tau above, a + tau below, and a - a = +0.0
             // inside, bit for bit the grda_step kernel's result, in three vector ops.
-            FloatVector wv = a.sub(a.max(-tau).min(tau));
+            FloatVector wv = a.sub(a.max(-tau).min(tau)).blend(old, never);
             zeros += wv.eq(0f).trueCount();
             wv.intoMemorySegment(w, wb, ORDER);
         }
