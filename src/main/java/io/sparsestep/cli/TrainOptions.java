@@ -12,7 +12,7 @@ public class TrainOptions {
     @Option(names = "--data-dir", description = "Folder holding the dataset files (or its parent, as extracted)")
     Path dataDir;
 
-    @Option(names = "--lr", description = "Base learning rate (default: gRDA %s, SGD %s)")
+    @Option(names = "--lr", description = "Base learning rate (default: gRDA " + Defaults.GRDA_LR + ", SGD " + Defaults.SGD_LR + ")")
     Double lr;
 
     @Option(names = "--momentum", description = "SGD momentum (default: ${DEFAULT-VALUE})")
