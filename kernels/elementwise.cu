@@ -92,7 +92,7 @@ extern "C" __global__ void relu_backward(const float* y, const float* dy, float*
 // each thread divides once for its first element and then advances a (channel, position
 // in plane) cursor by the fixed grid stride with adds and a carry.
 // Launch: any grid; blockDim.x a multiple of 32, <= 1024 (256 intended);
-// grid = min(ceil(n*channels*spatial / 256), 8 * SM count) -- one element per thread per sweep.
+// grid as launched: min(ceil(n*channels*spatial / 1024), 8 * SM count); any grid is correct (grid-stride).
 extern "C" __global__ void add_bias(float* y, const float* bias, int n, int channels, int spatial) {
     if (n <= 0 || channels <= 0 || spatial <= 0) return;
     const u64 total = (u64)n * (u64)channels * (u64)spatial;

@@ -28,8 +28,8 @@
 //
 // Soft threshold as `a > tau ? a - tau : (a < -tau ? a + tau : 0)`: for tau == 0 this is a
 // itself for every a except -0.0, which becomes +0.0, so c = 0 gRDA reproduces SGD without
-// momentum bit for bit (w = acc). A NaN accumulator gives w = 0 (both comparisons false)
-// and stays NaN in acc, where a NaN check on acc or on the loss still sees it.
+// momentum bit for bit (w = acc). A NaN accumulator writes w = NaN (not a pruned zero, so
+// a diverged run never shows up as sparsity) and is not counted as a zero.
 //
 // zero_count (optional, may be NULL): adds the number of w elements written as exactly
 // zero to *zero_count (unsigned 32-bit; the host zeroes it first). Counting here costs no
@@ -43,7 +43,8 @@ __device__ __forceinline__ float grda_accumulate(float acc, float g, float lr) {
 }
 
 __device__ __forceinline__ float grda_soft_threshold(float a, float tau) {
-    return a > tau ? __fsub_rn(a, tau) : (a < -tau ? __fadd_rn(a, tau) : 0.0f);
+    // a == a is false only for NaN, which passes through (as the Java twin's clamp does)
+    return a > tau ? __fsub_rn(a, tau) : (a < -tau ? __fadd_rn(a, tau) : (a == a ? 0.0f : a));
 }
 
 extern "C" __global__ void grda_step(float* w, const float* g, float* acc, unsigned long long n,

@@ -88,6 +88,7 @@ static void check_grda() {
                     View w(n, o.a), g(n, o.b), acc(n, o.c);
                     fill_random(g, rng, 1.0f);
                     fill_random(acc, rng, 0.1f);
+                    if (n > 2) acc[2] = std::nanf("");  // a diverged accumulator must stay visible in w
                     for (std::size_t i = 0; i < n; ++i) w[i] = std::nanf("");  // never read
                     std::vector<float> acc0(acc.p, acc.p + n);
                     const float lr = 0.07f;
@@ -100,11 +101,11 @@ static void check_grda() {
                     for (std::size_t i = 0; i < n; ++i) {
                         const float a = acc0[i] - lr * g[i];                        // Java: acc - lr*g
                         const float shrunk = std::fmax(std::fabs(a) - tau, 0.0f);  // S_tau(a) = sign(a)*max(|a|-tau,0)
-                        const float expect_w = a > 0 ? shrunk : a < 0 ? -shrunk : 0.0f;
+                        const float expect_w = std::isnan(a) ? a : a > 0 ? shrunk : a < 0 ? -shrunk : 0.0f;
                         ok &= same_bits(acc[i], a);
                         // zeros are written as +0.0 (the Java twin's literal 0), whatever the sign of a
                         ok &= same_bits(w[i], expect_w == 0.0f ? 0.0f : expect_w);
-                        if (tau == 0.0f && a != 0.0f) ok &= same_bits(w[i], a);   // c = 0 reproduces SGD
+                        if (tau == 0.0f && a != 0.0f) ok &= same_bits(w[i], a);   // c = 0 reproduces SGD (NaN too)
                         expected_zeros += expect_w == 0.0f;
                     }
                     expect(ok, what + ": w/acc");

@@ -2,9 +2,9 @@ package io.sparsestep.backend;
 
 import io.sparsestep.backend.cpu.CpuBackend;
 import io.sparsestep.backend.cuda.CudaBackend;
+import io.sparsestep.backend.cuda.CudaUnavailableException;
 
 import java.io.PrintStream;
-import java.util.Optional;
 
 /** Chooses a backend for {@code --device auto|cpu|cuda}. */
 public final class Backends {
@@ -20,11 +20,13 @@ public final class Backends {
             case "cpu" -> new CpuBackend();
             case "cuda" -> CudaBackend.open();
             case "auto" -> {
-                Optional<String> why = CudaBackend.unavailableReason();
-                if (why.isEmpty()) yield CudaBackend.open();
-                log.println("no usable CUDA GPU (" + headline(why.get()) + "); using the CPU backend"
-                        + " (details: sparsestep doctor)");
-                yield new CpuBackend();
+                try {
+                    yield CudaBackend.open();
+                } catch (CudaUnavailableException e) {
+                    log.println("no usable CUDA GPU (" + headline(e.getMessage()) + "); using the CPU backend"
+                            + " (details: sparsestep doctor)");
+                    yield new CpuBackend();
+                }
             }
             default -> throw new IllegalArgumentException("unknown device '" + device + "'; choose auto, cpu or cuda");
         };

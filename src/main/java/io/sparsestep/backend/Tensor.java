@@ -41,9 +41,6 @@ public final class Tensor {
     /** Address of element 0 in bytes: host address (CPU) or device pointer (CUDA). */
     public long address() { return buffer.address() + 4L * offset; }
 
-    /** Elements per leading index (per sample, for activations). */
-    public long strideOfFirst() { return shape.length == 0 ? 1 : size / Math.max(1, shape[0]); }
-
     /** The same memory with another shape of equal size. */
     public Tensor reshape(int... newShape) {
         long s = 1;

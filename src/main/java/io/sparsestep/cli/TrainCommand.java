@@ -31,9 +31,6 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!optimizer.equals("grda") && !optimizer.equals("sgd")) {
-            throw new IllegalArgumentException("unknown optimizer '" + optimizer + "'; choose grda or sgd");
-        }
         Path dir = out != null ? out : Path.of("runs", model + "-" + opts.dataset + "-" + optimizer);
         double lr = opts.lr != null ? opts.lr : (optimizer.equals("grda") ? Defaults.GRDA_LR : Defaults.SGD_LR);
         RunConfig cfg = config(opts, model, optimizer, lr, dir, opts.trainLimit, opts.testLimit);

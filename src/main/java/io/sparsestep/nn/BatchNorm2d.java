@@ -49,6 +49,10 @@ public final class BatchNorm2d extends Layer {
         x = input;
         Tensor y = out.rows(n);
         if (training) {
+            if ((long) n * spatial < 2) {
+                throw new IllegalArgumentException(name + ": batch norm in training needs at least 2 values per channel, got a batch of "
+                        + n + " with " + spatial + " per channel (use a batch size of 2 or more)");
+            }
             be.batchNormForwardTraining(n, channels, spatial, input, y, gamma.value().get(), beta.value().get(),
                     runningMean.get(), runningVar.get(), saveMean.get(), saveInvStd.get(), momentum, eps);
         } else {

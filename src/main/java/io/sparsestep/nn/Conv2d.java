@@ -43,6 +43,14 @@ public final class Conv2d extends Layer {
     private ConvGeometry geometry(int n) { return n == full.n() ? full : full.withBatch(n); }
 
     @Override
+    protected void prepareBatch(int n) {
+        long need = be.convWorkspaceWords(geometry(n));
+        if (need > scratch.size()) {
+            throw new IllegalStateException(name + ": batch " + n + " needs " + need + " scratch words, planned " + scratch.size());
+        }
+    }
+
+    @Override
     public Tensor forward(Tensor input, boolean training) {
         int n = input.dim(0);
         x = input;

@@ -72,10 +72,21 @@ public final class FlatMemory implements AutoCloseable {
         for (Slot s : plan.scratchSlots) scratchWords = Math.max(scratchWords, s.size());
         long workspaceWords = Math.max(1, scratchStart + scratchWords);
 
-        params = backend.allocate(paramWords, "params");
-        grads = backend.allocate(paramWords, "grads");
-        states = backend.allocate(stateWords, "states");
-        workspace = backend.allocate(workspaceWords, "workspace");
+        List<Buffer> made = new ArrayList<>(4);
+        try {
+            made.add(backend.allocate(paramWords, "params"));
+            made.add(backend.allocate(paramWords, "grads"));
+            made.add(backend.allocate(stateWords, "states"));
+            made.add(backend.allocate(workspaceWords, "workspace"));
+        } catch (RuntimeException e) {
+            // a network that does not fit must not keep memory on a backend that others share
+            for (Buffer b : made) b.close();
+            throw e;
+        }
+        params = made.get(0);
+        grads = made.get(1);
+        states = made.get(2);
+        workspace = made.get(3);
 
         for (int i = 0; i < paramList.size(); i++) {
             Param p = paramList.get(i);

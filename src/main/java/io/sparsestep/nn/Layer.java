@@ -29,6 +29,13 @@ public abstract class Layer {
 
     void setNeedInputGrad(boolean need) { this.needInputGrad = need; }
 
+    /**
+     * Called before training for every batch size other than the planned one that will
+     * occur (a smaller last batch), so per-shape setup (cuDNN's algorithm search) happens
+     * here and not inside a step. Containers need not forward: the network visits every layer.
+     */
+    protected void prepareBatch(int n) {}
+
     /** Direct children (for containers), used for naming and reporting. */
     public List<Layer> children() { return List.of(); }
 

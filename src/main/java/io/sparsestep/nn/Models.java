@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  * models end in a global average pool so any input size down to 8x8 works.
  */
 public final class Models {
-    private static final Pattern WRN = Pattern.compile("wrn28-(\\d+)");
+    private static final Pattern WRN = Pattern.compile("wrn28-(\\d{1,2})");
 
     private Models() {}
 

@@ -71,6 +71,19 @@ public final class Network implements AutoCloseable {
     public List<Param> params() { return memory.paramList(); }
     public long parameterCount() { return memory.parameterCount(); }
 
+    /** Prepares every layer for these batch sizes (e.g. the last, smaller batch of each split). */
+    public void prepareBatchSizes(int... sizes) {
+        for (int n : sizes) {
+            if (n <= 0 || n > maxBatch) throw new IllegalArgumentException("batch size " + n + " outside 1.." + maxBatch);
+            if (n != maxBatch) visit(root, n);
+        }
+    }
+
+    private static void visit(Layer layer, int n) {
+        layer.prepareBatch(n);
+        for (Layer child : layer.children()) visit(child, n);
+    }
+
     /** Where a batch of {@code n} images goes ([n,C,H,W]). */
     public Tensor input(int n) { return input.rows(n); }
 

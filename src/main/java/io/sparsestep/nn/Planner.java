@@ -41,9 +41,6 @@ public final class Planner {
         return String.join(".", scope) + "." + local;
     }
 
-    /** Current scope as a name prefix, e.g. layer names in reports. */
-    public String scopeName() { return String.join(".", scope); }
-
     public Param param(String name, int[] shape, ParamGroup group, Init init, int fanIn) {
         Param p = new Param(qualified(name), shape.clone(), group, init, fanIn, new Slot(shape), new Slot(shape));
         params.add(p);

@@ -32,7 +32,6 @@ public final class Grda implements Optimizer {
         public Settings withMu(double v) { return new Settings(lr, c, v); }
     }
 
-    private final FlatMemory memory;
     private final Backend be;
     private final Map<ParamGroup, Settings> settings;
     private final Buffer acc;
@@ -44,11 +43,15 @@ public final class Grda implements Optimizer {
     private long step;
 
     private Grda(FlatMemory memory, Map<ParamGroup, Settings> settings) {
-        this.memory = memory;
         this.be = memory.backend();
         this.settings = settings;
         this.acc = be.allocate(memory.params().words(), "grda.acc");
-        this.zeroCounter = be.allocate(1, "grda.zeros");
+        try {
+            this.zeroCounter = be.allocate(1, "grda.zeros");
+        } catch (RuntimeException e) {
+            acc.close(); // a failed optimizer must not keep memory on a backend that others share
+            throw e;
+        }
         this.counter = new Tensor(zeroCounter, 0, 1);
         // the accumulator starts at the initial weights (not at zero)
         be.copy(fullView(memory.params()), fullView(acc));
@@ -87,6 +90,7 @@ public final class Grda implements Optimizer {
     }
 
     /** Zeros written into the prunable weights by the last step (waits for the backend). */
+    @Override
     public long lastStepZeros() { return be.readCounter(counter); }
 
     /** Current threshold of a group. */

@@ -17,6 +17,12 @@ public interface Optimizer extends AutoCloseable {
     /** Bytes of optimizer state on the backend (gRDA: one buffer; SGD-momentum: one; plain SGD: none). */
     long stateBytes();
 
+    /**
+     * Exact zeros the last step wrote into the prunable weights, when the step counts them
+     * for free (gRDA's fused count); -1 when not known. Waits for the backend.
+     */
+    default long lastStepZeros() { return -1; }
+
     /** Settings for summaries, per group. */
     Map<String, Object> hyperparameters();
 

@@ -29,6 +29,7 @@ public final class Trainer implements AutoCloseable {
     private final BatchLoader train, test;
     private final boolean progress;
     private final double baseLr;
+    private final long prunable;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment hostImages, hostLabels;
     private final float[] lossAndCorrect = new float[2];
@@ -38,6 +39,7 @@ public final class Trainer implements AutoCloseable {
     public Trainer(Network net, Optimizer optimizer, LrSchedule schedule, double baseLr, BatchLoader train, BatchLoader test,
                    boolean progress) {
         this.baseLr = baseLr;
+        this.prunable = Sparsity.prunableCount(net);
         this.net = net;
         this.optimizer = optimizer;
         this.schedule = schedule;
@@ -48,6 +50,7 @@ public final class Trainer implements AutoCloseable {
         for (int d : net.inputShape()) perSample *= d;
         this.hostImages = arena.allocate(4 * perSample * net.maxBatch(), 64);
         this.hostLabels = arena.allocate(4L * net.maxBatch(), 64);
+        net.prepareBatchSizes(lastBatch(train), lastBatch(test));
     }
 
     /** Trains {@code epochs} epochs, handing each epoch's row to {@code onEpoch} as soon as it is measured. */
@@ -77,6 +80,8 @@ public final class Trainer implements AutoCloseable {
         try (TrainProgress bar = new TrainProgress(net.modelId() + " " + optimizer.name() + " epoch " + epoch, train.batches(), progress)) {
             int n;
             while ((n = train.next(hostImages, hostLabels)) > 0) {
+                // a last batch of one sample has no batch statistics for batch norm: skipped
+                if (n < 2) continue;
                 be.upload(hostImages, net.input(n));
                 be.upload(hostLabels, net.labels(n));
                 net.trainStep(n);
@@ -90,10 +95,22 @@ public final class Trainer implements AutoCloseable {
                 lossSum += lossAndCorrect[0];
                 correct += lossAndCorrect[1];
                 seen += n;
-                bar.step(lossAndCorrect[0] / n);
+                bar.step(lossAndCorrect[0] / n, liveSparsity());
             }
         }
         return new double[]{lossSum / seen, correct / seen};
+    }
+
+    private static int lastBatch(BatchLoader loader) {
+        int count = loader.split().count();
+        return count - (loader.batches() - 1) * loader.batchSize();
+    }
+
+    /** Sparsity after the last step from the optimizer's fused zero count (no pass over the weights); NaN if none. */
+    private double liveSparsity() {
+        if (!progress) return Double.NaN;
+        long zeros = optimizer.lastStepZeros();
+        return zeros < 0 || prunable == 0 ? Double.NaN : (double) zeros / prunable;
     }
 
     /** Returns {mean test loss, test accuracy} in evaluation mode (running batch-norm statistics). */

@@ -55,10 +55,11 @@ public final class TrainingRun {
         Layer root = Models.create(cfg.model(), inputShape, data.classes());
         long start = System.nanoTime();
         long bytesBefore = backend.bytesInUse();
+        Normalization norm = Normalization.of(data.train());
         try (Network net = Network.build(cfg.model(), backend, root, inputShape, data.classes(), cfg.batchSize(), cfg.seed());
              Optimizer opt = optimizer(cfg, net);
              Trainer trainer = new Trainer(net, opt, LrSchedule.parse(cfg.lrSchedule(), cfg.epochs(), cfg.milestones(), cfg.gamma()),
-                     cfg.lr(), loaders(cfg, data, true), loaders(cfg, data, false), cfg.progress())) {
+                     cfg.lr(), loader(cfg, data, norm, true), loader(cfg, data, norm, false), cfg.progress())) {
             log.printf(Locale.ROOT, "%s on %s: %,d parameters (%,d prunable), %s, %s on %s%n", cfg.model(), cfg.dataset(),
                     net.parameterCount(), Sparsity.prunableCount(net), opt.name(), describe(cfg), backend.description());
             // everything this run holds is allocated by now (a step allocates nothing), so
@@ -132,8 +133,7 @@ public final class TrainingRun {
                 .weightDecay(cfg.weightDecay()).nesterov(cfg.nesterov()).build(net.memory());
     }
 
-    private static BatchLoader loaders(RunConfig cfg, TrainTest data, boolean training) {
-        Normalization norm = Normalization.of(data.train());
+    private static BatchLoader loader(RunConfig cfg, TrainTest data, Normalization norm, boolean training) {
         // CIFAR-style augmentation only for 3-channel training images
         boolean augment = training && data.channels() == 3;
         return new BatchLoader(training ? data.train() : data.test(), cfg.batchSize(), training, augment, cfg.seed(), norm);

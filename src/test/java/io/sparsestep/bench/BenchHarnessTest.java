@@ -109,25 +109,6 @@ class BenchHarnessTest {
     }
 
     @Test
-    void hostParallelCopyCoversEveryByteForAnySplit() {
-        try (Arena arena = Arena.ofShared()) { // the copy threads touch it too
-            for (int threads : new int[]{1, 2, 3, 8}) {
-                for (int bytes : new int[]{0, 1, 63, 64, 100, 4000, 100_003}) {
-                    MemorySegment src = arena.allocate(Math.max(1, bytes)).asSlice(0, bytes);
-                    MemorySegment dst = arena.allocate(bytes + 1L);
-                    for (int i = 0; i < bytes; i++) src.set(ValueLayout.JAVA_BYTE, i, (byte) (i * 31 + 7));
-                    dst.set(ValueLayout.JAVA_BYTE, bytes, (byte) 0x5A);
-                    try (HostParallelCopy copy = new HostParallelCopy(threads)) {
-                        copy.copy(src, dst);
-                    }
-                    assertEquals(-1, src.mismatch(dst.asSlice(0, bytes)), threads + " threads, " + bytes + " bytes");
-                    assertEquals((byte) 0x5A, dst.get(ValueLayout.JAVA_BYTE, bytes), "wrote past the end");
-                }
-            }
-        }
-    }
-
-    @Test
     void memoryProbeSeesStateInThePeakAndNoAllocationInAStep() {
         Map<String, String> grda = Map.of("size", Integer.toString(N), "kind", "grda");
         Map<String, String> sgd = Map.of("size", Integer.toString(N), "kind", "sgd");

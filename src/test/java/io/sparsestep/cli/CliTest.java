@@ -55,6 +55,15 @@ class CliTest {
         }
     }
 
+    /** 65 = 64 + 1: the last training batch holds one image, which batch norm cannot normalise. */
+    @Test
+    void aLastBatchOfOneIsSkippedNotFatal(@TempDir Path dir) {
+        Outcome o = run("train", "--model", "vgg16", "--dataset", "synth-digits", "--optimizer", "grda", "--epochs", "1",
+                "--train-samples", "65", "--test-samples", "33", "--batch-size", "64", "--device", "cpu", "--no-progress",
+                "--out", dir.toString());
+        assertEquals(0, o.code(), o.err());
+    }
+
     @Test
     void missingDataDirIsOneLineAndExit2(@TempDir Path dir) {
         Outcome o = run("train", "--model", "lenet300", "--dataset", "mnist", "--data-dir", dir.toString(), "--device", "cpu");

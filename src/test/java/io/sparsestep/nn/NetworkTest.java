@@ -142,6 +142,19 @@ class NetworkTest {
     }
 
     @Test
+    void batchNormRefusesATrainingBatchWithoutStatistics() {
+        // VGG-16 on 8x8 inputs runs its last batch norms on 1x1 planes: one value per channel per image
+        try (Arena arena = Arena.ofConfined(); Network net = build("vgg16", new int[]{3, 8, 8}, 10, 4, 1)) {
+            net.prepareBatchSizes(1, 3);
+            be.upload(arena.allocate(4L * 3 * 8 * 8, 64), net.input(1));
+            be.upload(arena.allocate(4, 4), net.labels(1));
+            net.evalStep(1); // inference uses running statistics: fine
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> net.trainStep(1));
+            assertTrue(e.getMessage().contains("at least 2 values per channel"), e.getMessage());
+        }
+    }
+
+    @Test
     void unknownModelNamesTheChoices() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Models.create("alexnet", new int[]{3, 32, 32}, 10));
         assertTrue(e.getMessage().contains("lenet300"), e.getMessage());

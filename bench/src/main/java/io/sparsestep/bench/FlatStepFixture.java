@@ -21,9 +21,8 @@ import java.util.SplittableRandom;
  * for the optimizers, a one-tensor {@link FlatMemory} (parameters and gradients) and the
  * real {@link Grda} or {@link Sgd} object, so the benchmark times the library's own path
  * (threshold bookkeeping, zero counting and all); for the copy, a source and a destination
- * buffer, copied by the device's best copy: on a GPU the backend's device-to-device copy,
- * on the CPU a copy over all cores ({@link HostParallelCopy}), because the fused steps use
- * all cores too. Weights and gradients hold seeded random values, so nothing is denormal and
+ * buffer, copied by the backend's own copy (the GPU's device-to-device copy; on the CPU a
+ * copy split over the same workers the fused steps use). Weights and gradients hold seeded random values, so nothing is denormal and
  * nothing is trivially zero. The backend is borrowed, not owned.
  */
 public final class FlatStepFixture implements AutoCloseable {
@@ -40,8 +39,6 @@ public final class FlatStepFixture implements AutoCloseable {
     private final Optimizer optimizer;     // optimizers only
     private final Buffer copySrc, copyDst; // copy only
     private final Tensor src, dst;
-    private final HostParallelCopy hostCopy;           // CPU copy only
-    private final MemorySegment hostSrc, hostDst;      // CPU copy only
 
     private FlatStepFixture(Backend backend, StepKind kind, int size, long seed) {
         if (size <= 0) throw new IllegalArgumentException("benchmark size must be a positive parameter count, got " + size);
@@ -56,20 +53,9 @@ public final class FlatStepFixture implements AutoCloseable {
             src = new Tensor(copySrc, 0, size);
             dst = new Tensor(copyDst, 0, size);
             fillRandom(backend, src, seed);
-            if (backend.name().equals("cpu")) {
-                // a CPU buffer's address is host memory (Buffer#address)
-                hostSrc = MemorySegment.ofAddress(copySrc.address()).reinterpret(4L * size);
-                hostDst = MemorySegment.ofAddress(copyDst.address()).reinterpret(4L * size);
-                hostCopy = new HostParallelCopy(Runtime.getRuntime().availableProcessors());
-            } else {
-                hostSrc = hostDst = null;
-                hostCopy = null;
-            }
         } else {
             copySrc = copyDst = null;
             src = dst = null;
-            hostSrc = hostDst = null;
-            hostCopy = null;
             Planner plan = new Planner(backend, 1);
             // zeros here (cheap); the random values are written below, before the optimizer copies them
             plan.param("w", new int[]{size}, ParamGroup.WEIGHTS, Init.ZEROS, 1);
@@ -94,7 +80,6 @@ public final class FlatStepFixture implements AutoCloseable {
     /** One step (asynchronous on a GPU backend: call {@link Backend#synchronize()} to wait). */
     public void step() {
         if (optimizer != null) optimizer.step(1.0);
-        else if (hostCopy != null) hostCopy.copy(hostSrc, hostDst);
         else backend.copy(src, dst);
     }
 
@@ -130,7 +115,6 @@ public final class FlatStepFixture implements AutoCloseable {
     public void close() {
         if (optimizer != null) optimizer.close();
         if (memory != null) memory.close();
-        if (hostCopy != null) hostCopy.close();
         if (copySrc != null) copySrc.close();
         if (copyDst != null) copyDst.close();
     }

@@ -2,8 +2,6 @@ package io.sparsestep.bench;
 
 import io.sparsestep.backend.Backend;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -14,12 +12,6 @@ import java.util.Map;
  */
 public final class MemoryProbe {
     private MemoryProbe() {}
-
-    public static List<MemoryRecord> measure(BenchRun run) {
-        List<MemoryRecord> out = new ArrayList<>();
-        for (Map<String, String> combo : run.combinations()) out.add(measure(run.target(), combo));
-        return out;
-    }
 
     public static MemoryRecord measure(BenchTarget target, Map<String, String> params) {
         try (Backend backend = target.device().open()) {

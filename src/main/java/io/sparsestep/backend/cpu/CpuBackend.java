@@ -1,6 +1,7 @@
 package io.sparsestep.backend.cpu;
 
 import io.sparsestep.backend.Backend;
+import io.sparsestep.backend.StepChecks;
 import io.sparsestep.backend.BackendOutOfMemoryException;
 import io.sparsestep.backend.Buffer;
 import io.sparsestep.backend.ConvGeometry;
@@ -399,7 +400,7 @@ public final class CpuBackend implements Backend {
                         float weightDecay, boolean nesterov, boolean firstStep) {
         MemorySegment sw = view(w, "sgd weights w"), sg = view(g, "sgd gradient g");
         sameSize("sgdStep", w, "w", g, "g");
-        CpuFusedSteps.checkSgd(momentum, nesterov, dampening);
+        StepChecks.sgd(momentum, nesterov, dampening);
         MemorySegment sm = null;
         if (momentum != 0f) {
             if (momentumBuf == null) throw new IllegalArgumentException("sgdStep: momentum " + momentum + " needs a momentum buffer of " + w.size() + " floats, got null");
@@ -416,7 +417,7 @@ public final class CpuBackend implements Backend {
         MemorySegment sw = view(w, "gRDA weights w"), sg = view(g, "gRDA gradient g"), sa = view(acc, "gRDA accumulator acc");
         sameSize("grdaStep", w, "w", g, "g");
         sameSize("grdaStep", w, "w", acc, "acc");
-        CpuFusedSteps.checkTau(tau);
+        StepChecks.tau(tau);
         MemorySegment counter = zeroCounter == null ? null : view(zeroCounter, "gRDA zero counter", 1);
         Arrays.fill(partialCounts, 0);
         chunked(w.size(), (worker, start, count) ->

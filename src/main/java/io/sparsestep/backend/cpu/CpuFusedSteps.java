@@ -1,5 +1,6 @@
 package io.sparsestep.backend.cpu;
 
+import io.sparsestep.backend.StepChecks;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
@@ -37,7 +38,7 @@ public final class CpuFusedSteps {
         checkSegment(w, n, "w");
         checkSegment(g, n, "g");
         checkSegment(acc, n, "acc");
-        checkTau(tau);
+        StepChecks.tau(tau);
         return grdaStep(w, 0, g, 0, acc, 0, n, lr, tau);
     }
 
@@ -52,7 +53,7 @@ public final class CpuFusedSteps {
         checkSegment(w, n, "w");
         checkSegment(g, n, "g");
         if (momentum != 0f) checkSegment(momentumBuf, n, "momentumBuf");
-        checkSgd(momentum, nesterov, dampening);
+        StepChecks.sgd(momentum, nesterov, dampening);
         sgdStep(w, 0, g, 0, momentumBuf, 0, n, lr, momentum, dampening, weightDecay, nesterov, firstStep);
     }
 
@@ -140,19 +141,6 @@ public final class CpuFusedSteps {
     }
 
     // ------------------------------------------------------------------ argument checks
-
-    static void checkTau(float tau) {
-        if (!(tau >= 0f)) {
-            throw new IllegalArgumentException("gRDA threshold tau must be >= 0 (it is c*lr^(0.5+mu)*n^mu), got " + tau);
-        }
-    }
-
-    static void checkSgd(float momentum, boolean nesterov, float dampening) {
-        if (nesterov && (momentum <= 0f || dampening != 0f)) {
-            throw new IllegalArgumentException("Nesterov momentum needs momentum > 0 and dampening = 0 (PyTorch's rule), got momentum "
-                    + momentum + ", dampening " + dampening);
-        }
-    }
 
     private static void checkSegment(MemorySegment s, long n, String name) {
         if (n < 0) throw new IllegalArgumentException("element count must be >= 0, got " + n);

@@ -1,6 +1,7 @@
 package io.sparsestep.backend.cuda;
 
 import io.sparsestep.backend.Backend;
+import io.sparsestep.backend.StepChecks;
 import io.sparsestep.backend.BackendOutOfMemoryException;
 import io.sparsestep.backend.Buffer;
 import io.sparsestep.backend.ConvGeometry;
@@ -40,9 +41,11 @@ import java.util.function.Function;
  * changes (one cheap driver call).
  *
  * <p><b>Memory.</b> {@link #allocate} is one cuMemAlloc per buffer; ops allocate nothing.
- * cuDNN descriptors and algorithm choices are cached per geometry and created on first use
- * (the first training step): host-side setup, plus cudnnFind's own temporary trial
- * buffers, which it frees before returning.
+ * cuDNN descriptors and algorithm choices are cached per geometry and made when the
+ * geometry is first queried through {@link #convWorkspaceWords}: when a network is planned
+ * (full batch) and when the trainer prepares the smaller last batches
+ * ({@code Network.prepareBatchSizes}), so before the first step. cudnnFind's own temporary
+ * trial buffers are freed before it returns.
  *
  * <p><b>Convolution workspace.</b> For each geometry cudnnFind* measures every algorithm
  * of the three passes once; {@link #convWorkspaceWords} is the largest need among the
@@ -542,6 +545,7 @@ public final class CudaBackend implements Backend {
     public void sgdStep(Tensor w, Tensor g, Tensor momentumBuf, float lr, float momentum, float dampening, float weightDecay,
                         boolean nesterov, boolean firstStep) {
         enter();
+        StepChecks.sgd(momentum, nesterov, dampening);
         sameSize("sgdStep", w, g);
         long m = 0;
         if (momentumBuf != null) {
@@ -555,6 +559,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void grdaStep(Tensor w, Tensor g, Tensor acc, float lr, float tau, Tensor zeroCounter) {
         enter();
+        StepChecks.tau(tau);
         sameSize("grdaStep", w, g);
         sameSize("grdaStep", w, acc);
         long counter = zeroCounter == null ? 0 : input(zeroCounter, "grdaStep zero counter", 1);

@@ -1,5 +1,7 @@
 package io.sparsestep.backend.cuda;
 
+import io.sparsestep.backend.StepChecks;
+
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -44,6 +46,7 @@ public final class CudaFusedSteps {
      */
     public static void grdaStep(long w, long g, long acc, long n, float lr, float tau, long zeroCountOrZero, long stream) {
         requirePointers("grdaStep", n, w, g, acc);
+        StepChecks.tau(tau);
         grdaStep(kernelsForCurrentContext(), w, g, acc, n, lr, tau, zeroCountOrZero, stream);
     }
 
@@ -55,6 +58,7 @@ public final class CudaFusedSteps {
     public static void sgdStep(long w, long g, long m, long n, float lr, float momentum, float dampening,
                                float weightDecay, boolean nesterov, boolean firstStep, long stream) {
         requireSgdArguments(w, g, m, n, momentum);
+        StepChecks.sgd(momentum, nesterov, dampening);
         sgdStep(kernelsForCurrentContext(), w, g, m, n, lr, momentum, dampening, weightDecay, nesterov, firstStep, stream);
     }
 

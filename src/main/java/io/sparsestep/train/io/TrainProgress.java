@@ -52,12 +52,17 @@ public final class TrainProgress implements AutoCloseable {
     }
 
     /** Records one finished step with its loss and advances the bar. */
-    public void step(double loss) {
+    public void step(double loss) { step(loss, Double.NaN); }
+
+    /** As {@link #step(double)}, also showing the current sparsity (NaN: not known, not shown). */
+    public void step(double loss, double sparsity) {
         steps++;
         lossSum += loss;
         if (bar != null) {
             bar.step();
-            bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f", meanLoss()));
+            bar.setExtraMessage(Double.isNaN(sparsity)
+                    ? String.format(Locale.ROOT, " loss %.4f", meanLoss())
+                    : String.format(Locale.ROOT, " loss %.4f sparsity %.3f", meanLoss(), sparsity));
         }
     }
 

@@ -107,6 +107,23 @@ class CpuFusedStepsTest {
         }
     }
 
+    /** A diverged accumulator stays visible: w = NaN, not a pruned zero, and not counted (as the kernel does). */
+    @Test
+    void grdaPassesNaNThroughAndDoesNotCountIt() {
+        int n = 37; // vector body and scalar tail
+        float[] acc = new float[n], g = new float[n];
+        acc[3] = Float.NaN;
+        acc[n - 1] = Float.NaN;
+        acc[5] = 0.5f;
+        Tensor tw = tensor(be, new float[n], n), ta = tensor(be, acc, n);
+        Tensor counter = tensor(be, new float[1], 1);
+        be.grdaStep(tw, tensor(be, g, n), ta, 0.1f, 0.01f, counter);
+        float[] w = read(be, tw);
+        assertTrue(Float.isNaN(w[3]) && Float.isNaN(w[n - 1]), "NaN written through");
+        assertEquals(0.49f, w[5], 1e-7f);
+        assertEquals(n - 3, be.readCounter(counter), "zeros: all but the two NaNs and the 0.5");
+    }
+
     @Test
     void grdaWithZeroThresholdWritesTheAccumulatorBitwiseExceptTheSignOfZero() {
         float[] acc = {0f, -0f, 1e-30f, -3.5f, Float.MIN_VALUE, -Float.MIN_VALUE, 7f, Float.MAX_VALUE, Float.NEGATIVE_INFINITY};

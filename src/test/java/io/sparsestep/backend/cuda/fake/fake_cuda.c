@@ -142,7 +142,7 @@ static int run_kernel(const char *name, void **params) {
         for (u64 i = 0; i < n; i++) {
             float p = lr * g[i];
             float a = acc[i] - p;
-            float wi = a > tau ? a - tau : (a < -tau ? a + tau : 0.0f);
+            float wi = a > tau ? a - tau : (a < -tau ? a + tau : (a == a ? 0.0f : a));  // as kernels/optim.cu
             acc[i] = a;
             w[i] = wi;
             zeros += wi == 0.0f;
