@@ -97,6 +97,55 @@ class FakeCudaStackTest {
         assertTrue(failures.isEmpty(), failures);
     }
 
+    /**
+     * The graph on the CUDA backend: the same network (same seed), batch and gRDA settings
+     * train alike on the fake stack and on the CPU, step by step, including a smaller
+     * last batch (planned ahead) and an evaluation step. Catches wiring between the graph
+     * and the CUDA ops (views, offsets, workspaces, plans per batch size) without a GPU.
+     */
+    @Test
+    void networksTrainAlikeOnTheCudaBindingsAndTheCpu() {
+        for (String model : List.of("lenet5", "resnet20")) {
+            int[] in = model.equals("lenet5") ? new int[]{1, 16, 16} : new int[]{3, 8, 8};
+            int batch = 4, classes = 10;
+            float[][] losses = new float[2][];
+            float[][] weights = new float[2][];
+            io.sparsestep.backend.Backend[] backends = {fake, cpu};
+            for (int b = 0; b < 2; b++) {
+                var be = backends[b];
+                try (Arena arena = Arena.ofConfined();
+                     var net = io.sparsestep.nn.Network.build(model, be, io.sparsestep.nn.Models.create(model, in, classes), in,
+                             classes, batch, 3);
+                     var grda = io.sparsestep.optim.Grda.builder().lr(0.05).c(0.05).mu(0.6).build(net.memory())) {
+                    net.prepareBatchSizes(batch - 1);
+                    java.util.Random rng = new java.util.Random(17);
+                    MemorySegment x = arena.allocate(4L * batch * in[0] * in[1] * in[2], 64), y = arena.allocate(4L * batch, 64);
+                    for (long i = 0; i < x.byteSize() / 4; i++) x.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) rng.nextGaussian());
+                    for (int i = 0; i < batch; i++) y.setAtIndex(ValueLayout.JAVA_FLOAT, i, rng.nextInt(classes));
+                    losses[b] = new float[5];
+                    float[] r = new float[2];
+                    for (int step = 0; step < 4; step++) {
+                        int n = step == 3 ? batch - 1 : batch;
+                        be.upload(x, net.input(n));
+                        be.upload(y, net.labels(n));
+                        net.trainStep(n);
+                        grda.step(1.0);
+                        losses[b][step] = net.readLossAndCorrect(r)[0];
+                    }
+                    net.evalStep(batch);
+                    losses[b][4] = net.readLossAndCorrect(r)[0];
+                    weights[b] = net.downloadAll(net.memory().params(), arena).toArray(ValueLayout.JAVA_FLOAT);
+                }
+            }
+            for (int i = 0; i < 5; i++) {
+                assertEquals(losses[1][i], losses[0][i], 1e-3f * Math.max(1f, Math.abs(losses[1][i])), model + " loss " + i);
+            }
+            double maxDiff = 0;
+            for (int i = 0; i < weights[0].length; i++) maxDiff = Math.max(maxDiff, Math.abs(weights[0][i] - weights[1][i]));
+            assertTrue(maxDiff < 1e-3, model + ": weights differ by " + maxDiff);
+        }
+    }
+
     @Test
     void libraryDependenciesWereLoadedFirst() {
         // libcublas.so.13 needs libfakecublasLt.so.13 and libcudnn's cudnnCreate dlopens libfakecudnn_graph.so.9 by
