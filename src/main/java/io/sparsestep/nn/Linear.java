@@ -11,7 +11,6 @@ public final class Linear extends Layer {
     private Backend be;
     private Param weight, bias;
     private Slot out, dxSlot;
-    private int[] inShape;
     private Tensor x;
 
     public Linear(String name, int outFeatures) { this(name, outFeatures, true); }
@@ -27,7 +26,6 @@ public final class Linear extends Layer {
     @Override
     public int[] plan(int[] in, Planner p) {
         be = p.backend();
-        inShape = in.clone();
         inFeatures = Math.toIntExact(volume(in));
         p.push(name);
         weight = p.param("weight", new int[]{outFeatures, inFeatures}, ParamGroup.WEIGHTS, Init.KAIMING_NORMAL, inFeatures);

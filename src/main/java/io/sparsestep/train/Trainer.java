@@ -11,6 +11,7 @@ import io.sparsestep.train.io.TrainProgress;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,8 +54,11 @@ public final class Trainer implements AutoCloseable {
         net.prepareBatchSizes(lastBatch(train), lastBatch(test));
     }
 
-    /** Trains {@code epochs} epochs, handing each epoch's row to {@code onEpoch} as soon as it is measured. */
-    public List<EpochRow> run(int epochs, Consumer<EpochRow> onEpoch) {
+    /**
+     * Trains {@code epochs} epochs; after each, {@code onEpoch} gets the rows so far (a
+     * read-only view, the newest last), so outputs can be rewritten every epoch.
+     */
+    public List<EpochRow> run(int epochs, Consumer<List<EpochRow>> onEpoch) {
         List<EpochRow> rows = new ArrayList<>();
         for (int epoch = 1; epoch <= epochs; epoch++) {
             long start = System.nanoTime();
@@ -66,7 +70,7 @@ public final class Trainer implements AutoCloseable {
             double seconds = (System.nanoTime() - start) / 1e9;
             EpochRow row = new EpochRow(epoch, lr, trainStats[0], trainStats[1], testStats[0], testStats[1], global, seconds, sparsity);
             rows.add(row);
-            onEpoch.accept(row);
+            onEpoch.accept(Collections.unmodifiableList(rows));
         }
         return rows;
     }
@@ -131,8 +135,6 @@ public final class Trainer implements AutoCloseable {
         }
         return new double[]{lossSum / seen, correct / seen};
     }
-
-    public Map<String, Object> describe() { return optimizer.hyperparameters(); }
 
     @Override
     public void close() { arena.close(); }

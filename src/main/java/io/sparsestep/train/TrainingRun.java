@@ -65,10 +65,9 @@ public final class TrainingRun {
             // everything this run holds is allocated by now (a step allocates nothing), so
             // this is its peak, also when runs share a backend
             long runBytes = backend.bytesInUse() - bytesBefore;
-            List<EpochRow> rows = new java.util.ArrayList<>();
             String label = label(cfg.optimizer());
-            List<EpochRow> all = trainer.run(cfg.epochs(), row -> {
-                rows.add(row);
+            List<EpochRow> all = trainer.run(cfg.epochs(), rows -> {
+                EpochRow row = rows.getLast();
                 log.printf(Locale.ROOT, "%-5s epoch %3d  lr %.4g  train loss %.4f  train acc %.4f  test acc %.4f  sparsity %.4f  %.1fs%n",
                         label, row.epoch(), row.lr(), row.trainLoss(), row.trainAccuracy(), row.testAccuracy(), row.sparsity(), row.seconds());
                 log.println("      layer sparsity: " + layerLine(row.layerSparsity()));
