@@ -451,6 +451,8 @@ public final class ConformanceChecks {
                         s.variant = "tau=" + tau + " n=" + n + " offsets=" + off[0] + "," + off[1] + "," + off[2] + (counted ? "" : " counter=null");
                         Twin w = s.constant(Float.NaN, off[0], n); // never read
                         Twin g = s.random(off[1], n), acc = s.random(off[2], n);
+                        // a diverged accumulator must come out as NaN on both, never as a pruned zero
+                        if (n > 2) s.both(b -> b.fill(acc.on(b).range(2, 1), Float.NaN));
                         Twin counter = counted ? s.constant(0f, 1, 1) : null;
                         if (counted) s.both(b -> b.fill(counter.on(b), 0f));
                         s.both(b -> b.grdaStep(w.on(b), g.on(b), acc.on(b), 0.1f, tau, counter == null ? null : counter.on(b)));
