@@ -68,6 +68,28 @@ public final class Cublas implements AutoCloseable {
         return new Cublas(libs, stream);
     }
 
+    /**
+     * The library's version from cublasGetProperty (major*10000 + minor*100 + patch, as
+     * {@link #version()} encodes it), which needs no handle and so no GPU; empty when the
+     * library lacks the function or refuses.
+     */
+    static java.util.OptionalInt propertyVersion(CublasLibraries libs) {
+        Optional<MethodHandle> getProperty = new NativeBinder(libs.cublas().lookup(), libs.cublas().soname())
+                .bindOptional("cublasGetProperty", FunctionDescriptor.of(INT, INT, PTR));
+        if (getProperty.isEmpty()) return java.util.OptionalInt.empty();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(INT);
+            int[] parts = new int[3]; // MAJOR_VERSION = 0, MINOR_VERSION = 1, PATCH_LEVEL = 2
+            for (int i = 0; i < 3; i++) {
+                if ((int) getProperty.get().invokeExact(i, out) != 0) return java.util.OptionalInt.empty();
+                parts[i] = out.get(INT, 0);
+            }
+            return java.util.OptionalInt.of(parts[0] * 10000 + parts[1] * 100 + parts[2]);
+        } catch (Throwable t) {
+            throw NativeBinder.rethrow(t);
+        }
+    }
+
     /** e.g. 130100 for cuBLAS 13.1.0. */
     public int version() {
         try (Arena arena = Arena.ofConfined()) {

@@ -54,6 +54,7 @@ public final class CudaDoctor {
         } catch (CudaUnavailableException e) {
             out.println(e.getMessage());
             for (String lib : CudaLibraries.describe()) out.println("  loaded: " + lib);
+            for (String line : librarySurvey(CudaLibraryLocator.system())) out.println("  " + line);
             return new Report(List.of(), List.of(), Optional.of(e.getMessage()));
         }
         try (cuda; Backend cpu = new CpuBackend()) {
@@ -97,6 +98,35 @@ public final class CudaDoctor {
         lines.add("cuDNN " + Cudnn.versionString(cuda.cudnn().version())
                 + (rt > 0 ? " (built for CUDA " + CudaBackend.DeviceInfo.cudaVersionString((int) rt) + ")" : "") + ": " + cuda.cudnn().library());
         for (String lib : CudaLibraries.describe()) lines.add("loaded " + lib);
+        return lines;
+    }
+
+    /**
+     * When CUDA as a whole is unavailable, what of it is there: cuBLAS and cuDNN are looked
+     * for on their own (their versions and the descriptor API need no GPU), so that a
+     * machine missing only the driver says so rather than "found no CUDA library".
+     */
+    static List<String> librarySurvey(CudaLibraryLocator locator) {
+        List<String> lines = new ArrayList<>();
+        CudaLibraryLoader loader = new CudaLibraryLoader(locator, CudaLibraryLoader.DLOPEN);
+        try {
+            CudaLibraryLoader.CublasLibraries blas = loader.loadCublas();
+            java.util.OptionalInt v = Cublas.propertyVersion(blas);
+            lines.add("cuBLAS " + (v.isPresent() ? CudaBackend.cublasVersionString(v.getAsInt()) : "(version unknown)") + ": "
+                    + blas.cublas().describe() + " (loads; needs a GPU to run)");
+        } catch (CudaUnavailableException | CudaException e) {
+            lines.add("cuBLAS: not found on its own either");
+        }
+        try {
+            CudaLibraryLoader.CudnnLibraries dnn = loader.loadCudnn();
+            try (Cudnn cudnn = Cudnn.withoutHandle(dnn)) {
+                lines.add("cuDNN " + Cudnn.versionString(cudnn.version()) + ": " + cudnn.library()
+                        + " with " + dnn.subLibraries().size() + " sub-libraries (loads; needs a GPU to run)");
+            }
+        } catch (CudaUnavailableException | CudaException e) {
+            lines.add("cuDNN: not found on its own either");
+        }
+        for (String n : loader.notes()) lines.add("note: " + n);
         return lines;
     }
 

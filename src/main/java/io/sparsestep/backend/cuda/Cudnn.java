@@ -50,7 +50,7 @@ public final class Cudnn implements AutoCloseable {
     private final MethodHandle createConv, setConv2d, setConvMathType, getConv2dOutputDim, destroyConv;
     private final MethodHandle findFwd, findBwdData, findBwdFilter;
     private final MethodHandle convFwd, convBwdData, convBwdFilter;
-    private final MethodHandle createPooling, setPooling2d, destroyPooling, poolingFwd, poolingBwd;
+    private final MethodHandle createPooling, setPooling2d, getPooling2dOutputDim, destroyPooling, poolingFwd, poolingBwd;
     private final MethodHandle bnFwdTraining, bnFwdInference, bnBwd;
 
     private final long version;
@@ -62,7 +62,7 @@ public final class Cudnn implements AutoCloseable {
     private final long handle;
     private boolean closed;
 
-    private Cudnn(CudnnLibraries libs, long stream) {
+    private Cudnn(CudnnLibraries libs, long stream, boolean withHandle) {
         // libcudnn.so.9 is a shim that exports the whole API and forwards to its sub-libraries; should a
         // build leave a legacy function out of the shim, the sub-library that implements it still has it.
         SymbolLookup symbols = libs.cudnn().lookup();
@@ -109,6 +109,8 @@ public final class Cudnn implements AutoCloseable {
         createPooling = b.bind("cudnnCreatePoolingDescriptor", createDesc);
         // (desc, mode, maxpoolingNanOpt, windowH, windowW, padH, padW, strideH, strideW)
         setPooling2d = b.bind("cudnnSetPooling2dDescriptor", FunctionDescriptor.of(INT, HANDLE, INT, INT, INT, INT, INT, INT, INT, INT));
+        // (poolDesc, inputDesc, *n, *c, *h, *w)
+        getPooling2dOutputDim = b.bind("cudnnGetPooling2dForwardOutputDim", FunctionDescriptor.of(INT, HANDLE, HANDLE, PTR, PTR, PTR, PTR));
         destroyPooling = b.bind("cudnnDestroyPoolingDescriptor", destroyDesc);
         // (handle, poolDesc, *alpha, xDesc, x, *beta, yDesc, y)
         poolingFwd = b.bind("cudnnPoolingForward", FunctionDescriptor.of(INT, HANDLE, HANDLE, PTR, HANDLE, HANDLE, PTR, HANDLE, HANDLE));
@@ -137,10 +139,14 @@ public final class Cudnn implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             version = (long) getVersion.invokeExact();
             cudartVersion = getCudart.isPresent() ? (long) getCudart.get().invokeExact() : -1;
-            MemorySegment out = arena.allocate(HANDLE);
-            check((int) create.invokeExact(out), "cudnnCreate");
-            handle = out.get(HANDLE, 0);
-            check((int) setStream.invokeExact(handle, stream), "cudnnSetStream");
+            if (withHandle) {
+                MemorySegment out = arena.allocate(HANDLE);
+                check((int) create.invokeExact(out), "cudnnCreate");
+                handle = out.get(HANDLE, 0);
+                check((int) setStream.invokeExact(handle, stream), "cudnnSetStream");
+            } else {
+                handle = 0;
+            }
         } catch (Throwable t) {
             throw NativeBinder.rethrow(t);
         }
@@ -148,11 +154,20 @@ public final class Cudnn implements AutoCloseable {
 
     /** A handle on {@code stream}, created in the calling thread's current context. */
     public static Cudnn create(long stream) {
-        return new Cudnn(CudaLibraries.cudnn(), stream);
+        return new Cudnn(CudaLibraries.cudnn(), stream, true);
     }
 
     static Cudnn create(CudnnLibraries libs, long stream) {
-        return new Cudnn(libs, stream);
+        return new Cudnn(libs, stream, true);
+    }
+
+    /**
+     * The bound library without a handle: versions, status strings, descriptors and their
+     * shape queries, which are host-side and work on a machine with cuDNN but no GPU
+     * (cudnnCreate needs a device). Anything that runs on the device throws.
+     */
+    static Cudnn withoutHandle(CudnnLibraries libs) {
+        return new Cudnn(libs, 0, false);
     }
 
     /** cudnnGetVersion(): 90100 for 9.1.0 (cuDNN 9 encodes major*10000), 8902 for 8.9.2 (cuDNN 8: major*1000). */
@@ -234,6 +249,17 @@ public final class Cudnn implements AutoCloseable {
         }
     }
 
+    /** cuDNN's output shape {n, c, h, w} for a pooling over {@code x} (a cross-check of PoolGeometry's arithmetic). */
+    int[] poolingOutput(long pool, long x) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment n = arena.allocate(INT), c = arena.allocate(INT), h = arena.allocate(INT), w = arena.allocate(INT);
+            check((int) getPooling2dOutputDim.invokeExact(pool, x, n, c, h, w), "cudnnGetPooling2dForwardOutputDim");
+            return new int[] {n.get(INT, 0), c.get(INT, 0), h.get(INT, 0), w.get(INT, 0)};
+        } catch (Throwable t) {
+            throw NativeBinder.rethrow(t);
+        }
+    }
+
     void destroyTensor(long d) { destroyQuietly(destroyTensor, d); }
 
     void destroyFilter(long d) { destroyQuietly(destroyFilter, d); }
@@ -264,7 +290,7 @@ public final class Cudnn implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment returned = arena.allocate(INT);
             MemorySegment perfs = arena.allocate(ConvAlgoPerf.LAYOUT, MAX_ALGOS);
-            check((int) fn.invokeExact(handle, d1, d2, conv, d3, MAX_ALGOS, returned, perfs), name);
+            check((int) fn.invokeExact(handle(), d1, d2, conv, d3, MAX_ALGOS, returned, perfs), name);
             return ConvAlgoPerf.readAll(perfs, Math.min(returned.get(INT, 0), MAX_ALGOS));
         } catch (Throwable t) {
             throw NativeBinder.rethrow(t);
@@ -275,7 +301,7 @@ public final class Cudnn implements AutoCloseable {
     int convolutionForward(long xDesc, long x, long wDesc, long w, long conv, int algo, long workspace, long workspaceBytes,
                            long yDesc, long y) {
         try {
-            return (int) convFwd.invokeExact(handle, one, xDesc, x, wDesc, w, conv, algo, workspace, workspaceBytes, zero, yDesc, y);
+            return (int) convFwd.invokeExact(handle(), one, xDesc, x, wDesc, w, conv, algo, workspace, workspaceBytes, zero, yDesc, y);
         } catch (Throwable t) {
             throw NativeBinder.rethrow(t);
         }
@@ -284,7 +310,7 @@ public final class Cudnn implements AutoCloseable {
     int convolutionBackwardData(long wDesc, long w, long dyDesc, long dy, long conv, int algo, long workspace, long workspaceBytes,
                                 long dxDesc, long dx) {
         try {
-            return (int) convBwdData.invokeExact(handle, one, wDesc, w, dyDesc, dy, conv, algo, workspace, workspaceBytes, zero, dxDesc, dx);
+            return (int) convBwdData.invokeExact(handle(), one, wDesc, w, dyDesc, dy, conv, algo, workspace, workspaceBytes, zero, dxDesc, dx);
         } catch (Throwable t) {
             throw NativeBinder.rethrow(t);
         }
@@ -293,7 +319,7 @@ public final class Cudnn implements AutoCloseable {
     int convolutionBackwardFilter(long xDesc, long x, long dyDesc, long dy, long conv, int algo, long workspace, long workspaceBytes,
                                   long dwDesc, long dw) {
         try {
-            return (int) convBwdFilter.invokeExact(handle, one, xDesc, x, dyDesc, dy, conv, algo, workspace, workspaceBytes, zero, dwDesc, dw);
+            return (int) convBwdFilter.invokeExact(handle(), one, xDesc, x, dyDesc, dy, conv, algo, workspace, workspaceBytes, zero, dwDesc, dw);
         } catch (Throwable t) {
             throw NativeBinder.rethrow(t);
         }
@@ -303,7 +329,7 @@ public final class Cudnn implements AutoCloseable {
 
     void poolingForward(long pool, long xDesc, long x, long yDesc, long y) {
         try {
-            check((int) poolingFwd.invokeExact(handle, pool, one, xDesc, x, zero, yDesc, y), "cudnnPoolingForward");
+            check((int) poolingFwd.invokeExact(handle(), pool, one, xDesc, x, zero, yDesc, y), "cudnnPoolingForward");
         } catch (Throwable t) {
             throw NativeBinder.rethrow(t);
         }
@@ -311,7 +337,7 @@ public final class Cudnn implements AutoCloseable {
 
     void poolingBackward(long pool, long yDesc, long y, long dyDesc, long dy, long xDesc, long x, long dxDesc, long dx) {
         try {
-            check((int) poolingBwd.invokeExact(handle, pool, one, yDesc, y, dyDesc, dy, xDesc, x, zero, dxDesc, dx),
+            check((int) poolingBwd.invokeExact(handle(), pool, one, yDesc, y, dyDesc, dy, xDesc, x, zero, dxDesc, dx),
                     "cudnnPoolingBackward");
         } catch (Throwable t) {
             throw NativeBinder.rethrow(t);
@@ -328,7 +354,7 @@ public final class Cudnn implements AutoCloseable {
     void batchNormForwardTraining(long xDesc, long x, long yDesc, long y, long bnDesc, long gamma, long beta, double factor,
                                   long runningMean, long runningVar, double eps, long saveMean, long saveInvStd) {
         try {
-            check((int) bnFwdTraining.invokeExact(handle, CUDNN_BATCHNORM_SPATIAL, one, zero, xDesc, x, yDesc, y, bnDesc, gamma, beta,
+            check((int) bnFwdTraining.invokeExact(handle(), CUDNN_BATCHNORM_SPATIAL, one, zero, xDesc, x, yDesc, y, bnDesc, gamma, beta,
                     factor, runningMean, runningVar, eps, saveMean, saveInvStd), "cudnnBatchNormalizationForwardTraining");
         } catch (Throwable t) {
             throw NativeBinder.rethrow(t);
@@ -338,7 +364,7 @@ public final class Cudnn implements AutoCloseable {
     void batchNormForwardInference(long xDesc, long x, long yDesc, long y, long bnDesc, long gamma, long beta,
                                    long mean, long var, double eps) {
         try {
-            check((int) bnFwdInference.invokeExact(handle, CUDNN_BATCHNORM_SPATIAL, one, zero, xDesc, x, yDesc, y, bnDesc, gamma, beta,
+            check((int) bnFwdInference.invokeExact(handle(), CUDNN_BATCHNORM_SPATIAL, one, zero, xDesc, x, yDesc, y, bnDesc, gamma, beta,
                     mean, var, eps), "cudnnBatchNormalizationForwardInference");
         } catch (Throwable t) {
             throw NativeBinder.rethrow(t);
@@ -348,7 +374,7 @@ public final class Cudnn implements AutoCloseable {
     void batchNormBackward(long xDesc, long x, long dyDesc, long dy, long dxDesc, long dx, long bnDesc, long gamma,
                            long dGamma, long dBeta, double eps, long saveMean, long saveInvStd) {
         try {
-            check((int) bnBwd.invokeExact(handle, CUDNN_BATCHNORM_SPATIAL, one, zero, one, zero, xDesc, x, dyDesc, dy, dxDesc, dx,
+            check((int) bnBwd.invokeExact(handle(), CUDNN_BATCHNORM_SPATIAL, one, zero, one, zero, xDesc, x, dyDesc, dy, dxDesc, dx,
                     bnDesc, gamma, dGamma, dBeta, eps, saveMean, saveInvStd), "cudnnBatchNormalizationBackward");
         } catch (Throwable t) {
             throw NativeBinder.rethrow(t);
@@ -387,6 +413,20 @@ public final class Cudnn implements AutoCloseable {
         return text;
     }
 
+    private long handle() {
+        if (handle == 0) throw new IllegalStateException("this cuDNN instance has no handle (made for descriptor work on a host without a GPU)");
+        return handle;
+    }
+
+    /** cudnnGetErrorString for {@code status}: the library's own name for it. */
+    String libraryStatusName(int status) {
+        try {
+            return NativeBinder.cString((MemorySegment) getErrorString.invokeExact(status));
+        } catch (Throwable t) {
+            throw NativeBinder.rethrow(t);
+        }
+    }
+
     private long createDescriptor(MethodHandle create, String name) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment out = arena.allocate(HANDLE);
@@ -409,6 +449,7 @@ public final class Cudnn implements AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
+        if (handle == 0) return;
         try {
             check((int) destroy.invokeExact(handle), "cudnnDestroy");
         } catch (Throwable t) {

@@ -19,15 +19,22 @@ final class PoolPlan implements AutoCloseable {
         this.cudnn = cudnn;
         int cudnnMode = mode == PoolMode.MAX ? Cudnn.CUDNN_POOLING_MAX_DETERMINISTIC : Cudnn.CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING;
         long xd = cudnn.tensor4d(g.n(), g.c(), g.h(), g.w());
-        long yd = 0;
+        long yd = 0, pd = 0;
         try {
             yd = cudnn.tensor4d(g.n(), g.c(), g.outH(), g.outW());
-            this.pool = cudnn.pooling2d(cudnnMode, g.windowH(), g.windowW(), g.padH(), g.padW(), g.strideH(), g.strideW());
+            pd = cudnn.pooling2d(cudnnMode, g.windowH(), g.windowW(), g.padH(), g.padW(), g.strideH(), g.strideW());
+            int[] out = cudnn.poolingOutput(pd, xd);
+            if (out[0] != g.n() || out[1] != g.c() || out[2] != g.outH() || out[3] != g.outW()) {
+                throw new IllegalStateException("cuDNN computes pooling output " + java.util.Arrays.toString(out) + " for " + g
+                        + ", PoolGeometry says [" + g.n() + ", " + g.c() + ", " + g.outH() + ", " + g.outW() + "]");
+            }
         } catch (RuntimeException e) {
             cudnn.destroyTensor(xd);
             if (yd != 0) cudnn.destroyTensor(yd);
+            if (pd != 0) cudnn.destroyPooling(pd);
             throw e;
         }
+        this.pool = pd;
         this.x = xd;
         this.y = yd;
     }

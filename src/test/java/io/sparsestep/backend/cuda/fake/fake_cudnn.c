@@ -176,6 +176,13 @@ int cudnnSetPooling2dDescriptor(Pool *p, int mode, int nanOpt, int wh, int ww, i
     return 0;
 }
 
+int cudnnGetPooling2dForwardOutputDim(Pool *p, Tensor *x, int *n, int *c, int *h, int *w) {
+    *n = x->n; *c = x->c;
+    *h = (x->h + 2 * p->ph - p->wh) / p->sh + 1;
+    *w = (x->w + 2 * p->pw - p->ww) / p->sw + 1;
+    return 0;
+}
+
 /* Visits one window: the index of the first maximum, the in-bounds count, the sum. */
 static void window(const Pool *p, const float *plane, int H, int W, int oh, int ow, int *argmax, int *count, double *sum) {
     *argmax = -1; *count = 0; *sum = 0;
