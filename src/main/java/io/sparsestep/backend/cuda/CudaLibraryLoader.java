@@ -146,8 +146,27 @@ final class CudaLibraryLoader {
                 if (c.isFile()) failures.add(c.file() + ": " + reason(e, c.file()));
             }
         }
-        throw new CudaUnavailableException(unavailableMessage(library, locator.searchedSummary(),
-                loaded.stream().map(LoadedLibrary::describe).toList(), failures));
+        List<String> found = new ArrayList<>(loaded.stream().map(LoadedLibrary::describe).toList());
+        found.addAll(otherLibrariesOnDisk(library));
+        List<String> older = locator.olderVersions(library).stream().map(Path::toString).toList();
+        throw new CudaUnavailableException(unavailableMessage(library, locator.searchedSummary(), found, failures, older));
+    }
+
+    /**
+     * The first file of each other CUDA library we would load and have not yet: when the
+     * driver is missing, the message then says that cuBLAS and cuDNN are there, so the
+     * reader knows it is the driver (the GPU) that is absent, not the whole stack.
+     */
+    private List<String> otherLibrariesOnDisk(Library missing) {
+        List<String> out = new ArrayList<>();
+        for (Library other : List.of(Library.DRIVER, Library.CUBLAS, Library.CUDNN)) {
+            if (other.equals(missing)) continue;
+            boolean alreadyLoaded = loaded.stream().anyMatch(l -> other.sonames().contains(l.soname()));
+            if (alreadyLoaded) continue;
+            locator.candidates(other).stream().filter(Candidate::isFile).findFirst()
+                    .ifPresent(c -> out.add(c.soname() + " at " + c.file() + " (not loaded)"));
+        }
+        return out;
     }
 
     private LoadedLibrary open(Candidate c) {
@@ -165,12 +184,17 @@ final class CudaLibraryLoader {
      * The one-line message when {@code library} cannot be loaded: what was searched, what was
      * found (libraries loaded so far, files that failed), and how to point at it.
      */
-    static String unavailableMessage(Library library, String searched, List<String> found, List<String> failedFiles) {
+    static String unavailableMessage(Library library, String searched, List<String> found, List<String> failedFiles,
+                                     List<String> olderFiles) {
         StringBuilder sb = new StringBuilder("CUDA unavailable: ").append(library.describe());
-        sb.append(failedFiles.isEmpty() ? " not found" : " found but not loadable");
+        sb.append(!failedFiles.isEmpty() ? " found but not loadable" : olderFiles.isEmpty() ? " not found" : " not found in a supported version");
         sb.append("; searched ").append(searched);
         sb.append("; found ").append(found.isEmpty() ? "no CUDA library" : String.join(", ", found));
         if (!failedFiles.isEmpty()) sb.append("; failed to load ").append(String.join(", ", failedFiles));
+        if (!olderFiles.isEmpty()) {
+            sb.append("; too old: ").append(String.join(", ", olderFiles)).append(" (").append(library.displayName())
+                    .append(' ').append(library.oldestMajor()).append(" or newer needed)");
+        }
         sb.append("; fix: set ").append(CudaLibraryLocator.LIBDIR_ENV).append(" (or -D").append(CudaLibraryLocator.LIBDIR_PROPERTY)
                 .append(") to the directory holding ").append(library.sonames().getFirst());
         if (library == Library.DRIVER) sb.append(" (installed with the NVIDIA driver; no GPU driver means no CUDA)");

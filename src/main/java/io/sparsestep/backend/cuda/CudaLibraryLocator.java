@@ -63,6 +63,11 @@ public final class CudaLibraryLocator {
             sonames = List.copyOf(sonames);
         }
 
+        /** The oldest major we accept: 12 for cuBLAS. */
+        public int oldestMajor() {
+            return sonames.stream().mapToInt(CudaLibraryLocator::sonameMajor).min().orElse(0);
+        }
+
         /** "cuBLAS (libcublas.so.13 or libcublas.so.12)". */
         public String describe() {
             return displayName + " (" + String.join(" or ", sonames) + ")";
@@ -134,6 +139,37 @@ public final class CudaLibraryLocator {
         addFiles(out, seen, Source.CUDA_TOOLKIT, toolkitDirs, library);
         addFiles(out, seen, Source.DRIVER_DIR, driverDirs, library);
         return out;
+    }
+
+    /**
+     * Files of {@code library} in the searched directories whose major version is older than
+     * every soname we accept (libcublas.so.11 where 13 or 12 is wanted), for the "too old"
+     * part of an error message.
+     */
+    public List<Path> olderVersions(Library library) {
+        int oldest = library.oldestMajor();
+        String stem = library.sonames().getFirst();
+        stem = stem.substring(0, stem.lastIndexOf(".so.") + 4);
+        List<Path> out = new ArrayList<>();
+        List<Path> dirs = new ArrayList<>(overrideDirs);
+        dirs.addAll(wheelDirs);
+        dirs.addAll(toolkitDirs);
+        dirs.addAll(driverDirs);
+        for (Path dir : dirs) {
+            try (Stream<Path> files = Files.list(dir)) {
+                String prefix = stem;
+                files.filter(f -> f.getFileName().toString().startsWith(prefix))
+                        .filter(f -> {
+                            int major = sonameMajor(f.getFileName().toString());
+                            return major > 0 && major < oldest;
+                        })
+                        .sorted()
+                        .forEach(out::add);
+            } catch (IOException e) {
+                // an unreadable directory has nothing to report
+            }
+        }
+        return List.copyOf(out);
     }
 
     /** The file {@code soname} in {@code dir}, if it exists (for a library's dependencies and sub-libraries next to it). */

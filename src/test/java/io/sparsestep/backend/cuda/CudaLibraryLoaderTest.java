@@ -169,10 +169,39 @@ class CudaLibraryLoaderTest {
 
     @Test
     void driverMessageExplainsThatLibcudaComesWithTheDriver() {
-        String m = CudaLibraryLoader.unavailableMessage(Library.DRIVER, "X", List.of(), List.of());
+        String m = CudaLibraryLoader.unavailableMessage(Library.DRIVER, "X", List.of(), List.of(), List.of());
         assertEquals("CUDA unavailable: the CUDA driver (libcuda.so.1) not found; searched X; found no CUDA library; "
                 + "fix: set SPARSESTEP_CUDA_LIBDIR (or -Dsparsestep.cuda.libdir) to the directory holding libcuda.so.1 "
                 + "(installed with the NVIDIA driver; no GPU driver means no CUDA), or use the CPU backend", m);
+    }
+
+    /** No driver, but cuBLAS and cuDNN wheels: the line says they are there, so it is the GPU driver that is missing. */
+    @Test
+    void aMissingDriverMessageNamesTheCudaLibrariesThatAreThere() throws IOException {
+        Path blas = wheel("nvidia/cublas/lib", "libcublas.so.12", "libcublasLt.so.12");
+        Path dnn = wheel("nvidia/cudnn/lib", "libcudnn.so.9");
+
+        String m = assertThrows(CudaUnavailableException.class, () -> loader().loadDriver()).getMessage();
+
+        assertTrue(m.startsWith("CUDA unavailable: the CUDA driver (libcuda.so.1) not found; "), m);
+        assertTrue(m.contains("; found libcublas.so.12 at " + blas.resolve("libcublas.so.12") + " (not loaded), libcudnn.so.9 at "
+                + dnn.resolve("libcudnn.so.9") + " (not loaded);"), m);
+        assertFalse(m.contains("no CUDA library"), m);
+    }
+
+    @Test
+    void anOnlyTooOldLibraryIsNamedWithTheVersionNeeded() throws IOException {
+        systemSonames.add("libcuda.so.1");
+        Path dir = wheel("nvidia/cublas/lib", "libcublas.so.11", "libcublasLt.so.11");
+        CudaLibraryLoader loader = loader();
+        loader.loadDriver();
+
+        String m = assertThrows(CudaUnavailableException.class, loader::loadCublas).getMessage();
+
+        assertTrue(m.startsWith("CUDA unavailable: cuBLAS (libcublas.so.13 or libcublas.so.12) not found in a supported version;"), m);
+        assertTrue(m.contains("; too old: " + dir.resolve("libcublas.so.11") + " (cuBLAS 12 or newer needed);"), m);
+        assertFalse(m.contains("libcublasLt.so.11"), "only the library itself is named: " + m);
+        assertFalse(m.contains("\n"), m);
     }
 
     @Test
