@@ -6,16 +6,18 @@ import io.sparsestep.backend.cuda.CudaUnavailableException;
 
 import java.io.PrintStream;
 
-/** Chooses a backend for {@code --device auto|cpu|cuda}. */
+/** Chooses a backend for {@code --device auto|cpu|cuda|cuda:N}. */
 public final class Backends {
     private Backends() {}
 
     /**
-     * cpu: the Java backend. cuda: the GPU or a {@code CudaUnavailableException} (one line
-     * saying what was searched and how to point at the libraries). auto: the GPU when it
+     * cpu: the Java backend. cuda: GPU 0, cuda:N: GPU N (as CUDA numbers the visible
+     * devices, so CUDA_VISIBLE_DEVICES applies), or a {@code CudaUnavailableException} (one
+     * line saying what was searched and how to point at the libraries). auto: GPU 0 when it
      * works, else the CPU, saying why on {@code log}.
      */
     public static Backend open(String device, PrintStream log) {
+        if (device.startsWith("cuda:")) return CudaBackend.open(gpuOrdinal(device));
         return switch (device) {
             case "cpu" -> new CpuBackend();
             case "cuda" -> CudaBackend.open();
@@ -28,8 +30,17 @@ public final class Backends {
                     yield new CpuBackend();
                 }
             }
-            default -> throw new IllegalArgumentException("unknown device '" + device + "'; choose auto, cpu or cuda");
+            default -> throw new IllegalArgumentException("unknown device '" + device + "'; choose auto, cpu, cuda or cuda:N");
         };
+    }
+
+    /** N of "cuda:N". */
+    static int gpuOrdinal(String device) {
+        String n = device.substring("cuda:".length());
+        if (!n.matches("\\d{1,4}")) {
+            throw new IllegalArgumentException("unknown device '" + device + "'; a GPU is chosen as cuda:N with N = 0, 1, ...");
+        }
+        return Integer.parseInt(n);
     }
 
     /** The first clause of an unavailability reason: what is missing, without the search details. */

@@ -54,7 +54,7 @@ public class TrainOptions {
     @Option(names = "--seed", description = "Seed for weights, data order and synthetic data (default: ${DEFAULT-VALUE})")
     long seed = 1;
 
-    @Option(names = "--device", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE})")
+    @Option(names = "--device", description = "auto, cpu, cuda (GPU 0) or cuda:N (default: ${DEFAULT-VALUE})")
     String device = "auto";
 
     @Option(names = "--train-samples", description = "Use only the first N training samples (synthetic: generate N); 0 = all (default: ${DEFAULT-VALUE})")

@@ -25,6 +25,17 @@ class BackendsTest {
     }
 
     @Test
+    void aGpuIsChosenByOrdinal() {
+        assertEquals(0, Backends.gpuOrdinal("cuda:0"));
+        assertEquals(3, Backends.gpuOrdinal("cuda:3"));
+        PrintStream log = new PrintStream(new ByteArrayOutputStream());
+        for (String bad : new String[] {"cuda:", "cuda:-1", "cuda:x", "cuda:1.5", "cuda:99999"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Backends.open(bad, log), bad);
+            assertTrue(e.getMessage().contains("cuda:N"), e.getMessage());
+        }
+    }
+
+    @Test
     void autoFallsBackToTheCpuWithOneLineWhenNoGpu() {
         org.junit.jupiter.api.Assumptions.assumeTrue(io.sparsestep.backend.cuda.CudaBackend.unavailableReason().isPresent(),
                 "a GPU is present: auto picks it");
