@@ -52,9 +52,11 @@ extern "C" __global__ void count_zeros(const float* x, unsigned long long n, uns
 }
 
 // ----------------------------------------------------------------------------
-// relu_forward: y = x > 0 ? x : 0 (NaN becomes 0, as in the Java twin). y may be x.
+// relu_forward: y = max(x, 0) with the Java twin's Math.max semantics: NaN stays NaN (a
+// diverged network must not be silently zeroed here and keep a finite loss), -0 becomes +0.
+// y may be x.
 // Bytes per element: 8 (read x, write y). Launch: flat rule above.
-__device__ __forceinline__ float relu(float x) { return x > 0.0f ? x : 0.0f; }
+__device__ __forceinline__ float relu(float x) { return (x > 0.0f || x != x) ? x : 0.0f; }
 
 extern "C" __global__ void relu_forward(const float* x, float* y, unsigned long long n) {
     for_each_split(n, float4_split(n, x, y),

@@ -83,6 +83,15 @@ public interface Backend extends AutoCloseable {
     /** Scratch words one convolution of this geometry needs (for forward and both backward passes). */
     long convWorkspaceWords(ConvGeometry g);
 
+    /**
+     * The least scratch this geometry can run with, possibly with slower algorithms: what a
+     * batch size planned into scratch sized for another batch must fit. Equal to
+     * {@link #convWorkspaceWords} where the choice of algorithm does not depend on timing.
+     */
+    default long convMinWorkspaceWords(ConvGeometry g) {
+        return convWorkspaceWords(g);
+    }
+
     /** y = conv(x, w); x [n,c,h,w], w [k,c,r,s], y [n,k,outH,outW]. */
     void convForward(ConvGeometry g, Tensor x, Tensor w, Tensor y, Tensor workspace);
 

@@ -44,7 +44,9 @@ public final class Conv2d extends Layer {
 
     @Override
     protected void prepareBatch(int n) {
-        long need = be.convWorkspaceWords(geometry(n));
+        // The scratch was sized for the full batch; a smaller batch only has to fit in it
+        // with some algorithm (cuDNN's fastest for it may want more, measured on this GPU).
+        long need = be.convMinWorkspaceWords(geometry(n));
         if (need > scratch.size()) {
             throw new IllegalStateException(name + ": batch " + n + " needs " + need + " scratch words, planned " + scratch.size());
         }

@@ -154,6 +154,41 @@ class NetworkTest {
         }
     }
 
+    /**
+     * A backend whose speed-ranked choice wants more scratch for a smaller batch than for
+     * the full one (as cudnnFind may, on a real GPU): preparing that batch must succeed when
+     * its leanest algorithms fit the planned scratch, and fail, naming the layer, when not.
+     */
+    @Test
+    void aSmallerBatchNeedsOnlyToFitItsLeanestAlgorithms() {
+        int full = 4;
+        for (long leanest : new long[] {0, Long.MAX_VALUE / 8}) {
+            Backend picky = (Backend) java.lang.reflect.Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
+                    (proxy, m, args) -> {
+                        if (m.getName().equals("convWorkspaceWords") || m.getName().equals("convMinWorkspaceWords")) {
+                            io.sparsestep.backend.ConvGeometry g = (io.sparsestep.backend.ConvGeometry) args[0];
+                            boolean small = g.n() < full;
+                            if (m.getName().equals("convWorkspaceWords")) return small ? 1L << 30 : be.convWorkspaceWords(g);
+                            return small ? Math.min(leanest, 1L << 40) : be.convWorkspaceWords(g);
+                        }
+                        try {
+                            return m.invoke(be, args);
+                        } catch (java.lang.reflect.InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+            int[] in = {1, 28, 28};
+            try (Network net = Network.build("lenet5", picky, Models.create("lenet5", in, 10), in, 10, full, 1)) {
+                if (leanest == 0) {
+                    net.prepareBatchSizes(full - 1, 1);
+                } else {
+                    IllegalStateException e = assertThrows(IllegalStateException.class, () -> net.prepareBatchSizes(full - 1));
+                    assertTrue(e.getMessage().contains("batch 3 needs") && e.getMessage().contains("scratch words"), e.getMessage());
+                }
+            }
+        }
+    }
+
     @Test
     void unknownModelNamesTheChoices() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Models.create("alexnet", new int[]{3, 32, 32}, 10));

@@ -77,6 +77,11 @@ public record ConvAlgoPerf(int algo, int status, float timeMs, long memoryBytes,
     static long workspaceFor(List<ConvAlgoPerf> found, long capBytes) {
         List<ConvAlgoPerf> withinCap = usable(found, capBytes);
         if (!withinCap.isEmpty()) return withinCap.getFirst().memoryBytes;
+        return leastWorkspace(found);
+    }
+
+    /** The smallest workspace any working full-float32 algorithm needs; -1 when none succeeded. */
+    static long leastWorkspace(List<ConvAlgoPerf> found) {
         return usable(found, Long.MAX_VALUE).stream().mapToLong(ConvAlgoPerf::memoryBytes).min().orElse(-1);
     }
 }

@@ -72,9 +72,18 @@ final class ConvPlan implements AutoCloseable {
 
     /** Workspace bytes the three directions need under {@code capBytes} (see {@link ConvAlgoPerf#workspaceFor}). */
     long workspaceBytes(long capBytes) {
+        return mostOverDirections(d -> ConvAlgoPerf.workspaceFor(found(d), capBytes));
+    }
+
+    /** The least workspace with which all three directions can run (each with its leanest working algorithm). */
+    long leastWorkspaceBytes() {
+        return mostOverDirections(d -> ConvAlgoPerf.leastWorkspace(found(d)));
+    }
+
+    private long mostOverDirections(java.util.function.ToLongFunction<Direction> needOf) {
         long most = 0;
         for (Direction d : Direction.values()) {
-            long need = ConvAlgoPerf.workspaceFor(found(d), capBytes);
+            long need = needOf.applyAsLong(d);
             if (need < 0) {
                 throw new IllegalStateException("cuDNN has no working " + d.name().toLowerCase().replace('_', ' ')
                         + " algorithm for " + geometry + " (every candidate failed during cudnnFind)");

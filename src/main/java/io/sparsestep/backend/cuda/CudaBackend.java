@@ -37,8 +37,9 @@ import java.util.function.Function;
  * surfaces at the next waiting call.
  *
  * <p><b>Threads.</b> Not thread-safe: use it from one thread at a time. It may be a
- * different thread each time; the context is made current whenever the calling thread
- * changes (one cheap driver call).
+ * different thread each time, a virtual one too: every op first makes this backend's
+ * context current (one cheap driver call), so two backends or an embedding framework can
+ * share a thread.
  *
  * <p><b>Memory.</b> {@link #allocate} is one cuMemAlloc per buffer; ops allocate nothing.
  * cuDNN descriptors and algorithm choices are cached per geometry and made when the
@@ -84,7 +85,6 @@ public final class CudaBackend implements Backend {
     private final Map<PoolPlan.Key, PoolPlan> poolPlans = new HashMap<>();
     private final Map<BatchNormPlan.Key, BatchNormPlan> bnPlans = new HashMap<>();
 
-    private volatile Thread boundThread;
     private volatile boolean closed;
 
     /** What {@link CudaDoctor} and {@link #description()} report about the GPU. */
@@ -152,7 +152,6 @@ public final class CudaBackend implements Backend {
         this.context = driver.primaryContextRetain(device);
         try {
             driver.setCurrent(context);
-            boundThread = Thread.currentThread();
             info = new DeviceInfo(ordinal, driver.deviceName(device),
                     driver.attribute(CudaDriver.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, device),
                     driver.attribute(CudaDriver.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device),
@@ -386,6 +385,13 @@ public final class CudaBackend implements Backend {
     public long convWorkspaceWords(ConvGeometry g) {
         enter();
         return Math.ceilDiv(convPlan(g).workspaceBytes(CONV_WORKSPACE_CAP_BYTES), 4);
+    }
+
+    /** cudnnFind ranks by measured time, so a smaller batch's fastest choice may want more scratch than the full batch's; what it needs at least is its leanest working algorithms. */
+    @Override
+    public long convMinWorkspaceWords(ConvGeometry g) {
+        enter();
+        return Math.ceilDiv(convPlan(g).leastWorkspaceBytes(), 4);
     }
 
     @Override
@@ -627,14 +633,15 @@ public final class CudaBackend implements Backend {
 
     // ------------------------------------------------------------------ checks
 
-    /** Makes the context current when a different thread than last time calls in. */
+    /**
+     * Makes this backend's context current, on every call: the driver keeps the current
+     * context per OS thread, which a Java thread does not pin (a virtual thread moves between
+     * carriers), and another backend or an embedding framework may have switched it on this
+     * thread since. cuCtxSetCurrent costs well under a microsecond.
+     */
     private void enter() {
         if (closed) throw new IllegalStateException("the CUDA backend was closed");
-        Thread t = Thread.currentThread();
-        if (t != boundThread) {
-            driver.setCurrent(context);
-            boundThread = t;
-        }
+        driver.setCurrent(context);
     }
 
     private long ptr(Tensor t, String what) {

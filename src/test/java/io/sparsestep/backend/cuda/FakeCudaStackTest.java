@@ -244,6 +244,17 @@ class FakeCudaStackTest {
         }
     }
 
+    /** Another backend or a framework switched this thread's context: the next op switches it back (same Java thread). */
+    @Test
+    void opsRestoreTheContextSomeoneElseChangedOnTheSameThread() {
+        try (Buffer b = fake.allocate(100, "switched")) {
+            driver.setCurrent(0);
+            fake.fill(new Tensor(b, 0, 100), 0f);
+            driver.setCurrent(0);
+            assertEquals(100L, fake.countZeros(new Tensor(b, 0, 100)));
+        }
+    }
+
     @Test
     void buffersAreOneDeviceAllocationEachAndFreedOnClose() {
         long before = longCall(driverLib.lookup(), "fake_live_allocations");

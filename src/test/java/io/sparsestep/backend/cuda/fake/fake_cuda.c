@@ -101,7 +101,7 @@ int cuModuleUnload(void *module) { free(module); return 0; }
 /* ------------------------------------------------------------------ kernels, as the .cu files define them */
 #define ARG(i, T) (*(T *)params[i])
 
-static float relu(float x) { return x > 0.0f ? x : 0.0f; }
+static float relu(float x) { return (x > 0.0f || x != x) ? x : 0.0f; }
 
 static int run_kernel(const char *name, void **params) {
     if (!strcmp(name, "fill_f32")) {
