@@ -44,9 +44,12 @@ public final class Network implements AutoCloseable {
     /**
      * Plans and allocates {@code root} for inputs of per-sample shape {@code inputShape}
      * ([C,H,W]) and batches of up to {@code maxBatch}; parameters are drawn from {@code seed}.
+     * {@code otherBatchSizes} (e.g. the smaller last batch of each split) are prepared after
+     * planning and before anything is allocated: on a GPU that is when cudnnFind, which
+     * allocates its own trial buffers, has the most memory to measure with.
      */
     public static Network build(String modelId, Backend backend, Layer root, int[] inputShape, int classes,
-                                int maxBatch, long seed) {
+                                int maxBatch, long seed, int... otherBatchSizes) {
         if (maxBatch <= 0) throw new IllegalArgumentException("batch size must be positive, got " + maxBatch);
         Planner plan = new Planner(backend, maxBatch);
         Slot input = plan.activation(inputShape);
@@ -58,6 +61,7 @@ public final class Network implements AutoCloseable {
         }
         Slot dlogits = plan.activation(classes);
         Slot result = plan.buffer(2);
+        prepare(root, maxBatch, otherBatchSizes);
         return new Network(modelId, root, inputShape, classes, maxBatch, plan, input, labels, dlogits, result, seed);
     }
 
@@ -73,6 +77,10 @@ public final class Network implements AutoCloseable {
 
     /** Prepares every layer for these batch sizes (e.g. the last, smaller batch of each split). */
     public void prepareBatchSizes(int... sizes) {
+        prepare(root, maxBatch, sizes);
+    }
+
+    private static void prepare(Layer root, int maxBatch, int... sizes) {
         for (int n : sizes) {
             if (n <= 0 || n > maxBatch) throw new IllegalArgumentException("batch size " + n + " outside 1.." + maxBatch);
             if (n != maxBatch) visit(root, n);

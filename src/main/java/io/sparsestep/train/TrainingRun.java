@@ -56,7 +56,8 @@ public final class TrainingRun {
         long start = System.nanoTime();
         long bytesBefore = backend.bytesInUse();
         Normalization norm = Normalization.of(data.train());
-        try (Network net = Network.build(cfg.model(), backend, root, inputShape, data.classes(), cfg.batchSize(), cfg.seed());
+        try (Network net = Network.build(cfg.model(), backend, root, inputShape, data.classes(), cfg.batchSize(), cfg.seed(),
+                lastBatch(data.train().count(), cfg.batchSize()), lastBatch(data.test().count(), cfg.batchSize()));
              Optimizer opt = optimizer(cfg, net);
              Trainer trainer = new Trainer(net, opt, LrSchedule.parse(cfg.lrSchedule(), cfg.epochs(), cfg.milestones(), cfg.gamma()),
                      cfg.lr(), loader(cfg, data, norm, true), loader(cfg, data, norm, false), cfg.progress())) {
@@ -130,6 +131,12 @@ public final class TrainingRun {
         }
         return Sgd.builder().lr(cfg.lr()).momentum(cfg.momentum()).dampening(cfg.dampening())
                 .weightDecay(cfg.weightDecay()).nesterov(cfg.nesterov()).build(net.memory());
+    }
+
+    /** The size of the last batch of a split of {@code count} images (the Trainer prepares the same ones again, cheaply). */
+    private static int lastBatch(int count, int batch) {
+        int rest = count % batch;
+        return rest == 0 ? Math.min(batch, Math.max(count, 1)) : rest;
     }
 
     private static BatchLoader loader(RunConfig cfg, TrainTest data, Normalization norm, boolean training) {

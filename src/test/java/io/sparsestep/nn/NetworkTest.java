@@ -189,6 +189,28 @@ class NetworkTest {
         }
     }
 
+    /** The other batch sizes given to build are prepared (cuDNN Find, on a GPU) before the first allocation. */
+    @Test
+    void otherBatchSizesArePreparedBeforeAnythingIsAllocated() {
+        java.util.List<String> calls = new java.util.ArrayList<>();
+        Backend recording = (Backend) java.lang.reflect.Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
+                (proxy, m, args) -> {
+                    if (m.getName().equals("allocate")) calls.add("allocate");
+                    if (m.getName().equals("convMinWorkspaceWords")) calls.add("prepare n=" + ((io.sparsestep.backend.ConvGeometry) args[0]).n());
+                    try {
+                        return m.invoke(be, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        int[] in = {1, 28, 28};
+        try (Network net = Network.build("lenet5", recording, Models.create("lenet5", in, 10), in, 10, 8, 1, 3, 8, 5)) {
+            assertEquals(java.util.List.of("prepare n=3", "prepare n=3", "prepare n=5", "prepare n=5"),
+                    calls.subList(0, 4), "two convolutions prepared for batches 3 and 5 (8 is the planned one): " + calls);
+            assertTrue(calls.indexOf("allocate") > 3 && calls.lastIndexOf("prepare n=5") < calls.indexOf("allocate"), calls.toString());
+        }
+    }
+
     @Test
     void unknownModelNamesTheChoices() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Models.create("alexnet", new int[]{3, 32, 32}, 10));

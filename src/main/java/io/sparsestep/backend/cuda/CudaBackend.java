@@ -44,9 +44,9 @@ import java.util.function.Function;
  * <p><b>Memory.</b> {@link #allocate} is one cuMemAlloc per buffer; ops allocate nothing.
  * cuDNN descriptors and algorithm choices are cached per geometry and made when the
  * geometry is first queried through {@link #convWorkspaceWords}: when a network is planned
- * (full batch) and when the trainer prepares the smaller last batches
- * ({@code Network.prepareBatchSizes}), so before the first step. cudnnFind's own temporary
- * trial buffers are freed before it returns.
+ * (full batch) and, for the smaller last batches, through {@code Network.build}'s other
+ * batch sizes, so before the network's memory is allocated (cudnnFind allocates its own
+ * trial buffers, freed before it returns, and measures best on an empty GPU).
  *
  * <p><b>Convolution workspace.</b> For each geometry cudnnFind* measures every algorithm
  * of the three passes once; {@link #convWorkspaceWords} is the largest need among the
@@ -251,7 +251,9 @@ public final class CudaBackend implements Backend {
     /**
      * Copies host floats into a view, enqueued on the stream. Pageable memory (any Arena
      * segment) is staged by the driver before this returns, so the segment may be reused at
-     * once; heap segments go through a temporary native copy.
+     * once (CUDA runtime API reference, "API synchronization behavior": an async copy from
+     * pageable host memory returns once the buffer has been copied to staging memory); heap
+     * segments go through a temporary native copy.
      */
     @Override
     public void upload(MemorySegment hostFloats, Tensor dst) {

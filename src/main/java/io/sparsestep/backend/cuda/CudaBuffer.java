@@ -6,7 +6,9 @@ import io.sparsestep.backend.Buffer;
 /**
  * One device allocation (cuMemAlloc) of a {@link CudaBackend}. {@link #address()} is the
  * CUdeviceptr, 256-byte aligned, which an embedding framework can pass to its own kernels
- * or to {@link CudaFusedSteps}.
+ * or to {@link CudaFusedSteps}. Closing it waits only for the backend's own stream
+ * ({@link CudaBackend#stream()}): work a framework queued on another stream that touches
+ * this memory must be finished (or that stream synchronised) before the buffer is closed.
  */
 public final class CudaBuffer implements Buffer {
     private final CudaBackend backend;
