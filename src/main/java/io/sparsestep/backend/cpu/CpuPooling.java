@@ -72,7 +72,11 @@ final class CpuPooling {
         }
     }
 
-    /** Offset within the plane of the first maximum of the window rows [h0,h1) x cols [w0,w1). */
+    /**
+     * Offset within the plane of the first NaN, or else the first maximum, of the window rows
+     * [h0,h1) x cols [w0,w1): a NaN passes through max pooling (as cuDNN's PROPAGATE_NAN),
+     * so a diverged activation still reaches the loss.
+     */
     private static long argMax(MemorySegment x, long xBase, int w, int h0, int h1, int w0, int w1) {
         long best = (long) h0 * w + w0;
         float bestValue = x.getAtIndex(F, xBase + best);
@@ -80,7 +84,7 @@ final class CpuPooling {
             for (int c = w0; c < w1; c++) {
                 long at = (long) r * w + c;
                 float v = x.getAtIndex(F, xBase + at);
-                if (v > bestValue) {
+                if (v > bestValue || (Float.isNaN(v) && !Float.isNaN(bestValue))) {
                     bestValue = v;
                     best = at;
                 }

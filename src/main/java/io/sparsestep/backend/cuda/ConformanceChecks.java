@@ -103,6 +103,8 @@ public final class ConformanceChecks {
         checks.add(new Check("convBackwardFilter", s -> conv(s, 2)));
         checks.add(new Check("pool max", s -> pool(s, PoolMode.MAX)));
         checks.add(new Check("pool average", s -> pool(s, PoolMode.AVERAGE)));
+        checks.add(new Check("pool max NaN", s -> poolNaN(s, PoolMode.MAX)));
+        checks.add(new Check("pool average NaN", s -> poolNaN(s, PoolMode.AVERAGE)));
         checks.add(new Check("reluForward", ConformanceChecks::reluForward));
         checks.add(new Check("reluBackward", ConformanceChecks::reluBackward));
         checks.add(new Check("batchNormForwardTraining", ConformanceChecks::batchNormTraining));
@@ -280,6 +282,17 @@ public final class ConformanceChecks {
                 }
             }
         }
+    }
+
+    /** A NaN inside a window passes through forward pooling, max and average alike, on both backends. */
+    private static void poolNaN(ConformanceSession s, PoolMode mode) {
+        PoolGeometry g = new PoolGeometry(1, 2, 6, 6, 3, 3, 2, 2, 1, 1);
+        s.variant = g + " with NaN";
+        float[] data = s.uniform((int) g.inputSize());
+        data[2 * 6 + 3] = Float.NaN; // inside several overlapping windows of the first plane
+        Twin x = s.twin(data, 0, g.n(), g.c(), g.h(), g.w()), y = s.constant(0f, 0, g.n(), g.c(), g.outH(), g.outW());
+        s.both(b -> b.poolForward(mode, g, x.on(b), y.on(b)));
+        s.compare("forward y", y, mode == PoolMode.MAX ? Tolerance.BITWISE : Tolerance.relative(1e-5));
     }
 
     private static void pool(ConformanceSession s, PoolMode mode) {

@@ -38,7 +38,8 @@ public final class Cudnn implements AutoCloseable {
     static final int CUDNN_FMA_MATH = 3;
     static final int CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING = 2;
     static final int CUDNN_POOLING_MAX_DETERMINISTIC = 3;
-    static final int CUDNN_NOT_PROPAGATE_NAN = 0;
+    /** Max pooling passes a NaN in the window on, as the CPU twin does: a diverged activation must reach the loss. */
+    static final int CUDNN_PROPAGATE_NAN = 1;
     static final int CUDNN_BATCHNORM_SPATIAL = 1;
     /** More than any cuDNN has algorithms per direction (8 forward, 6 backward data, 7 backward filter). */
     static final int MAX_ALGOS = 16;
@@ -240,7 +241,7 @@ public final class Cudnn implements AutoCloseable {
     long pooling2d(int mode, int windowH, int windowW, int padH, int padW, int strideH, int strideW) {
         long d = createDescriptor(createPooling, "cudnnCreatePoolingDescriptor");
         try {
-            check((int) setPooling2d.invokeExact(d, mode, CUDNN_NOT_PROPAGATE_NAN, windowH, windowW, padH, padW, strideH, strideW),
+            check((int) setPooling2d.invokeExact(d, mode, CUDNN_PROPAGATE_NAN, windowH, windowW, padH, padW, strideH, strideW),
                     "cudnnSetPooling2dDescriptor");
             return d;
         } catch (Throwable t) {

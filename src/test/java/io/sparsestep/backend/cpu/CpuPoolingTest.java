@@ -117,6 +117,18 @@ class CpuPoolingTest {
     }
 
     @Test
+    void aNaNAnywhereInAMaxWindowPassesThrough() {
+        PoolGeometry g = new PoolGeometry(1, 1, 2, 4, 2, 2, 2, 2, 0, 0);
+        // Window 0 holds {1, 5, NaN, 2} (NaN after the maximum), window 1 {3, 4, 3, 3}.
+        float[] x = {1, 5, 3, 4, Float.NaN, 2, 3, 3};
+        Tensor tx = tensor(be, x, 1, 1, 2, 4), ty = zeros(be, 1, 1, 1, 2);
+        be.poolForward(PoolMode.MAX, g, tx, ty);
+        float[] y = read(be, ty);
+        assertTrue(Float.isNaN(y[0]), "NaN must reach the output, got " + y[0]);
+        assertEquals(4f, y[1]);
+    }
+
+    @Test
     void paddedAverageCountsOnlyInBoundsElements() {
         // 2x2 input, 2x2 window, stride 1, padding 1: the corner windows hold one element each.
         PoolGeometry g = new PoolGeometry(1, 1, 2, 2, 2, 2, 1, 1, 1, 1);

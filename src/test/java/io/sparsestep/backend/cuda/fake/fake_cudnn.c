@@ -171,7 +171,7 @@ int cudnnConvolutionBackwardFilter(void *h, const float *alpha, Tensor *xd, cons
 
 /* ------------------------------------------------------------------ pooling: 3 = max deterministic, 2 = average excluding padding */
 int cudnnSetPooling2dDescriptor(Pool *p, int mode, int nanOpt, int wh, int ww, int ph, int pw, int sh, int sw) {
-    if ((mode != 2 && mode != 3) || nanOpt != 0) return fail(3000, "fake pools: max deterministic or average excluding padding");
+    if ((mode != 2 && mode != 3) || nanOpt != 1) return fail(3000, "fake pools: max deterministic or average excluding padding, NaN propagated");
     *p = (Pool){mode, wh, ww, ph, pw, sh, sw};
     return 0;
 }
@@ -183,14 +183,15 @@ int cudnnGetPooling2dForwardOutputDim(Pool *p, Tensor *x, int *n, int *c, int *h
     return 0;
 }
 
-/* Visits one window: the index of the first maximum, the in-bounds count, the sum. */
+/* Visits one window: the index of the first NaN or else the first maximum, the in-bounds count, the sum. */
 static void window(const Pool *p, const float *plane, int H, int W, int oh, int ow, int *argmax, int *count, double *sum) {
     *argmax = -1; *count = 0; *sum = 0;
     for (int r = 0; r < p->wh; r++) for (int s = 0; s < p->ww; s++) {
         int ih = oh * p->sh - p->ph + r, iw = ow * p->sw - p->pw + s;
         if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
         int i = ih * W + iw;
-        if (*argmax < 0 || plane[i] > plane[*argmax]) *argmax = i;
+        float v = plane[i], best = *argmax < 0 ? 0.0f : plane[*argmax];
+        if (*argmax < 0 || v > best || (v != v && best == best)) *argmax = i; /* the first NaN, else the first maximum */
         (*count)++;
         *sum += plane[i];
     }
