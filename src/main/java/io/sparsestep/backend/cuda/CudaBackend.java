@@ -615,9 +615,13 @@ public final class CudaBackend implements Backend {
         if (kernels != null) quietly(kernels::close);
         if (counterScratch != 0) quietly(() -> driver.memFree(counterScratch));
         if (stream != 0) quietly(() -> driver.streamDestroy(stream));
-        // Code that used CudaFusedSteps on this context cached a module in it; the context may die with the release.
-        quietly(() -> CudaFusedSteps.releaseContext(context));
         quietly(() -> driver.primaryContextRelease(device));
+        // Code that used CudaFusedSteps on this context cached a module in it. While anyone
+        // else (another backend, a framework) still holds the primary context, that module
+        // stays valid and in use; once the context is gone, so is the module.
+        quietly(() -> {
+            if (!driver.primaryContextActive(device)) CudaFusedSteps.forgetDestroyedContext(context);
+        });
         cudnn = null;
         cublas = null;
         kernels = null;

@@ -41,7 +41,7 @@ public final class CudaDriver {
     private static volatile CudaDriver instance;
 
     private final MethodHandle cuInit, cuDriverGetVersion, cuDeviceGetCount, cuDeviceGet, cuDeviceGetName,
-            cuDeviceTotalMem, cuDeviceGetAttribute, cuDevicePrimaryCtxRetain, cuDevicePrimaryCtxRelease,
+            cuDeviceTotalMem, cuDeviceGetAttribute, cuDevicePrimaryCtxRetain, cuDevicePrimaryCtxRelease, cuDevicePrimaryCtxGetState,
             cuCtxSetCurrent, cuCtxGetCurrent, cuCtxGetDevice, cuCtxSynchronize,
             cuStreamCreate, cuStreamDestroy, cuStreamSynchronize,
             cuEventCreate, cuEventRecord, cuEventSynchronize, cuEventElapsedTime, cuEventDestroy,
@@ -63,6 +63,8 @@ public final class CudaDriver {
         cuDeviceGetAttribute = b.bind("cuDeviceGetAttribute", FunctionDescriptor.of(INT, PTR, INT, INT));
         cuDevicePrimaryCtxRetain = b.bind("cuDevicePrimaryCtxRetain", FunctionDescriptor.of(INT, PTR, INT));
         cuDevicePrimaryCtxRelease = b.bindFirst(intToInt, "cuDevicePrimaryCtxRelease_v2", "cuDevicePrimaryCtxRelease");
+        // (dev, unsigned int *flags, int *active)
+        cuDevicePrimaryCtxGetState = b.bind("cuDevicePrimaryCtxGetState", FunctionDescriptor.of(INT, INT, PTR, PTR));
         cuCtxSetCurrent = b.bind("cuCtxSetCurrent", handleToInt);
         cuCtxGetCurrent = b.bind("cuCtxGetCurrent", ptrToInt);
         cuCtxGetDevice = b.bind("cuCtxGetDevice", ptrToInt);
@@ -208,6 +210,17 @@ public final class CudaDriver {
             MemorySegment out = arena.allocate(HANDLE);
             check((int) cuDevicePrimaryCtxRetain.invokeExact(out, device), "cuDevicePrimaryCtxRetain");
             return out.get(HANDLE, 0);
+        } catch (Throwable t) {
+            throw NativeBinder.rethrow(t);
+        }
+    }
+
+    /** Whether the device's primary context exists: someone (this process) still holds a retain on it. */
+    public boolean primaryContextActive(int device) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment flags = arena.allocate(INT), active = arena.allocate(INT);
+            check((int) cuDevicePrimaryCtxGetState.invokeExact(device, flags, active), "cuDevicePrimaryCtxGetState");
+            return active.get(INT, 0) != 0;
         } catch (Throwable t) {
             throw NativeBinder.rethrow(t);
         }

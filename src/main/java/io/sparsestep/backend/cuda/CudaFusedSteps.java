@@ -73,6 +73,24 @@ public final class CudaFusedSteps {
         if (k != null) k.close();
     }
 
+    /**
+     * Drops the cache entry of a context that no longer exists (its module died with it), so
+     * a later context that happens to get the same handle loads its own.
+     */
+    static void forgetDestroyedContext(long context) {
+        PER_CONTEXT.remove(context);
+    }
+
+    /** Whether a module is cached for {@code context} (for tests). */
+    static boolean hasModuleFor(long context) {
+        return PER_CONTEXT.containsKey(context);
+    }
+
+    /** Caches the module of {@code context} as a launch through the public API would (for tests on a fake stack). */
+    static void cache(long context, LoadedKernels kernels) {
+        PER_CONTEXT.put(context, kernels);
+    }
+
     // ------------------------------------------------------------------ the one launch path
 
     static void grdaStep(LoadedKernels kernels, long w, long g, long acc, long n, float lr, float tau,

@@ -35,6 +35,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -50,6 +51,7 @@ class FakeCudaStackTest {
     private static Path dir;
     private static LoadedLibrary driverLib;
     private static CudnnLibraries dnnLibs;
+    private static CublasLibraries blasLibs;
     private static CudaDriver driver;
     private static CudaBackend fake;
     private static CpuBackend cpu;
@@ -71,6 +73,7 @@ class FakeCudaStackTest {
         CudaLibraryLoader loader = new CudaLibraryLoader(locator, CudaLibraryLoader.DLOPEN);
         driverLib = loader.loadDriver();
         CublasLibraries blas = loader.loadCublas();
+        blasLibs = blas;
         dnnLibs = loader.loadCudnn();
         driver = new CudaDriver(driverLib.lookup());
         driver.init();
@@ -252,6 +255,32 @@ class FakeCudaStackTest {
             fake.fill(new Tensor(b, 0, 100), 0f);
             driver.setCurrent(0);
             assertEquals(100L, fake.countZeros(new Tensor(b, 0, 100)));
+        }
+    }
+
+    /**
+     * The raw-pointer API caches a module per context. Closing one of two backends on the
+     * shared primary context keeps it (the other still launches from it); once the last
+     * holder lets the context go, the entry is forgotten (the module died with the context).
+     */
+    @Test
+    void theFusedStepModuleLivesAsLongAsThePrimaryContext() {
+        fake.synchronize(); // makes the shared primary context current here
+        long context = driver.currentContext();
+        CudaFusedSteps.cache(context, LoadedKernels.load(driver, "optim"));
+        try {
+            CudaBackend second = CudaBackend.open(driver, 0, blasLibs, dnnLibs, FakeCudaStackTest::fakePtx);
+            second.close();
+            assertTrue(CudaFusedSteps.hasModuleFor(context), "the first backend still holds the context");
+
+            driver.primaryContextRelease(0); // as if the first backend were gone too
+            CudaBackend last = CudaBackend.open(driver, 0, blasLibs, dnnLibs, FakeCudaStackTest::fakePtx);
+            last.close();
+            assertFalse(CudaFusedSteps.hasModuleFor(context), "the context is gone, and its module with it");
+        } finally {
+            driver.primaryContextRetain(0); // give the class-wide backend its hold back
+            driver.setCurrent(context);
+            CudaFusedSteps.forgetDestroyedContext(context);
         }
     }
 

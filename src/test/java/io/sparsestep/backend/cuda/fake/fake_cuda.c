@@ -31,8 +31,14 @@ int cuDeviceGetAttribute(int *v, int attr, int dev) {
     *v = attr == 16 ? 4 : attr == 75 ? 9 : attr == 76 ? 0 : -1;
     return dev == 0 && *v >= 0 ? 0 : 1;
 }
-int cuDevicePrimaryCtxRetain(void **ctx, int dev) { *ctx = &context_object; return dev == 0 ? 0 : 101; }
-int cuDevicePrimaryCtxRelease_v2(int dev) { return dev == 0 ? 0 : 101; }
+static int primary_retains;
+int cuDevicePrimaryCtxRetain(void **ctx, int dev) { if (dev != 0) return 101; *ctx = &context_object; primary_retains++; return 0; }
+int cuDevicePrimaryCtxRelease_v2(int dev) { if (dev != 0) return 101; if (primary_retains == 0) return 201; primary_retains--; return 0; }
+int cuDevicePrimaryCtxGetState(int dev, unsigned *flags, int *active) {
+    if (dev != 0) return 101;
+    *flags = 0; *active = primary_retains > 0;
+    return 0;
+}
 int cuCtxSetCurrent(void *ctx) { current = ctx; return 0; }
 int cuCtxGetCurrent(void **ctx) { *ctx = current; return 0; }
 int cuCtxGetDevice(int *d) { NEED_CONTEXT(); *d = 0; return 0; }
