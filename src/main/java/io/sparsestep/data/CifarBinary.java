@@ -98,7 +98,7 @@ public final class CifarBinary {
         for (Path file : files) {
             byte[] data = DataFiles.readAll(file, fix);
             if (data.length == 0) {
-                throw DataException.inFile(file, "empty file", fix);
+                throw DataException.inFile(file, "0 images; the file is empty", fix);
             }
             if (data.length % record != 0) {
                 throw DataException.inFile(file, "truncated or wrong image size: " + data.length

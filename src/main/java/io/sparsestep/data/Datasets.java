@@ -26,12 +26,16 @@ public final class Datasets {
      * {@code dataDir} and keep their first {@code trainLimit}/{@code testLimit} images; the
      * seed does not affect them. Synthetic ones (synth-digits, synth-cifar) need no directory,
      * are generated from {@code seed}, and the limits are how many images to generate. A
-     * limit {@code <= 0} means all (the default size for synthetic sets).
+     * limit of 0 means all (the default size for synthetic sets). Every split returned holds at
+     * least one image: a file with none is a {@link DataException}.
      *
-     * @throws IllegalArgumentException for an unknown id
-     * @throws DataException            when the files are missing or malformed
+     * @throws IllegalArgumentException for an unknown id or a negative limit
+     * @throws DataException            when the files are missing, malformed or hold no images
      */
     public static TrainTest load(String id, Path dataDir, long seed, int trainLimit, int testLimit) {
+        // A negative count is a typo, not a request for everything: say so instead of loading all.
+        requireLimit("--train-samples", trainLimit);
+        requireLimit("--test-samples", testLimit);
         String key = id == null ? "" : id.trim().toLowerCase(Locale.ROOT);
         return switch (key) {
             case "mnist" -> MnistIdx.load(dataDir, trainLimit, testLimit);
@@ -41,5 +45,11 @@ public final class Datasets {
             case "synth-cifar" -> SynthCifar.generate(seed, trainLimit, testLimit);
             default -> throw new IllegalArgumentException("unknown dataset '" + id + "' (valid: " + String.join(", ", IDS) + ")");
         };
+    }
+
+    private static void requireLimit(String option, int limit) {
+        if (limit < 0) {
+            throw new IllegalArgumentException(option + " must be 0 (all images) or a positive count, got " + limit);
+        }
     }
 }

@@ -14,6 +14,8 @@ public final class MnistIdx {
     static final int IMAGES_MAGIC = 2051;
     static final int LABELS_MAGIC = 2049;
     static final int CLASSES = 10;
+    /** Every MNIST image is 28x28; the models' input layers are planned for that shape. */
+    static final int SIDE = 28;
     private static final String FIX = "re-download MNIST";
     private static final String DOWNLOAD = "download the four MNIST IDX files, e.g. from the torchvision mirror, into that folder";
     private static final List<String> SUB_FOLDERS = List.of("mnist", "MNIST", "mnist/raw", "MNIST/raw", "raw");
@@ -28,12 +30,9 @@ public final class MnistIdx {
         List<Path> files = DataFiles.findTogether("mnist", dirs, List.of(
                 spellings("train", "images", 3), spellings("train", "labels", 1),
                 spellings("t10k", "images", 3), spellings("t10k", "labels", 1)), DOWNLOAD);
-        DatasetSplit train = read("mnist/train", files.get(0), files.get(1), trainLimit);
-        DatasetSplit test = read("mnist/test", files.get(2), files.get(3), testLimit);
-        if (train.height() != test.height() || train.width() != test.width()) {
-            throw DataException.inFile(files.get(2), "test images are " + test.height() + "x" + test.width()
-                    + " but training images are " + train.height() + "x" + train.width(), FIX);
-        }
+        // Both splits must be MNIST's 28x28, so train and test also agree with each other.
+        DatasetSplit train = read("mnist/train", files.get(0), files.get(1), trainLimit, SIDE);
+        DatasetSplit test = read("mnist/test", files.get(2), files.get(3), testLimit, SIDE);
         return new TrainTest(train, test);
     }
 
@@ -44,8 +43,17 @@ public final class MnistIdx {
         return List.of(dashed, dashed + ".gz", dotted, dotted + ".gz");
     }
 
-    /** One split from an images file and a labels file; {@code limit <= 0} keeps all images. */
+    /**
+     * One split from an images file and a labels file, of any image size; {@code limit <= 0}
+     * keeps all images. A file with no images is rejected: training on it would average over
+     * nothing (NaN loss) and testing would divide by zero.
+     */
     public static DatasetSplit read(String name, Path imagesFile, Path labelsFile, int limit) {
+        return read(name, imagesFile, labelsFile, limit, 0);
+    }
+
+    /** As {@link #read(String, Path, Path, int)}; {@code side > 0} requires side x side images. */
+    static DatasetSplit read(String name, Path imagesFile, Path labelsFile, int limit, int side) {
         byte[] images = DataFiles.readMaybeGzip(imagesFile, FIX);
         byte[] labels = DataFiles.readMaybeGzip(labelsFile, FIX);
 
@@ -56,7 +64,14 @@ public final class MnistIdx {
         if (rows <= 0 || cols <= 0 || rows > 4096 || cols > 4096) {
             throw DataException.inFile(imagesFile, "bad image size " + rows + "x" + cols + " in the header", FIX);
         }
+        if (side > 0 && (rows != side || cols != side)) {
+            throw DataException.inFile(imagesFile, "images are " + rows + "x" + cols + ", expected MNIST's "
+                    + side + "x" + side, "use the original MNIST files, or resize the images to " + side + "x" + side);
+        }
         checkLength(imagesFile, images.length, 16L + (long) count * rows * cols);
+        if (count == 0) {
+            throw DataException.inFile(imagesFile, "0 images; a split needs at least one", FIX);
+        }
 
         checkHeader(labelsFile, labels, LABELS_MAGIC, 8, "labels");
         int labelCount = checkCount(labelsFile, readInt(labels, 4));

@@ -7,6 +7,13 @@ public record TrainTest(DatasetSplit train, DatasetSplit test) {
         if (train == null || test == null) {
             throw new IllegalArgumentException("train and test splits must not be null");
         }
+        // The readers already reject empty files with the file's name; this guards every other
+        // source, since an empty split trains to a NaN loss and tests to 0/0 accuracy.
+        for (DatasetSplit s : new DatasetSplit[] {train, test}) {
+            if (s.count() == 0) {
+                throw new IllegalArgumentException(s.name() + ": 0 images; a split needs at least one");
+            }
+        }
         if (train.channels() != test.channels() || train.height() != test.height()
                 || train.width() != test.width() || train.classes() != test.classes()) {
             throw new IllegalArgumentException("train and test splits differ in shape: "

@@ -228,4 +228,124 @@ class BenchHarnessTest {
                 .flatMap(r -> r.params().get("size").stream()).mapToLong(Long::parseLong)
                 .filter(n -> n > 1L << 20).forEach(n -> assertTrue(4 * n >= 60_000_000L, n + " parameters"));
     }
+
+    // ------------------------------------------------------------ inputs checked before the run
+
+    /** A pytorch.json as bench_pytorch.py writes it (extra keys included), with the given results. */
+    private static String pytorchJson(String results, String errors) {
+        return """
+                {"tool": "bench_pytorch.py", "date": "2026-01-01T00:00:00+00:00", "device": "NVIDIA H200",
+                 "gpu_memory_bytes": 150000000000, "l2_bytes": 62914560, "torch": "2.5.1", "cuda": "12.4",
+                 "settings": {"warmup": 5, "steps": 20, "repeats": 7},
+                 "results": %s, "errors": %s}
+                """.formatted(results, errors);
+    }
+
+    private static final String ROW = """
+            {"workload": "resnet50", "params": 25557032, "tensors": 161, "method": "%s", "median_ms": %s,
+             "min_ms": 0.2, "max_ms": 0.3, "steps": 20, "repeats": 7, "bytes_per_param": 16, "gb_per_s": 1800.0}""";
+
+    private static IllegalArgumentException rejected(Path file) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PytorchResults.read(file));
+        assertTrue(e.getMessage().startsWith(file.toString()), "names the file first: " + e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
+        assertTrue(e.getMessage().contains("bench_pytorch.py"), "says where a good file comes from: " + e.getMessage());
+        return e;
+    }
+
+    @Test
+    void pytorchFileAsTheScriptWritesItIsRead(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("pytorch.json"),
+                pytorchJson("[" + ROW.formatted("grda_loop", "20.5") + ", " + ROW.formatted("copy", "0.125") + "]", "[]"));
+        PytorchResults r = PytorchResults.read(file);
+        assertEquals("NVIDIA H200", r.device());
+        assertEquals("2.5.1", r.torch());
+        assertEquals(List.of(new PytorchResults.Row("resnet50", 25_557_032L, 161, "grda_loop", 20.5),
+                new PytorchResults.Row("resnet50", 25_557_032L, 161, "copy", 0.125)), r.results());
+    }
+
+    @Test
+    void pytorchFileWithoutTheExpectedKeysIsRejectedNamingThem(@TempDir Path dir) throws Exception {
+        IllegalArgumentException e = rejected(Files.writeString(dir.resolve("other.json"), "{\"x\":1}"));
+        for (String key : List.of("\"tool\"", "\"device\"", "\"results\"", "\"errors\"")) {
+            assertTrue(e.getMessage().contains(key), key + " missing from: " + e.getMessage());
+        }
+        // only what is actually missing is named
+        IllegalArgumentException one = rejected(Files.writeString(dir.resolve("no-errors.json"),
+                "{\"tool\":\"bench_pytorch.py\",\"device\":\"g\",\"results\":[" + ROW.formatted("copy", "1") + "]}"));
+        assertTrue(one.getMessage().contains("\"errors\"") && !one.getMessage().contains("\"tool\""), one.getMessage());
+        assertTrue(rejected(Files.writeString(dir.resolve("list.json"), "[1, 2]")).getMessage().contains("top level is array"));
+    }
+
+    @Test
+    void pytorchResultRowWithoutATimeOrWithAWrongTypeIsRejected(@TempDir Path dir) throws Exception {
+        String noTime = "{\"workload\": \"1M\", \"params\": 1048576, \"tensors\": 1, \"method\": \"copy\"}";
+        IllegalArgumentException e = rejected(Files.writeString(dir.resolve("a.json"),
+                pytorchJson("[" + ROW.formatted("copy", "0.1") + ", " + noTime + "]", "[]")));
+        assertTrue(e.getMessage().contains("results[1] lacks \"median_ms\""), e.getMessage());
+        IllegalArgumentException text = rejected(Files.writeString(dir.resolve("b.json"),
+                pytorchJson("[" + ROW.formatted("copy", "\"fast\"") + "]", "[]")));
+        assertTrue(text.getMessage().contains("results[0] lacks \"median_ms\" (positive number)"), text.getMessage());
+    }
+
+    @Test
+    void pytorchFileWithOnlyErrorsOrBrokenJsonIsRejected(@TempDir Path dir) throws Exception {
+        IllegalArgumentException none = rejected(Files.writeString(dir.resolve("oom.json"), pytorchJson("[]",
+                "[{\"workload\": \"resnet50\", \"method\": \"*\", \"error\": \"out of memory: CUDA\"}]")));
+        assertTrue(none.getMessage().contains("no results") && none.getMessage().contains("out of memory: CUDA"), none.getMessage());
+        assertTrue(rejected(Files.writeString(dir.resolve("cut.json"), "{\"tool\": \"bench_py"))
+                .getMessage().contains("not valid JSON"));
+        assertTrue(rejected(Files.writeString(dir.resolve("empty.json"), "")).getMessage().contains("top level is empty"));
+    }
+
+    @Test
+    void badPytorchFileFailsBeforeTheOutputFolderIsCreated(@TempDir Path dir) throws Exception {
+        Path bad = Files.writeString(dir.resolve("pytorch.json"), "{\"x\":1}");
+        Path out = dir.resolve("runs/bench");
+        assertThrows(IllegalArgumentException.class, () -> BenchCommand.checkInputs(bad, out));
+        assertFalse(Files.exists(dir.resolve("runs")), "nothing may be left behind");
+    }
+
+    @Test
+    void outputFolderIsCreatedAndProbedWithNothingLeftInIt(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("a/b");
+        assertNull(BenchCommand.checkInputs(null, out));
+        assertTrue(Files.isDirectory(out));
+        try (Stream<Path> files = Files.list(out)) {
+            assertEquals(0, files.count(), "the probe file must be removed");
+        }
+    }
+
+    @Test
+    void outputFolderThatCannotBeCreatedIsOneLineNamingIt(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("taken"), "a file, not a folder");
+        Path out = file.resolve("bench");
+        var e = assertThrows(IllegalArgumentException.class, () -> BenchCommand.checkInputs(null, out));
+        assertTrue(e.getMessage().startsWith("--out " + out + ": cannot create the folder"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    }
+
+    @Test
+    void readOnlyOutputFolderIsReportedBeforeTheRun(@TempDir Path dir) throws Exception {
+        Path out = Files.createDirectory(dir.resolve("ro"));
+        Files.setPosixFilePermissions(out, java.nio.file.attribute.PosixFilePermissions.fromString("r-xr-xr-x"));
+        try {
+            org.junit.jupiter.api.Assumptions.assumeFalse(Files.isWritable(out), "running as root: every folder is writable");
+            var e = assertThrows(IllegalArgumentException.class, () -> BenchCommand.checkInputs(null, out));
+            assertTrue(e.getMessage().startsWith("--out " + out + ": folder is not writable"), e.getMessage());
+            assertTrue(e.getMessage().contains("AccessDenied"), e.getMessage());
+        } finally {
+            Files.setPosixFilePermissions(out, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+    }
+
+    @Test
+    void folderNotEvenRootCanWriteToIsReported() {
+        // /proc takes no new files from anyone, so this also runs where the test runs as root
+        Path proc = Path.of("/proc/self");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(proc), "needs Linux /proc");
+        var e = assertThrows(IllegalArgumentException.class, () -> BenchCommand.checkInputs(null, proc));
+        assertTrue(e.getMessage().startsWith("--out /proc/self: folder is not writable ("), e.getMessage());
+        assertTrue(e.getMessage().endsWith("; pass --out a writable folder"), e.getMessage());
+    }
 }

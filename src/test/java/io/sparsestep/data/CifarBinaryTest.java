@@ -167,7 +167,10 @@ class CifarBinaryTest {
     void emptyFileIsReported() throws IOException {
         writeCifar10(dir);
         Files.write(dir.resolve("data_batch_5.bin"), new byte[0]);
-        assertMentions(failure("cifar10", "data_batch_5.bin"), "empty");
+        assertMentions(failure("cifar10", "data_batch_5.bin"), "0 images; the file is empty");
+        writeCifar10(dir);
+        Files.write(dir.resolve("test_batch.bin"), new byte[0]);
+        assertMentions(failure("cifar10", "test_batch.bin"), "0 images; the file is empty");
     }
 
     @Test

@@ -46,6 +46,10 @@ class DatasetSplitTest {
         DatasetSplit b = new DatasetSplit("b", 1, 1, 2, 2, 5, new byte[4], new byte[1]);
         assertThrows(IllegalArgumentException.class, () -> new TrainTest(a, b));
         TrainTest ok = new TrainTest(a, a);
+        // an empty split (possible for a hand-built DatasetSplit) cannot be trained or tested on
+        DatasetSplit empty = new DatasetSplit("e/test", 0, 1, 2, 2, 10, new byte[0], new byte[0]);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new TrainTest(a, empty));
+        assertTrue(e.getMessage().startsWith("e/test: 0 images"), e.getMessage());
         assertEquals(10, ok.classes());
         assertEquals(2, ok.height());
     }

@@ -37,4 +37,14 @@ class DatasetsTest {
         // the generator behind the id, with the same seed
         assertArrayEquals(SynthCifar.generate(4, 25, 15).train().pixels(), cifar.train().pixels());
     }
+
+    @Test
+    void negativeLimitsAreRejectedNotTakenAsAll() {
+        IllegalArgumentException train = assertThrows(IllegalArgumentException.class,
+                () -> Datasets.load("synth-digits", null, 1, -5, 10));
+        assertTrue(train.getMessage().contains("--train-samples") && train.getMessage().contains("-5"), train.getMessage());
+        IllegalArgumentException test = assertThrows(IllegalArgumentException.class,
+                () -> Datasets.load("mnist", null, 1, 0, -1));
+        assertTrue(test.getMessage().contains("--test-samples") && test.getMessage().contains("-1"), test.getMessage());
+    }
 }

@@ -14,8 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class MnistIdxTest {
-    private static final int ROWS = 4;
-    private static final int COLS = 3;
+    // MNIST's own size: the mnist dataset accepts nothing else
+    private static final int ROWS = 28;
+    private static final int COLS = 28;
     private static final int TRAIN = 6;
     private static final int TEST = 3;
     private static final byte[] TRAIN_LABELS = {5, 0, 4, 1, 9, 2};
@@ -185,11 +186,49 @@ class MnistIdxTest {
     }
 
     @Test
-    void testImagesOfAnotherSizeThanTrainingImagesAreRejected() throws IOException {
+    void testImagesOfAnotherSizeThanMnistAreRejected() throws IOException {
         writeMnist(dir, false, false);
-        IdxFiles.write(dir, "t10k-images-idx3-ubyte",
-                IdxFiles.images(2051, TEST, COLS, ROWS, IdxFiles.pattern(TEST, ROWS * COLS)));
-        assertMentions(failure("t10k-images-idx3-ubyte"), "test images are 3x4 but training images are 4x3");
+        IdxFiles.write(dir, "t10k-images-idx3-ubyte", IdxFiles.images(2051, TEST, 20, 20, IdxFiles.pattern(TEST, 400)));
+        assertMentions(failure("t10k-images-idx3-ubyte"), "images are 20x20, expected MNIST's 28x28");
+    }
+
+    @Test
+    void trainAndTestBothOfAnotherSizeAreRejectedThoughTheyAgree() throws IOException {
+        writeMnist(dir, false, false);
+        IdxFiles.write(dir, "train-images-idx3-ubyte", IdxFiles.images(2051, TRAIN, 20, 20, IdxFiles.pattern(TRAIN, 400)));
+        IdxFiles.write(dir, "t10k-images-idx3-ubyte", IdxFiles.images(2051, TEST, 20, 20, IdxFiles.pattern(TEST, 400)));
+        assertMentions(failure("train-images-idx3-ubyte"), "images are 20x20, expected MNIST's 28x28");
+        // a non-square image is named with rows first, as the IDX header stores them
+        IdxFiles.write(dir, "train-images-idx3-ubyte", IdxFiles.images(2051, TRAIN, 28, 27, IdxFiles.pattern(TRAIN, 756)));
+        assertMentions(failure("train-images-idx3-ubyte"), "images are 28x27, expected MNIST's 28x28");
+    }
+
+    @Test
+    void theGeneralReaderTakesAnyImageSize() throws IOException {
+        Path images = IdxFiles.write(dir, "img", IdxFiles.images(2051, 2, 4, 3, IdxFiles.pattern(2, 12)));
+        Path labels = IdxFiles.write(dir, "lbl", IdxFiles.labels(2049, 2, new byte[] {3, 8}));
+        DatasetSplit split = MnistIdx.read("small", images, labels, 0);
+        assertEquals(4, split.height());
+        assertEquals(3, split.width());
+        assertArrayEquals(IdxFiles.pattern(2, 12), split.pixels());
+    }
+
+    @Test
+    void trainingFileWithNoImagesIsRejectedWhenLoading() throws IOException {
+        writeMnist(dir, false, false);
+        IdxFiles.write(dir, "train-images-idx3-ubyte", IdxFiles.images(2051, 0, ROWS, COLS, new byte[0]));
+        IdxFiles.write(dir, "train-labels-idx1-ubyte", IdxFiles.labels(2049, 0, new byte[0]));
+        DataException e = failure("train-images-idx3-ubyte");
+        assertTrue(e.getMessage().startsWith(dir.resolve("train-images-idx3-ubyte") + ": 0 images; "), e.getMessage());
+    }
+
+    @Test
+    void testFileWithNoImagesIsRejectedWhenLoading() throws IOException {
+        writeMnist(dir, true, false);
+        put(dir, "t10k-images-idx3-ubyte.gz", IdxFiles.images(2051, 0, ROWS, COLS, new byte[0]), true);
+        put(dir, "t10k-labels-idx1-ubyte.gz", IdxFiles.labels(2049, 0, new byte[0]), true);
+        DataException e = failure("t10k-images-idx3-ubyte.gz");
+        assertTrue(e.getMessage().startsWith(dir.resolve("t10k-images-idx3-ubyte.gz") + ": 0 images; "), e.getMessage());
     }
 
     @Test

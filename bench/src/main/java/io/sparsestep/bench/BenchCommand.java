@@ -53,12 +53,13 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintStream log = System.out;
+        // Bad input fails here, in a second, rather than after minutes of benchmarking.
+        PytorchResults torch = checkInputs(pytorch, out);
         String loadAtStart = MachineInfo.loadAverage();
         ZonedDateTime started = ZonedDateTime.now().truncatedTo(ChronoUnit.SECONDS);
         long startNanos = System.nanoTime();
         Map<String, String> skipped = new LinkedHashMap<>();
         Set<BenchDevice> devices = devices(device, skipped);
-        PytorchResults torch = pytorch == null ? null : PytorchResults.read(pytorch); // a bad file fails before the long part
         BenchPlan plan = full ? BenchPlan.full(devices) : BenchPlan.quick(devices);
         List<String> notes = new ArrayList<>(plan.notes());
         MachineInfo.busyWarning(loadAtStart, Runtime.getRuntime().availableProcessors()).ifPresent(notes::add);
@@ -89,6 +90,17 @@ public final class BenchCommand implements Callable<Integer> {
             return 1;
         }
         return 0;
+    }
+
+    /**
+     * The PyTorch results (null without --pytorch), read and checked, then --out created and
+     * probed for writing: each failure is one line naming the file or folder. The PyTorch file
+     * goes first so that a run rejected for it leaves no new --out folder behind.
+     */
+    static PytorchResults checkInputs(Path pytorchFile, Path outDir) {
+        PytorchResults torch = pytorchFile == null ? null : PytorchResults.read(pytorchFile);
+        BenchFiles.requireWritableDir(outDir);
+        return torch;
     }
 
     /** Memory of every configuration; one that cannot be built is reported and left out, the rest go on. */

@@ -12,6 +12,42 @@ import java.nio.file.StandardOpenOption;
 final class BenchFiles {
     private BenchFiles() {}
 
+    /**
+     * Creates {@code dir} if needed and writes and deletes a probe file in it, so that an
+     * output folder that cannot take the results is reported before the run rather than
+     * after it.
+     *
+     * @throws IllegalArgumentException naming the folder when either step fails
+     */
+    static void requireWritableDir(Path dir) {
+        Path abs = dir.toAbsolutePath();
+        try {
+            Files.createDirectories(abs);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--out " + dir + ": cannot create the folder (" + describe(e)
+                    + "); pass --out a writable folder", e);
+        }
+        Path probe = abs.resolve(".sparsestep-write-probe." + ProcessHandle.current().pid() + "." + System.nanoTime());
+        try {
+            Files.write(probe, new byte[] {0}, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--out " + dir + ": folder is not writable (" + describe(e)
+                    + "); pass --out a writable folder", e);
+        } finally {
+            try {
+                Files.deleteIfExists(probe);
+            } catch (IOException ignored) {
+                // a leftover probe is harmless; the write's outcome is what matters
+            }
+        }
+    }
+
+    /** "AccessDeniedException: /x" reads better than the bare path most NIO exceptions carry. */
+    private static String describe(IOException e) {
+        String msg = e.getMessage();
+        return e.getClass().getSimpleName() + (msg == null ? "" : ": " + msg.lines().findFirst().orElse(""));
+    }
+
     static void writeAtomically(Path target, byte[] content) {
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = null;

@@ -1,13 +1,14 @@
 package io.sparsestep.bench;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -15,32 +16,105 @@ import java.util.List;
  * model's list of parameter shapes) and method (copy, the per-tensor gRDA loop, fused and
  * foreach SGD-momentum), the median time of one step.
  */
-@JsonIgnoreProperties(ignoreUnknown = true)
-public record PytorchResults(@JsonProperty("device") String device,
-                             @JsonProperty("torch") String torch,
-                             @JsonProperty("results") List<Row> results) {
+public record PytorchResults(String device, String torch, List<Row> results) {
+    private static final String FIX = "pass the pytorch.json that bench/pytorch/bench_pytorch.py --out DIR writes";
     public static final String COPY = "copy", GRDA_LOOP = "grda_loop",
             SGD_MOMENTUM_FUSED = "sgd_momentum_fused", SGD_MOMENTUM_FOREACH = "sgd_momentum_foreach";
 
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Row(@JsonProperty("workload") String workload,
-                      @JsonProperty("params") long params,
-                      @JsonProperty("tensors") int tensors,
-                      @JsonProperty("method") String method,
-                      @JsonProperty("median_ms") double medianMs) {}
+    public record Row(String workload, long params, int tensors, String method, double medianMs) {}
 
     public PytorchResults {
         results = results == null ? List.of() : List.copyOf(results);
     }
 
+    /**
+     * The results in {@code file}, checked against the shape bench_pytorch.py writes (keys
+     * tool, device, results[] and errors[]; each result with workload, params, tensors,
+     * method and median_ms) so that a wrong or hand-edited file fails here, before minutes of
+     * benchmarking, with one line naming the file and what is missing.
+     *
+     * @throws IllegalArgumentException when the file is missing, not JSON or not in that shape
+     */
     public static PytorchResults read(Path file) {
         if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("PyTorch results '" + file + "' not found; run bench/pytorch/bench_pytorch.py --out DIR and pass DIR/pytorch.json");
+            throw new IllegalArgumentException("PyTorch results '" + file + "' not found; " + FIX);
         }
+        JsonNode root;
         try {
-            return new ObjectMapper().readValue(file.toFile(), PytorchResults.class);
+            root = new ObjectMapper().readTree(file.toFile());
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(file + ": not valid JSON (" + e.getOriginalMessage().lines().findFirst().orElse("")
+                    + " at line " + (e.getLocation() == null ? "?" : e.getLocation().getLineNr()) + "); " + FIX, e);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read PyTorch results '" + file + "': " + e.getMessage().lines().findFirst().orElse(""), e);
+            throw new UncheckedIOException("cannot read PyTorch results '" + file + "': "
+                    + String.valueOf(e.getMessage()).lines().findFirst().orElse(""), e);
         }
+        return fromJson(file, root);
+    }
+
+    /** The checked contents of {@code root}, read from {@code file} (named in every error). */
+    static PytorchResults fromJson(Path file, JsonNode root) {
+        if (root == null || !root.isObject()) {
+            throw bad(file, "top level is " + kind(root) + ", expected an object with tool, device, results[], errors[]");
+        }
+        List<String> missing = new ArrayList<>();
+        requireText(root, "tool", missing);
+        requireText(root, "device", missing);
+        requireArray(root, "results", missing);
+        requireArray(root, "errors", missing);
+        if (!missing.isEmpty()) {
+            throw bad(file, "not a bench_pytorch.py result: missing or mistyped " + String.join(", ", missing));
+        }
+        JsonNode results = root.get("results");
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < results.size(); i++) {
+            JsonNode r = results.get(i);
+            if (!r.isObject()) {
+                throw bad(file, "results[" + i + "] is " + kind(r) + ", expected an object");
+            }
+            List<String> rowMissing = new ArrayList<>();
+            requireText(r, "workload", rowMissing);
+            requireText(r, "method", rowMissing);
+            requirePositive(r, "params", true, rowMissing);
+            requirePositive(r, "tensors", true, rowMissing);
+            requirePositive(r, "median_ms", false, rowMissing);
+            if (!rowMissing.isEmpty()) {
+                throw bad(file, "results[" + i + "] lacks " + String.join(", ", rowMissing));
+            }
+            rows.add(new Row(r.get("workload").asText(), r.get("params").asLong(), r.get("tensors").asInt(),
+                    r.get("method").asText(), r.get("median_ms").asDouble()));
+        }
+        if (rows.isEmpty()) {
+            JsonNode errors = root.get("errors");
+            String first = errors.isEmpty() ? "" : "; first error: " + errors.get(0).path("error").asText("?");
+            throw bad(file, "holds no results to compare (" + errors.size() + " errors recorded" + first + ")");
+        }
+        JsonNode torch = root.get("torch");
+        return new PytorchResults(root.get("device").asText(), torch != null && torch.isTextual() ? torch.asText() : null, rows);
+    }
+
+    private static IllegalArgumentException bad(Path file, String problem) {
+        return new IllegalArgumentException(file + ": " + problem + "; " + FIX);
+    }
+
+    private static void requireText(JsonNode node, String key, List<String> missing) {
+        JsonNode v = node.get(key);
+        if (v == null || !v.isTextual() || v.asText().isBlank()) missing.add("\"" + key + "\" (text)");
+    }
+
+    private static void requireArray(JsonNode node, String key, List<String> missing) {
+        JsonNode v = node.get(key);
+        if (v == null || !v.isArray()) missing.add("\"" + key + "\" (array)");
+    }
+
+    private static void requirePositive(JsonNode node, String key, boolean integer, List<String> missing) {
+        JsonNode v = node.get(key);
+        boolean ok = v != null && (integer ? v.canConvertToLong() && v.isIntegralNumber() : v.isNumber())
+                && Double.isFinite(v.asDouble()) && v.asDouble() > 0;
+        if (!ok) missing.add("\"" + key + "\" (" + (integer ? "positive integer" : "positive number") + ")");
+    }
+
+    private static String kind(JsonNode n) {
+        return n == null || n.isMissingNode() ? "empty" : n.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
     }
 }
