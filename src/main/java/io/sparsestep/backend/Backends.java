@@ -17,6 +17,7 @@ public final class Backends {
      * works, else the CPU, saying why on {@code log}.
      */
     public static Backend open(String device, PrintStream log) {
+        checkDevice(device);
         if (device.startsWith("cuda:")) return CudaBackend.open(gpuOrdinal(device));
         return switch (device) {
             case "cpu" -> new CpuBackend();
@@ -30,8 +31,20 @@ public final class Backends {
                     yield new CpuBackend();
                 }
             }
-            default -> throw new IllegalArgumentException("unknown device '" + device + "'; choose auto, cpu, cuda or cuda:N");
+            default -> throw new IllegalStateException("checkDevice accepted '" + device + "' but open has no case for it");
         };
+    }
+
+    /**
+     * Checks the spelling of {@code device} ({@link #open} accepts exactly these) without
+     * looking for a GPU, so a command line is checked before anything is loaded or opened.
+     */
+    public static void checkDevice(String device) {
+        if (device.startsWith("cuda:")) {
+            gpuOrdinal(device);
+        } else if (!device.equals("auto") && !device.equals("cpu") && !device.equals("cuda")) {
+            throw new IllegalArgumentException("unknown device '" + device + "'; choose auto, cpu, cuda or cuda:N");
+        }
     }
 
     /** N of "cuda:N". */

@@ -4,9 +4,12 @@ import io.sparsestep.backend.Backend;
 import io.sparsestep.backend.Backends;
 import io.sparsestep.data.Datasets;
 import io.sparsestep.data.TrainTest;
+import io.sparsestep.optim.HyperparameterException;
+import io.sparsestep.optim.Sgd;
 import io.sparsestep.train.RunConfig;
 import io.sparsestep.train.TrainingRun;
 import io.sparsestep.train.io.EpochRow;
+import io.sparsestep.train.io.OutputFolder;
 import io.sparsestep.train.io.ProgressChart;
 import io.sparsestep.train.io.RunSummary;
 import io.sparsestep.train.io.SummaryJson;
@@ -39,17 +42,31 @@ public final class DemoCommand implements Callable<Integer> {
     @Mixin
     TrainOptions opts = new TrainOptions();
 
+    /** In the order of {@code train}: options, output folders, data, backend; old outputs go just before training. */
     @Override
     public Integer call() throws java.io.IOException {
         int trainN = opts.trainLimit, testN = opts.testLimit;
-        TrainTest data = Datasets.load(opts.dataset, opts.dataDir, opts.seed, trainN, testN);
+        HyperparameterException.underName("--sgd-lr", () -> Sgd.builder().lr(sgdLr));
         double grdaLr = opts.lr != null ? opts.lr : Defaults.GRDA_LR;
         RunConfig grda = TrainCommand.config(opts, model, "grda", grdaLr, out.resolve("grda"), trainN, testN);
         RunConfig sgd = grda.withOptimizer("sgd", sgdLr, out.resolve("sgd"));
+        TrainingRun.check(grda);
+        TrainingRun.check(sgd);
+        for (Path dir : List.of(out, grda.out(), sgd.out())) OutputFolder.checkUsable(dir);
+        TrainTest data = Datasets.load(opts.dataset, opts.dataDir, opts.seed, trainN, testN);
+        grda = TrainingRun.fitBatchToData(grda, data, System.out);
+        sgd = sgd.withBatchSize(grda.batchSize());
         System.out.printf(Locale.ROOT, "demo: %s on %s (%d train / %d test images), gRDA vs SGD, same initial weights and data order%n",
                 model, opts.dataset, data.train().count(), data.test().count());
         List<TrainingRun.Result> results = new ArrayList<>();
         try (Backend backend = Backends.open(opts.device, System.err)) {
+            // all of the earlier demo goes before the first run, so a failed second run
+            // cannot leave the earlier demo's SGD files, summary and chart next to the new
+            // gRDA run. At the top level the demo writes summary.json and chart.png; a train
+            // run's metrics.csv and weights there are an earlier run's outputs too.
+            OutputFolder.clearPrevious(out, TrainingRun.OUTPUT_FILES);
+            OutputFolder.clearPrevious(grda.out(), TrainingRun.OUTPUT_FILES);
+            OutputFolder.clearPrevious(sgd.out(), TrainingRun.OUTPUT_FILES);
             results.add(TrainingRun.execute(grda, data, backend, System.out));
             results.add(TrainingRun.execute(sgd, data, backend, System.out));
         }

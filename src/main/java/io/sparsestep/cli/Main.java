@@ -49,11 +49,25 @@ public final class Main implements Runnable {
         try {
             return cl.execute(args);
         } catch (OutOfMemoryError e) {
-            // picocli passes Errors through; the heap holds the datasets and GEMM packing scratch
-            cl.getErr().println("sparsestep: out of Java heap (" + e.getMessage() + "): lower --batch-size, use fewer "
-                    + "--train-samples, or raise the heap with SPARSESTEP_JAVA_OPTS=-Xmx8g");
+            // picocli passes Errors through
+            cl.getErr().println("sparsestep: " + outOfMemory(e));
             return EXIT_BAD_INPUT;
         }
+    }
+
+    /**
+     * The heap holds the datasets and GEMM packing scratch, and -Xmx raises it; native
+     * allocations (Arena.allocate: host staging for batches) fail with "Unable to allocate"
+     * and no JVM flag raises their limit, only host memory.
+     */
+    static String outOfMemory(OutOfMemoryError e) {
+        String what = String.valueOf(e.getMessage());
+        if (what.startsWith("Unable to allocate")) {
+            return "out of host memory (" + what + "): lower --batch-size or use a smaller model; this memory is native, "
+                    + "outside the Java heap, so -Xmx does not change it";
+        }
+        return "out of Java heap (" + what + "): lower --batch-size, use fewer --train-samples, or raise the heap with "
+                + "SPARSESTEP_JAVA_OPTS=-Xmx8g";
     }
 
     static boolean isBadInput(Throwable ex) {

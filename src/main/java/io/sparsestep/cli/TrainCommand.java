@@ -6,6 +6,7 @@ import io.sparsestep.data.Datasets;
 import io.sparsestep.data.TrainTest;
 import io.sparsestep.train.RunConfig;
 import io.sparsestep.train.TrainingRun;
+import io.sparsestep.train.io.OutputFolder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -29,11 +30,18 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     TrainOptions opts = new TrainOptions();
 
+    /**
+     * Cheapest checks first: every option, then the output folder, then the data (seconds
+     * for CIFAR), then the backend; the folder is cleared of an earlier run's files only
+     * when training is about to start.
+     */
     @Override
     public Integer call() {
         Path dir = out != null ? out : Path.of("runs", model + "-" + opts.dataset + "-" + optimizer);
         double lr = opts.lr != null ? opts.lr : (optimizer.equals("grda") ? Defaults.GRDA_LR : Defaults.SGD_LR);
         RunConfig cfg = config(opts, model, optimizer, lr, dir, opts.trainLimit, opts.testLimit);
+        TrainingRun.check(cfg);
+        OutputFolder.checkUsable(dir);
         TrainTest data = Datasets.load(opts.dataset, opts.dataDir, opts.seed, opts.trainLimit, opts.testLimit);
         try (Backend backend = Backends.open(opts.device, System.err)) {
             TrainingRun.Result r = TrainingRun.execute(cfg, data, backend, System.out);

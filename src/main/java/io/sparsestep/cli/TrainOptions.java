@@ -9,25 +9,25 @@ public class TrainOptions {
     @Option(names = "--dataset", description = "mnist, cifar10, cifar100, synth-digits, synth-cifar (default: ${DEFAULT-VALUE})")
     String dataset = "synth-digits";
 
-    @Option(names = "--data-dir", description = "Folder holding the dataset files (or its parent, as extracted)")
+    @Option(names = "--data-dir", description = "Folder holding the dataset files (or its parent, as extracted); mnist, cifar10 and cifar100 only")
     Path dataDir;
 
     @Option(names = "--lr", description = "Base learning rate (default: gRDA " + Defaults.GRDA_LR + ", SGD " + Defaults.SGD_LR + ")")
     Double lr;
 
-    @Option(names = "--momentum", description = "SGD momentum (default: ${DEFAULT-VALUE})")
+    @Option(names = "--momentum", description = "SGD momentum in [0,1) (default: ${DEFAULT-VALUE})")
     double momentum = 0.9;
 
-    @Option(names = "--dampening", description = "SGD dampening (default: ${DEFAULT-VALUE})")
+    @Option(names = "--dampening", description = "SGD dampening in [0,1] (default: ${DEFAULT-VALUE})")
     double dampening = 0;
 
-    @Option(names = "--nesterov", description = "SGD with Nesterov momentum")
+    @Option(names = "--nesterov", description = "SGD with Nesterov momentum (needs momentum > 0 and dampening 0)")
     boolean nesterov;
 
-    @Option(names = "--weight-decay", description = "SGD weight decay (default: ${DEFAULT-VALUE})")
+    @Option(names = "--weight-decay", description = "SGD weight decay >= 0 (default: ${DEFAULT-VALUE})")
     double weightDecay = 0;
 
-    @Option(names = "--c", description = "gRDA threshold scale c (default: ${DEFAULT-VALUE})")
+    @Option(names = "--c", description = "gRDA threshold scale c >= 0 (default: ${DEFAULT-VALUE})")
     double c = Defaults.GRDA_C;
 
     @Option(names = "--mu", description = "gRDA threshold exponent mu in (0.5,1) (default: ${DEFAULT-VALUE})")
@@ -39,16 +39,16 @@ public class TrainOptions {
     @Option(names = "--epochs", description = "Epochs (default: ${DEFAULT-VALUE})")
     int epochs = Defaults.EPOCHS;
 
-    @Option(names = "--batch-size", description = "Batch size (default: ${DEFAULT-VALUE})")
+    @Option(names = "--batch-size", description = "Batch size; one larger than the data is cut to the larger split (default: ${DEFAULT-VALUE})")
     int batchSize = Defaults.BATCH;
 
     @Option(names = "--lr-schedule", description = "constant, step or cosine (default: ${DEFAULT-VALUE})")
     String lrSchedule = "constant";
 
-    @Option(names = "--milestones", split = ",", description = "Epochs at which the step schedule multiplies lr by --gamma (default: half and three quarters of --epochs)")
+    @Option(names = "--milestones", split = ",", description = "Step schedule only: epoch counts after which lr is multiplied by --gamma, increasing, each in 1..epochs-1 (default: half and three quarters of --epochs)")
     int[] milestones = new int[0];
 
-    @Option(names = "--gamma", description = "Step schedule factor (default: ${DEFAULT-VALUE})")
+    @Option(names = "--gamma", description = "Step schedule factor > 0 (default: ${DEFAULT-VALUE})")
     double gamma = 0.1;
 
     @Option(names = "--seed", description = "Seed for weights, data order and synthetic data (default: ${DEFAULT-VALUE})")

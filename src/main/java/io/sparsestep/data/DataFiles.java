@@ -4,7 +4,10 @@ import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -25,9 +28,18 @@ final class DataFiles {
             throw new DataException(datasetId + ": no data directory given (pass --data-dir DIR holding the "
                     + datasetId + " files; " + downloadHint + ")");
         }
-        if (!Files.isDirectory(dataDir)) {
-            throw new DataException(dataDir + ": data directory does not exist or is not a directory (pass --data-dir DIR holding the "
+        if (Files.exists(dataDir) && !Files.isDirectory(dataDir)) {
+            throw new DataException(dataDir + ": data directory is a file, not a directory (pass --data-dir DIR holding the "
                     + datasetId + " files)");
+        }
+        if (!Files.isDirectory(dataDir)) {
+            throw new DataException(dataDir + ": data directory does not exist (pass --data-dir DIR holding the "
+                    + datasetId + " files)");
+        }
+        if (!Files.isReadable(dataDir) || !Files.isExecutable(dataDir)) {
+            // its files would otherwise be reported as missing
+            throw new DataException(dataDir + ": permission denied on the data directory (check its permissions: the user "
+                    + "running sparsestep must be able to list and enter it)");
         }
         return dataDir;
     }
@@ -114,7 +126,27 @@ final class DataFiles {
         try {
             return Files.readAllBytes(file);
         } catch (IOException e) {
-            throw DataException.inFile(file, "cannot read: " + e, fix, e);
+            throw readFailure(file, e, fix);
         }
+    }
+
+    /**
+     * A read error in words, with the fix that matches the cause: re-downloading does not
+     * help a file the user may not read.
+     */
+    static DataException readFailure(Path file, IOException e, String fix) {
+        if (e instanceof AccessDeniedException) {
+            return DataException.inFile(file, "permission denied",
+                    "check the file's permissions: the user running sparsestep must be able to read it", e);
+        }
+        if (e instanceof NoSuchFileException) {
+            return DataException.inFile(file, "file not found (it disappeared while reading)", fix, e);
+        }
+        // reading a directory fails in read(), not open(): a plain IOException "Is a directory"
+        if (Files.isDirectory(file)) {
+            return DataException.inFile(file, "is a directory, not a data file", "move or rename it; " + fix, e);
+        }
+        String why = e instanceof FileSystemException fse && fse.getReason() != null ? fse.getReason() : e.getMessage();
+        return DataException.inFile(file, "cannot read: " + (why != null ? why : e.getClass().getSimpleName()), fix, e);
     }
 }

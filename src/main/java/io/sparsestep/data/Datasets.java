@@ -36,14 +36,13 @@ public final class Datasets {
         // A negative count is a typo, not a request for everything: say so instead of loading all.
         requireLimit("--train-samples", trainLimit);
         requireLimit("--test-samples", testLimit);
-        String key = id == null ? "" : id.trim().toLowerCase(Locale.ROOT);
-        return switch (key) {
+        return switch (key(id)) {
             case "mnist" -> MnistIdx.load(dataDir, trainLimit, testLimit);
             case "cifar10" -> CifarBinary.loadCifar10(dataDir, trainLimit, testLimit);
             case "cifar100" -> CifarBinary.loadCifar100(dataDir, trainLimit, testLimit);
             case "synth-digits" -> SynthDigits.generate(seed, trainLimit, testLimit);
             case "synth-cifar" -> SynthCifar.generate(seed, trainLimit, testLimit);
-            default -> throw new IllegalArgumentException("unknown dataset '" + id + "' (valid: " + String.join(", ", IDS) + ")");
+            default -> throw unknown(id);
         };
     }
 
@@ -51,5 +50,24 @@ public final class Datasets {
         if (limit < 0) {
             throw new IllegalArgumentException(option + " must be 0 (all images) or a positive count, got " + limit);
         }
+    }
+
+    /** Checks that {@code id} names a dataset (as {@link #load} spells it), without loading anything. */
+    public static void requireKnown(String id) {
+        if (!IDS.contains(key(id))) throw unknown(id);
+    }
+
+    /** True for the generated datasets, which read no files (and so use no data directory). */
+    public static boolean isSynthetic(String id) {
+        requireKnown(id);
+        return key(id).startsWith("synth-");
+    }
+
+    private static String key(String id) {
+        return id == null ? "" : id.trim().toLowerCase(Locale.ROOT);
+    }
+
+    private static IllegalArgumentException unknown(String id) {
+        return new IllegalArgumentException("unknown dataset '" + id + "' (valid: " + String.join(", ", IDS) + ")");
     }
 }

@@ -17,8 +17,27 @@ public final class Models {
 
     public static List<String> ids() { return List.of("lenet300", "lenet5", "vgg16", "resnet20", "resnet56", "wrn28-K (e.g. wrn28-2, wrn28-10)"); }
 
+    /**
+     * Checks that {@code id} names a model, without building it (so a command line can be
+     * checked before any data is loaded); {@link #create} accepts exactly these ids.
+     */
+    public static void requireKnown(String id) {
+        Matcher wrn = WRN.matcher(id);
+        boolean known = switch (id) {
+            case "lenet300", "lenet5", "vgg16", "resnet20", "resnet56" -> true;
+            default -> wrn.matches();
+        };
+        if (!known) throw new IllegalArgumentException("unknown model '" + id + "'; choose one of " + String.join(", ", ids()));
+        if (wrn.matches()) checkWidenFactor(Integer.parseInt(wrn.group(1)));
+    }
+
+    private static void checkWidenFactor(int k) {
+        if (k < 1 || k > 16) throw new IllegalArgumentException("WRN widen factor must be 1..16, got " + k + " (e.g. wrn28-10)");
+    }
+
     /** The root layer of model {@code id} for per-sample input [C,H,W] and {@code classes} outputs. */
     public static Layer create(String id, int[] input, int classes) {
+        requireKnown(id);
         Matcher wrn = WRN.matcher(id);
         return switch (id) {
             case "lenet300" -> lenet300(classes);
@@ -27,8 +46,8 @@ public final class Models {
             case "resnet20" -> resnet(20, classes);
             case "resnet56" -> resnet(56, classes);
             default -> {
-                if (wrn.matches()) yield wideResnet(28, Integer.parseInt(wrn.group(1)), classes);
-                throw new IllegalArgumentException("unknown model '" + id + "'; choose one of " + String.join(", ", ids()));
+                if (!wrn.matches()) throw new IllegalStateException("requireKnown accepted '" + id + "' but create has no case for it");
+                yield wideResnet(28, Integer.parseInt(wrn.group(1)), classes);
             }
         };
     }
@@ -124,7 +143,7 @@ public final class Models {
      */
     static Layer wideResnet(int depth, int k, int classes) {
         if ((depth - 4) % 6 != 0) throw new IllegalArgumentException("WRN depth must be 6n+4, got " + depth);
-        if (k < 1 || k > 16) throw new IllegalArgumentException("WRN widen factor must be 1..16, got " + k);
+        checkWidenFactor(k);
         int blocks = (depth - 4) / 6;
         List<Layer> layers = new ArrayList<>();
         layers.add(new Conv2d("conv1", 16, 3, 1, 1, false));

@@ -19,12 +19,17 @@ import java.util.function.UnaryOperator;
  * is one fused backend op per group. With {@code c = 0} it is exactly SGD without momentum.
  */
 public final class Grda implements Optimizer {
-    /** One group's settings: base learning rate, threshold scale c and exponent mu. */
+    /**
+     * One group's settings: base learning rate, threshold scale c and exponent mu. mu must
+     * lie in the open interval (0.5, 1) that the paper and ALGORITHMS.md (section 1) give:
+     * the threshold, growing like n^mu, then grows faster than sqrt(n) but slower than n.
+     */
     public record Settings(double lr, double c, double mu) {
         public Settings {
-            if (!(lr > 0) || !Double.isFinite(lr)) throw new IllegalArgumentException("gRDA lr must be > 0, got " + lr);
-            if (!(c >= 0) || !Double.isFinite(c)) throw new IllegalArgumentException("gRDA c must be >= 0, got " + c);
-            if (!(mu > 0 && mu < 1)) throw new IllegalArgumentException("gRDA mu must be in (0,1), got " + mu);
+            // written as !(ok) so that NaN fails every rule
+            if (!(lr > 0 && lr < Double.POSITIVE_INFINITY)) throw new HyperparameterException("gRDA", "lr", "must be finite and > 0", lr);
+            if (!(c >= 0 && c < Double.POSITIVE_INFINITY)) throw new HyperparameterException("gRDA", "c", "must be finite and >= 0", c);
+            if (!(mu > 0.5 && mu < 1)) throw new HyperparameterException("gRDA", "mu", "must be in (0.5, 1)", mu);
         }
 
         public Settings withLr(double v) { return new Settings(v, c, mu); }

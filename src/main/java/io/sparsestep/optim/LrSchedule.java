@@ -1,6 +1,8 @@
 package io.sparsestep.optim;
 
 import java.util.Arrays;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
  * Learning-rate multiplier as a function of progress. Step and constant schedules change
@@ -14,12 +16,24 @@ public sealed interface LrSchedule {
         public double factor(long step, int stepsPerEpoch) { return 1.0; }
     }
 
-    /** Multiply by gamma at each milestone epoch (0-based epoch index at which the drop takes effect). */
+    /**
+     * Multiply by gamma at each milestone: milestone m is the number of epochs after which
+     * the drop takes effect (0-based epoch index m onwards), as in PyTorch's MultiStepLR.
+     * Milestones must be increasing and >= 1: a duplicate would silently drop twice, and
+     * 0 would lower the base lr instead of scheduling anything.
+     */
     record Step(int[] milestones, double gamma) implements LrSchedule {
         public Step {
             milestones = milestones.clone();
-            Arrays.sort(milestones);
-            if (!(gamma > 0)) throw new IllegalArgumentException("lr gamma must be > 0, got " + gamma);
+            for (int i = 0; i < milestones.length; i++) {
+                if (milestones[i] < 1 || (i > 0 && milestones[i] <= milestones[i - 1])) {
+                    throw new HyperparameterException("lr schedule", "milestones", "must be increasing epoch counts >= 1",
+                            text(milestones));
+                }
+            }
+            if (!(gamma > 0 && gamma < Double.POSITIVE_INFINITY)) {
+                throw new HyperparameterException("lr schedule", "gamma", "must be finite and > 0", gamma);
+            }
         }
 
         public double factor(long step, int stepsPerEpoch) {
@@ -28,6 +42,9 @@ public sealed interface LrSchedule {
             for (int m : milestones) if (epoch >= m) f *= gamma;
             return f;
         }
+
+        @Override
+        public int[] milestones() { return milestones.clone(); }
     }
 
     /** Cosine annealing from 1 to 0 over {@code epochs} epochs, per step. */
@@ -38,13 +55,39 @@ public sealed interface LrSchedule {
         }
     }
 
-    /** From the command line: "constant", "step" (with milestones and gamma), "cosine". */
+    /**
+     * From the command line: "constant", "step" (with milestones and gamma), "cosine", for a
+     * run of {@code epochs} epochs. Milestones are only for "step", and each must fall
+     * before the last epoch (a drop after it would never happen); none given: drops after
+     * half and three quarters of the epochs (those that fall before the last epoch).
+     */
     static LrSchedule parse(String kind, int epochs, int[] milestones, double gamma) {
+        if (milestones.length > 0 && !"step".equals(kind)) {
+            throw new HyperparameterException("lr schedule", "milestones", "only apply to the step schedule", text(milestones)
+                    + " with schedule " + kind);
+        }
         return switch (kind) {
             case "constant" -> new Constant();
-            case "step" -> new Step(milestones.length == 0 ? new int[]{Math.max(1, epochs / 2), Math.max(1, 3 * epochs / 4)} : milestones, gamma);
+            case "step" -> {
+                for (int m : milestones) {
+                    if (m >= epochs) {
+                        throw new HyperparameterException("lr schedule", "milestones", "must be below the epoch count "
+                                + epochs + " (a drop after the last epoch never happens)", text(milestones));
+                    }
+                }
+                yield new Step(milestones.length > 0 ? milestones : defaultMilestones(epochs), gamma);
+            }
             case "cosine" -> new Cosine(epochs);
-            default -> throw new IllegalArgumentException("unknown lr schedule '" + kind + "'; choose constant, step or cosine");
+            default -> throw new HyperparameterException("lr", "schedule", "must be constant, step or cosine", "'" + kind + "'");
         };
+    }
+
+    /** Half and three quarters of {@code epochs}, once each, leaving out those not before the last epoch. */
+    static int[] defaultMilestones(int epochs) {
+        return IntStream.of(epochs / 2, 3 * epochs / 4).filter(m -> m >= 1 && m < epochs).distinct().toArray();
+    }
+
+    private static String text(int[] milestones) {
+        return Arrays.stream(milestones).mapToObj(Integer::toString).collect(Collectors.joining(","));
     }
 }

@@ -19,11 +19,17 @@ import java.util.function.UnaryOperator;
 public final class Sgd implements Optimizer {
     public record Settings(double lr, double momentum, double dampening, double weightDecay, boolean nesterov) {
         public Settings {
-            if (!(lr > 0) || !Double.isFinite(lr)) throw new IllegalArgumentException("SGD lr must be > 0, got " + lr);
-            if (!(momentum >= 0 && momentum < 1)) throw new IllegalArgumentException("SGD momentum must be in [0,1), got " + momentum);
-            if (!(weightDecay >= 0)) throw new IllegalArgumentException("SGD weight decay must be >= 0, got " + weightDecay);
+            // written as !(ok) so that NaN fails every rule
+            if (!(lr > 0 && lr < Double.POSITIVE_INFINITY)) throw new HyperparameterException("SGD", "lr", "must be finite and > 0", lr);
+            if (!(momentum >= 0 && momentum < 1)) throw new HyperparameterException("SGD", "momentum", "must be in [0, 1)", momentum);
+            // dampening scales the gradient by (1 - dampening): beyond 1 it would flip its sign
+            if (!(dampening >= 0 && dampening <= 1)) throw new HyperparameterException("SGD", "dampening", "must be in [0, 1]", dampening);
+            if (!(weightDecay >= 0 && weightDecay < Double.POSITIVE_INFINITY)) {
+                throw new HyperparameterException("SGD", "weight decay", "must be finite and >= 0", weightDecay);
+            }
             if (nesterov && (momentum <= 0 || dampening != 0)) {
-                throw new IllegalArgumentException("Nesterov momentum requires momentum > 0 and zero dampening (as in PyTorch)");
+                throw new HyperparameterException("SGD", "nesterov", "requires momentum > 0 and zero dampening (as in PyTorch)",
+                        "momentum " + momentum + ", dampening " + dampening);
             }
         }
 

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -63,7 +64,7 @@ public final class Trainer implements AutoCloseable {
         for (int epoch = 1; epoch <= epochs; epoch++) {
             long start = System.nanoTime();
             double lr = baseLr * schedule.factor(globalStep, train.batches());
-            double[] trainStats = trainEpoch(epoch);
+            double[] trainStats = trainEpoch(epoch, epochs);
             double[] testStats = evaluate();
             LinkedHashMap<String, Double> sparsity = Sparsity.measure(net);
             double global = sparsity.remove("");
@@ -76,12 +77,14 @@ public final class Trainer implements AutoCloseable {
     }
 
     /** Returns {mean train loss, train accuracy}. */
-    private double[] trainEpoch(int epoch) {
+    private double[] trainEpoch(int epoch, int epochs) {
         Backend be = net.backend();
         train.startEpoch(epoch);
         double lossSum = 0, correct = 0;
         long seen = 0;
-        try (TrainProgress bar = new TrainProgress(net.modelId() + " " + optimizer.name() + " epoch " + epoch, train.batches(), progress)) {
+        // the run's header line names the model; the bar has to fit 80 columns with sparsity
+        try (TrainProgress bar = new TrainProgress(TrainProgress.epochTask(TrainingRun.label(optimizer.name()), epoch, epochs),
+                train.batches(), progress)) {
             int n;
             while ((n = train.next(hostImages, hostLabels)) > 0) {
                 // a last batch of one sample has no batch statistics for batch norm: skipped
@@ -89,12 +92,16 @@ public final class Trainer implements AutoCloseable {
                 be.upload(hostImages, net.input(n));
                 be.upload(hostLabels, net.labels(n));
                 net.trainStep(n);
-                optimizer.step(schedule.factor(globalStep, train.batches()));
+                double lrFactor = schedule.factor(globalStep, train.batches());
+                optimizer.step(lrFactor);
                 globalStep++;
                 net.readLossAndCorrect(lossAndCorrect);
                 if (!Float.isFinite(lossAndCorrect[0])) {
-                    throw new TrainingDivergedException("training diverged: loss is " + lossAndCorrect[0] + " at epoch " + epoch
-                            + ", step " + globalStep + " (" + optimizer.name() + "); lower --lr");
+                    // every other hyperparameter was checked to be finite and in range, so the
+                    // step size is what is left to blame
+                    throw new TrainingDivergedException(String.format(Locale.ROOT,
+                            "training diverged: loss is %s at epoch %d, step %d (%s, lr %.4g); lower --lr",
+                            lossAndCorrect[0], epoch, globalStep, TrainingRun.label(optimizer.name()), baseLr * lrFactor));
                 }
                 lossSum += lossAndCorrect[0];
                 correct += lossAndCorrect[1];

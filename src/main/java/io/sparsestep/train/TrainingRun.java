@@ -1,22 +1,21 @@
 package io.sparsestep.train;
 
 import io.sparsestep.backend.Backend;
+import io.sparsestep.backend.Backends;
 import io.sparsestep.data.BatchLoader;
+import io.sparsestep.data.Datasets;
 import io.sparsestep.data.Normalization;
 import io.sparsestep.data.TrainTest;
 import io.sparsestep.nn.Layer;
 import io.sparsestep.nn.Models;
 import io.sparsestep.nn.Network;
 import io.sparsestep.nn.Param;
-import io.sparsestep.nn.ParamGroup;
 import io.sparsestep.nn.StateTensor;
-import io.sparsestep.optim.Grda;
-import io.sparsestep.optim.LrSchedule;
 import io.sparsestep.optim.Optimizer;
-import io.sparsestep.optim.Sgd;
 import io.sparsestep.train.io.EpochRow;
 import io.sparsestep.train.io.FloatTensorData;
 import io.sparsestep.train.io.MetricsCsv;
+import io.sparsestep.train.io.OutputFolder;
 import io.sparsestep.train.io.ProgressChart;
 import io.sparsestep.train.io.RunSummary;
 import io.sparsestep.train.io.Safetensors;
@@ -27,7 +26,6 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,19 +36,60 @@ import java.util.Map;
  * One complete run: network and optimizer from a {@link RunConfig}, the training loop, and
  * the outputs in {@code out}: metrics.csv and chart.png rewritten after every epoch,
  * summary.json and weights.safetensors at the end, each written to a temporary file and
- * renamed.
+ * renamed. An earlier run's files of these names are removed when the run starts.
  */
 public final class TrainingRun {
     public record Result(RunSummary summary, List<EpochRow> epochs) {}
 
+    /** The files a run writes into its folder. */
+    public static final List<String> OUTPUT_FILES = List.of("metrics.csv", "chart.png", "summary.json", "weights.safetensors");
+
     private TrainingRun() {}
 
-    public static Result execute(RunConfig cfg, TrainTest data, Backend backend, PrintStream log) {
-        try {
-            Files.createDirectories(cfg.out());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create output directory " + cfg.out() + ": " + e.getMessage(), e);
+    /**
+     * Checks every setting of {@code cfg} by the rules of the code that will use it (model
+     * zoo, dataset names, device names, optimizer builders, lr schedule) without loading data,
+     * creating folders or opening a backend, so that a mistake costs nothing. Throws an
+     * IllegalArgumentException whose one-line message names the command-line option.
+     */
+    public static void check(RunConfig cfg) {
+        Models.requireKnown(cfg.model());
+        Datasets.requireKnown(cfg.dataset());
+        if (cfg.dataDir() != null && Datasets.isSynthetic(cfg.dataset())) {
+            // the default dataset is synthetic: "--data-dir ~/mnist" without --dataset would
+            // otherwise train on generated digits without a word
+            throw new IllegalArgumentException("--data-dir " + cfg.dataDir() + " is not used by --dataset " + cfg.dataset()
+                    + " (generated, no files); drop --data-dir, or pick the dataset it holds with --dataset mnist, cifar10 or cifar100");
         }
+        Backends.checkDevice(cfg.device());
+        OptimizerSetup.check(cfg);
+    }
+
+    /**
+     * {@code cfg} with its batch size cut to the larger split when it exceeds both: a larger
+     * batch would only allocate memory that no batch fills. Says so on {@code log} (one line).
+     * The run is then exactly the run of the smaller batch size.
+     */
+    public static RunConfig fitBatchToData(RunConfig cfg, TrainTest data, PrintStream log) {
+        int largest = Math.max(data.train().count(), data.test().count());
+        if (cfg.batchSize() <= largest) return cfg;
+        log.printf(Locale.ROOT, "--batch-size %d is larger than the data (%d train / %d test images); using %d%n",
+                cfg.batchSize(), data.train().count(), data.test().count(), largest);
+        return cfg.withBatchSize(largest);
+    }
+
+    /**
+     * Checks {@code requested}, fits its batch to the data, clears the folder of an earlier
+     * run's outputs and trains.
+     */
+    public static Result execute(RunConfig requested, TrainTest data, Backend backend, PrintStream log) {
+        check(requested);
+        RunConfig cfg = fitBatchToData(requested, data, log);
+        OutputFolder.clearPrevious(cfg.out(), OUTPUT_FILES);
+        return train(cfg, data, backend, log);
+    }
+
+    private static Result train(RunConfig cfg, TrainTest data, Backend backend, PrintStream log) {
         int[] inputShape = {data.channels(), data.height(), data.width()};
         Layer root = Models.create(cfg.model(), inputShape, data.classes());
         long start = System.nanoTime();
@@ -58,9 +97,9 @@ public final class TrainingRun {
         Normalization norm = Normalization.of(data.train());
         try (Network net = Network.build(cfg.model(), backend, root, inputShape, data.classes(), cfg.batchSize(), cfg.seed(),
                 lastBatch(data.train().count(), cfg.batchSize()), lastBatch(data.test().count(), cfg.batchSize()));
-             Optimizer opt = optimizer(cfg, net);
-             Trainer trainer = new Trainer(net, opt, LrSchedule.parse(cfg.lrSchedule(), cfg.epochs(), cfg.milestones(), cfg.gamma()),
-                     cfg.lr(), loader(cfg, data, norm, true), loader(cfg, data, norm, false), cfg.progress())) {
+             Optimizer opt = OptimizerSetup.build(cfg, net.memory());
+             Trainer trainer = new Trainer(net, opt, OptimizerSetup.schedule(cfg), cfg.lr(), loader(cfg, data, norm, true),
+                     loader(cfg, data, norm, false), cfg.progress())) {
             log.printf(Locale.ROOT, "%s on %s: %,d parameters (%,d prunable), %s, %s on %s%n", cfg.model(), cfg.dataset(),
                     net.parameterCount(), Sparsity.prunableCount(net), opt.name(), describe(cfg), backend.description());
             // everything this run holds is allocated by now (a step allocates nothing), so
@@ -121,16 +160,6 @@ public final class TrainingRun {
         }
         return String.format(Locale.ROOT, "lr %g momentum %g weight decay %g%s", cfg.lr(), cfg.momentum(), cfg.weightDecay(),
                 cfg.nesterov() ? " nesterov" : "");
-    }
-
-    static Optimizer optimizer(RunConfig cfg, Network net) {
-        if (cfg.optimizer().equals("grda")) {
-            return Grda.builder().lr(cfg.lr()).c(cfg.c()).mu(cfg.mu())
-                    .group(ParamGroup.BIAS_AND_NORM, s -> s.withC(cfg.biasNormC()))
-                    .build(net.memory());
-        }
-        return Sgd.builder().lr(cfg.lr()).momentum(cfg.momentum()).dampening(cfg.dampening())
-                .weightDecay(cfg.weightDecay()).nesterov(cfg.nesterov()).build(net.memory());
     }
 
     /** The size of the last batch of a split of {@code count} images (the Trainer prepares the same ones again, cheaply). */

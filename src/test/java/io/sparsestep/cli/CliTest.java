@@ -99,7 +99,47 @@ class CliTest {
                 "--epochs", "1", "--train-samples", "256", "--test-samples", "64", "--device", "cpu", "--no-progress",
                 "--out", dir.toString());
         assertEquals(2, o.code(), o.err());
+        assertEquals(1, o.err().strip().lines().count(), o.err());
         assertTrue(o.err().contains("diverged"), o.err());
+        assertTrue(o.err().contains("lr 1.000e+30") && o.err().contains("lower --lr"), o.err());
+    }
+
+    /**
+     * A batch larger than both splits is cut to the larger split (one line says so), and the
+     * run is then the very run of that batch size: same weights, same metrics, same summary.
+     */
+    @Test
+    void aBatchLargerThanTheDataIsCappedAndRunsAsIfGiven(@TempDir Path dir) throws Exception {
+        Path capped = dir.resolve("capped"), given = dir.resolve("given");
+        Outcome a = run("train", "--model", "lenet300", "--optimizer", "grda", "--epochs", "2", "--train-samples", "300",
+                "--test-samples", "100", "--batch-size", "5000", "--device", "cpu", "--no-progress", "--out", capped.toString());
+        Outcome b = run("train", "--model", "lenet300", "--optimizer", "grda", "--epochs", "2", "--train-samples", "300",
+                "--test-samples", "100", "--batch-size", "300", "--device", "cpu", "--no-progress", "--out", given.toString());
+        assertEquals(0, a.code(), a.err());
+        assertEquals(0, b.code(), b.err());
+        List<String> said = (a.out() + a.err()).lines().filter(l -> l.contains("--batch-size 5000")).toList();
+        assertEquals(1, said.size(), a.out() + a.err());
+        assertTrue(said.getFirst().contains("using 300"), said.getFirst());
+        assertFalse((b.out() + b.err()).contains("--batch-size"), "no note when the batch fits");
+
+        assertArrayEquals(Files.readAllBytes(given.resolve("weights.safetensors")), Files.readAllBytes(capped.resolve("weights.safetensors")));
+        assertEquals(withoutSeconds(given.resolve("metrics.csv")), withoutSeconds(capped.resolve("metrics.csv")));
+        for (Path out : List.of(capped, given)) {
+            JsonNode hyper = new ObjectMapper().readTree(out.resolve("summary.json").toFile()).get("runs").get(0).get("hyperparameters");
+            assertEquals(300, hyper.get("batch_size").asInt(), out.toString());
+        }
+    }
+
+    /** metrics.csv without its wall-clock column. */
+    private static List<String> withoutSeconds(Path csv) throws Exception {
+        List<String> lines = Files.readAllLines(csv);
+        int col = List.of(lines.getFirst().split(",")).indexOf("seconds");
+        assertTrue(col >= 0, lines.getFirst());
+        return lines.stream().map(l -> {
+            List<String> cells = new java.util.ArrayList<>(List.of(l.split(",")));
+            cells.remove(col);
+            return String.join(",", cells);
+        }).toList();
     }
 
     @Test

@@ -126,5 +126,14 @@ class GrdaTest {
         assertThrows(IllegalArgumentException.class, () -> Grda.builder().mu(1.2));
         assertThrows(IllegalArgumentException.class, () -> Grda.builder().c(-1));
         assertThrows(IllegalArgumentException.class, () -> Grda.builder().lr(Double.NaN));
+        assertThrows(IllegalArgumentException.class, () -> Grda.builder().lr(Double.POSITIVE_INFINITY));
+        assertThrows(IllegalArgumentException.class, () -> Grda.builder().c(Double.NaN));
+        // the theory's range, open at both ends (ALGORITHMS.md: mu in (0.5, 1))
+        for (double mu : new double[]{0.5, 0.3, 1, Double.NaN}) {
+            HyperparameterException e = assertThrows(HyperparameterException.class, () -> Grda.builder().mu(mu), "mu " + mu);
+            assertEquals("mu", e.parameter());
+            assertEquals("--mu must be in (0.5, 1), got " + mu, e.messageFor("--mu"));
+        }
+        assertDoesNotThrow(() -> Grda.builder().mu(0.501).mu(0.999));
     }
 }

@@ -63,7 +63,20 @@ class SgdTest {
     }
 
     @Test
-    void nesterovNeedsMomentum() {
+    void rejectsBadSettingsByName() {
         assertThrows(IllegalArgumentException.class, () -> Sgd.builder().nesterov(true));
+        HyperparameterException n = assertThrows(HyperparameterException.class,
+                () -> Sgd.builder().momentum(0.9).dampening(0.5).nesterov(true));
+        assertEquals("nesterov", n.parameter());
+        for (double bad : new double[]{-0.5, 1.5, Double.NaN}) {
+            assertEquals("dampening", assertThrows(HyperparameterException.class, () -> Sgd.builder().dampening(bad)).parameter());
+        }
+        for (double bad : new double[]{-1e-4, Double.NaN, Double.POSITIVE_INFINITY}) {
+            assertEquals("weight decay", assertThrows(HyperparameterException.class, () -> Sgd.builder().weightDecay(bad)).parameter());
+        }
+        for (double bad : new double[]{-0.1, 1, Double.NaN}) {
+            assertEquals("momentum", assertThrows(HyperparameterException.class, () -> Sgd.builder().momentum(bad)).parameter());
+        }
+        assertDoesNotThrow(() -> Sgd.builder().dampening(1).dampening(0).weightDecay(5e-4));
     }
 }

@@ -72,7 +72,32 @@ class TrainProgressTest {
         String last = printed.substring(printed.lastIndexOf('\r') + 1);
         assertTrue(last.contains("epoch 7"), printed);
         assertTrue(last.contains("3/3"), printed);
-        assertTrue(last.contains("loss 2.0000"), printed);
+        assertTrue(last.contains("loss 2.000"), printed);
+    }
+
+    /**
+     * On an 80-column terminal the whole message survives, sparsity last, with the longest
+     * title and step count of usual runs (CIFAR at batch 32: 1563 steps; 200 epochs).
+     */
+    @Test
+    void sparsityFitsOnAnEightyColumnLine() {
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(sink, true, StandardCharsets.UTF_8);
+        int steps = 1563;
+        try (TrainProgress p = new TrainProgress(TrainProgress.epochTask("gRDA", 160, 200), steps, out, 80)) {
+            for (int i = 0; i < steps; i++) p.step(0.1234, 0.8123);
+        }
+        String printed = sink.toString(StandardCharsets.UTF_8);
+        String last = printed.substring(printed.lastIndexOf('\r') + 1).strip();
+        assertTrue(last.startsWith("gRDA epoch 160/200"), last);
+        assertTrue(last.endsWith("loss 0.123 sp 0.812"), last);
+        assertTrue(last.length() <= 80, last.length() + ": " + last);
+    }
+
+    @Test
+    void withoutSparsityOnlyTheLossIsShown() {
+        assertEquals("loss 2.303", TrainProgress.extraMessage(2.302585, Double.NaN));
+        assertEquals("loss 0.050 sp 0.960", TrainProgress.extraMessage(0.05, 0.96));
     }
 
     @Test

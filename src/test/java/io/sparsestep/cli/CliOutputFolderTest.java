@@ -1,0 +1,119 @@
+package io.sparsestep.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+/**
+ * --out is checked before any data is loaded, and a run never leaves its files next to an
+ * earlier run's. The bad-folder runs point at an MNIST folder without files: if --out were
+ * checked late, the error would be about MNIST.
+ */
+class CliOutputFolderTest {
+    private static final List<String> RUN_FILES = List.of("metrics.csv", "chart.png", "summary.json", "weights.safetensors");
+
+    @TempDir
+    Path dir;
+
+    private CliRun trainInto(Path out, String... extra) {
+        List<String> args = new ArrayList<>(List.of("train", "--model", "lenet300", "--dataset", "mnist",
+                "--data-dir", dir.resolve("nodata").toString(), "--device", "cpu", "--no-progress", "--out", out.toString()));
+        args.addAll(List.of(extra));
+        return CliRun.of(args.toArray(String[]::new));
+    }
+
+    @Test
+    void outThatIsAFileIsReportedBeforeLoadingData() throws Exception {
+        Files.createDirectories(dir.resolve("nodata"));
+        Path file = Files.writeString(dir.resolve("afile"), "keep me");
+        String line = trainInto(file).badInputLine();
+        assertTrue(line.contains(file + ": exists and is not a directory"), line);
+        assertTrue(line.contains("choose another --out"), line);
+        assertEquals("keep me", Files.readString(file));
+
+        String under = trainInto(file.resolve("sub")).badInputLine();
+        assertTrue(under.contains(file + " exists and is not a directory"), under);
+        assertTrue(under.contains("choose another --out"), under);
+    }
+
+    @Test
+    void readOnlyOutIsPermissionDenied() throws Exception {
+        Files.createDirectories(dir.resolve("nodata"));
+        Path locked = Files.createDirectory(dir.resolve("locked"));
+        Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("r-xr-xr-x"));
+        try {
+            assumeFalse(Files.isWritable(locked), "running as root: permissions do not apply");
+            String line = trainInto(locked).badInputLine();
+            assertTrue(line.contains("permission denied"), line);
+            assertTrue(line.contains("choose another --out"), line);
+            String below = trainInto(locked.resolve("run")).badInputLine();
+            assertTrue(below.contains("permission denied"), below);
+        } finally {
+            Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+    }
+
+    /** The up-front check creates the folder to probe it, and removes again what it created. */
+    @Test
+    void theCheckLeavesNoFolderBehindWhenTheDataIsMissing() {
+        Path out = dir.resolve("a").resolve("b");
+        String line = trainInto(out).badInputLine();
+        assertTrue(line.contains("mnist"), line);
+        assertFalse(Files.exists(dir.resolve("a")), "folders created by the check were left behind");
+    }
+
+    private static CliRun synthTrain(Path out, String... extra) {
+        List<String> args = new ArrayList<>(List.of("train", "--model", "lenet300", "--dataset", "synth-digits", "--epochs", "1",
+                "--train-samples", "200", "--test-samples", "50", "--batch-size", "50", "--device", "cpu", "--no-progress",
+                "--out", out.toString()));
+        args.addAll(List.of(extra));
+        return CliRun.of(args.toArray(String[]::new));
+    }
+
+    @Test
+    void aFailedRunLeavesNoFilesOfTheRunBefore() throws Exception {
+        Path out = dir.resolve("run");
+        assertEquals(0, synthTrain(out).code());
+        for (String f : RUN_FILES) assertTrue(Files.exists(out.resolve(f)), f);
+        Files.writeString(out.resolve("notes.txt"), "mine");
+
+        CliRun diverged = synthTrain(out, "--optimizer", "sgd", "--lr", "1e30");
+        assertTrue(diverged.badInputLine().contains("diverged"), diverged.err());
+        for (String f : RUN_FILES) assertFalse(Files.exists(out.resolve(f)), f + " of the first run is still there");
+        assertEquals("mine", Files.readString(out.resolve("notes.txt")), "only sparsestep's own file names are removed");
+    }
+
+    @Test
+    void aFailedDemoLeavesNoFilesOfTheDemoBefore() throws Exception {
+        Path out = dir.resolve("demo");
+        List<String> demo = List.of("demo", "--epochs", "1", "--train-samples", "200", "--test-samples", "50",
+                "--batch-size", "50", "--device", "cpu", "--no-progress", "--out", out.toString());
+        assertEquals(0, CliRun.of(demo.toArray(String[]::new)).code());
+        for (String f : List.of("summary.json", "chart.png", "sgd/summary.json", "sgd/weights.safetensors")) {
+            assertTrue(Files.exists(out.resolve(f)), f);
+        }
+        // a train run's files at the top level are another run's outputs too
+        Files.writeString(out.resolve("weights.safetensors"), "stale");
+        Files.writeString(out.resolve("sgd").resolve("notes.txt"), "mine");
+
+        List<String> diverging = new ArrayList<>(demo);
+        diverging.addAll(List.of("--sgd-lr", "1e30"));
+        CliRun failed = CliRun.of(diverging.toArray(String[]::new));
+        assertTrue(failed.badInputLine().contains("diverged"), failed.err());
+        for (String f : List.of("summary.json", "chart.png", "weights.safetensors")) {
+            assertFalse(Files.exists(out.resolve(f)), f + " of the demo before is still there");
+        }
+        for (String f : RUN_FILES) assertFalse(Files.exists(out.resolve("sgd").resolve(f)), "sgd/" + f + " of the demo before");
+        // the gRDA run of this demo finished: its files are this demo's
+        for (String f : RUN_FILES) assertTrue(Files.exists(out.resolve("grda").resolve(f)), "grda/" + f);
+        assertEquals("mine", Files.readString(out.resolve("sgd").resolve("notes.txt")));
+    }
+}
