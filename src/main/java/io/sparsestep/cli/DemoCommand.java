@@ -27,13 +27,14 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "LeNet-300-100 on synth-digits trained twice from the same weights and data order, with gRDA and with SGD; "
-                + "prints a side-by-side table and writes both runs under --out.")
+        description = "One model (by default LeNet-300-100 on synth-digits) trained twice from the same weights and data order, "
+                + "with gRDA and with SGD; prints a side-by-side table and writes both runs under --out. "
+                + "Here --lr is gRDA's learning rate only (default " + Defaults.GRDA_LR + "); SGD's is --sgd-lr.")
 public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Output directory (default: ${DEFAULT-VALUE})")
     Path out = Path.of("runs", "demo");
 
-    @Option(names = "--model", description = "Model (default: ${DEFAULT-VALUE})")
+    @Option(names = "--model", description = "Model: lenet300, lenet5, vgg16, resnet20, resnet56 or wrn28-K (default: ${DEFAULT-VALUE})")
     String model = "lenet300";
 
     @Option(names = "--sgd-lr", description = "SGD learning rate (default: ${DEFAULT-VALUE})")
