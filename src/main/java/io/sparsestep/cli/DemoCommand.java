@@ -63,9 +63,9 @@ public final class DemoCommand implements Callable<Integer> {
         try (Backend backend = Backends.open(opts.device, System.err)) {
             // all of the earlier demo goes before the first run, so a failed second run
             // cannot leave the earlier demo's SGD files, summary and chart next to the new
-            // gRDA run. At the top level the demo writes summary.json and chart.png; a train
-            // run's metrics.csv and weights there are an earlier run's outputs too.
-            OutputFolder.clearPrevious(out, TrainingRun.OUTPUT_FILES);
+            // gRDA run. At the top level the demo writes only summary.json and chart.png, so
+            // only those are its to remove (a train run's files there are not).
+            OutputFolder.clearPrevious(out, List.of("summary.json", "chart.png"));
             OutputFolder.clearPrevious(grda.out(), TrainingRun.OUTPUT_FILES);
             OutputFolder.clearPrevious(sgd.out(), TrainingRun.OUTPUT_FILES);
             results.add(TrainingRun.execute(grda, data, backend, System.out));

@@ -44,6 +44,9 @@ public final class BatchNorm2d extends Layer {
     }
 
     @Override
+    protected boolean trainsBatchOf(int n) { return (long) n * spatial >= 2; }
+
+    @Override
     public Tensor forward(Tensor input, boolean training) {
         int n = input.dim(0);
         x = input;

@@ -36,6 +36,13 @@ public abstract class Layer {
      */
     protected void prepareBatch(int n) {}
 
+    /**
+     * Whether a training step on a batch of {@code n} is defined for this layer alone (batch
+     * norm needs two values per channel for its batch statistics). Containers need not
+     * forward: the network asks every layer.
+     */
+    protected boolean trainsBatchOf(int n) { return true; }
+
     /** Direct children (for containers), used for naming and reporting. */
     public List<Layer> children() { return List.of(); }
 

@@ -87,6 +87,17 @@ public final class Network implements AutoCloseable {
         }
     }
 
+    /** Whether every layer can take a training step on a batch of {@code n} (batch norm needs two values per channel). */
+    public boolean trainsBatchOf(int n) {
+        return trainsBatchOf(root, n);
+    }
+
+    private static boolean trainsBatchOf(Layer layer, int n) {
+        if (!layer.trainsBatchOf(n)) return false;
+        for (Layer child : layer.children()) if (!trainsBatchOf(child, n)) return false;
+        return true;
+    }
+
     private static void visit(Layer layer, int n) {
         layer.prepareBatch(n);
         for (Layer child : layer.children()) visit(child, n);

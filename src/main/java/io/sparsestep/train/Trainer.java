@@ -40,6 +40,10 @@ public final class Trainer implements AutoCloseable {
     /** {@code baseLr} is only reported (per epoch, times the schedule's factor). */
     public Trainer(Network net, Optimizer optimizer, LrSchedule schedule, double baseLr, BatchLoader train, BatchLoader test,
                    boolean progress) {
+        if (!net.trainsBatchOf(train.batchSize())) {
+            throw new IllegalArgumentException("a training batch of " + train.batchSize() + " cannot train " + net.modelId()
+                    + ": its batch norm needs at least 2 values per channel (use --batch-size 2 or more, and at least 2 training images)");
+        }
         this.baseLr = baseLr;
         this.prunable = Sparsity.prunableCount(net);
         this.net = net;
@@ -87,8 +91,13 @@ public final class Trainer implements AutoCloseable {
                 train.batches(), progress)) {
             int n;
             while ((n = train.next(hostImages, hostLabels)) > 0) {
-                // a last batch of one sample has no batch statistics for batch norm: skipped
-                if (n < 2) continue;
+                // a last batch too small for batch norm's statistics (one sample, 1x1 planes)
+                // is skipped, but still counts as a step of the lr schedule, which measures
+                // epochs in batches
+                if (!net.trainsBatchOf(n)) {
+                    globalStep++;
+                    continue;
+                }
                 be.upload(hostImages, net.input(n));
                 be.upload(hostLabels, net.labels(n));
                 net.trainStep(n);

@@ -61,13 +61,13 @@ class CliOutputFolderTest {
         }
     }
 
-    /** The up-front check creates the folder to probe it, and removes again what it created. */
+    /** The up-front check creates the folder to probe it, and removes it again (its parents may be shared with other runs). */
     @Test
     void theCheckLeavesNoFolderBehindWhenTheDataIsMissing() {
         Path out = dir.resolve("a").resolve("b");
         String line = trainInto(out).badInputLine();
         assertTrue(line.contains("mnist"), line);
-        assertFalse(Files.exists(dir.resolve("a")), "folders created by the check were left behind");
+        assertFalse(Files.exists(out), "the folder created by the check was left behind");
     }
 
     private static CliRun synthTrain(Path out, String... extra) {
@@ -100,17 +100,18 @@ class CliOutputFolderTest {
         for (String f : List.of("summary.json", "chart.png", "sgd/summary.json", "sgd/weights.safetensors")) {
             assertTrue(Files.exists(out.resolve(f)), f);
         }
-        // a train run's files at the top level are another run's outputs too
-        Files.writeString(out.resolve("weights.safetensors"), "stale");
+        // a train run's files at the top level are not the demo's: they must survive
+        Files.writeString(out.resolve("weights.safetensors"), "a train run's");
         Files.writeString(out.resolve("sgd").resolve("notes.txt"), "mine");
 
         List<String> diverging = new ArrayList<>(demo);
         diverging.addAll(List.of("--sgd-lr", "1e30"));
         CliRun failed = CliRun.of(diverging.toArray(String[]::new));
         assertTrue(failed.badInputLine().contains("diverged"), failed.err());
-        for (String f : List.of("summary.json", "chart.png", "weights.safetensors")) {
+        for (String f : List.of("summary.json", "chart.png")) {
             assertFalse(Files.exists(out.resolve(f)), f + " of the demo before is still there");
         }
+        assertEquals("a train run's", Files.readString(out.resolve("weights.safetensors")), "the demo deleted a file it never writes");
         for (String f : RUN_FILES) assertFalse(Files.exists(out.resolve("sgd").resolve(f)), "sgd/" + f + " of the demo before");
         // the gRDA run of this demo finished: its files are this demo's
         for (String f : RUN_FILES) assertTrue(Files.exists(out.resolve("grda").resolve(f)), "grda/" + f);

@@ -64,6 +64,44 @@ class CliTest {
         assertEquals(0, o.code(), o.err());
     }
 
+    /**
+     * 13 = 3 x 4 + 1 on VGG-16 with 28x28 inputs, whose last batch norms see 1x1 planes: the
+     * skipped one-image batch still counts for the step schedule, so the lr drops at the
+     * start of epoch 2 as --milestones 1 says.
+     */
+    @Test
+    void aSkippedBatchStillAdvancesTheStepSchedule(@TempDir Path dir) throws Exception {
+        Outcome o = run("train", "--model", "vgg16", "--dataset", "synth-digits", "--optimizer", "sgd", "--lr", "0.1",
+                "--lr-schedule", "step", "--milestones", "1", "--epochs", "2", "--train-samples", "13", "--test-samples", "4",
+                "--batch-size", "4", "--device", "cpu", "--no-progress", "--out", dir.toString());
+        assertEquals(0, o.code(), o.err());
+        List<String> csv = Files.readAllLines(dir.resolve("metrics.csv"));
+        assertEquals(0.1, Double.parseDouble(csv.get(1).split(",")[1]), 1e-12, csv.get(1));
+        assertEquals(0.01, Double.parseDouble(csv.get(2).split(",")[1]), 1e-12, csv.get(2));
+    }
+
+    /**
+     * Without batch norm a batch of one is an ordinary step; VGG-16 on 28x28 inputs, whose
+     * last batch norms see 1x1 planes, is refused up front in one line.
+     */
+    @Test
+    void aBatchOfOneTrainsWithoutBatchNormAndIsRefusedWithIt(@TempDir Path dir) throws Exception {
+        Outcome dense = run("train", "--model", "lenet300", "--dataset", "synth-digits", "--optimizer", "sgd", "--epochs", "1",
+                "--train-samples", "20", "--test-samples", "10", "--batch-size", "1", "--device", "cpu", "--no-progress",
+                "--out", dir.resolve("dense").toString());
+        assertEquals(0, dense.code(), dense.err());
+        JsonNode run = new ObjectMapper().readTree(dir.resolve("dense/summary.json").toFile()).get("runs").get(0);
+        assertTrue(Double.isFinite(Double.parseDouble(Files.readAllLines(dir.resolve("dense/metrics.csv")).get(1).split(",")[2])),
+                "a finite train loss: the 20 one-image batches were trained");
+        assertEquals(1, run.get("hyperparameters").get("batch_size").asInt());
+
+        Outcome bn = run("train", "--model", "vgg16", "--dataset", "synth-digits", "--epochs", "1", "--train-samples", "20",
+                "--test-samples", "10", "--batch-size", "1", "--device", "cpu", "--no-progress", "--out", dir.resolve("bn").toString());
+        assertEquals(2, bn.code(), bn.err());
+        assertEquals(1, bn.err().strip().lines().count(), bn.err());
+        assertTrue(bn.err().contains("batch norm needs at least 2 values per channel") && bn.err().contains("--batch-size 2"), bn.err());
+    }
+
     @Test
     void missingDataDirIsOneLineAndExit2(@TempDir Path dir) {
         Outcome o = run("train", "--model", "lenet300", "--dataset", "mnist", "--data-dir", dir.toString(), "--device", "cpu");

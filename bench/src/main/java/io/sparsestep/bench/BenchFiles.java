@@ -1,5 +1,7 @@
 package io.sparsestep.bench;
 
+import io.sparsestep.train.io.OutputFolder;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -24,14 +26,14 @@ final class BenchFiles {
         try {
             Files.createDirectories(abs);
         } catch (IOException e) {
-            throw new IllegalArgumentException("--out " + dir + ": cannot create the folder (" + describe(e)
+            throw new IllegalArgumentException("--out " + dir + ": cannot create the folder (" + OutputFolder.reason(abs, e)
                     + "); pass --out a writable folder", e);
         }
         Path probe = abs.resolve(".sparsestep-write-probe." + ProcessHandle.current().pid() + "." + System.nanoTime());
         try {
             Files.write(probe, new byte[] {0}, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         } catch (IOException e) {
-            throw new IllegalArgumentException("--out " + dir + ": folder is not writable (" + describe(e)
+            throw new IllegalArgumentException("--out " + dir + ": folder is not writable (" + OutputFolder.reason(abs, e)
                     + "); pass --out a writable folder", e);
         } finally {
             try {
@@ -42,11 +44,6 @@ final class BenchFiles {
         }
     }
 
-    /** "AccessDeniedException: /x" reads better than the bare path most NIO exceptions carry. */
-    private static String describe(IOException e) {
-        String msg = e.getMessage();
-        return e.getClass().getSimpleName() + (msg == null ? "" : ": " + msg.lines().findFirst().orElse(""));
-    }
 
     static void writeAtomically(Path target, byte[] content) {
         Path dir = target.toAbsolutePath().getParent();

@@ -38,8 +38,10 @@ import java.util.function.Function;
  *
  * <p><b>Threads.</b> Not thread-safe: use it from one thread at a time. It may be a
  * different thread each time, a virtual one too: every op first makes this backend's
- * context current (one cheap driver call), so two backends or an embedding framework can
- * share a thread.
+ * context current (one cheap driver call) and leaves it current, so two backends can share
+ * a thread; an embedding framework that uses its own context on the same thread must make
+ * it current again after calling in ({@link CudaFusedSteps} instead runs in whatever
+ * context is current).
  *
  * <p><b>Memory.</b> {@link #allocate} is one cuMemAlloc per buffer; ops allocate nothing.
  * cuDNN descriptors and algorithm choices are cached per geometry and made when the

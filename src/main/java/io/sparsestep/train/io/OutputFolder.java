@@ -27,8 +27,9 @@ public final class OutputFolder {
 
     /**
      * Checks that {@code dir} can hold outputs: it (or the folders it needs) can be created
-     * and a file can be written in it. Leaves the disk as it was: the probe file and any
-     * folder this check created are removed again.
+     * and a file can be written in it. The probe file is removed again, and so is the folder
+     * itself if this check created it; parent folders it had to create (such as {@code runs/})
+     * stay, since a run started beside this one may be creating its own folder in them.
      *
      * @throws UncheckedIOException with a one-line message when the folder is unusable
      */
@@ -50,9 +51,9 @@ public final class OutputFolder {
         } catch (IOException e) {
             throw unusable(dir, abs, e);
         } finally {
-            for (Path p : missing.reversed()) {
+            if (!missing.isEmpty()) {
                 try {
-                    Files.deleteIfExists(p);
+                    Files.deleteIfExists(abs);
                 } catch (IOException ignored) {
                     // something else wrote there meanwhile: it is no longer ours to remove
                 }
@@ -93,7 +94,7 @@ public final class OutputFolder {
      * mentioned only when it is neither {@code target} nor directly in it (the probe file
      * is noise; a parent folder that is a file, or not writable, is the news).
      */
-    static String reason(Path target, IOException e) {
+    public static String reason(Path target, IOException e) {
         Path file = e instanceof FileSystemException fse && fse.getFile() != null
                 ? Path.of(fse.getFile()).toAbsolutePath().normalize() : null;
         Path t = target.toAbsolutePath().normalize();
