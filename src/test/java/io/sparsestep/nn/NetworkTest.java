@@ -211,6 +211,33 @@ class NetworkTest {
         }
     }
 
+    /** Same seed, same data, same steps: the same weights, bit for bit (the CPU backend is the reference). */
+    @Test
+    void trainingIsBitwiseReproducible() {
+        int batch = 16;
+        int[] in = {1, 28, 28};
+        MemorySegment[] finals = new MemorySegment[2];
+        try (Arena arena = Arena.ofConfined()) {
+            for (int run = 0; run < 2; run++) {
+                try (Network net = build("lenet5", in, 10, batch, 7);
+                     Sgd sgd = Sgd.builder().lr(0.05).momentum(0.9).build(net.memory())) {
+                    Random rng = new Random(3);
+                    MemorySegment x = arena.allocate(4L * batch * 28 * 28, 64), y = arena.allocate(4L * batch, 64);
+                    for (long i = 0; i < (long) batch * 28 * 28; i++) x.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) rng.nextGaussian());
+                    for (int i = 0; i < batch; i++) y.setAtIndex(ValueLayout.JAVA_FLOAT, i, rng.nextInt(10));
+                    be.upload(x, net.input(batch));
+                    be.upload(y, net.labels(batch));
+                    for (int s = 0; s < 5; s++) {
+                        net.trainStep(batch);
+                        sgd.step(1);
+                    }
+                    finals[run] = net.downloadAll(net.memory().params(), arena);
+                }
+            }
+            assertEquals(-1, finals[0].mismatch(finals[1]), "the two runs' parameters differ");
+        }
+    }
+
     @Test
     void unknownModelNamesTheChoices() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Models.create("alexnet", new int[]{3, 32, 32}, 10));

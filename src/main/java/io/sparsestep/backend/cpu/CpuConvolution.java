@@ -19,8 +19,9 @@ import java.nio.ByteOrder;
  * A 1x1, stride-1, unpadded convolution needs no column matrix: col[i] is x[i] itself.
  *
  * <p>Two schedules. With at least as many samples as workers, samples are handed out to
- * workers, each with its own column matrix (and, for the filter gradient, its own partial
- * dW, summed at the end; worker 0 accumulates straight into dw) and serial GEMMs. With a
+ * workers, each with its own column matrix and serial GEMMs; the filter gradient is summed
+ * over fixed blocks of consecutive samples, one partial dW per block, added in block order
+ * (block 0 accumulates straight into dw), so it is bitwise reproducible. With a
  * smaller batch, samples run one after the other with one column matrix and the GEMM
  * itself runs in parallel. All scratch lives in the caller's workspace, laid out as
  * {@code [threads x col][(threads-1) x filter]} or just {@code [col]}; see
@@ -35,13 +36,10 @@ final class CpuConvolution {
 
     private final Parallel parallel;
     private final CpuGemm gemm;
-    /** Samples each worker did in the current filter-gradient call: which partial dW's hold data. */
-    private final int[] samplesDone;
 
     CpuConvolution(Parallel parallel, CpuGemm gemm) {
         this.parallel = parallel;
         this.gemm = gemm;
-        this.samplesDone = new int[parallel.threads()];
     }
 
     static boolean isPointwise(ConvGeometry g) {
@@ -120,23 +118,27 @@ final class CpuConvolution {
             }
             return;
         }
+        // The sum over samples is split into `threads` fixed blocks of consecutive samples, not
+        // into whatever each worker happened to take: block b sums its samples in order into
+        // partial b (block 0 straight into dw), and the partials are added in block order. So
+        // the float rounding, and with it the whole training run, is the same every time.
         int threads = parallel.threads();
+        int n = g.n();
         long filter = g.filterSize();
         long partials = threads * col;
-        java.util.Arrays.fill(samplesDone, 0);
-        parallel.forEach(g.n(), (worker, i) -> {
+        parallel.forEach(threads, (worker, block) -> {
+            int first = (int) ((long) n * block / threads), end = (int) ((long) n * (block + 1) / threads);
             long colOff = worker * col;
-            if (!pointwise) im2col(g, x, i * xs, ws, colOff);
-            MemorySegment target = worker == 0 ? dw : ws;
-            long targetOff = worker == 0 ? 0 : partials + (worker - 1) * filter;
-            gemm.gemmSerial(worker, false, true, k, crs, p, 1f, dy, i * ys, pointwise ? x : ws,
-                    pointwise ? i * xs : colOff, samplesDone[worker] == 0 ? 0f : 1f, target, targetOff);
-            samplesDone[worker]++;
+            MemorySegment target = block == 0 ? dw : ws;
+            long targetOff = block == 0 ? 0 : partials + (block - 1) * filter;
+            for (int i = first; i < end; i++) {
+                if (!pointwise) im2col(g, x, i * xs, ws, colOff);
+                gemm.gemmSerial(worker, false, true, k, crs, p, 1f, dy, i * ys, pointwise ? x : ws,
+                        pointwise ? i * xs : colOff, i == first ? 0f : 1f, target, targetOff);
+            }
         });
-        // dw = (worker 0's sum, if it had samples) + every other worker's partial that holds data.
-        if (samplesDone[0] == 0) dw.asSlice(0, filter * Float.BYTES).fill((byte) 0);
+        // n >= threads here, so every block holds at least one sample: dw = block 0 + blocks 1.. in order.
         for (int t = 1; t < threads; t++) {
-            if (samplesDone[t] == 0) continue;
             long from = partials + (t - 1) * filter;
             int chunk = 1 << 14;
             int chunks = (int) ((filter + chunk - 1) / chunk);

@@ -122,6 +122,34 @@ class CpuConvolutionTest {
         }
     }
 
+    /**
+     * The filter gradient sums over samples, spread over workers that take samples as they
+     * come free. The sum must not depend on which worker took which: the same inputs give
+     * the same bits every call (per-worker partial sums made three identical LeNet-5
+     * training runs end with three different weight files).
+     */
+    @Test
+    void theFilterGradientIsBitwiseReproducible() {
+        ConvGeometry g = new ConvGeometry(37, 3, 9, 9, 5, 3, 3, 1, 1, 1, 1);
+        for (CpuBackend be : backends) {
+            Random r = new Random(5);
+            Tensor tx = tensor(be, random(r, (int) g.inputSize()), g.n(), g.c(), g.h(), g.w());
+            Tensor tdy = tensor(be, random(r, (int) g.outputSize()), g.n(), g.k(), g.outH(), g.outW());
+            Tensor tdw = zeros(be, g.k(), g.c(), g.r(), g.s());
+            Tensor ws = workspace(be, g);
+            be.convBackwardFilter(g, tx, tdy, tdw, ws);
+            float[] first = read(be, tdw);
+            for (int call = 1; call < 40; call++) {
+                be.convBackwardFilter(g, tx, tdy, tdw, ws);
+                float[] again = read(be, tdw);
+                for (int i = 0; i < first.length; i++) {
+                    assertEquals(Float.floatToRawIntBits(first[i]), Float.floatToRawIntBits(again[i]),
+                            "dw[" + i + "] differs on call " + call + " with " + be.threads() + " threads");
+                }
+            }
+        }
+    }
+
     /** L(x, w) = sum(conv(x, w) * R) in double; its gradients are backwardData(R) and backwardFilter(x, R). */
     private static double objective(CpuBackend be, ConvGeometry g, Tensor x, Tensor w, Tensor y, Tensor ws, float[] weights) {
         be.convForward(g, x, w, y, ws);
