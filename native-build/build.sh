@@ -13,6 +13,12 @@ set -euo pipefail
 
 FLAGS=(-ptx -arch=compute_75 -O3)
 PTXAS_ARCHS=(sm_75 sm_90)
+# The PTX ISA version the committed PTX declares. nvcc 13 writes 9.0, which only drivers of
+# the 580 series (CUDA 13) can JIT; 8.0 is what every CUDA 12 driver (R525+) reads, and the
+# cuBLAS 12 / cuDNN for CUDA 12 that sparsestep accepts need such a driver anyway. The
+# kernels use nothing newer, and ptxas below proves it: it rejects any instruction the
+# declared version does not have ("requires PTX ISA .version X or later").
+PTX_ISA=8.0
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 kernels="$root/kernels"
@@ -85,15 +91,24 @@ for cu in "${sources[@]}"; do
     (cd "$kernels" && "$nvcc" "${FLAGS[@]}" -o "$raw" "$name.cu")
     {
         echo "// sparsestep PTX for kernels/$name.cu, written by native-build/build.sh; do not edit."
-        echo "// nvcc flags: ${FLAGS[*]}"
+        echo "// nvcc flags: ${FLAGS[*]}; .version set to $PTX_ISA (CUDA 12.0+ drivers), checked by ptxas"
         echo "// source-sha256: $(source_hash "$name")"
-        cat "$raw"
+        sed -E "s/^\.version [0-9]+\.[0-9]+\s*$/.version $PTX_ISA/" "$raw"
     } >"$out"
+    if ! grep -qx "\.version $PTX_ISA" "$out"; then
+        echo "build.sh: $name.ptx has no '.version' line to set to $PTX_ISA (nvcc output changed?)" >&2
+        status=1
+    fi
 
     # Register and spill report for the GPUs the PTX is JIT-compiled for. A spill means
     # local-memory traffic inside a kernel whose whole budget is HBM bandwidth: fail.
     for arch in "${PTXAS_ARCHS[@]}"; do
-        report="$("$ptxas" -arch="$arch" -v "$out" -o "$tmp/$name.$arch.cubin" 2>&1)"
+        if ! report="$("$ptxas" -arch="$arch" -v "$out" -o "$tmp/$name.$arch.cubin" 2>&1)"; then
+            echo "build.sh: ptxas rejects $name.ptx for $arch (at PTX ISA $PTX_ISA?):" >&2
+            echo "$report" >&2
+            status=1
+            continue
+        fi
         spilled=0
         echo "$report" | grep -Eq '[1-9][0-9]* bytes spill (stores|loads)' && spilled=1
         if [[ $mode == build || $spilled == 1 ]]; then  # --check stays quiet unless something is wrong

@@ -32,6 +32,8 @@ public final class CudaDriver {
     static final int CU_STREAM_DEFAULT = 0;
     static final int CU_EVENT_DEFAULT = 0;
     // CUjit_option values from cuda.h
+    /** cuModuleLoadData* on a driver older than the PTX's ISA version. */
+    static final int CUDA_ERROR_UNSUPPORTED_PTX_VERSION = 222;
     static final int CU_JIT_INFO_LOG_BUFFER = 3;
     static final int CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES = 4;
     static final int CU_JIT_ERROR_LOG_BUFFER = 5;
@@ -437,8 +439,10 @@ public final class CudaDriver {
             int rc = (int) cuModuleLoadDataEx.invokeExact(out, image, keys.length, options, values);
             if (rc != 0) {
                 String log = errorLog.getString(0, StandardCharsets.UTF_8).strip();
+                String hint = rc == CUDA_ERROR_UNSUPPORTED_PTX_VERSION
+                        ? "; the kernels are PTX ISA 8.0, which needs an NVIDIA driver of CUDA 12.0 or newer (R525+): update the driver" : "";
                 throw new CudaException("CUDA driver", "cuModuleLoadDataEx(" + name + ")", rc, errorName(rc),
-                        errorString(rc) + (log.isEmpty() ? "" : "; JIT log: " + log));
+                        errorString(rc) + hint + (log.isEmpty() ? "" : "; JIT log: " + log));
             }
             return out.get(HANDLE, 0);
         } catch (Throwable t) {

@@ -93,7 +93,8 @@ class CudaDriverHeaderTest {
                 "CU_JIT_INFO_LOG_BUFFER", CudaDriver.CU_JIT_INFO_LOG_BUFFER,
                 "CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES", CudaDriver.CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES,
                 "CU_JIT_ERROR_LOG_BUFFER", CudaDriver.CU_JIT_ERROR_LOG_BUFFER,
-                "CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES", CudaDriver.CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES));
+                "CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES", CudaDriver.CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES,
+                "CUDA_ERROR_UNSUPPORTED_PTX_VERSION", CudaDriver.CUDA_ERROR_UNSUPPORTED_PTX_VERSION));
         for (Map.Entry<String, Integer> e : all.entrySet()) {
             Matcher m = Pattern.compile("\\b" + e.getKey() + "\\s*=\\s*(0x[0-9a-fA-F]+|\\d+)").matcher(header);
             assertTrue(m.find(), "cuda.h has no enumerator " + e.getKey());

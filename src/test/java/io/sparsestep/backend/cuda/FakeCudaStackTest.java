@@ -320,6 +320,12 @@ class FakeCudaStackTest {
         assertEquals("cuModuleLoadDataEx(broken.ptx) failed: CUDA_ERROR_INVALID_PTX (218): a PTX JIT compilation failed; "
                 + "JIT log: ptxas fatal   : syntax error at line 3 [CUDA driver]", jit.getMessage());
 
+        // the fake plays a CUDA 12 driver: PTX ISA 9.0 is too new for it, the committed 8.0 is not
+        byte[] isa9 = "// x\n.version 9.0\n.target sm_75\n".getBytes(StandardCharsets.UTF_8);
+        CudaException old = assertThrows(CudaException.class, () -> driver.moduleLoadPtx(isa9, "new.ptx"));
+        assertTrue(old.getMessage().startsWith("cuModuleLoadDataEx(new.ptx) failed: CUDA_ERROR_UNSUPPORTED_PTX_VERSION (222)")
+                && old.getMessage().contains("CUDA 12.0 or newer (R525+): update the driver"), old.getMessage());
+
         CudaException oom = assertThrows(CudaException.class, () -> driver.memAlloc(1L << 50));
         assertEquals("cuMemAlloc_v2(1125899906842624 bytes) failed: CUDA_ERROR_OUT_OF_MEMORY (2): out of memory [CUDA driver]", oom.getMessage());
 

@@ -88,6 +88,19 @@ class PtxFreshnessTest {
      * gRDA with c = 0 must reproduce SGD bit for bit, and both steps must equal their Java
      * twins: that holds only while every f32 product and sum in optim.ptx rounds on its own.
      */
+    /** CUDA 12 drivers (R525+) JIT PTX ISA up to 8.0; nvcc 13 writes 9.0, which build.sh lowers (ptxas-checked). */
+    @Test
+    void committedPtxIsReadableByCuda12Drivers() throws IOException {
+        for (Path cu : kernelSources()) {
+            String ptx = committedPtx(cu);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^\\.version (\\d+)\\.(\\d+)\\s*$").matcher(ptx);
+            assertTrue(m.find(), cu.getFileName() + ": no .version line");
+            int version = Integer.parseInt(m.group(1)) * 10 + Integer.parseInt(m.group(2));
+            assertTrue(version <= 80, cu.getFileName() + " declares PTX ISA " + m.group(1) + "." + m.group(2)
+                    + ", newer than CUDA 12 drivers read; rebuild with native-build/build.sh");
+        }
+    }
+
     @Test
     void optimizerPtxRoundsEveryMultiplyAndAddSeparately() throws IOException {
         String ptx = committedPtx(KERNELS.resolve("optim.cu"));

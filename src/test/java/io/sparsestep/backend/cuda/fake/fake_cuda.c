@@ -90,6 +90,8 @@ int cuModuleLoadDataEx(void **module, const void *image, unsigned n, int *option
         if (log != NULL && log_size > 0) snprintf(log, log_size, "ptxas fatal   : syntax error at line 3");
         return 218;
     }
+    /* a driver of CUDA 12.x: PTX ISA 9.0 (CUDA 13) is too new for it */
+    if (strstr(text, "\n.version 9.") != NULL) return 222;
     *module = strdup(text);
     return 0;
 }
