@@ -5,9 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,26 +13,14 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** The command line end to end: outputs of a small run, and one clear line plus exit 2 for bad input. */
 class CliTest {
-    private record Outcome(int code, String out, String err) {}
-
-    private static synchronized Outcome run(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.execute(args);
-            return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
     void trainWritesEveryOutput(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("run");
-        Outcome o = run("train", "--model", "lenet300", "--dataset", "synth-digits", "--optimizer", "grda",
+        CliRun o = run("train", "--model", "lenet300", "--dataset", "synth-digits", "--optimizer", "grda",
                 "--epochs", "2", "--train-samples", "600", "--test-samples", "200", "--batch-size", "64",
                 "--device", "cpu", "--no-progress", "--out", out.toString());
         assertEquals(0, o.code(), o.err());
@@ -58,7 +43,7 @@ class CliTest {
     /** 65 = 64 + 1: the last training batch holds one image, which batch norm cannot normalise. */
     @Test
     void aLastBatchOfOneIsSkippedNotFatal(@TempDir Path dir) {
-        Outcome o = run("train", "--model", "vgg16", "--dataset", "synth-digits", "--optimizer", "grda", "--epochs", "1",
+        CliRun o = run("train", "--model", "vgg16", "--dataset", "synth-digits", "--optimizer", "grda", "--epochs", "1",
                 "--train-samples", "65", "--test-samples", "33", "--batch-size", "64", "--device", "cpu", "--no-progress",
                 "--out", dir.toString());
         assertEquals(0, o.code(), o.err());
@@ -71,7 +56,7 @@ class CliTest {
      */
     @Test
     void aSkippedBatchStillAdvancesTheStepSchedule(@TempDir Path dir) throws Exception {
-        Outcome o = run("train", "--model", "vgg16", "--dataset", "synth-digits", "--optimizer", "sgd", "--lr", "0.1",
+        CliRun o = run("train", "--model", "vgg16", "--dataset", "synth-digits", "--optimizer", "sgd", "--lr", "0.1",
                 "--lr-schedule", "step", "--milestones", "1", "--epochs", "2", "--train-samples", "13", "--test-samples", "4",
                 "--batch-size", "4", "--device", "cpu", "--no-progress", "--out", dir.toString());
         assertEquals(0, o.code(), o.err());
@@ -86,7 +71,7 @@ class CliTest {
      */
     @Test
     void aBatchOfOneTrainsWithoutBatchNormAndIsRefusedWithIt(@TempDir Path dir) throws Exception {
-        Outcome dense = run("train", "--model", "lenet300", "--dataset", "synth-digits", "--optimizer", "sgd", "--epochs", "1",
+        CliRun dense = run("train", "--model", "lenet300", "--dataset", "synth-digits", "--optimizer", "sgd", "--epochs", "1",
                 "--train-samples", "20", "--test-samples", "10", "--batch-size", "1", "--device", "cpu", "--no-progress",
                 "--out", dir.resolve("dense").toString());
         assertEquals(0, dense.code(), dense.err());
@@ -95,7 +80,7 @@ class CliTest {
                 "a finite train loss: the 20 one-image batches were trained");
         assertEquals(1, run.get("hyperparameters").get("batch_size").asInt());
 
-        Outcome bn = run("train", "--model", "vgg16", "--dataset", "synth-digits", "--epochs", "1", "--train-samples", "20",
+        CliRun bn = run("train", "--model", "vgg16", "--dataset", "synth-digits", "--epochs", "1", "--train-samples", "20",
                 "--test-samples", "10", "--batch-size", "1", "--device", "cpu", "--no-progress", "--out", dir.resolve("bn").toString());
         assertEquals(2, bn.code(), bn.err());
         assertEquals(1, bn.err().strip().lines().count(), bn.err());
@@ -104,7 +89,7 @@ class CliTest {
 
     @Test
     void missingDataDirIsOneLineAndExit2(@TempDir Path dir) {
-        Outcome o = run("train", "--model", "lenet300", "--dataset", "mnist", "--data-dir", dir.toString(), "--device", "cpu");
+        CliRun o = run("train", "--model", "lenet300", "--dataset", "mnist", "--data-dir", dir.toString(), "--device", "cpu");
         assertEquals(2, o.code());
         assertEquals(1, o.err().strip().lines().count(), o.err());
         assertTrue(o.err().contains("train-images"), o.err());
@@ -116,7 +101,7 @@ class CliTest {
         Files.write(dir.resolve("train-labels-idx1-ubyte"), new byte[]{0, 0, 8, 1, 0, 0, 0, 0});
         Files.write(dir.resolve("t10k-images-idx3-ubyte"), new byte[]{0, 0, 8, 3, 0, 0, 0, 0});
         Files.write(dir.resolve("t10k-labels-idx1-ubyte"), new byte[]{0, 0, 8, 1, 0, 0, 0, 0});
-        Outcome o = run("train", "--model", "lenet300", "--dataset", "mnist", "--data-dir", dir.toString(), "--device", "cpu");
+        CliRun o = run("train", "--model", "lenet300", "--dataset", "mnist", "--data-dir", dir.toString(), "--device", "cpu");
         assertEquals(2, o.code());
         assertEquals(1, o.err().strip().lines().count(), o.err());
         assertTrue(o.err().contains("idx"), o.err());
@@ -133,7 +118,7 @@ class CliTest {
 
     @Test
     void divergedTrainingIsReported(@TempDir Path dir) {
-        Outcome o = run("train", "--model", "lenet300", "--dataset", "synth-digits", "--optimizer", "sgd", "--lr", "1e30",
+        CliRun o = run("train", "--model", "lenet300", "--dataset", "synth-digits", "--optimizer", "sgd", "--lr", "1e30",
                 "--epochs", "1", "--train-samples", "256", "--test-samples", "64", "--device", "cpu", "--no-progress",
                 "--out", dir.toString());
         assertEquals(2, o.code(), o.err());
@@ -149,9 +134,9 @@ class CliTest {
     @Test
     void aBatchLargerThanTheDataIsCappedAndRunsAsIfGiven(@TempDir Path dir) throws Exception {
         Path capped = dir.resolve("capped"), given = dir.resolve("given");
-        Outcome a = run("train", "--model", "lenet300", "--optimizer", "grda", "--epochs", "2", "--train-samples", "300",
+        CliRun a = run("train", "--model", "lenet300", "--optimizer", "grda", "--epochs", "2", "--train-samples", "300",
                 "--test-samples", "100", "--batch-size", "5000", "--device", "cpu", "--no-progress", "--out", capped.toString());
-        Outcome b = run("train", "--model", "lenet300", "--optimizer", "grda", "--epochs", "2", "--train-samples", "300",
+        CliRun b = run("train", "--model", "lenet300", "--optimizer", "grda", "--epochs", "2", "--train-samples", "300",
                 "--test-samples", "100", "--batch-size", "300", "--device", "cpu", "--no-progress", "--out", given.toString());
         assertEquals(0, a.code(), a.err());
         assertEquals(0, b.code(), b.err());
@@ -184,7 +169,7 @@ class CliTest {
     void cudaRequestedWithoutGpuIsOneLine() {
         org.junit.jupiter.api.Assumptions.assumeTrue(io.sparsestep.backend.cuda.CudaBackend.unavailableReason().isPresent(),
                 "a GPU is present here");
-        Outcome o = run("train", "--model", "lenet300", "--epochs", "1", "--train-samples", "64", "--test-samples", "64",
+        CliRun o = run("train", "--model", "lenet300", "--epochs", "1", "--train-samples", "64", "--test-samples", "64",
                 "--device", "cuda");
         assertEquals(2, o.code());
         assertEquals(1, o.err().strip().lines().count(), o.err());
