@@ -43,11 +43,7 @@ final class ConvPlan implements AutoCloseable {
             xd = cudnn.tensor4d(g.n(), g.c(), g.h(), g.w());
             wd = cudnn.filter4d(g.k(), g.c(), g.r(), g.s());
             cd = cudnn.convolution2d(g.padH(), g.padW(), g.strideH(), g.strideW());
-            int[] out = cudnn.convolutionOutput(cd, xd, wd);
-            if (out[0] != g.n() || out[1] != g.k() || out[2] != g.outH() || out[3] != g.outW()) {
-                throw new IllegalStateException("cuDNN computes output " + java.util.Arrays.toString(out) + " for " + g
-                        + ", ConvGeometry says [" + g.n() + ", " + g.k() + ", " + g.outH() + ", " + g.outW() + "]");
-            }
+            Cudnn.requireSameShape(cudnn.convolutionOutput(cd, xd, wd), g, g.n(), g.k(), g.outH(), g.outW());
             yd = cudnn.tensor4d(g.n(), g.k(), g.outH(), g.outW());
         } catch (RuntimeException e) {
             if (xd != 0) cudnn.destroyTensor(xd);

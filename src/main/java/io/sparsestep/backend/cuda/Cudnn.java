@@ -261,6 +261,18 @@ public final class Cudnn implements AutoCloseable {
         }
     }
 
+    /**
+     * Fails when cuDNN's own output shape {@code cudnnShape} differs from ours: a disagreement
+     * means a descriptor argument is wrong, and every later call would read or write the
+     * wrong number of elements.
+     */
+    static void requireSameShape(int[] cudnnShape, Object geometry, int... ours) {
+        if (!java.util.Arrays.equals(cudnnShape, ours)) {
+            throw new IllegalStateException("cuDNN computes output " + java.util.Arrays.toString(cudnnShape) + " for " + geometry
+                    + ", sparsestep " + java.util.Arrays.toString(ours));
+        }
+    }
+
     void destroyTensor(long d) { destroyQuietly(destroyTensor, d); }
 
     void destroyFilter(long d) { destroyQuietly(destroyFilter, d); }

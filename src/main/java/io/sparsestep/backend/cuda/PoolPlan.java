@@ -23,11 +23,7 @@ final class PoolPlan implements AutoCloseable {
         try {
             yd = cudnn.tensor4d(g.n(), g.c(), g.outH(), g.outW());
             pd = cudnn.pooling2d(cudnnMode, g.windowH(), g.windowW(), g.padH(), g.padW(), g.strideH(), g.strideW());
-            int[] out = cudnn.poolingOutput(pd, xd);
-            if (out[0] != g.n() || out[1] != g.c() || out[2] != g.outH() || out[3] != g.outW()) {
-                throw new IllegalStateException("cuDNN computes pooling output " + java.util.Arrays.toString(out) + " for " + g
-                        + ", PoolGeometry says [" + g.n() + ", " + g.c() + ", " + g.outH() + ", " + g.outW() + "]");
-            }
+            Cudnn.requireSameShape(cudnn.poolingOutput(pd, xd), g, g.n(), g.c(), g.outH(), g.outW());
         } catch (RuntimeException e) {
             cudnn.destroyTensor(xd);
             if (yd != 0) cudnn.destroyTensor(yd);
