@@ -77,6 +77,11 @@ public final class BatchLoader {
         return batchSize;
     }
 
+    /** Images in the last batch of an epoch: batchSize() when the split divides evenly. */
+    public int lastBatchSize() {
+        return split.count() - (batches() - 1) * batchSize;
+    }
+
     public DatasetSplit split() {
         return split;
     }

@@ -56,7 +56,8 @@ public final class Trainer implements AutoCloseable {
         for (int d : net.inputShape()) perSample *= d;
         this.hostImages = arena.allocate(4 * perSample * net.maxBatch(), 64);
         this.hostLabels = arena.allocate(4L * net.maxBatch(), 64);
-        net.prepareBatchSizes(lastBatch(train), lastBatch(test));
+        // a network built with these sizes (TrainingRun does) has them prepared already: plans are cached
+        net.prepareBatchSizes(train.lastBatchSize(), test.lastBatchSize());
     }
 
     /**
@@ -121,10 +122,6 @@ public final class Trainer implements AutoCloseable {
         return new double[]{lossSum / seen, correct / seen};
     }
 
-    private static int lastBatch(BatchLoader loader) {
-        int count = loader.split().count();
-        return count - (loader.batches() - 1) * loader.batchSize();
-    }
 
     /** Sparsity after the last step from the optimizer's fused zero count (no pass over the weights); NaN if none. */
     private double liveSparsity() {

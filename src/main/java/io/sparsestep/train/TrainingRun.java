@@ -95,11 +95,12 @@ public final class TrainingRun {
         long start = System.nanoTime();
         long bytesBefore = backend.bytesInUse();
         Normalization norm = Normalization.of(data.train());
+        BatchLoader train = loader(cfg, data, norm, true), test = loader(cfg, data, norm, false);
+        // the smaller last batches are prepared (cuDNN's algorithm search) before memory is allocated
         try (Network net = Network.build(cfg.model(), backend, root, inputShape, data.classes(), cfg.batchSize(), cfg.seed(),
-                lastBatch(data.train().count(), cfg.batchSize()), lastBatch(data.test().count(), cfg.batchSize()));
+                train.lastBatchSize(), test.lastBatchSize());
              Optimizer opt = OptimizerSetup.build(cfg, net.memory());
-             Trainer trainer = new Trainer(net, opt, OptimizerSetup.schedule(cfg), cfg.lr(), loader(cfg, data, norm, true),
-                     loader(cfg, data, norm, false), cfg.progress())) {
+             Trainer trainer = new Trainer(net, opt, OptimizerSetup.schedule(cfg), cfg.lr(), train, test, cfg.progress())) {
             log.printf(Locale.ROOT, "%s on %s: %,d parameters (%,d prunable), %s, %s on %s%n", cfg.model(), cfg.dataset(),
                     net.parameterCount(), Sparsity.prunableCount(net), opt.name(), describe(cfg), backend.description());
             // everything this run holds is allocated by now (a step allocates nothing), so
@@ -162,11 +163,6 @@ public final class TrainingRun {
                 cfg.nesterov() ? " nesterov" : "");
     }
 
-    /** The size of the last batch of a split of {@code count} images (the Trainer prepares the same ones again, cheaply). */
-    private static int lastBatch(int count, int batch) {
-        int rest = count % batch;
-        return rest == 0 ? Math.min(batch, Math.max(count, 1)) : rest;
-    }
 
     private static BatchLoader loader(RunConfig cfg, TrainTest data, Normalization norm, boolean training) {
         // CIFAR-style augmentation only for 3-channel training images
