@@ -36,6 +36,8 @@ public final class Trainer implements AutoCloseable {
     private final MemorySegment hostImages, hostLabels;
     private final float[] lossAndCorrect = new float[2];
     private long globalStep;
+    /** The last batch is too small for batch norm's statistics (the full batch was checked to be fine). */
+    private final boolean skipLastBatch;
 
     /** {@code baseLr} is only reported (per epoch, times the schedule's factor). */
     public Trainer(Network net, Optimizer optimizer, LrSchedule schedule, double baseLr, BatchLoader train, BatchLoader test,
@@ -44,6 +46,8 @@ public final class Trainer implements AutoCloseable {
             throw new IllegalArgumentException("a training batch of " + train.batchSize() + " cannot train " + net.modelId()
                     + ": its batch norm needs at least 2 values per channel (use --batch-size 2 or more, and at least 2 training images)");
         }
+        // decided once: walking the graph per batch would allocate inside the training loop
+        this.skipLastBatch = !net.trainsBatchOf(train.lastBatchSize());
         this.baseLr = baseLr;
         this.prunable = Sparsity.prunableCount(net);
         this.net = net;
@@ -95,7 +99,7 @@ public final class Trainer implements AutoCloseable {
                 // a last batch too small for batch norm's statistics (one sample, 1x1 planes)
                 // is skipped, but still counts as a step of the lr schedule, which measures
                 // epochs in batches
-                if (!net.trainsBatchOf(n)) {
+                if (skipLastBatch && n < train.batchSize()) {
                     globalStep++;
                     continue;
                 }
