@@ -1,18 +1,21 @@
 // Runs every kernel of kernels/*.cu on the CPU through cuda_host_shim.h and compares it
-// with plain references written here, over lengths around the float4 boundaries,
-// misaligned and disagreeing view offsets, several grid and block sizes. Built with
-// AddressSanitizer, so a read or write past a view's end fails the run, and with UBSan's
-// alignment check, so a float4 access off a 16-byte boundary fails it too.
-// Run: native-build/emulate/run.sh (needs g++ >= 12, no GPU).
-#include "cuda_host_shim.h"
-
-#include "../../kernels/elementwise.cu"
-#include "../../kernels/loss.cu"
-#include "../../kernels/optim.cu"
-
+// with plain references written here, over lengths around the float4 boundaries, every
+// alignment combination of up to three pointers (offsets 0-3 floats from a 64-byte
+// boundary), grids small enough that grid-stride loops go round several times, and
+// several block sizes. Built with AddressSanitizer, so a read or write past a view's end
+// fails the run, and UBSan. The shim itself reports a float4 access off a 16-byte
+// boundary, and a barrier or shuffle not every thread reaches, as a failed launch; the
+// last section checks that it does.
+// Build and run: native-build/emulate/build.sh run (needs g++ >= 12, no GPU);
+// HostKernelSanitizerTest does this in the test suite.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+
+#include "cuda_host_shim.h"
+
+#include "kernels.inc"
 
 static int failures = 0;
 static int checks = 0;
@@ -57,11 +60,28 @@ struct View {
     float& operator[](std::size_t i) { return p[i]; }
 };
 
+// Runs one launch; a launch the shim refuses (misaligned float4, a barrier not every
+// thread reaches) is a failure of the kernel under test.
+template <typename Body>
+static void launch(unsigned grid, unsigned block, Body body) {
+    const int rc = shim::launch(grid, block, body);
+    expect(rc == 0, "launch " + std::to_string(grid) + "x" + std::to_string(block) + " failed (" + std::to_string(rc) +
+                        "): " + shim::state().message);
+}
+
 struct Launch { unsigned grid, block; };
 static const Launch kLaunches[] = {{1, 32}, {3, 64}, {2, 96}, {5, 256}};
 static const std::size_t kLengths[] = {0, 1, 3, 4, 5, 8, 13, 1027};
 struct Offsets { std::size_t a, b, c; };
-static const Offsets kOffsets[] = {{0, 0, 0}, {1, 1, 1}, {3, 3, 3}, {0, 1, 2}, {2, 2, 0}};
+// Every combination of three pointers' offsets modulo 4 floats (16 bytes): all agree, two
+// agree and the third does not (in each position), all differ.
+static const std::vector<Offsets> kOffsets = [] {
+    std::vector<Offsets> all;
+    for (std::size_t a = 0; a < 4; ++a)
+        for (std::size_t b = 0; b < 4; ++b)
+            for (std::size_t c = 0; c < 4; ++c) all.push_back({a, b, c});
+    return all;
+}();
 
 static std::string label(const char* kernel, std::size_t n, Offsets o, Launch l) {
     return std::string(kernel) + " n=" + std::to_string(n) + " offsets=" + std::to_string(o.a) + "," +
@@ -117,9 +137,8 @@ static void check_grda() {
 static void check_sgd() {
     Rng rng(2);
     const std::size_t lengths[] = {1, 5, 8, 1027};
-    const Offsets offsets[] = {{0, 0, 0}, {3, 3, 3}, {1, 2, 1}};
     for (std::size_t n : lengths)
-        for (Offsets o : offsets)
+        for (Offsets o : kOffsets)
             for (float momentum : {0.0f, 0.9f})
                 for (float dampening : {0.0f, 0.25f})
                     for (float wd : {0.0f, 5e-3f})
@@ -323,7 +342,56 @@ static void check_softmax_xent() {
     }
 }
 
+// ---------------------------------------------------------------------------- the shim itself
+
+// Kernels that break CUDA's rules: the shim must refuse each launch, with the reason.
+static void divergent_barrier(int) {
+    if (threadIdx.x < 40) __syncthreads();
+}
+static void shuffle_missed_by_a_lane(int) {
+    if (threadIdx.x != 37) (void)__shfl_xor_sync(0xffffffffu, 1.0f, 1);
+}
+#define reinterpret_cast shim::checked_reinterpret_cast  // as kernels.inc does for the kernels
+static void misaligned_float4(float* p) {
+    if (threadIdx.x == 0) *reinterpret_cast<float4*>(p + 1) = make_float4(1, 2, 3, 4);
+}
+#undef reinterpret_cast
+static void shuffle_in_partial_warp(int) { (void)__shfl_xor_sync(0xffffffffu, 1.0f, 1); }
+
+// A block sum over a barrier and shuffles, with a thread order the shim cannot get right
+// by accident: every thread adds its index.
+static void block_sum_of_indices(unsigned* out) {
+    const unsigned total = block_sum_u32(threadIdx.x);
+    if (threadIdx.x == 0) out[blockIdx.x] = total;
+}
+
+static void check_shim() {
+    struct Refusal { const char* what; int code; int rc; std::string message; };
+    std::vector<Refusal> refusals;
+    refusals.push_back({"divergent __syncthreads", shim::kLaunchFailed, shim::launch(2, 64, [] { divergent_barrier(0); }),
+                        shim::state().message});
+    refusals.push_back({"shuffle a lane misses", shim::kLaunchFailed, shim::launch(1, 64, [] { shuffle_missed_by_a_lane(0); }),
+                        shim::state().message});
+    alignas(16) float buffer[8] = {};
+    refusals.push_back({"misaligned float4", shim::kMisalignedAddress, shim::launch(1, 32, [&] { misaligned_float4(buffer); }),
+                        shim::state().message});
+    refusals.push_back({"shuffle in a partial warp", shim::kLaunchFailed, shim::launch(1, 48, [] { shuffle_in_partial_warp(0); }),
+                        shim::state().message});
+    refusals.push_back({"block of 1025", shim::kInvalidValue, shim::launch(1, 1025, [] {}), shim::state().message});
+    for (const Refusal& r : refusals) {
+        expect(r.rc == r.code && !r.message.empty(),
+               std::string("shim: ") + r.what + " gave " + std::to_string(r.rc) + " (" + r.message + "), want " + std::to_string(r.code));
+    }
+    for (unsigned block : {32u, 96u, 1024u}) {
+        unsigned out[3] = {0, 0, 0};
+        launch(3, block, [&] { block_sum_of_indices(out); });
+        const unsigned want = block * (block - 1) / 2;
+        expect(out[0] == want && out[1] == want && out[2] == want, "shim: block sum of indices, block " + std::to_string(block));
+    }
+}
+
 int main() {
+    check_shim();
     check_grda();
     check_sgd();
     check_flat_kernels();

@@ -36,6 +36,10 @@ import java.util.function.Consumer;
  */
 public final class ConformanceChecks {
     static final int[] SIZES = {1, 7, 1023, 1025, 4099};
+    /** Above 8 blocks per SM times 256 threads times 4 floats on any GPU up to 16 SMs: grid-stride loops iterate. */
+    static final int GRID_STRIDE_SIZE = 70_001;
+    /** SIZES plus GRID_STRIDE_SIZE. */
+    static final int[] ALL_SIZES = {1, 7, 1023, 1025, 4099, GRID_STRIDE_SIZE};
 
     private ConformanceChecks() {}
 
@@ -116,6 +120,53 @@ public final class ConformanceChecks {
         return List.copyOf(checks);
     }
 
+    /** Every combination of {@code pointers} word offsets in 0..3, i.e. of their addresses modulo 16 bytes. */
+    static List<int[]> alignmentCombinations(int pointers) {
+        List<int[]> all = new ArrayList<>();
+        int count = 1 << (2 * pointers);
+        for (int code = 0; code < count; code++) {
+            int[] offsets = new int[pointers];
+            for (int p = 0; p < pointers; p++) offsets[p] = (code >> (2 * p)) & 3;
+            all.add(offsets);
+        }
+        return all;
+    }
+
+    /**
+     * How the kernels' float4 split (kernels/common.cuh) divides n elements whose pointers
+     * sit at these word offsets of 256-byte-aligned allocations: a scalar head up to the
+     * first 16-byte boundary, float4s, a scalar tail; or all scalar when the pointers'
+     * addresses differ modulo 16 bytes.
+     */
+    record Float4Split(long head, long float4s, long tail, boolean pointersAgree) {
+        static Float4Split of(long n, int... wordOffsets) {
+            int m = (wordOffsets[0] * Float.BYTES) & 15;
+            for (int o : wordOffsets) {
+                if (((o * Float.BYTES) & 15) != m) return new Float4Split(n, 0, 0, false);
+            }
+            long head = Math.min(((16 - m) & 15) >> 2, n);
+            long float4s = (n - head) >> 2;
+            return new Float4Split(head, float4s, n - head - 4 * float4s, true);
+        }
+
+        /** Marks on the session each path this split runs. */
+        void markReached(ConformanceSession s) {
+            if (!pointersAgree) {
+                s.reached(PATH_ALL_SCALAR);
+                return;
+            }
+            if (head > 0) s.reached(PATH_HEAD);
+            if (float4s > 0) s.reached(PATH_FLOAT4);
+            if (tail > 0) s.reached(PATH_TAIL);
+        }
+    }
+
+    static final String PATH_HEAD = "scalar head";
+    static final String PATH_FLOAT4 = "float4 body";
+    static final String PATH_TAIL = "scalar tail";
+    static final String PATH_ALL_SCALAR = "all scalar (pointers disagree mod 16 B)";
+    static final List<String> FLOAT4_PATHS = List.of(PATH_HEAD, PATH_FLOAT4, PATH_TAIL, PATH_ALL_SCALAR);
+
     // ------------------------------------------------------------------ the checks
 
     private static void memory(ConformanceSession s) {
@@ -145,8 +196,8 @@ public final class ConformanceChecks {
 
     private static void fill(ConformanceSession s) {
         float[] values = {0f, -0f, 3.25f, -1e-30f, Float.MAX_VALUE};
-        for (int n : SIZES) {
-            for (int offset : new int[] {0, 1, 3}) {
+        for (int n : ALL_SIZES) {
+            for (int offset : new int[] {0, 1, 2, 3}) {
                 float v = values[(n + offset) % values.length];
                 s.variant = "n=" + n + " offset=" + offset + " v=" + v;
                 Twin t = s.random(offset, n);
@@ -169,8 +220,9 @@ public final class ConformanceChecks {
     }
 
     private static void add(ConformanceSession s) {
-        for (int n : SIZES) {
-            for (int[] off : new int[][] {{0, 0, 0}, {1, 1, 1}, {1, 3, 2}}) {
+        for (int n : ALL_SIZES) {
+            for (int[] off : alignmentCombinations(3)) {
+                if (n == GRID_STRIDE_SIZE && (off[1] != off[0] || off[2] != off[0])) continue; // one pattern per alignment is enough there
                 s.variant = "n=" + n + " offsets=" + off[0] + "," + off[1] + "," + off[2];
                 Twin a = s.random(off[0], n), b2 = s.random(off[1], n), out = s.random(off[2], n);
                 s.both(b -> b.add(a.on(b), b2.on(b), out.on(b)));
@@ -182,8 +234,8 @@ public final class ConformanceChecks {
     }
 
     private static void countZeros(ConformanceSession s) {
-        for (int n : SIZES) {
-            for (int offset : new int[] {0, 1, 3}) {
+        for (int n : ALL_SIZES) {
+            for (int offset : new int[] {0, 1, 2, 3}) {
                 s.variant = "n=" + n + " offset=" + offset;
                 float[] data = s.uniform(n);
                 for (int i = 0; i < n; i++) {
@@ -317,28 +369,34 @@ public final class ConformanceChecks {
     }
 
     private static void reluForward(ConformanceSession s) {
-        for (int n : SIZES) {
-            s.variant = "n=" + n;
-            float[] xData = s.uniform(n);
-            xData[n / 2] = Float.NaN; // must stay NaN on both: a diverged network may not be zeroed here
-            Twin x = s.twin(xData, 1, n), y = s.random(3, n);
-            s.both(b -> b.reluForward(x.on(b), y.on(b)));
-            s.compare("y", y, Tolerance.BITWISE);
-            s.both(b -> b.reluForward(x.on(b), x.on(b)));
-            s.compare("y in place", x, Tolerance.BITWISE);
+        for (int n : ALL_SIZES) {
+            for (int[] off : alignmentCombinations(2)) {
+                if (n == GRID_STRIDE_SIZE && off[1] != off[0]) continue;
+                s.variant = "n=" + n + " offsets=" + off[0] + "," + off[1];
+                float[] xData = s.uniform(n);
+                xData[n / 2] = Float.NaN; // must stay NaN on both: a diverged network may not be zeroed here
+                Twin x = s.twin(xData, off[0], n), y = s.random(off[1], n);
+                s.both(b -> b.reluForward(x.on(b), y.on(b)));
+                s.compare("y", y, Tolerance.BITWISE);
+                s.both(b -> b.reluForward(x.on(b), x.on(b)));
+                s.compare("y in place", x, Tolerance.BITWISE);
+            }
         }
     }
 
     private static void reluBackward(ConformanceSession s) {
-        for (int n : SIZES) {
-            s.variant = "n=" + n;
-            float[] yData = s.uniform(n);
-            for (int i = 0; i < n; i++) yData[i] = Math.max(yData[i], 0f);
-            Twin y = s.twin(yData, 1, n), dy = s.random(0, n), dx = s.random(3, n);
-            s.both(b -> b.reluBackward(y.on(b), dy.on(b), dx.on(b)));
-            s.compare("dx", dx, Tolerance.BITWISE);
-            s.both(b -> b.reluBackward(y.on(b), dy.on(b), dy.on(b)));
-            s.compare("dx in place", dy, Tolerance.BITWISE);
+        for (int n : ALL_SIZES) {
+            for (int[] off : alignmentCombinations(3)) {
+                if (n == GRID_STRIDE_SIZE && (off[1] != off[0] || off[2] != off[0])) continue;
+                s.variant = "n=" + n + " offsets=" + off[0] + "," + off[1] + "," + off[2];
+                float[] yData = s.uniform(n);
+                for (int i = 0; i < n; i++) yData[i] = Math.max(yData[i], 0f);
+                Twin y = s.twin(yData, off[0], n), dy = s.random(off[1], n), dx = s.random(off[2], n);
+                s.both(b -> b.reluBackward(y.on(b), dy.on(b), dx.on(b)));
+                s.compare("dx", dx, Tolerance.BITWISE);
+                s.both(b -> b.reluBackward(y.on(b), dy.on(b), dy.on(b)));
+                s.compare("dx in place", dy, Tolerance.BITWISE);
+            }
         }
     }
 
@@ -439,12 +497,16 @@ public final class ConformanceChecks {
         for (float[] v : SGD_VARIANTS) {
             float momentum = v[0], dampening = v[1], wd = v[2];
             boolean nesterov = v[3] != 0;
-            for (int n : SIZES) {
-                for (int[] off : new int[][] {{1, 1, 1}, {0, 1, 3}}) {
+            for (int n : ALL_SIZES) {
+                for (int[] off : alignmentCombinations(momentum == 0f ? 2 : 3)) {
+                    if (n == GRID_STRIDE_SIZE && !allEqual(off)) continue;
+                    int mOffset = momentum == 0f ? 0 : off[2];
+                    if (momentum == 0f) Float4Split.of(n, off[0], off[1]).markReached(s);
+                    else Float4Split.of(n, off[0], off[1], off[2]).markReached(s);
                     s.variant = String.format(Locale.ROOT, "momentum=%s dampening=%s wd=%s nesterov=%s n=%d offsets=%d,%d,%d",
-                            momentum, dampening, wd, nesterov, n, off[0], off[1], off[2]);
+                            momentum, dampening, wd, nesterov, n, off[0], off[1], mOffset);
                     Twin w = s.random(off[0], n), g = s.random(off[1], n);
-                    Twin m = momentum == 0f ? null : s.constant(Float.NaN, off[2], n); // first step must not read it
+                    Twin m = momentum == 0f ? null : s.constant(Float.NaN, mOffset, n); // first step must not read it
                     s.both(b -> b.sgdStep(w.on(b), g.on(b), m == null ? null : m.on(b), 0.05f, momentum, dampening, wd, nesterov, true));
                     s.compare("w after step 1", w, Tolerance.BITWISE);
                     if (m != null) s.compare("momentum after step 1", m, Tolerance.BITWISE);
@@ -456,12 +518,22 @@ public final class ConformanceChecks {
                 }
             }
         }
+        s.requireReached("float4 split paths", FLOAT4_PATHS);
+    }
+
+    private static boolean allEqual(int[] values) {
+        for (int v : values) {
+            if (v != values[0]) return false;
+        }
+        return true;
     }
 
     private static void grda(ConformanceSession s) {
         for (float tau : new float[] {0f, 0.3f}) {
-            for (int n : SIZES) {
-                for (int[] off : new int[][] {{0, 0, 0}, {1, 1, 1}, {0, 1, 3}}) {
+            for (int n : ALL_SIZES) {
+                for (int[] off : alignmentCombinations(3)) {
+                    if (n == GRID_STRIDE_SIZE && !allEqual(off)) continue;
+                    Float4Split.of(n, off[0], off[1], off[2]).markReached(s);
                     for (boolean counted : new boolean[] {true, false}) {
                         s.variant = "tau=" + tau + " n=" + n + " offsets=" + off[0] + "," + off[1] + "," + off[2] + (counted ? "" : " counter=null");
                         Twin w = s.constant(Float.NaN, off[0], n); // never read
@@ -482,5 +554,6 @@ public final class ConformanceChecks {
                 }
             }
         }
+        s.requireReached("float4 split paths", FLOAT4_PATHS);
     }
 }

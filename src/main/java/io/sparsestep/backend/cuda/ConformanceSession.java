@@ -12,9 +12,11 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
@@ -35,6 +37,7 @@ public final class ConformanceSession implements AutoCloseable {
     String variant = "";
     private final List<Buffer> buffers = new ArrayList<>();
     private final Map<String, Accumulator> outputs = new LinkedHashMap<>();
+    private final Set<String> reachedPaths = new LinkedHashSet<>();
 
     ConformanceSession(String check, Backend tested, Backend reference, SplittableRandom random) {
         this.check = check;
@@ -147,12 +150,28 @@ public final class ConformanceSession implements AutoCloseable {
         else if (!c.passed) acc.fail(variant + ": " + c.note);
     }
 
+    /** Notes that a code path of the kernel under test ran (see {@link #requireReached}). */
+    void reached(String path) {
+        reachedPaths.add(path);
+    }
+
+    /**
+     * Adds a result that lists the paths reached, and fails unless every one of {@code paths}
+     * was: a check whose inputs stopped exercising a path would otherwise still pass.
+     */
+    void requireReached(String output, List<String> paths) {
+        List<String> missing = paths.stream().filter(p -> !reachedPaths.contains(p)).toList();
+        Accumulator acc = outputs.computeIfAbsent(output, o -> new Accumulator(Tolerance.BITWISE));
+        acc.reached = "reached: " + String.join(", ", reachedPaths);
+        if (!missing.isEmpty()) acc.fail("never reached: " + String.join(", ", missing));
+    }
+
     List<Result> results() {
         List<Result> out = new ArrayList<>();
         for (Map.Entry<String, Accumulator> e : outputs.entrySet()) {
             Accumulator a = e.getValue();
-            out.add(new Result(check + "." + e.getKey(), a.absError, a.relError, a.tolerance, a.failure == null,
-                    a.failure == null ? "" : a.failure));
+            String note = a.failure != null ? a.failure : a.reached != null ? a.reached : "";
+            out.add(new Result(check + "." + e.getKey(), a.absError, a.relError, a.tolerance, a.failure == null, note));
         }
         return out;
     }
@@ -187,6 +206,7 @@ public final class ConformanceSession implements AutoCloseable {
         double absError;
         double relError;
         String failure;
+        String reached;
 
         Accumulator(Tolerance tolerance) {
             this.tolerance = tolerance;

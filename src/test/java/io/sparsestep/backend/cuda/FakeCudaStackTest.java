@@ -8,7 +8,7 @@ import io.sparsestep.backend.cuda.ConformanceChecks.Result;
 import io.sparsestep.backend.cuda.CudaLibraryLoader.CublasLibraries;
 import io.sparsestep.backend.cuda.CudaLibraryLoader.CudnnLibraries;
 import io.sparsestep.backend.cuda.CudaLibraryLoader.LoadedLibrary;
-import io.sparsestep.backend.cuda.CudaLibraryLocator.Environment;
+import io.sparsestep.testing.NativeToolchain;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,6 +29,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -40,11 +42,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The whole CUDA backend, through java.lang.foreign, on a fake CUDA stack compiled from
- * fake/*.c at test time: a libcuda, libcublas(+Lt) and libcudnn(+graph) that keep "device"
- * memory on the host and compute naively in C. Every binding is called with the argument
- * types, order and struct layouts the real libraries declare, so a wrong descriptor, a
- * swapped argument or a misread struct shows up here without a GPU. Skipped without gcc.
+ * The whole CUDA backend, through java.lang.foreign, on the fake CUDA stack
+ * ({@link FakeCudaStack}): a libcuda, libcublas(+Lt) and libcudnn(+graph) compiled from
+ * fake/*.c that keep "device" memory on the host; cuBLAS and cuDNN compute naively in C,
+ * and every kernel launch runs the real kernels/*.cu compiled for the host. Every binding
+ * is called with the argument types, order and struct layouts the real libraries declare,
+ * so a wrong descriptor, a swapped argument or a misread struct shows up here without a
+ * GPU, and so does a kernel bug (the conformance checks compare each kernel with its Java
+ * twin). Without gcc/g++ this fails with the install line (see {@link NativeToolchain}).
  */
 @SuppressWarnings("restricted")
 class FakeCudaStackTest {
@@ -57,47 +62,137 @@ class FakeCudaStackTest {
     private static CpuBackend cpu;
 
     @BeforeAll
-    static void build() throws IOException, InterruptedException {
-        assumeTrue(gccAvailable(), "gcc not installed: cannot build the fake CUDA stack");
-        Path sources = Path.of(System.getProperty("basedir", System.getProperty("user.dir")), "src/test/java/io/sparsestep/backend/cuda/fake");
-        dir = Files.createTempDirectory("fake-cuda");
-        gcc(sources, "fake_cuda.c", "libcuda.so.1", "libfakecuda.so.1", "-lm");
-        gcc(sources, "fake_cublaslt.c", "libcublasLt.so.13", "libfakecublasLt.so.13");
-        gcc(sources, "fake_cublas.c", "libcublas.so.13", "libfakecublas.so.13", "-L" + dir, "-l:libcublasLt.so.13");
-        gcc(sources, "fake_cudnn_graph.c", "libcudnn_graph.so.9", "libfakecudnn_graph.so.9");
-        gcc(sources, "fake_cudnn.c", "libcudnn.so.9", "libfakecudnn.so.9", "-ldl", "-lm");
-
-        Path empty = Files.createDirectories(dir.resolve("empty-root"));
-        CudaLibraryLocator locator = new CudaLibraryLocator(new Environment(k -> null,
-                k -> k.equals(CudaLibraryLocator.LIBDIR_PROPERTY) ? dir.toString() : null, empty, empty));
-        CudaLibraryLoader loader = new CudaLibraryLoader(locator, CudaLibraryLoader.DLOPEN);
-        driverLib = loader.loadDriver();
-        CublasLibraries blas = loader.loadCublas();
-        blasLibs = blas;
-        dnnLibs = loader.loadCudnn();
-        driver = new CudaDriver(driverLib.lookup());
-        driver.init();
-        fake = CudaBackend.open(driver, 0, blas, dnnLibs, FakeCudaStackTest::fakePtx);
+    static void build() {
+        FakeCudaStack.Loaded stack = FakeCudaStack.load();
+        dir = FakeCudaStack.libraryDir();
+        driverLib = stack.driverLibrary();
+        blasLibs = stack.blas();
+        dnnLibs = stack.dnn();
+        driver = stack.driver();
+        fake = stack.open();
         cpu = new CpuBackend(2);
     }
 
     @AfterAll
-    static void tearDown() throws IOException {
+    static void tearDown() {
         if (fake != null) fake.close();
         if (cpu != null) cpu.close();
-        if (dir != null) {
-            try (Stream<Path> files = Files.walk(dir)) {
-                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-            }
-        }
     }
 
+    /**
+     * Every conformance check passes on the real kernels (compiled for the host) against the
+     * Java twins, and the checks launch every kernel of kernels/*.cu: a kernel no check runs
+     * would be a kernel no test without a GPU runs.
+     */
     @Test
     void everyConformanceCheckPassesThroughTheBindings() {
+        Map<String, Long> before = hostKernelLaunches();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         List<Result> results = CudaDoctor.compare(fake, cpu, CudaDoctor.SEED, new PrintStream(bytes, true, StandardCharsets.UTF_8));
         String failures = results.stream().filter(r -> !r.passed()).map(Result::line).collect(Collectors.joining("\n"));
-        assertTrue(failures.isEmpty(), failures);
+        assertTrue(failures.isEmpty(), failures + "\nlast kernel launch error: " + FakeCudaStack.stringCall(driverLib.lookup(), "fake_last_launch_error"));
+        Map<String, Long> after = hostKernelLaunches();
+        List<String> neverLaunched = after.keySet().stream().filter(k -> after.get(k) <= before.get(k)).toList();
+        assertEquals(List.of(), neverLaunched, "kernels the conformance checks never launched");
+        for (String step : List.of("grdaStep", "sgdStep")) {
+            Result paths = results.stream().filter(r -> r.name().equals(step + ".float4 split paths")).findFirst().orElseThrow();
+            for (String path : ConformanceChecks.FLOAT4_PATHS) assertTrue(paths.note().contains(path), paths.line());
+        }
+    }
+
+    /** The host library holds exactly the kernels the Java side binds (KernelSignature), so none runs untested. */
+    @Test
+    void theHostCompiledKernelsAreExactlyTheOnesJavaBinds() {
+        Set<String> bound = Stream.of(KernelSignature.values()).map(KernelSignature::kernel).collect(Collectors.toSet());
+        assertEquals(bound, hostKernelLaunches().keySet());
+    }
+
+    /** A kernel bug on purpose (the fake corrupts one output) is a failed check, so the checks do compare kernel results. */
+    @Test
+    void aBrokenKernelFailsItsConformanceCheck() {
+        FakeCudaStack.voidCallWithString(driverLib.lookup(), "fake_break_kernel", "relu_forward");
+        try {
+            List<Result> results = ConformanceChecks.all().stream().filter(c -> c.name().equals("reluForward"))
+                    .flatMap(c -> c.run(fake, cpu, CudaDoctor.SEED).stream()).toList();
+            assertTrue(results.stream().anyMatch(r -> !r.passed()), results.toString());
+        } finally {
+            FakeCudaStack.voidCallWithString(driverLib.lookup(), "fake_break_kernel", "");
+        }
+    }
+
+    /**
+     * Training allocates nothing on the CUDA backend either: after the first step (cuDNN
+     * plans are made when the network is built), steps of the full and of a smaller batch,
+     * the optimizer step and evaluation make no device allocation, as counted by the fake
+     * driver's cuMemAlloc and by the backend.
+     */
+    @Test
+    void trainingStepsAllocateNothingOnTheCudaBackend() {
+        int[] in = {1, 16, 16};
+        int batch = 4, classes = 10;
+        try (Arena arena = Arena.ofConfined();
+             var net = io.sparsestep.nn.Network.build("lenet5", fake, io.sparsestep.nn.Models.create("lenet5", in, classes), in, classes, batch, 3);
+             var grda = io.sparsestep.optim.Grda.builder().lr(0.05).c(0.05).mu(0.6).build(net.memory())) {
+            net.prepareBatchSizes(batch - 1);
+            MemorySegment x = arena.allocate(4L * batch * 16 * 16, 64), y = arena.allocate(4L * batch, 64);
+            for (int i = 0; i < batch; i++) y.setAtIndex(ValueLayout.JAVA_FLOAT, i, i % classes);
+            float[] r = new float[2];
+            Runnable steps = () -> {
+                for (int n : new int[] {batch, batch - 1, batch}) {
+                    fake.upload(x, net.input(n));
+                    fake.upload(y, net.labels(n));
+                    net.trainStep(n);
+                    grda.step(1.0);
+                    net.readLossAndCorrect(r);
+                }
+                net.evalStep(batch);
+                net.readLossAndCorrect(r);
+            };
+            steps.run();
+            long driverAllocations = FakeCudaStack.longCall(driverLib.lookup(), "fake_total_allocations");
+            long backendAllocations = fake.allocationCount(), bytes = fake.bytesInUse();
+            steps.run();
+            steps.run();
+            assertEquals(driverAllocations, FakeCudaStack.longCall(driverLib.lookup(), "fake_total_allocations"), "cuMemAlloc calls");
+            assertEquals(backendAllocations, fake.allocationCount(), "backend allocations");
+            assertEquals(bytes, fake.bytesInUse(), "bytes in use");
+        }
+    }
+
+    /**
+     * The raw-pointer embedding API's SGD step (CudaFusedSteps.sgdStep, the launch path the
+     * public method ends in) runs the real sgd_step kernel and matches CpuFusedSteps.sgdStep
+     * bit for bit, in every variant, over three steps, with pointers that agree modulo 16
+     * bytes (float4 path) and pointers that do not.
+     */
+    @Test
+    void theRawPointerSgdStepMatchesItsCpuTwinBitForBit() {
+        LoadedKernels kernels = LoadedKernels.load(driver, "optim");
+        int n = 1027;
+        float[][] variants = {{0f, 0f, 0f, 0}, {0f, 0f, 5e-4f, 0}, {0.9f, 0f, 0f, 0}, {0.9f, 0.25f, 1e-3f, 0}, {0.9f, 0f, 5e-4f, 1}};
+        try (kernels; Arena arena = Arena.ofConfined(); Buffer device = fake.allocate(3L * 1100, "raw sgd")) {
+            for (int[] offsets : new int[][] {{0, 1100, 2200}, {1, 1101, 2201}, {0, 1101, 2203}}) {
+                for (float[] v : variants) {
+                    float momentum = v[0], dampening = v[1], wd = v[2];
+                    boolean nesterov = v[3] != 0;
+                    java.util.SplittableRandom rng = new java.util.SplittableRandom(offsets[2] * 31L + (long) (v[2] * 1e5));
+                    MemorySegment w = randomFloats(arena, n, rng), m = arena.allocate(4L * n, 64);
+                    Tensor wt = new Tensor(device, offsets[0], n), gt = new Tensor(device, offsets[1], n), mt = new Tensor(device, offsets[2], n);
+                    fake.upload(w, wt);
+                    for (int step = 0; step < 3; step++) {
+                        MemorySegment g = randomFloats(arena, n, rng);
+                        fake.upload(g, gt);
+                        boolean first = step == 0;
+                        CudaFusedSteps.sgdStep(kernels, wt.address(), gt.address(), momentum == 0f ? 0 : mt.address(), n, 0.05f,
+                                momentum, dampening, wd, nesterov, first, fake.stream());
+                        io.sparsestep.backend.cpu.CpuFusedSteps.sgdStep(w, g, m, n, 0.05f, momentum, dampening, wd, nesterov, first);
+                        String what = "variant " + java.util.Arrays.toString(v) + " offsets " + java.util.Arrays.toString(offsets) + " step " + step;
+                        assertSameBits(w, read(fake, wt), what + ": w");
+                        if (momentum != 0f) assertSameBits(m, read(fake, mt), what + ": momentum");
+                    }
+                }
+            }
+        }
     }
 
     /**
@@ -159,7 +254,7 @@ class FakeCudaStackTest {
 
     @Test
     void aMissingDependencyIsExplainedByTheDynamicLoader() throws IOException, InterruptedException {
-        Path sources = Path.of(System.getProperty("basedir", System.getProperty("user.dir")), "src/test/java/io/sparsestep/backend/cuda/fake");
+        Path sources = FakeCudaStack.sources();
         Path isolated = Files.createDirectories(dir.resolve("isolated"));
         // A copy of the fake cuBLAS whose dependency has a soname nothing in this JVM has loaded.
         run(List.of("gcc", "-O1", "-fPIC", "-shared", "-Wl,-soname,libfakeneverloaded.so.1", "-o", isolated.resolve("libneverloaded.so.1").toString(),
@@ -269,12 +364,12 @@ class FakeCudaStackTest {
         long context = driver.currentContext();
         CudaFusedSteps.cache(context, LoadedKernels.load(driver, "optim"));
         try {
-            CudaBackend second = CudaBackend.open(driver, 0, blasLibs, dnnLibs, FakeCudaStackTest::fakePtx);
+            CudaBackend second = CudaBackend.open(driver, 0, blasLibs, dnnLibs, LoadedKernels::readPtx);
             second.close();
             assertTrue(CudaFusedSteps.hasModuleFor(context), "the first backend still holds the context");
 
             driver.primaryContextRelease(0); // as if the first backend were gone too
-            CudaBackend last = CudaBackend.open(driver, 0, blasLibs, dnnLibs, FakeCudaStackTest::fakePtx);
+            CudaBackend last = CudaBackend.open(driver, 0, blasLibs, dnnLibs, LoadedKernels::readPtx);
             last.close();
             assertFalse(CudaFusedSteps.hasModuleFor(context), "the context is gone, and its module with it");
         } finally {
@@ -286,16 +381,16 @@ class FakeCudaStackTest {
 
     @Test
     void buffersAreOneDeviceAllocationEachAndFreedOnClose() {
-        long before = longCall(driverLib.lookup(), "fake_live_allocations");
+        long before = FakeCudaStack.longCall(driverLib.lookup(), "fake_live_allocations");
         long count = fake.allocationCount(), bytes = fake.bytesInUse();
         Buffer a = fake.allocate(10, "a"), b = fake.allocate(0, "empty");
-        assertEquals(before + 2, longCall(driverLib.lookup(), "fake_live_allocations"));
+        assertEquals(before + 2, FakeCudaStack.longCall(driverLib.lookup(), "fake_live_allocations"));
         assertEquals(count + 2, fake.allocationCount());
         assertEquals(bytes + 40, fake.bytesInUse());
         a.close();
         a.close();
         b.close();
-        assertEquals(before, longCall(driverLib.lookup(), "fake_live_allocations"));
+        assertEquals(before, FakeCudaStack.longCall(driverLib.lookup(), "fake_live_allocations"));
         assertEquals(bytes, fake.bytesInUse());
         IllegalStateException closed = assertThrows(IllegalStateException.class, a::address);
         assertEquals("CUDA buffer 'a' was closed; views into it are no longer valid", closed.getMessage());
@@ -361,13 +456,27 @@ class FakeCudaStackTest {
 
     // ------------------------------------------------------------------ helpers
 
-    /** PTX stand-ins: one ".entry name(" per kernel of the module, which is all the fake driver looks for. */
-    private static byte[] fakePtx(String module) {
-        StringBuilder sb = new StringBuilder("// fake ").append(module).append('\n');
-        for (KernelSignature s : KernelSignature.values()) {
-            if (s.module().equals(module)) sb.append(".visible .entry ").append(s.kernel()).append("(\n)\n{ ret; }\n");
+    private static Map<String, Long> hostKernelLaunches() {
+        Map<String, Long> launches = new java.util.TreeMap<>();
+        for (String k : FakeCudaStack.stringCall(driverLib.lookup(), "sparsestep_host_kernels").split(",")) {
+            launches.put(k, FakeCudaStack.longCallWithString(driverLib.lookup(), "sparsestep_host_launches", k));
         }
-        return sb.toString().getBytes(StandardCharsets.UTF_8);
+        return launches;
+    }
+
+    private static MemorySegment randomFloats(Arena arena, int n, java.util.SplittableRandom rng) {
+        MemorySegment m = arena.allocate(4L * n, 64);
+        for (int i = 0; i < n; i++) m.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) (2 * rng.nextDouble() - 1));
+        return m;
+    }
+
+    private static void assertSameBits(MemorySegment expected, float[] actual, String what) {
+        for (int i = 0; i < actual.length; i++) {
+            float e = expected.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+            if (Float.floatToRawIntBits(e) != Float.floatToRawIntBits(actual[i])) {
+                throw new AssertionError(what + " differs at " + i + ": expected " + e + ", got " + actual[i]);
+            }
+        }
     }
 
     private static float[] read(CudaBackend b, Tensor t) {
@@ -387,15 +496,6 @@ class FakeCudaStackTest {
         }
     }
 
-    private static long longCall(SymbolLookup lib, String name) {
-        try {
-            MethodHandle h = Linker.nativeLinker().downcallHandle(lib.find(name).orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_LONG));
-            return (long) h.invokeExact();
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-    }
-
     private static double doubleCall(SymbolLookup lib, String name) {
         try {
             MethodHandle h = Linker.nativeLinker().downcallHandle(lib.find(name).orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_DOUBLE));
@@ -405,24 +505,7 @@ class FakeCudaStackTest {
         }
     }
 
-    private static boolean gccAvailable() {
-        try {
-            return new ProcessBuilder("gcc", "--version").redirectErrorStream(true).start().waitFor() == 0;
-        } catch (IOException | InterruptedException e) {
-            return false;
-        }
-    }
-
-    private static void gcc(Path sources, String source, String file, String soname, String... libs) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("gcc", "-O1", "-ffp-contract=off", "-fPIC", "-shared", "-Wl,-soname," + soname,
-                "-o", dir.resolve(file).toString(), sources.resolve(source).toString()));
-        cmd.addAll(List.of(libs));
-        run(cmd);
-    }
-
     private static void run(List<String> cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) throw new IllegalStateException(String.join(" ", cmd) + " failed:\n" + out);
+        NativeToolchain.run(cmd);
     }
 }

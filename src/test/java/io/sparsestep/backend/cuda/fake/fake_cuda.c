@@ -11,19 +11,25 @@ typedef struct { char name[64]; } Function;
 static int context_object;
 static __thread void *current;
 static int stream_object;
-static long long live_allocations, launches;
+static long long live_allocations, total_allocations, launches;
 static unsigned last_grid, last_block;
 
 #define NEED_CONTEXT() do { if (current == NULL) return 201; } while (0)
 
 long long fake_live_allocations(void) { return live_allocations; }
+long long fake_total_allocations(void) { return total_allocations; }
 long long fake_launches(void) { return launches; }
 unsigned fake_last_grid(void) { return last_grid; }
 unsigned fake_last_block(void) { return last_block; }
 
 int cuInit(unsigned flags) { return flags == 0 ? 0 : 1; }
 int cuDriverGetVersion(int *v) { *v = 13000; return 0; }
-int cuDeviceGetCount(int *c) { *c = 1; return 0; }
+/* FAKE_CUDA_DEVICE_COUNT=0 plays a driver that sees no GPU (doctor's exit code 2). */
+int cuDeviceGetCount(int *c) {
+    const char *forced = getenv("FAKE_CUDA_DEVICE_COUNT");
+    *c = forced != NULL ? atoi(forced) : 1;
+    return 0;
+}
 int cuDeviceGet(int *d, int ordinal) { if (ordinal != 0) return 101; *d = 0; return 0; }
 int cuDeviceGetName(char *name, int len, int dev) { snprintf(name, (size_t)len, "Fake GPU"); return dev == 0 ? 0 : 101; }
 int cuDeviceTotalMem_v2(size_t *bytes, int dev) { *bytes = (size_t)80 << 30; return dev == 0 ? 0 : 101; }
@@ -61,6 +67,7 @@ int cuMemAlloc_v2(u64 *p, size_t bytes) {
     memset(m, 0xA5, bytes); /* uninitialised, as cuMemAlloc leaves it */
     *p = (u64)(uintptr_t)m;
     live_allocations++;
+    total_allocations++;
     return 0;
 }
 int cuMemFree_v2(u64 p) { NEED_CONTEXT(); free((void *)(uintptr_t)p); live_allocations--; return 0; }
@@ -106,98 +113,32 @@ int cuModuleGetFunction(void **f, void *module, const char *name) {
 }
 int cuModuleUnload(void *module) { free(module); return 0; }
 
-/* ------------------------------------------------------------------ kernels, as the .cu files define them */
-#define ARG(i, T) (*(T *)params[i])
+/* ------------------------------------------------------------------ kernels: the real ones
+ * Every launch runs the real kernels/*.cu code, compiled for the host through
+ * native-build/emulate/cuda_host_shim.h (libsparsestep_hostkernels.so, built by
+ * native-build/emulate/build.sh). A launch the shim refuses (a misaligned float4, a barrier
+ * not every thread reaches) returns the error a GPU would report; fake_last_launch_error()
+ * says why. fake_break_kernel(name) makes every later launch of that kernel add 1 to the
+ * first float of its first pointer argument after running: a kernel bug on purpose, for
+ * the tests of a conformance check that must fail (doctor's exit code 1). The environment
+ * variable FAKE_CUDA_BREAK_KERNEL does the same from the first launch on.
+ */
+int sparsestep_host_launch(const char *name, unsigned grid, unsigned block, void **params, char *message, size_t capacity);
 
-static float relu(float x) { return (x > 0.0f || x != x) ? x : 0.0f; }
+static char last_launch_error[512];
+static char broken_kernel[64];
 
-static int run_kernel(const char *name, void **params) {
-    if (!strcmp(name, "fill_f32")) {
-        float *x = ARG(0, float *); u64 n = ARG(1, u64); float v = ARG(2, float);
-        for (u64 i = 0; i < n; i++) x[i] = v;
-    } else if (!strcmp(name, "add_f32")) {
-        const float *a = ARG(0, float *), *b = ARG(1, float *); float *out = ARG(2, float *); u64 n = ARG(3, u64);
-        for (u64 i = 0; i < n; i++) out[i] = a[i] + b[i];
-    } else if (!strcmp(name, "count_zeros")) {
-        const float *x = ARG(0, float *); u64 n = ARG(1, u64); unsigned *count = ARG(2, unsigned *);
-        unsigned z = 0;
-        for (u64 i = 0; i < n; i++) z += x[i] == 0.0f;
-        *count += z;
-    } else if (!strcmp(name, "relu_forward")) {
-        const float *x = ARG(0, float *); float *y = ARG(1, float *); u64 n = ARG(2, u64);
-        for (u64 i = 0; i < n; i++) y[i] = relu(x[i]);
-    } else if (!strcmp(name, "relu_backward")) {
-        const float *y = ARG(0, float *), *dy = ARG(1, float *); float *dx = ARG(2, float *); u64 n = ARG(3, u64);
-        for (u64 i = 0; i < n; i++) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
-    } else if (!strcmp(name, "add_bias")) {
-        float *y = ARG(0, float *); const float *bias = ARG(1, float *);
-        int n = ARG(2, int), ch = ARG(3, int), sp = ARG(4, int);
-        u64 total = (u64)n * ch * sp;
-        for (u64 i = 0; i < total; i++) y[i] += bias[(i / (u64)sp) % (u64)ch];
-    } else if (!strcmp(name, "bias_grad")) {
-        const float *dy = ARG(0, float *); float *db = ARG(1, float *);
-        int n = ARG(2, int), ch = ARG(3, int), sp = ARG(4, int);
-        for (int c = 0; c < ch; c++) {
-            float sum = 0.0f;
-            for (int i = 0; i < n; i++)
-                for (int s = 0; s < sp; s++) sum += dy[((u64)i * ch + c) * sp + s];
-            db[c] = sum;
-        }
-    } else if (!strcmp(name, "grda_step")) {
-        float *w = ARG(0, float *); const float *g = ARG(1, float *); float *acc = ARG(2, float *);
-        u64 n = ARG(3, u64); float lr = ARG(4, float), tau = ARG(5, float); unsigned *count = ARG(6, unsigned *);
-        unsigned zeros = 0;
-        for (u64 i = 0; i < n; i++) {
-            float p = lr * g[i];
-            float a = acc[i] - p;
-            float wi = a > tau ? a - tau : (a < -tau ? a + tau : (a == a ? 0.0f : a));  // as kernels/optim.cu
-            acc[i] = a;
-            w[i] = wi;
-            zeros += wi == 0.0f;
-        }
-        if (count != NULL) *count += zeros;
-    } else if (!strcmp(name, "sgd_step")) {
-        float *w = ARG(0, float *); const float *g = ARG(1, float *); float *m = ARG(2, float *); u64 n = ARG(3, u64);
-        float lr = ARG(4, float), momentum = ARG(5, float), dampening = ARG(6, float), wd = ARG(7, float);
-        int nesterov = ARG(8, int), first = ARG(9, int);
-        float keep = 1.0f - dampening;
-        for (u64 i = 0; i < n; i++) {
-            float wi = w[i];
-            float d = g[i];
-            if (wd != 0.0f) { float t = wd * wi; d = d + t; }
-            if (momentum != 0.0f) {
-                float mi;
-                if (first) mi = d;
-                else { float a = momentum * m[i]; float b = keep * d; mi = a + b; }
-                m[i] = mi;
-                if (nesterov) { float t = momentum * mi; d = d + t; } else d = mi;
-            }
-            float step = lr * d;
-            w[i] = wi - step;
-        }
-    } else if (!strcmp(name, "softmax_xent")) {
-        const float *logits = ARG(0, float *), *labels = ARG(1, float *);
-        int n = ARG(2, int), classes = ARG(3, int); float *dlogits = ARG(4, float *); float scale = ARG(5, float);
-        float *result = ARG(6, float *);
-        for (int r = 0; r < n; r++) {
-            const float *x = logits + (u64)r * classes;
-            float mx = -INFINITY; int arg = 0;
-            for (int j = 0; j < classes; j++) if (x[j] > mx) { mx = x[j]; arg = j; }
-            float sum = 0.0f;
-            for (int j = 0; j < classes; j++) sum += expf(x[j] - mx);
-            int k = (int)labels[r];
-            if (dlogits != NULL)
-                for (int j = 0; j < classes; j++) {
-                    float p = expf(x[j] - mx) / sum;
-                    dlogits[(u64)r * classes + j] = (j == k ? p - 1.0f : p) * scale;
-                }
-            result[0] += logf(sum) - (x[k] - mx);
-            if (arg == k) result[1] += 1.0f;
-        }
-    } else {
-        return 500;
+const char *fake_last_launch_error(void) { return last_launch_error; }
+void fake_break_kernel(const char *name) { snprintf(broken_kernel, sizeof broken_kernel, "%s", name == NULL ? "" : name); }
+
+static int run_kernel(const char *name, unsigned grid, unsigned block, void **params) {
+    if (broken_kernel[0] == '\0' && getenv("FAKE_CUDA_BREAK_KERNEL") != NULL) fake_break_kernel(getenv("FAKE_CUDA_BREAK_KERNEL"));
+    int rc = sparsestep_host_launch(name, grid, block, params, last_launch_error, sizeof last_launch_error);
+    if (rc == 0 && strcmp(name, broken_kernel) == 0) {
+        float *first = *(float **)params[0];
+        first[0] += 1.0f;
     }
-    return 0;
+    return rc;
 }
 
 int cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
@@ -207,7 +148,7 @@ int cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, 
     launches++;
     last_grid = gx;
     last_block = bx;
-    return run_kernel(((Function *)f)->name, params);
+    return run_kernel(((Function *)f)->name, gx, bx, params);
 }
 
 int cuGetErrorName(int e, const char **s) {
@@ -218,6 +159,8 @@ int cuGetErrorName(int e, const char **s) {
         case 201: *s = "CUDA_ERROR_INVALID_CONTEXT"; return 0;
         case 218: *s = "CUDA_ERROR_INVALID_PTX"; return 0;
         case 500: *s = "CUDA_ERROR_NOT_FOUND"; return 0;
+        case 716: *s = "CUDA_ERROR_MISALIGNED_ADDRESS"; return 0;
+        case 719: *s = "CUDA_ERROR_LAUNCH_FAILED"; return 0;
         default: *s = NULL; return 1;
     }
 }
@@ -227,6 +170,8 @@ int cuGetErrorString(int e, const char **s) {
         case 201: *s = "invalid device context"; return 0;
         case 218: *s = "a PTX JIT compilation failed"; return 0;
         case 500: *s = "named symbol not found"; return 0;
+        case 716: *s = "misaligned address"; return 0;
+        case 719: *s = "unspecified launch failure"; return 0;
         default: *s = NULL; return 1;
     }
 }
