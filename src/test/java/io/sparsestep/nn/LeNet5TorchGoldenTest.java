@@ -56,7 +56,10 @@ class LeNet5TorchGoldenTest {
         net = Network.build("lenet5", be, Models.create("lenet5", sample, classes), sample, classes, batch, 1);
         for (Param p : net.params()) {
             JsonNode spec = GOLDEN.get("params").get(p.name());
-            if (spec != null) be.upload(MemorySegment.ofArray(TorchGolden.tensor(spec)), p.value().get());
+            // one torch lacks, or has in another shape, keeps its init: parametersHaveTorchsNamesAndShapes names it
+            if (spec != null && Arrays.equals(p.shape(), TorchGolden.ints(spec.get("shape")))) {
+                be.upload(MemorySegment.ofArray(TorchGolden.tensor(spec)), p.value().get());
+            }
         }
         be.upload(MemorySegment.ofArray(TorchGolden.tensor(GOLDEN.get("input"))), net.input(batch));
         int[] labels = TorchGolden.ints(GOLDEN.get("labels"));
