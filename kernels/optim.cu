@@ -1,4 +1,5 @@
 // Fused optimizer steps: one pass over the parameters per step, each parameter's bytes
+// sparsestep: bitwise
 // touched exactly once. Both kernels are memory bound by a wide margin (a handful of flops
 // per 12-20 bytes), so the design is about bytes and wide transactions, not arithmetic.
 //

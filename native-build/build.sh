@@ -121,11 +121,12 @@ for cu in "${sources[@]}"; do
         fi
     done
 
-    # optim.cu promises bit-equality with the Java twins: only explicitly rounded
+    # A kernel file whose first lines say "// sparsestep: bitwise" (optim.cu, vector.cu,
+    # mask.cu) promises bit-equality with its Java twins: only explicitly rounded
     # mul.rn/add.rn/sub.rn, which neither nvcc nor ptxas may fuse into an fma.
-    if [[ $name == optim ]]; then
+    if head -5 "$cu" | grep -qx '// sparsestep: bitwise'; then
         if grep -Eq '(^|[[:space:]])(fma\.|(mul|add|sub)(\.ftz)?(\.sat)?\.f32)' "$out"; then
-            echo "CONTRACTION in optim.ptx: an fma or an unrounded f32 mul/add/sub; use __fmul_rn/__fadd_rn/__fsub_rn" >&2
+            echo "CONTRACTION in $name.ptx: an fma or an unrounded f32 mul/add/sub; use __fmul_rn/__fadd_rn/__fsub_rn" >&2
             grep -En '(^|[[:space:]])(fma\.|(mul|add|sub)(\.ftz)?(\.sat)?\.f32)' "$out" | head -5 >&2
             status=1
         fi

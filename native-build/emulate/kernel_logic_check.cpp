@@ -342,6 +342,77 @@ static void check_softmax_xent() {
     }
 }
 
+// ---------------------------------------------------------------------------- vector and mask ops
+
+static void check_vector() {
+    Rng rng(6);
+    for (std::size_t n : kLengths)
+        for (Offsets o : kOffsets) {
+            if (o.c != 0) continue;  // two pointers: 16 combinations
+            for (Launch l : kLaunches) {
+                View x(n, o.a), y(n, o.b);
+                fill_random(x, rng, 2.0f);
+                fill_random(y, rng, 2.0f);
+                std::vector<float> y0(y.p, y.p + n);
+                const float alpha = -0.37f;
+                launch(l.grid, l.block, [&] { axpy_f32(alpha, x.p, y.p, n); });
+                bool ok = y.front_intact();
+                for (std::size_t i = 0; i < n; ++i) ok &= same_bits(y[i], y0[i] + alpha * x[i]);
+                expect(ok, label("axpy_f32", n, o, l));
+                launch(l.grid, l.block, [&] { scale_f32(y.p, n, alpha); });
+                ok = y.front_intact();
+                for (std::size_t i = 0; i < n; ++i) ok &= same_bits(y[i], alpha * (y0[i] + alpha * x[i]));
+                expect(ok, label("scale_f32", n, o, l));
+                // dot: per-block partials, then their ordered sum
+                std::vector<double> partials(l.grid + 1, std::nan(""));
+                double total = std::nan("");
+                launch(l.grid, l.block, [&] { dot_partials(x.p, y.p, n, partials.data()); });
+                launch(1, 32, [&] { sum_partials(partials.data(), l.grid, &total); });
+                double want = 0, scale = 0;
+                for (std::size_t i = 0; i < n; ++i) {
+                    want += (double)x[i] * (double)y[i];
+                    scale += std::fabs((double)x[i] * (double)y[i]);
+                }
+                expect(std::fabs(total - want) <= 1e-12 * scale, label("dot_partials", n, o, l));
+                launch(l.grid, l.block, [&] { dot_partials(x.p, nullptr, n, partials.data()); });
+                launch(1, 32, [&] { sum_partials(partials.data(), l.grid, &total); });
+                double norm2 = 0;
+                for (std::size_t i = 0; i < n; ++i) norm2 += (double)x[i] * (double)x[i];
+                expect(std::fabs(total - norm2) <= 1e-12 * norm2, label("dot_partials (norm)", n, o, l));
+            }
+        }
+}
+
+static void check_mask() {
+    Rng rng(7);
+    for (std::size_t n : kLengths)
+        for (std::size_t offset : {0u, 1u, 2u, 3u})
+            for (Launch l : kLaunches) {
+                View x(n, offset);
+                fill_random(x, rng, 1.0f);
+                if (n > 3) { x[1] = std::nanf(""); x[3] = 0.25f; }  // a NaN is kept; a tie with the threshold is pruned
+                std::vector<float> x0(x.p, x.p + n);
+                std::vector<unsigned char> mask(n + offset + 1, 0xEE);
+                unsigned char* m = mask.data() + offset;
+                launch(l.grid, l.block, [&] { mask_from_magnitude(x.p, n, 0.25f, m); });
+                bool ok = mask[n + offset] == 0xEE && (offset == 0 || mask[offset - 1] == 0xEE);
+                unsigned kept = 0;
+                for (std::size_t i = 0; i < n; ++i) {
+                    const unsigned char want = !(std::fabs(x[i]) <= 0.25f) ? 1 : 0;
+                    ok &= m[i] == want;
+                    kept += want;
+                }
+                expect(ok, "mask_from_magnitude n=" + std::to_string(n) + " offset=" + std::to_string(offset));
+                unsigned count = 5;
+                launch(l.grid, l.block, [&] { mask_count_kept(m, n, &count); });
+                expect(count == 5 + kept, "mask_count_kept n=" + std::to_string(n));
+                launch(l.grid, l.block, [&] { mask_apply(m, x.p, n); });
+                ok = x.front_intact();
+                for (std::size_t i = 0; i < n; ++i) ok &= same_bits(x[i], m[i] ? x0[i] : 0.0f);
+                expect(ok, "mask_apply n=" + std::to_string(n) + " offset=" + std::to_string(offset));
+            }
+}
+
 // ---------------------------------------------------------------------------- the shim itself
 
 // Kernels that break CUDA's rules: the shim must refuse each launch, with the reason.
@@ -397,6 +468,8 @@ int main() {
     check_flat_kernels();
     check_bias();
     check_softmax_xent();
+    check_vector();
+    check_mask();
     std::printf("%d checks, %d failures\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }

@@ -8,7 +8,8 @@ import java.lang.foreign.MemorySegment;
  * {@code backend.cuda.CudaBackend} (PTX kernels, cuBLAS, cuDNN). Every op on the CUDA
  * backend is tested against its CPU twin.
  *
- * <p>Conventions. All tensors are float32 {@link Tensor} views; activations are NCHW,
+ * <p>Conventions. All tensors are float32 {@link Tensor} views unless an op says otherwise
+ * (masks are u8; upload and download move any type); activations are NCHW,
  * matrices row-major. Ops are asynchronous where the backend is (CUDA: enqueued on the
  * backend's stream); {@link #synchronize()}, {@link #download} and {@link #readCounter}
  * wait. Output views must not overlap input views unless an op says so. No op allocates
@@ -37,14 +38,22 @@ public interface Backend extends AutoCloseable {
     /** Highest {@link #bytesInUse()} seen (peak device or off-heap memory of a run). */
     long peakBytes();
 
-    /** Host floats (native byte order, {@code 4*dst.size()} bytes from the segment's start) into a view. */
+    /** Host data (native byte order, {@code dst.byteSize()} bytes from the segment's start: floats, or bytes for u8) into a view. */
     void upload(MemorySegment hostFloats, Tensor dst);
 
-    /** A view into host memory (native byte order); waits for pending work. */
+    /** A view ({@code src.byteSize()} bytes) into host memory (native byte order); waits for pending work. */
     void download(Tensor src, MemorySegment hostFloats);
 
     /** Waits until every enqueued op finished. */
     void synchronize();
+
+    // ---------------------------------------------------------------- op families (see OpFamily)
+
+    /** Vector ops: axpy, scale, dot, norm. */
+    VectorOps vectors();
+
+    /** Pruning-mask ops: apply a mask, count what it keeps, make one from magnitudes. */
+    MaskOps masks();
 
     // ---------------------------------------------------------------- elementwise
 

@@ -5,6 +5,7 @@ import io.sparsestep.backend.StepChecks;
 import io.sparsestep.backend.BackendOutOfMemoryException;
 import io.sparsestep.backend.Buffer;
 import io.sparsestep.backend.ConvGeometry;
+import io.sparsestep.backend.DType;
 import io.sparsestep.backend.PoolGeometry;
 import io.sparsestep.backend.PoolMode;
 import io.sparsestep.backend.Tensor;
@@ -34,9 +35,11 @@ public final class CpuBackend implements Backend {
      * one core): waking a parked worker can take tens of microseconds, so smaller
      * streaming ops run on the calling thread alone.
      */
-    private static final int CHUNK = 1 << 16;
+    static final int CHUNK = 1 << 16;
 
     private final Parallel parallel;
+    private final CpuVectorOps vectors = new CpuVectorOps(this);
+    private final CpuMaskOps masks = new CpuMaskOps(this);
     private final CpuGemm gemm;
     private final CpuConvolution conv;
     private final Set<CpuBuffer> live = ConcurrentHashMap.newKeySet();
@@ -118,7 +121,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void upload(MemorySegment hostFloats, Tensor dst) {
-        MemorySegment d = view(dst, "upload destination");
+        MemorySegment d = bytes(dst, "upload destination", dst.dtype());
         if (hostFloats == null || hostFloats.byteSize() < d.byteSize()) {
             throw new IllegalArgumentException("upload: host segment has " + (hostFloats == null ? "null" : hostFloats.byteSize() + " bytes")
                     + ", " + dst + " needs " + d.byteSize());
@@ -128,7 +131,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void download(Tensor src, MemorySegment hostFloats) {
-        MemorySegment s = view(src, "download source");
+        MemorySegment s = bytes(src, "download source", src.dtype());
         if (hostFloats == null || hostFloats.byteSize() < s.byteSize()) {
             throw new IllegalArgumentException("download: host segment has " + (hostFloats == null ? "null" : hostFloats.byteSize() + " bytes")
                     + ", " + src + " needs " + s.byteSize());
@@ -165,6 +168,12 @@ public final class CpuBackend implements Backend {
         sameSize("add", a, "a", out, "out");
         chunked(a.size(), (worker, start, count) -> CpuElementwise.add(sa, start, sb, start, so, start, count));
     }
+
+    @Override
+    public CpuVectorOps vectors() { return vectors; }
+
+    @Override
+    public CpuMaskOps masks() { return masks; }
 
     @Override
     public long countZeros(Tensor t) {
@@ -444,12 +453,12 @@ public final class CpuBackend implements Backend {
     // ---------------------------------------------------------------- helpers
 
     @FunctionalInterface
-    private interface ChunkBody {
+    interface ChunkBody {
         void run(int worker, long start, long count);
     }
 
     /** Splits [0, n) floats into CHUNK-sized pieces (vector aligned) spread over the workers. */
-    private void chunked(long n, ChunkBody body) {
+    void chunked(long n, ChunkBody body) {
         if (n <= CHUNK) {
             if (closed) throw new IllegalStateException("the CPU backend is closed");
             if (n > 0) body.run(0, 0, n);
@@ -463,14 +472,20 @@ public final class CpuBackend implements Backend {
         });
     }
 
-    /** The memory of a view, as a zero-based segment of exactly its size. */
+    /** The memory of an f32 view, as a zero-based segment of exactly its size. */
     private MemorySegment view(Tensor t, String what) {
+        return bytes(t, what, DType.F32);
+    }
+
+    /** The memory of a view of element type {@code dtype}, as a zero-based segment of exactly its size. */
+    MemorySegment bytes(Tensor t, String what, DType dtype) {
         if (t == null) throw new IllegalArgumentException(what + " is null");
         if (!(t.buffer() instanceof CpuBuffer b) || b.backend() != this) {
             throw new IllegalArgumentException(what + " " + t + " is not memory of this CPU backend; allocate it with this backend");
         }
         if (b.isClosed()) throw new IllegalArgumentException(what + " " + t + " belongs to a closed buffer");
-        return b.segment().asSlice(t.offset() * Float.BYTES, t.size() * Float.BYTES);
+        t.require(dtype, what);
+        return b.segment().asSlice(t.byteOffset(), t.byteSize());
     }
 
     /** The first {@code need} floats of a view, which must hold at least that many. */

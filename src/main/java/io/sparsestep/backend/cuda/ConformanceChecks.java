@@ -3,12 +3,15 @@ package io.sparsestep.backend.cuda;
 import io.sparsestep.backend.Backend;
 import io.sparsestep.backend.Buffer;
 import io.sparsestep.backend.ConvGeometry;
+import io.sparsestep.backend.OpFamily;
 import io.sparsestep.backend.PoolGeometry;
 import io.sparsestep.backend.PoolMode;
 import io.sparsestep.backend.Tensor;
 import io.sparsestep.backend.cuda.ConformanceSession.Twin;
 
+import java.lang.reflect.Method;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -117,7 +120,39 @@ public final class ConformanceChecks {
         checks.add(new Check("softmaxCrossEntropy", ConformanceChecks::softmax));
         checks.add(new Check("sgdStep", ConformanceChecks::sgd));
         checks.add(new Check("grdaStep", ConformanceChecks::grda));
+        checks.addAll(familyChecks());
         return List.copyOf(checks);
+    }
+
+    /**
+     * The checks of every op family (see {@link OpFamily}): for each accessor of
+     * {@link Backend} that returns a family, the class {@code <Family>Checks} in this
+     * package and its static {@code checks()}. Found, not listed: a family added without
+     * its checks becomes a failing check here rather than a gap nobody sees.
+     */
+    @SuppressWarnings("unchecked")
+    static List<Check> familyChecks() {
+        List<Method> accessors = new ArrayList<>();
+        for (Method m : Backend.class.getMethods()) {
+            if (m.getParameterCount() == 0 && OpFamily.class.isAssignableFrom(m.getReturnType())) accessors.add(m);
+        }
+        accessors.sort(Comparator.comparing(Method::getName));
+        List<Check> checks = new ArrayList<>();
+        for (Method m : accessors) {
+            String family = m.getReturnType().getSimpleName();
+            String className = ConformanceChecks.class.getPackageName() + "." + family + "Checks";
+            try {
+                Method source = Class.forName(className).getDeclaredMethod("checks");
+                source.setAccessible(true);
+                checks.addAll((List<Check>) source.invoke(null));
+            } catch (ReflectiveOperationException | ClassCastException e) {
+                checks.add(new Check(family, s -> {
+                    throw new IllegalStateException("op family " + family + " (Backend." + m.getName() + "()) has no conformance class "
+                            + className + " with a static checks()");
+                }));
+            }
+        }
+        return checks;
     }
 
     /** Every combination of {@code pointers} word offsets in 0..3, i.e. of their addresses modulo 16 bytes. */

@@ -2,6 +2,7 @@ package io.sparsestep.backend.cuda;
 
 import io.sparsestep.backend.Backend;
 import io.sparsestep.backend.Buffer;
+import io.sparsestep.backend.DType;
 import io.sparsestep.backend.Tensor;
 import io.sparsestep.backend.cuda.ConformanceChecks.Kind;
 import io.sparsestep.backend.cuda.ConformanceChecks.Result;
@@ -93,6 +94,77 @@ public final class ConformanceSession implements AutoCloseable {
         buffers.add(buf);
         write(b, new Tensor(buf, 0, total), whole);
         return new Tensor(buf, offset, shape);
+    }
+
+    /** A u8 view of {@code data} (a mask) at byte {@code offset} of a fresh buffer on each backend, guard bytes around it. */
+    Twin bytesTwin(byte[] data, int offset) {
+        return new Twin(placeBytes(tested, data, offset), placeBytes(reference, data, offset), tested);
+    }
+
+    private Tensor placeBytes(Backend b, byte[] data, int offset) {
+        long bytes = offset + data.length + 4L * GUARD_WORDS;
+        long words = (bytes + 3) / 4;
+        byte[] whole = guardBytes(Math.toIntExact(4 * words));
+        System.arraycopy(data, 0, whole, offset, data.length);
+        Buffer buf = b.allocate(words, "conformance." + check);
+        buffers.add(buf);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment host = arena.allocate(whole.length, 16);
+            MemorySegment.copy(whole, 0, host, ValueLayout.JAVA_BYTE, 0, whole.length);
+            b.upload(host, new Tensor(buf, DType.U8, 0, whole.length));
+        }
+        return new Tensor(buf, DType.U8, offset, data.length);
+    }
+
+    /** {@code length} bytes of the guard word pattern, as the f32 guards hold it. */
+    private static byte[] guardBytes(int length) {
+        byte[] out = new byte[length];
+        int bits = Float.floatToRawIntBits(GUARD);
+        for (int i = 0; i < length; i++) out[i] = (byte) (bits >>> (8 * (i % 4)));
+        return out;
+    }
+
+    byte[] readBytes(Backend b, Tensor t) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment host = arena.allocate(Math.max(1, t.byteSize()), 16);
+            b.download(t, host);
+            return host.asSlice(0, t.byteSize()).toArray(ValueLayout.JAVA_BYTE);
+        }
+    }
+
+    /** Compares a u8 view on both backends byte for byte, and checks the tested backend kept its guard bytes. */
+    void compareBytes(String output, Twin t) {
+        byte[] got = readBytes(tested, t.tested), want = readBytes(reference, t.reference);
+        Tensor whole = new Tensor(t.tested.buffer(), DType.U8, 0, Math.toIntExact(4 * t.tested.buffer().words()));
+        byte[] all = readBytes(tested, whole), guards = guardBytes(all.length);
+        int start = Math.toIntExact(t.tested.offset()), end = start + got.length;
+        Accumulator acc = outputs.computeIfAbsent(output, o -> new Accumulator(Tolerance.BITWISE));
+        for (int i = 0; i < all.length; i++) {
+            if ((i < start || i >= end) && all[i] != guards[i]) {
+                acc.fail(variant + ": wrote outside its view at byte " + (i - start) + " of the view");
+                return;
+            }
+        }
+        for (int i = 0; i < got.length; i++) {
+            if (got[i] != want[i]) {
+                acc.absError = Math.max(acc.absError, Math.abs(got[i] - want[i]));
+                acc.fail(variant + ": first difference at " + i + ": got " + got[i] + ", expected " + want[i]);
+                return;
+            }
+        }
+    }
+
+    /** Compares two doubles to a relative bound (not through float: the reductions return doubles). */
+    void compareDouble(String output, double testedValue, double referenceValue, double relativeBound) {
+        Accumulator acc = outputs.computeIfAbsent(output, o -> new Accumulator(Tolerance.relative(relativeBound)));
+        double abs = Math.abs(testedValue - referenceValue);
+        double rel = abs == 0 ? 0 : abs / Math.max(Math.abs(referenceValue), Double.MIN_NORMAL);
+        if (Double.isNaN(testedValue) != Double.isNaN(referenceValue)) rel = Double.POSITIVE_INFINITY;
+        acc.absError = Math.max(acc.absError, Double.isNaN(abs) ? 0 : abs);
+        acc.relError = Math.max(acc.relError, Double.isNaN(rel) ? 0 : rel);
+        if (!(rel <= relativeBound) && !(Double.isNaN(testedValue) && Double.isNaN(referenceValue))) {
+            acc.fail(variant + ": got " + testedValue + ", expected " + referenceValue);
+        }
     }
 
     void upload(Twin t, float[] data) {

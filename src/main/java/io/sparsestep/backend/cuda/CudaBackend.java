@@ -5,6 +5,7 @@ import io.sparsestep.backend.StepChecks;
 import io.sparsestep.backend.BackendOutOfMemoryException;
 import io.sparsestep.backend.Buffer;
 import io.sparsestep.backend.ConvGeometry;
+import io.sparsestep.backend.DType;
 import io.sparsestep.backend.PoolGeometry;
 import io.sparsestep.backend.PoolMode;
 import io.sparsestep.backend.Tensor;
@@ -62,7 +63,7 @@ public final class CudaBackend implements Backend {
     public static final long CONV_WORKSPACE_CAP_BYTES = 256L << 20;
     /** CUresult of a failed cuMemAlloc when the device is full. */
     static final int CUDA_ERROR_OUT_OF_MEMORY = 2;
-    private static final String[] MODULES = {"optim", "elementwise", "loss"};
+    private static final String[] MODULES = KernelSignature.modules();
 
     private static Optional<String> cachedUnavailableReason;
 
@@ -76,6 +77,10 @@ public final class CudaBackend implements Backend {
     private Cublas cublas;
     private Cudnn cudnn;
     private long counterScratch;
+    /** Per-block partial sums of the vector reductions, then their total: (8 * SMs + 1) doubles. */
+    private long reductionScratch;
+    private CudaVectorOps vectors;
+    private CudaMaskOps masks;
     private final MemorySegment hostWord = Arena.ofAuto().allocate(8, 8);
 
     private final Set<CudaBuffer> live = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -165,6 +170,9 @@ public final class CudaBackend implements Backend {
             cudnn = Cudnn.create(dnn, stream);
             libraryVersions = "cuBLAS " + cublasVersionString(cublas.version()) + ", cuDNN " + Cudnn.versionString(cudnn.version());
             counterScratch = driver.memAlloc(16);
+            reductionScratch = driver.memAlloc(8L * (maxFlatGrid() + 1));
+            vectors = new CudaVectorOps(this);
+            masks = new CudaMaskOps(this);
         } catch (RuntimeException e) {
             releaseResources();
             throw e;
@@ -260,8 +268,8 @@ public final class CudaBackend implements Backend {
     @Override
     public void upload(MemorySegment hostFloats, Tensor dst) {
         enter();
-        long dev = ptr(dst, "upload destination");
-        long bytes = 4 * dst.size();
+        long dev = ptr(dst, "upload destination", dst.dtype());
+        long bytes = dst.byteSize();
         requireHostBytes(hostFloats, bytes, "upload");
         if (bytes == 0) return;
         if (hostFloats.isNative()) {
@@ -279,8 +287,8 @@ public final class CudaBackend implements Backend {
     @Override
     public void download(Tensor src, MemorySegment hostFloats) {
         enter();
-        long dev = ptr(src, "download source");
-        long bytes = 4 * src.size();
+        long dev = ptr(src, "download source", src.dtype());
+        long bytes = src.byteSize();
         requireHostBytes(hostFloats, bytes, "download");
         if (hostFloats.isNative()) {
             if (bytes > 0) driver.memcpyDtoHAsync(hostFloats, dev, bytes, stream);
@@ -328,6 +336,12 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public CudaVectorOps vectors() { return vectors; }
+
+    @Override
+    public CudaMaskOps masks() { return masks; }
+
+    @Override
     public long countZeros(Tensor t) {
         enter();
         long p = ptr(t, "countZeros input");
@@ -345,11 +359,26 @@ public final class CudaBackend implements Backend {
         return readWord(p);
     }
 
-    private long readWord(long devicePointer) {
+    long readWord(long devicePointer) {
         driver.memcpyDtoHAsync(hostWord, devicePointer, 4, stream);
         driver.streamSynchronize(stream);
         return Integer.toUnsignedLong(hostWord.get(ValueLayout.JAVA_INT, 0));
     }
+
+    double readDouble(long devicePointer) {
+        driver.memcpyDtoHAsync(hostWord, devicePointer, 8, stream);
+        driver.streamSynchronize(stream);
+        return hostWord.get(ValueLayout.JAVA_DOUBLE, 0);
+    }
+
+    /** The largest grid {@link LaunchConfig#flat} gives on this device. */
+    int maxFlatGrid() { return Math.max(1, info.multiprocessors()) * LaunchConfig.BLOCKS_PER_SM; }
+
+    // package-private access for the op families (CudaVectorOps, CudaMaskOps)
+    LoadedKernels kernels() { return kernels; }
+    long counterScratch() { return counterScratch; }
+    long reductionScratch() { return reductionScratch; }
+    int multiprocessors() { return info.multiprocessors(); }
 
     // ------------------------------------------------------------------ dense
 
@@ -616,6 +645,7 @@ public final class CudaBackend implements Backend {
         if (cublas != null) quietly(cublas::close);
         if (kernels != null) quietly(kernels::close);
         if (counterScratch != 0) quietly(() -> driver.memFree(counterScratch));
+        if (reductionScratch != 0) quietly(() -> driver.memFree(reductionScratch));
         if (stream != 0) quietly(() -> driver.streamDestroy(stream));
         quietly(() -> driver.primaryContextRelease(device));
         // Code that used CudaFusedSteps on this context cached a module in it. While anyone
@@ -628,6 +658,7 @@ public final class CudaBackend implements Backend {
         cublas = null;
         kernels = null;
         counterScratch = 0;
+        reductionScratch = 0;
         stream = 0;
     }
 
@@ -647,18 +678,24 @@ public final class CudaBackend implements Backend {
      * carriers), and another backend or an embedding framework may have switched it on this
      * thread since. cuCtxSetCurrent costs well under a microsecond.
      */
-    private void enter() {
+    void enter() {
         if (closed) throw new IllegalStateException("the CUDA backend was closed");
         driver.setCurrent(context);
     }
 
     private long ptr(Tensor t, String what) {
+        return ptr(t, what, DType.F32);
+    }
+
+    /** Device address of a view of element type {@code dtype} on this backend. */
+    long ptr(Tensor t, String what, DType dtype) {
         if (t == null) throw new IllegalArgumentException(what + " is null");
         if (!(t.buffer() instanceof CudaBuffer b) || b.backend() != this) {
             throw new IllegalArgumentException(what + " " + t + " lives on the " + t.backend().name()
                     + " backend, not on this CUDA backend; upload it first");
         }
         b.requireOpen();
+        t.require(dtype, what);
         return t.address();
     }
 

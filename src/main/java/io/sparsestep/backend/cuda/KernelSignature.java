@@ -22,7 +22,14 @@ enum KernelSignature {
     RELU_BACKWARD("elementwise", "relu_backward", POINTER, POINTER, POINTER, U64),
     ADD_BIAS("elementwise", "add_bias", POINTER, POINTER, I32, I32, I32),
     BIAS_GRAD("elementwise", "bias_grad", POINTER, POINTER, I32, I32, I32),
-    SOFTMAX_XENT("loss", "softmax_xent", POINTER, POINTER, I32, I32, POINTER, F32, POINTER);
+    SOFTMAX_XENT("loss", "softmax_xent", POINTER, POINTER, I32, I32, POINTER, F32, POINTER),
+    AXPY_F32("vector", "axpy_f32", F32, POINTER, POINTER, U64),
+    SCALE_F32("vector", "scale_f32", POINTER, U64, F32),
+    DOT_PARTIALS("vector", "dot_partials", POINTER, POINTER, U64, POINTER),
+    SUM_PARTIALS("vector", "sum_partials", POINTER, I32, POINTER),
+    MASK_APPLY("mask", "mask_apply", POINTER, POINTER, U64),
+    MASK_COUNT_KEPT("mask", "mask_count_kept", POINTER, U64, POINTER),
+    MASK_FROM_MAGNITUDE("mask", "mask_from_magnitude", POINTER, U64, F32, POINTER);
 
     private final String module;
     private final String kernel;
@@ -35,6 +42,11 @@ enum KernelSignature {
     }
 
     String module() { return module; }
+
+    /** Every PTX module (kernels/<module>.cu) some signature lives in, in declaration order. */
+    static String[] modules() {
+        return java.util.Arrays.stream(values()).map(KernelSignature::module).distinct().toArray(String[]::new);
+    }
 
     String kernel() { return kernel; }
 
