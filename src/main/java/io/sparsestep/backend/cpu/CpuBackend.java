@@ -32,9 +32,10 @@ public final class CpuBackend implements Backend {
     /**
      * Floats per parallel chunk of an elementwise op (256 KiB, some 10-30 microseconds of
      * one core): waking a parked worker can take tens of microseconds, so smaller
-     * streaming ops run on the calling thread alone.
+     * streaming ops run on the calling thread alone. Package-private so tests size views to
+     * be split across workers.
      */
-    private static final int CHUNK = 1 << 16;
+    static final int CHUNK = 1 << 16;
 
     private final Parallel parallel;
     private final CpuGemm gemm;
