@@ -1,6 +1,7 @@
 package io.sparsestep.golden;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sparsestep.testing.Bits;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -13,21 +14,9 @@ public final class GoldenAssertions {
     private GoldenAssertions() {
     }
 
-    /** Every element has the same float32 bits (so -0.0 differs from 0.0). */
+    /** Every element has the same float32 bits (so -0.0 differs from 0.0); the expected values are torch's. */
     public static void assertBitwise(float[] expected, float[] actual, String what) {
-        assertEquals(expected.length, actual.length, what + ": length");
-        int first = -1, count = 0;
-        for (int i = 0; i < expected.length; i++) {
-            if (Float.floatToRawIntBits(expected[i]) != Float.floatToRawIntBits(actual[i])) {
-                if (first < 0) first = i;
-                count++;
-            }
-        }
-        if (first >= 0) {
-            fail(String.format("%s: %d of %d elements differ in their bits; first [%d] is %s (0x%08x), torch %s (0x%08x)",
-                    what, count, expected.length, first, actual[first], Float.floatToRawIntBits(actual[first]),
-                    expected[first], Float.floatToRawIntBits(expected[first])));
-        }
+        Bits.assertSameBits(expected, actual, what + " (expected: torch)");
     }
 
     /** |actual - expected| <= rtol * max|expected| for every element. */

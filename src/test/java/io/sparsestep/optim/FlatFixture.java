@@ -11,6 +11,7 @@ import io.sparsestep.nn.Planner;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Random;
 
 /** Flat parameter memory with one weight tensor and one bias tensor, for optimizer tests. */
 final class FlatFixture implements AutoCloseable {
@@ -38,6 +39,23 @@ final class FlatFixture implements AutoCloseable {
         MemorySegment host = arena.allocate(4L * values.length, 64);
         MemorySegment.copy(values, 0, host, ValueLayout.JAVA_FLOAT, 0, values.length);
         be.upload(host, all(b));
+    }
+
+    /** Writes N(0,1) gradients into every word of the gradient buffer (padding too) and returns them. */
+    float[] writeRandomGrads(Random r) {
+        float[] g = new float[Math.toIntExact(mem.grads().words())];
+        for (int i = 0; i < g.length; i++) g[i] = (float) r.nextGaussian();
+        write(mem.grads(), g);
+        return g;
+    }
+
+    /** First index of a group's range in the parameter buffer. */
+    int from(ParamGroup g) { return Math.toIntExact(mem.groupRange(g)[0]); }
+
+    /** One past the last index of a group's range. */
+    int to(ParamGroup g) {
+        long[] r = mem.groupRange(g);
+        return Math.toIntExact(r[0] + r[1]);
     }
 
     /** Indices of the parameter buffer that belong to a group. */

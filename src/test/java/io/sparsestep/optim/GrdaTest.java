@@ -2,20 +2,28 @@ package io.sparsestep.optim;
 
 import io.sparsestep.backend.Backend;
 import io.sparsestep.backend.cpu.CpuBackend;
+import io.sparsestep.backend.cpu.FusedStepPaths;
 import io.sparsestep.nn.ParamGroup;
+import io.sparsestep.testing.FusedStepReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;
 
+import static io.sparsestep.testing.Bits.assertSameBits;
 import static org.junit.jupiter.api.Assertions.*;
 
 class GrdaTest {
+    /** Weight and bias group sizes: body and tail on any lane count up to 16, and a chunked weight group. */
+    private static final int[][] GROUP_SIZES = {{33, 47}, {69, 17}, {15, 31}, {FusedStepPaths.chunkedSize(), 46}};
     private static Backend be;
 
     @BeforeAll
-    static void open() { be = new CpuBackend(); }
+    static void open() {
+        be = new CpuBackend();
+        FusedStepPaths.requireBodyAndTail("GrdaTest", GROUP_SIZES);
+    }
 
     @AfterAll
     static void close() { be.close(); }
@@ -58,7 +66,8 @@ class GrdaTest {
                 for (int i = 0; i < words; i++) {
                     acc[i] -= stepLr * g[i];
                     double t = f.inGroup(ParamGroup.WEIGHTS, i) ? tauW : 0;
-                    w[i] = Math.signum(acc[i]) * Math.max(Math.abs(acc[i]) - t, 0);
+                    double shrunk = Math.max(Math.abs(acc[i]) - t, 0);
+                    w[i] = shrunk == 0 ? +0.0 : Math.copySign(shrunk, acc[i]); // a pruned weight is +0.0, as the kernels write it
                 }
             }
             assertEquals(tauW, grda.tau(ParamGroup.WEIGHTS), 1e-12 * tauW);
@@ -89,6 +98,39 @@ class GrdaTest {
         return z;
     }
 
+    /**
+     * The optimizer's fused pass over each group, bit for bit against the float32 reference:
+     * group sizes that run the vector body and the scalar tail (and a weight group the backend
+     * splits into chunks), per-group lr and c strong enough to prune a share of both signs,
+     * an lr change, and the floats between the groups left alone. The reference takes each
+     * group's threshold from the optimizer (held to the closed form elsewhere) as the float
+     * the step receives.
+     */
+    @Test
+    void stepsEveryGroupBitwiseLikeTheFloat32Reference() {
+        for (int[] shape : GROUP_SIZES) {
+            double lr = 0.05, biasLr = 0.02;
+            try (FlatFixture f = new FlatFixture(be, shape[0], shape[1], shape[0]);
+                 Grda grda = Grda.builder().lr(lr).c(15).mu(0.65)
+                         .group(ParamGroup.BIAS_AND_NORM, s -> s.withLr(biasLr).withC(30)).build(f.mem)) {
+                float[] w = f.read(f.mem.params()), acc = w.clone();
+                Random rng = new Random(shape[1]);
+                for (int step = 1; step <= 4; step++) {
+                    double factor = step <= 2 ? 1 : 0.5;
+                    float[] g = f.writeRandomGrads(rng);
+                    grda.step(factor);
+                    long zeros = FusedStepReference.grda(w, g, acc, f.from(ParamGroup.WEIGHTS), f.to(ParamGroup.WEIGHTS),
+                            (float) (lr * factor), (float) grda.tau(ParamGroup.WEIGHTS));
+                    FusedStepReference.grda(w, g, acc, f.from(ParamGroup.BIAS_AND_NORM), f.to(ParamGroup.BIAS_AND_NORM),
+                            (float) (biasLr * factor), (float) grda.tau(ParamGroup.BIAS_AND_NORM));
+                    String what = "weights " + shape[0] + ", biases " + shape[1] + ", step " + step;
+                    assertSameBits(w, f.read(f.mem.params()), "params, " + what);
+                    assertEquals(zeros, grda.lastStepZeros(), "fused zero count of the weights, " + what);
+                }
+            }
+        }
+    }
+
     @Test
     void cZeroReproducesPlainSgdExactly() {
         try (FlatFixture a = new FlatFixture(be, 1001, 13, 4); FlatFixture b = new FlatFixture(be, 1001, 13, 4);
@@ -105,7 +147,7 @@ class GrdaTest {
                 sgd.step(factor);
             }
             float[] wa = a.read(a.mem.params()), wb = b.read(b.mem.params());
-            for (int i = 0; i < wa.length; i++) assertEquals(wb[i], wa[i], 0f, "element " + i);
+            assertSameBits(wb, wa, "gRDA at c = 0 against SGD");
         }
     }
 

@@ -33,7 +33,8 @@ public final class CpuBackend implements Backend {
     /**
      * Floats per parallel chunk of an elementwise op (256 KiB, some 10-30 microseconds of
      * one core): waking a parked worker can take tens of microseconds, so smaller
-     * streaming ops run on the calling thread alone.
+     * streaming ops run on the calling thread alone. Package-private so tests size views to
+     * be split across workers.
      */
     static final int CHUNK = 1 << 16;
 

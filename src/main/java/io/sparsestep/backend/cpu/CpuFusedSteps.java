@@ -29,6 +29,14 @@ public final class CpuFusedSteps {
     }
 
     /**
+     * Float lanes per vector on this machine: a range of n elements runs n / lanes() vectors
+     * and an n % lanes() scalar tail. Package-private so tests pick sizes that reach both.
+     */
+    static int lanes() {
+        return V;
+    }
+
+    /**
      * One gRDA step: {@code acc = acc - lr*g; w = sign(acc) * max(|acc| - tau, 0)}. Reads g
      * and acc, writes acc and w, never reads w. With tau = 0, w equals acc bitwise.
      *

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import java.util.Random;
 
 import static io.sparsestep.backend.cpu.CpuTestSupport.*;
+import static io.sparsestep.testing.Bits.assertSameBits;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -141,11 +142,7 @@ class CpuConvolutionTest {
             float[] first = read(be, tdw);
             for (int call = 1; call < 40; call++) {
                 be.convBackwardFilter(g, tx, tdy, tdw, ws);
-                float[] again = read(be, tdw);
-                for (int i = 0; i < first.length; i++) {
-                    assertEquals(Float.floatToRawIntBits(first[i]), Float.floatToRawIntBits(again[i]),
-                            "dw[" + i + "] differs on call " + call + " with " + be.threads() + " threads");
-                }
+                assertSameBits(first, read(be, tdw), "dw on call " + call + " with " + be.threads() + " threads");
             }
         }
     }

@@ -1,6 +1,9 @@
 package io.sparsestep.backend.cpu;
 
+import io.sparsestep.backend.Buffer;
 import io.sparsestep.backend.Tensor;
+import io.sparsestep.testing.FusedStepReference;
+import io.sparsestep.testing.SgdVariant;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -11,99 +14,111 @@ import java.lang.foreign.ValueLayout;
 import java.util.Random;
 
 import static io.sparsestep.backend.cpu.CpuTestSupport.*;
+import static io.sparsestep.testing.Bits.assertSameBits;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * The fused optimizer steps. SGD is compared bitwise with a hand-unrolled float32
- * reference of PyTorch's update over several steps; gRDA against a float64 reference of
- * the same arithmetic (rounded to float where the kernel stores), bitwise identity with
- * the accumulator at tau = 0, and the exact reproduction of momentum-free SGD at c = 0.
+ * The fused optimizer steps against {@link FusedStepReference}, the formulas in plain float32,
+ * bit for bit ({@link io.sparsestep.testing.Bits}: raw bits, so a pruned weight written as -0.0 fails), at sizes
+ * that run the vector body and the scalar tail on any lane count up to 16
+ * ({@link FusedStepPaths}), at sizes the backend splits over its workers, and in adjacent
+ * views that start off any vector boundary, as an optimizer's groups would.
  */
 class CpuFusedStepsTest {
     private static CpuBackend be;
-    /** Past one parallel chunk and not a multiple of a vector, so every code path runs. */
-    private static final int[] SIZES = {1, 7, 33, 70_001};
+    /** Three workers: four chunks of a chunked size split unevenly (1 + 1 + 2). */
+    private static CpuBackend threeThreads;
 
     @BeforeAll
     static void start() {
         be = new CpuBackend(2);
+        threeThreads = new CpuBackend(3);
+        FusedStepPaths.requireBodyAndTail("CpuFusedStepsTest", FusedStepPaths.SIZES);
+        System.out.println("CpuFusedStepsTest: chunked size " + FusedStepPaths.chunkedSize() + " = "
+                + FusedStepPaths.chunks(FusedStepPaths.chunkedSize()) + " chunks over 2 and over 3 workers");
     }
 
     @AfterAll
     static void stop() {
         be.close();
-    }
-
-    /** PyTorch's torch.optim.SGD step for one parameter, written out in float32. */
-    private static void referenceSgd(float[] w, float[] g, float[] buf, float lr, float momentum, float dampening,
-                                     float wd, boolean nesterov, boolean first) {
-        for (int i = 0; i < w.length; i++) {
-            float d = g[i];
-            if (wd != 0) d = d + wd * w[i];
-            if (momentum != 0) {
-                if (first) buf[i] = d;
-                else buf[i] = momentum * buf[i] + (1 - dampening) * d;
-                if (nesterov) d = d + momentum * buf[i];
-                else d = buf[i];
-            }
-            w[i] = w[i] - lr * d;
-        }
+        threeThreads.close();
     }
 
     @Test
-    void sgdMatchesPyTorchsUpdateBitwiseOverSeveralSteps() {
-        Random r = new Random(1);
-        float[][] configs = { // momentum, dampening, weight decay, nesterov (1/0)
-                {0, 0, 0, 0}, {0, 0, 5e-4f, 0}, {0.9f, 0, 0, 0}, {0.9f, 0.1f, 1e-4f, 0}, {0.9f, 0, 5e-4f, 1}, {0.98f, 0, 1e-4f, 1}};
-        for (int n : SIZES) {
-            for (float[] cfg : configs) {
-                float momentum = cfg[0], dampening = cfg[1], wd = cfg[2];
-                boolean nesterov = cfg[3] != 0;
-                float[] w = random(r, n), buf = new float[n];
-                Tensor tw = tensor(be, w, n), tg = zeros(be, n), tb = momentum == 0 ? null : tensor(be, random(r, n), n);
-                for (int step = 0; step < 4; step++) {
-                    float[] g = random(r, n);
-                    float lr = 0.1f / (step + 1);
-                    be.upload(MemorySegment.ofArray(g), tg);
-                    be.sgdStep(tw, tg, tb, lr, momentum, dampening, wd, nesterov, step == 0);
-                    referenceSgd(w, g, buf, lr, momentum, dampening, wd, nesterov, step == 0);
-                    String what = "n=" + n + " momentum=" + momentum + " dampening=" + dampening + " wd=" + wd
-                            + " nesterov=" + nesterov + " step " + step;
-                    assertArrayEquals(w, read(be, tw), what);
-                    if (tb != null) assertArrayEquals(buf, read(be, tb), "momentum buffer, " + what);
-                    assertArrayEquals(g, read(be, tg), "g is not modified, " + what);
-                }
+    void sgdMatchesTheFloat32ReferenceBitwiseInEveryVariantOverSeveralSteps() {
+        for (int n : FusedStepPaths.SIZES) checkSgd(be, n, new Random(n));
+    }
+
+    @Test
+    void sgdChunkBoundariesDoNotChangeABit() {
+        checkSgd(be, FusedStepPaths.chunkedSize(), new Random(11));
+        checkSgd(threeThreads, FusedStepPaths.chunkedSize(), new Random(12));
+    }
+
+    /** Every SGD variant for four steps (the first, then three that read the buffer) at size n. */
+    private static void checkSgd(CpuBackend backend, int n, Random r) {
+        for (SgdVariant v : SgdVariant.ALL) {
+            float[] w = random(r, n), buf = random(r, n);
+            Tensor tw = tensor(backend, w, n), tg = zeros(backend, n), tb = v.usesMomentum() ? tensor(backend, buf, n) : null;
+            for (int step = 0; step < 4; step++) {
+                float[] g = random(r, n);
+                float lr = 0.1f / (step + 1);
+                backend.upload(MemorySegment.ofArray(g), tg);
+                backend.sgdStep(tw, tg, tb, lr, v.momentum(), v.dampening(), v.weightDecay(), v.nesterov(), step == 0);
+                FusedStepReference.sgd(w, g, buf, lr, v, step == 0);
+                String what = "n=" + n + " (" + backend.threads() + " threads), " + v + ", step " + step;
+                assertSameBits(w, read(backend, tw), "w, " + what);
+                if (tb != null) assertSameBits(buf, read(backend, tb), "momentum buffer, " + what);
+                assertSameBits(g, read(backend, tg), "g is not modified, " + what);
             }
         }
     }
 
     @Test
-    void grdaMatchesAFloat64ReferenceAndCountsZeros() {
-        Random r = new Random(2);
-        for (int n : SIZES) {
-            float[] acc = random(r, n), g = random(r, n);
-            Tensor tw = tensor(be, random(r, n), n), tg = tensor(be, g, n), ta = tensor(be, acc, n), counter = zeros(be, 1);
-            float lr = 0.05f, tau = 0.7f;
-            be.grdaStep(tw, tg, ta, lr, tau, counter);
-            float[] expectedAcc = new float[n], expectedW = new float[n];
-            long zeros = 0;
-            for (int i = 0; i < n; i++) {
-                // Each float32 operation of the kernel is exactly rounded, as float64 followed by a cast is here.
-                float a = (float) ((double) acc[i] - (double) (float) ((double) lr * g[i]));
-                double shrunk = Math.max(Math.abs((double) a) - tau, 0);
-                expectedAcc[i] = a;
-                expectedW[i] = (float) (Math.signum((double) a) * shrunk);
-                if ((float) shrunk == 0) zeros++;
-            }
-            assertArrayEquals(expectedAcc, read(be, ta), "acc, n=" + n);
-            float[] w = read(be, tw);
-            for (int i = 0; i < n; i++) assertEquals(expectedW[i], w[i], 0f, "w[" + i + "], n=" + n);
-            assertEquals(zeros, be.readCounter(counter), "zero count, n=" + n);
-            assertEquals(zeros, be.countZeros(tw), "the counter agrees with countZeros, n=" + n);
-            assertTrue(n < 33 || (zeros > n / 4 && zeros < n), "tau 0.7 zeroes a good share of N(0,1) weights: " + zeros);
-            // The counter accumulates across steps until it is cleared with fill.
-            be.grdaStep(tw, tg, ta, lr, tau, counter);
-            assertEquals(zeros + be.countZeros(tw), be.readCounter(counter));
+    void grdaMatchesTheFloat32ReferenceBitwiseAndCountsZeros() {
+        for (int n : FusedStepPaths.SIZES) checkGrda(be, n, new Random(n));
+    }
+
+    @Test
+    void grdaChunkBoundariesDoNotChangeABitOrTheCount() {
+        checkGrda(be, FusedStepPaths.chunkedSize(), new Random(21));
+        checkGrda(threeThreads, FusedStepPaths.chunkedSize(), new Random(22));
+    }
+
+    /** Three gRDA steps at size n with a threshold that prunes about half of N(0,1), both signs. */
+    private static void checkGrda(CpuBackend backend, int n, Random r) {
+        float[] acc = random(r, n), w = random(r, n);
+        Tensor tw = tensor(backend, w, n), tg = zeros(backend, n), ta = tensor(backend, acc, n), counter = zeros(backend, 1);
+        long zeros = 0;
+        for (int step = 0; step < 3; step++) {
+            float[] g = random(r, n);
+            float lr = 0.05f, tau = 0.7f + 0.01f * step;
+            backend.upload(MemorySegment.ofArray(g), tg);
+            backend.grdaStep(tw, tg, ta, lr, tau, counter);
+            long stepZeros = FusedStepReference.grda(w, g, acc, lr, tau);
+            String what = "n=" + n + " (" + backend.threads() + " threads), step " + step;
+            assertSameBits(acc, read(backend, ta), "acc, " + what);
+            assertSameBits(w, read(backend, tw), "w, " + what);
+            // the counter accumulates across steps until it is cleared with fill
+            zeros += stepZeros;
+            assertEquals(zeros, backend.readCounter(counter), "zero count, " + what);
+            assertEquals(stepZeros, backend.countZeros(tw), "the step's count agrees with countZeros, " + what);
+            assertTrue(n < 33 || (stepZeros > n / 4 && stepZeros < n), "tau 0.7 zeroes a good share of N(0,1) weights: " + stepZeros);
+        }
+    }
+
+    /**
+     * A pruned weight is +0.0 whatever the sign of its accumulator, in the vector body and in
+     * the tail: every element here is pruned, half from a negative accumulator.
+     */
+    @Test
+    void prunedWeightsAreWrittenAsPositiveZero() {
+        for (int n : FusedStepPaths.SIZES) {
+            float[] acc = new float[n];
+            for (int i = 0; i < n; i++) acc[i] = (i % 2 == 0 ? -1 : 1) * (0.25f + 0.001f * i);
+            Tensor tw = tensor(be, random(new Random(n), n), n), ta = tensor(be, acc, n);
+            be.grdaStep(tw, zeros(be, n), ta, 0.1f, 0.5f, null);
+            assertSameBits(new float[n], read(be, tw), "w (all pruned, +0.0), n=" + n);
         }
     }
 
@@ -124,18 +139,72 @@ class CpuFusedStepsTest {
         assertEquals(n - 3, be.readCounter(counter), "zeros: all but the two NaNs and the 0.5");
     }
 
+    /** At tau = 0, w is acc bit for bit, except that both zeros are written +0.0; in the body and the tail. */
     @Test
     void grdaWithZeroThresholdWritesTheAccumulatorBitwiseExceptTheSignOfZero() {
-        float[] acc = {0f, -0f, 1e-30f, -3.5f, Float.MIN_VALUE, -Float.MIN_VALUE, 7f, Float.MAX_VALUE, Float.NEGATIVE_INFINITY};
-        float[] g = new float[acc.length];
-        Tensor tw = tensor(be, new float[acc.length], acc.length), ta = tensor(be, acc, acc.length);
-        be.grdaStep(tw, tensor(be, g, g.length), ta, 0.1f, 0f, null);
-        float[] w = read(be, tw), a = read(be, ta);
-        for (int i = 0; i < acc.length; i++) {
-            // a zero is always written as +0.0 (as the grda_step kernel does); every other value is acc itself
-            int expected = a[i] == 0f ? 0 : Float.floatToRawIntBits(a[i]);
-            assertEquals(expected, Float.floatToRawIntBits(w[i]), "w == acc bitwise at " + acc[i]);
+        float[] specials = {0f, -0f, 1e-30f, -3.5f, Float.MIN_VALUE, -Float.MIN_VALUE, 7f, Float.MAX_VALUE, Float.NEGATIVE_INFINITY};
+        for (int n : FusedStepPaths.SIZES) {
+            float[] acc = new float[n], w = new float[n], g = new float[n];
+            for (int i = 0; i < n; i++) acc[i] = specials[(i + n) % specials.length];
+            Tensor tw = tensor(be, w, n), ta = tensor(be, acc, n);
+            be.grdaStep(tw, tensor(be, g, n), ta, 0.1f, 0f, null);
+            FusedStepReference.grda(w, g, acc, 0.1f, 0f);
+            assertSameBits(acc, read(be, ta), "acc, n=" + n);
+            assertSameBits(w, read(be, tw), "w, n=" + n);
+            for (int i = 0; i < n; i++) {
+                if (acc[i] != 0f) assertSameBits(acc[i], w[i], "the reference writes acc itself at " + i);
+            }
         }
+    }
+
+    /**
+     * Two adjacent views of one buffer with their own settings, the way an optimizer steps
+     * its groups, but starting off every vector boundary (odd offsets, so not a multiple of
+     * 2, 4, 8 or 16); the floats around them stay as they were.
+     */
+    @Test
+    void adjacentViewsAtUnalignedStartsStepWithTheirOwnSettings() {
+        int[] starts = {1, 47}, sizes = {46, 69}; // views [1, 47) and [47, 116) of a 120-float buffer
+        int total = 120;
+        Random r = new Random(31);
+        float[] w = random(r, total), acc = random(r, total), buf = random(r, total), g = random(r, total);
+        Buffer bw = be.allocate(total, "w"), bacc = be.allocate(total, "acc"), bbuf = be.allocate(total, "buf"), bg = be.allocate(total, "g");
+        upload(bg, g);
+        upload(bw, w);
+        upload(bacc, acc);
+        float[][] lrTau = {{0.05f, 0.7f}, {0.2f, 0.3f}};
+        for (int k = 0; k < 2; k++) {
+            be.grdaStep(view(bw, starts[k], sizes[k]), view(bg, starts[k], sizes[k]), view(bacc, starts[k], sizes[k]),
+                    lrTau[k][0], lrTau[k][1], null);
+            FusedStepReference.grda(w, g, acc, starts[k], starts[k] + sizes[k], lrTau[k][0], lrTau[k][1]);
+        }
+        assertSameBits(acc, download(bacc), "gRDA acc over the whole buffer");
+        assertSameBits(w, download(bw), "gRDA w over the whole buffer");
+
+        upload(bbuf, buf);
+        SgdVariant[] variants = {SgdVariant.ALL.get(8), SgdVariant.ALL.get(5)}; // Nesterov with decay; dampened with decay
+        for (boolean first : new boolean[]{true, false}) {
+            for (int k = 0; k < 2; k++) {
+                SgdVariant v = variants[k];
+                be.sgdStep(view(bw, starts[k], sizes[k]), view(bg, starts[k], sizes[k]), view(bbuf, starts[k], sizes[k]),
+                        0.1f, v.momentum(), v.dampening(), v.weightDecay(), v.nesterov(), first);
+                FusedStepReference.sgd(w, g, buf, starts[k], starts[k] + sizes[k], 0.1f, v, first);
+            }
+            assertSameBits(buf, download(bbuf), "SGD momentum buffer over the whole buffer, first step " + first);
+            assertSameBits(w, download(bw), "SGD w over the whole buffer, first step " + first);
+        }
+    }
+
+    private static Tensor view(Buffer b, int start, int size) {
+        return new Tensor(b, start, size);
+    }
+
+    private static void upload(Buffer b, float[] values) {
+        be.upload(MemorySegment.ofArray(values), view(b, 0, values.length));
+    }
+
+    private static float[] download(Buffer b) {
+        return read(be, view(b, 0, Math.toIntExact(b.words())));
     }
 
     @Test
@@ -149,10 +218,7 @@ class CpuFusedStepsTest {
             float lr = step < 3 ? 0.1f : 0.01f;
             be.sgdStep(sgdW, tg, null, lr, 0f, 0f, 0f, false, step == 0);
             be.grdaStep(grdaW, tg, acc, lr, 0f, null);
-            float[] a = read(be, sgdW), b = read(be, grdaW);
-            for (int i = 0; i < n; i++) {
-                assertEquals(Float.floatToRawIntBits(a[i]), Float.floatToRawIntBits(b[i]), "step " + step + " element " + i);
-            }
+            assertSameBits(read(be, sgdW), read(be, grdaW), "gRDA at tau 0 against SGD, step " + step);
         }
     }
 
@@ -182,10 +248,10 @@ class CpuFusedStepsTest {
             assertEquals(n, CpuFusedSteps.grdaStep(w, g, acc, n, 0.5f, 0f));
             MemorySegment.copy(ws, 0, w, ValueLayout.JAVA_FLOAT, 0, n);
             CpuFusedSteps.sgdStep(w, g, buf, n, 0.5f, 0.9f, 0f, 0f, false, true);
-            for (int i = 0; i < n; i++) {
-                assertEquals(ws[i] - 0.5f * gs[i], w.getAtIndex(ValueLayout.JAVA_FLOAT, i), "w[" + i + "]");
-                assertEquals(gs[i], buf.getAtIndex(ValueLayout.JAVA_FLOAT, i), "first step copies d into the buffer");
-            }
+            float[] expectedBuf = new float[n];
+            FusedStepReference.sgd(ws, gs, expectedBuf, 0.5f, new SgdVariant(0.9f, 0f, 0f, false), true);
+            assertSameBits(ws, w.toArray(ValueLayout.JAVA_FLOAT), "w");
+            assertSameBits(expectedBuf, buf.toArray(ValueLayout.JAVA_FLOAT), "first step copies d into the buffer");
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> CpuFusedSteps.grdaStep(w, g, acc, n + 1, 0.1f, 0f));
             assertTrue(e.getMessage().contains("w holds 19 floats"), e.getMessage());
