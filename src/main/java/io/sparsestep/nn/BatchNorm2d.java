@@ -1,5 +1,6 @@
 package io.sparsestep.nn;
 
+import io.sparsestep.params.ParamGroup;
 import io.sparsestep.backend.Backend;
 import io.sparsestep.backend.Tensor;
 

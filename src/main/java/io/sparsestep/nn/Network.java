@@ -3,6 +3,7 @@ package io.sparsestep.nn;
 import io.sparsestep.backend.Backend;
 import io.sparsestep.backend.Buffer;
 import io.sparsestep.backend.Tensor;
+import io.sparsestep.params.ParamSpace;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -68,6 +69,8 @@ public final class Network implements AutoCloseable {
     public String modelId() { return modelId; }
     public Backend backend() { return memory.backend(); }
     public FlatMemory memory() { return memory; }
+    /** The trainable parameters, their gradients and layout: what an optimizer is built on. */
+    public ParamSpace paramSpace() { return memory.paramSpace(); }
     public int[] inputShape() { return inputShape.clone(); }
     public int classes() { return classes; }
     public int maxBatch() { return maxBatch; }

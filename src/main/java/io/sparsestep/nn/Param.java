@@ -1,5 +1,7 @@
 package io.sparsestep.nn;
 
+import io.sparsestep.params.ParamGroup;
+
 import java.util.Arrays;
 
 /** A trainable tensor: its value and gradient live at the same offset of the params and grads buffers. */

@@ -3,8 +3,10 @@ package io.sparsestep.optim;
 import io.sparsestep.backend.Backend;
 import io.sparsestep.backend.Buffer;
 import io.sparsestep.backend.Tensor;
-import io.sparsestep.nn.FlatMemory;
-import io.sparsestep.nn.ParamGroup;
+import io.sparsestep.params.ParamBuffer;
+import io.sparsestep.params.ParamGroup;
+import io.sparsestep.params.ParamSpace;
+
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -39,7 +41,7 @@ public final class Grda implements Optimizer {
 
     private final Backend be;
     private final Map<ParamGroup, Settings> settings;
-    private final Buffer acc;
+    private final ParamBuffer acc;
     private final Buffer zeroCounter;
     private final Tensor counter;
     private final ParamGroup[] groups;
@@ -47,10 +49,10 @@ public final class Grda implements Optimizer {
     private final double[] tau;
     private long step;
 
-    private Grda(FlatMemory memory, Map<ParamGroup, Settings> settings) {
-        this.be = memory.backend();
+    private Grda(ParamSpace space, Map<ParamGroup, Settings> settings) {
+        this.be = space.backend();
         this.settings = settings;
-        this.acc = be.allocate(memory.params().words(), "grda.acc");
+        this.acc = space.allocateLike("grda.acc");
         try {
             this.zeroCounter = be.allocate(1, "grda.zeros");
         } catch (RuntimeException e) {
@@ -59,20 +61,18 @@ public final class Grda implements Optimizer {
         }
         this.counter = new Tensor(zeroCounter, 0, 1);
         // the accumulator starts at the initial weights (not at zero)
-        be.copy(fullView(memory.params()), fullView(acc));
-        this.groups = memory.nonEmptyGroups().toArray(ParamGroup[]::new);
+        acc.copyFrom(space.values());
+        this.groups = space.layout().nonEmptyGroups().toArray(ParamGroup[]::new);
         this.w = new Tensor[groups.length];
         this.g = new Tensor[groups.length];
         this.a = new Tensor[groups.length];
         for (int i = 0; i < groups.length; i++) {
-            w[i] = memory.groupView(memory.params(), groups[i]);
-            g[i] = memory.groupView(memory.grads(), groups[i]);
-            a[i] = memory.groupView(acc, groups[i]);
+            w[i] = space.values().group(groups[i]);
+            g[i] = space.grads().group(groups[i]);
+            a[i] = acc.group(groups[i]);
         }
         this.tau = new double[groups.length];
     }
-
-    private static Tensor fullView(Buffer b) { return new Tensor(b, 0, Math.toIntExact(b.words())); }
 
     public static Builder builder() { return new Builder(); }
 
@@ -107,10 +107,31 @@ public final class Grda implements Optimizer {
     public long steps() { return step; }
 
     @Override
+    public OptimizerState state() {
+        Map<String, Double> scalars = new LinkedHashMap<>();
+        scalars.put("step", (double) step);
+        for (int i = 0; i < groups.length; i++) scalars.put("tau." + groups[i].id(), tau[i]);
+        return new OptimizerState(Map.of("acc", acc), scalars);
+    }
+
+    @Override
+    public void restoreScalars(Map<String, Double> scalars) {
+        double s = StateScalars.require(scalars, "step", "gRDA");
+        if (s < 0 || s != Math.rint(s)) throw new IllegalArgumentException("gRDA state: step must be a whole number >= 0, got " + s);
+        double[] restored = new double[groups.length];
+        for (int i = 0; i < groups.length; i++) {
+            restored[i] = StateScalars.require(scalars, "tau." + groups[i].id(), "gRDA");
+            if (restored[i] < 0) throw new IllegalArgumentException("gRDA state: tau." + groups[i].id() + " must be >= 0");
+        }
+        step = (long) s;
+        System.arraycopy(restored, 0, tau, 0, tau.length);
+    }
+
+    @Override
     public String name() { return "grda"; }
 
     @Override
-    public long stateBytes() { return 4 * acc.words(); }
+    public long stateBytes() { return 4 * acc.buffer().words(); }
 
     @Override
     public Map<String, Object> hyperparameters() {
@@ -139,6 +160,6 @@ public final class Grda implements Optimizer {
         /** Overrides for one group, e.g. {@code group(BIAS_AND_NORM, s -> s.withC(0))}. */
         public Builder group(ParamGroup g, UnaryOperator<Settings> change) { groups.group(g, change); return this; }
 
-        public Grda build(FlatMemory memory) { return new Grda(memory, groups.snapshot()); }
+        public Grda build(ParamSpace space) { return new Grda(space, groups.snapshot()); }
     }
 }

@@ -1,6 +1,6 @@
 package io.sparsestep.optim;
 
-import io.sparsestep.nn.ParamGroup;
+import io.sparsestep.params.ParamGroup;
 
 import java.util.EnumMap;
 import java.util.Map;

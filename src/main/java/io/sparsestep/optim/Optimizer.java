@@ -23,6 +23,15 @@ public interface Optimizer extends AutoCloseable {
      */
     default long lastStepZeros() { return -1; }
 
+    /** The state a checkpoint must hold to continue this optimizer exactly (see {@link OptimizerState}). */
+    OptimizerState state();
+
+    /**
+     * Puts back the scalars of a {@link #state()} taken earlier (the buffers are written
+     * through the state's views). A missing or non-finite scalar is refused by name.
+     */
+    void restoreScalars(Map<String, Double> scalars);
+
     /** Settings for summaries, per group. */
     Map<String, Object> hyperparameters();
 

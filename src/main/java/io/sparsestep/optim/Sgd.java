@@ -1,10 +1,11 @@
 package io.sparsestep.optim;
 
 import io.sparsestep.backend.Backend;
-import io.sparsestep.backend.Buffer;
 import io.sparsestep.backend.Tensor;
-import io.sparsestep.nn.FlatMemory;
-import io.sparsestep.nn.ParamGroup;
+import io.sparsestep.params.ParamBuffer;
+import io.sparsestep.params.ParamGroup;
+import io.sparsestep.params.ParamSpace;
+
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -42,24 +43,24 @@ public final class Sgd implements Optimizer {
 
     private final Backend be;
     private final Map<ParamGroup, Settings> settings;
-    private final Buffer momentumBuffer; // null when no group uses momentum
+    private final ParamBuffer momentumBuffer; // null when no group uses momentum
     private final ParamGroup[] groups;
     private final Tensor[] w, g, m;
     private boolean first = true;
 
-    private Sgd(FlatMemory memory, Map<ParamGroup, Settings> settings) {
-        this.be = memory.backend();
+    private Sgd(ParamSpace space, Map<ParamGroup, Settings> settings) {
+        this.be = space.backend();
         this.settings = settings;
         boolean anyMomentum = settings.values().stream().anyMatch(s -> s.momentum() != 0);
-        this.momentumBuffer = anyMomentum ? be.allocate(memory.params().words(), "sgd.momentum") : null;
-        this.groups = memory.nonEmptyGroups().toArray(ParamGroup[]::new);
+        this.momentumBuffer = anyMomentum ? space.allocateLike("sgd.momentum") : null;
+        this.groups = space.layout().nonEmptyGroups().toArray(ParamGroup[]::new);
         this.w = new Tensor[groups.length];
         this.g = new Tensor[groups.length];
         this.m = new Tensor[groups.length];
         for (int i = 0; i < groups.length; i++) {
-            w[i] = memory.groupView(memory.params(), groups[i]);
-            g[i] = memory.groupView(memory.grads(), groups[i]);
-            m[i] = settings.get(groups[i]).momentum() != 0 ? memory.groupView(momentumBuffer, groups[i]) : null;
+            w[i] = space.values().group(groups[i]);
+            g[i] = space.grads().group(groups[i]);
+            m[i] = settings.get(groups[i]).momentum() != 0 ? momentumBuffer.group(groups[i]) : null;
         }
     }
 
@@ -76,10 +77,23 @@ public final class Sgd implements Optimizer {
     }
 
     @Override
+    public OptimizerState state() {
+        return new OptimizerState(momentumBuffer == null ? Map.of() : Map.of("momentum", momentumBuffer),
+                Map.of("first_step", first ? 1.0 : 0.0));
+    }
+
+    @Override
+    public void restoreScalars(Map<String, Double> scalars) {
+        double f = StateScalars.require(scalars, "first_step", "SGD");
+        if (f != 0 && f != 1) throw new IllegalArgumentException("SGD state: first_step must be 0 or 1, got " + f);
+        first = f == 1;
+    }
+
+    @Override
     public String name() { return "sgd"; }
 
     @Override
-    public long stateBytes() { return momentumBuffer == null ? 0 : 4 * momentumBuffer.words(); }
+    public long stateBytes() { return momentumBuffer == null ? 0 : 4 * momentumBuffer.buffer().words(); }
 
     @Override
     public Map<String, Object> hyperparameters() {
@@ -107,6 +121,6 @@ public final class Sgd implements Optimizer {
         public Builder nesterov(boolean v) { groups.all(s -> s.withNesterov(v)); return this; }
         public Builder group(ParamGroup g, UnaryOperator<Settings> change) { groups.group(g, change); return this; }
 
-        public Sgd build(FlatMemory memory) { return new Sgd(memory, groups.snapshot()); }
+        public Sgd build(ParamSpace space) { return new Sgd(space, groups.snapshot()); }
     }
 }

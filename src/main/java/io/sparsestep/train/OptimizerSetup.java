@@ -1,7 +1,7 @@
 package io.sparsestep.train;
 
-import io.sparsestep.nn.FlatMemory;
-import io.sparsestep.nn.ParamGroup;
+import io.sparsestep.params.ParamSpace;
+import io.sparsestep.params.ParamGroup;
 import io.sparsestep.optim.Grda;
 import io.sparsestep.optim.HyperparameterException;
 import io.sparsestep.optim.LrSchedule;
@@ -31,8 +31,8 @@ final class OptimizerSetup {
         underName("--gamma", () -> new LrSchedule.Step(new int[0], cfg.gamma()));
     }
 
-    static Optimizer build(RunConfig cfg, FlatMemory memory) {
-        return cfg.optimizer().equals("grda") ? grda(cfg).build(memory) : sgd(cfg).build(memory);
+    static Optimizer build(RunConfig cfg, ParamSpace space) {
+        return cfg.optimizer().equals("grda") ? grda(cfg).build(space) : sgd(cfg).build(space);
     }
 
     static LrSchedule schedule(RunConfig cfg) {

@@ -3,7 +3,7 @@ package io.sparsestep.train;
 import io.sparsestep.backend.Backend;
 import io.sparsestep.nn.Network;
 import io.sparsestep.nn.Param;
-import io.sparsestep.nn.ParamGroup;
+import io.sparsestep.params.ParamGroup;
 
 import java.util.LinkedHashMap;
 

@@ -99,7 +99,7 @@ public final class TrainingRun {
         // the smaller last batches are prepared (cuDNN's algorithm search) before memory is allocated
         try (Network net = Network.build(cfg.model(), backend, root, inputShape, data.classes(), cfg.batchSize(), cfg.seed(),
                 train.lastBatchSize(), test.lastBatchSize());
-             Optimizer opt = OptimizerSetup.build(cfg, net.memory());
+             Optimizer opt = OptimizerSetup.build(cfg, net.paramSpace());
              Trainer trainer = new Trainer(net, opt, OptimizerSetup.schedule(cfg), cfg.lr(), train, test, cfg.progress())) {
             log.printf(Locale.ROOT, "%s on %s: %,d parameters (%,d prunable), %s, %s on %s%n", cfg.model(), cfg.dataset(),
                     net.parameterCount(), Sparsity.prunableCount(net), opt.name(), describe(cfg), backend.description());

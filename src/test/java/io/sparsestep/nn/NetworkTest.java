@@ -1,5 +1,6 @@
 package io.sparsestep.nn;
 
+import io.sparsestep.params.ParamGroup;
 import io.sparsestep.backend.Backend;
 import io.sparsestep.backend.Tensor;
 import io.sparsestep.backend.cpu.CpuBackend;
@@ -112,7 +113,7 @@ class NetworkTest {
         int batch = 8;
         int[] in = {c, hw, hw};
         try (Arena arena = Arena.ofConfined(); Network net = build(id, in, classes, batch, 5);
-             Sgd sgd = Sgd.builder().lr(lr).momentum(0.9).build(net.memory())) {
+             Sgd sgd = Sgd.builder().lr(lr).momentum(0.9).build(net.paramSpace())) {
             Random rng = new Random(11);
             MemorySegment x = arena.allocate(4L * batch * c * hw * hw, 64);
             MemorySegment y = arena.allocate(4L * batch, 64);
@@ -221,7 +222,7 @@ class NetworkTest {
         try (Arena arena = Arena.ofConfined()) {
             for (int run = 0; run < 2; run++) {
                 try (Network net = build("lenet5", in, 10, batch, 7);
-                     Sgd sgd = Sgd.builder().lr(0.05).momentum(0.9).build(net.memory())) {
+                     Sgd sgd = Sgd.builder().lr(0.05).momentum(0.9).build(net.paramSpace())) {
                     Random rng = new Random(3);
                     MemorySegment x = arena.allocate(4L * batch * 28 * 28, 64), y = arena.allocate(4L * batch, 64);
                     for (long i = 0; i < (long) batch * 28 * 28; i++) x.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) rng.nextGaussian());
@@ -250,7 +251,7 @@ class NetworkTest {
         int batch = 4;
         int[] in = {3, 16, 16};
         try (Arena arena = Arena.ofConfined(); Network net = build("resnet20", in, 10, batch, 1);
-             Sgd sgd = Sgd.builder().lr(0.01).momentum(0.9).build(net.memory())) {
+             Sgd sgd = Sgd.builder().lr(0.01).momentum(0.9).build(net.paramSpace())) {
             MemorySegment x = arena.allocate(4L * batch * 3 * 16 * 16, 64);
             MemorySegment y = arena.allocate(4L * batch, 64);
             be.upload(x, net.input(batch));

@@ -5,7 +5,7 @@ import io.sparsestep.backend.Buffer;
 import io.sparsestep.backend.Tensor;
 import io.sparsestep.nn.FlatMemory;
 import io.sparsestep.nn.Init;
-import io.sparsestep.nn.ParamGroup;
+import io.sparsestep.params.ParamGroup;
 import io.sparsestep.nn.Planner;
 
 import java.lang.foreign.Arena;

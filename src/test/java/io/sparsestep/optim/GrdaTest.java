@@ -3,7 +3,7 @@ package io.sparsestep.optim;
 import io.sparsestep.backend.Backend;
 import io.sparsestep.backend.cpu.CpuBackend;
 import io.sparsestep.backend.cpu.FusedStepPaths;
-import io.sparsestep.nn.ParamGroup;
+import io.sparsestep.params.ParamGroup;
 import io.sparsestep.testing.FusedStepReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,7 +47,7 @@ class GrdaTest {
         int nw = 2053, nb = 37;
         double lr = 0.05, c = 0.4, mu = 0.65;
         try (FlatFixture f = new FlatFixture(be, nw, nb, 3);
-             Grda grda = Grda.builder().lr(lr).c(c).mu(mu).group(ParamGroup.BIAS_AND_NORM, s -> s.withC(0)).build(f.mem)) {
+             Grda grda = Grda.builder().lr(lr).c(c).mu(mu).group(ParamGroup.BIAS_AND_NORM, s -> s.withC(0)).build(f.mem.paramSpace())) {
             float[] w0 = f.read(f.mem.params());
             int words = w0.length;
             double[] acc = new double[words];
@@ -112,7 +112,7 @@ class GrdaTest {
             double lr = 0.05, biasLr = 0.02;
             try (FlatFixture f = new FlatFixture(be, shape[0], shape[1], shape[0]);
                  Grda grda = Grda.builder().lr(lr).c(15).mu(0.65)
-                         .group(ParamGroup.BIAS_AND_NORM, s -> s.withLr(biasLr).withC(30)).build(f.mem)) {
+                         .group(ParamGroup.BIAS_AND_NORM, s -> s.withLr(biasLr).withC(30)).build(f.mem.paramSpace())) {
                 float[] w = f.read(f.mem.params()), acc = w.clone();
                 Random rng = new Random(shape[1]);
                 for (int step = 1; step <= 4; step++) {
@@ -134,8 +134,8 @@ class GrdaTest {
     @Test
     void cZeroReproducesPlainSgdExactly() {
         try (FlatFixture a = new FlatFixture(be, 1001, 13, 4); FlatFixture b = new FlatFixture(be, 1001, 13, 4);
-             Grda grda = Grda.builder().lr(0.1).c(0).mu(0.6).build(a.mem);
-             Sgd sgd = Sgd.builder().lr(0.1).build(b.mem)) {
+             Grda grda = Grda.builder().lr(0.1).c(0).mu(0.6).build(a.mem.paramSpace());
+             Sgd sgd = Sgd.builder().lr(0.1).build(b.mem.paramSpace())) {
             Random rng = new Random(5);
             float[] g = new float[Math.toIntExact(a.mem.grads().words())];
             for (int step = 0; step < 200; step++) {
@@ -154,9 +154,9 @@ class GrdaTest {
     @Test
     void stateIsOneBufferLikeSgdMomentum() {
         try (FlatFixture f = new FlatFixture(be, 100, 10, 1);
-             Grda grda = Grda.builder().build(f.mem);
-             Sgd sgdm = Sgd.builder().momentum(0.9).build(f.mem);
-             Sgd sgd = Sgd.builder().build(f.mem)) {
+             Grda grda = Grda.builder().build(f.mem.paramSpace());
+             Sgd sgdm = Sgd.builder().momentum(0.9).build(f.mem.paramSpace());
+             Sgd sgd = Sgd.builder().build(f.mem.paramSpace())) {
             assertEquals(4 * f.mem.params().words(), grda.stateBytes());
             assertEquals(grda.stateBytes(), sgdm.stateBytes());
             assertEquals(0, sgd.stateBytes());

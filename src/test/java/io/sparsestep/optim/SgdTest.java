@@ -3,7 +3,7 @@ package io.sparsestep.optim;
 import io.sparsestep.backend.Backend;
 import io.sparsestep.backend.cpu.CpuBackend;
 import io.sparsestep.backend.cpu.FusedStepPaths;
-import io.sparsestep.nn.ParamGroup;
+import io.sparsestep.params.ParamGroup;
 import io.sparsestep.testing.FusedStepReference;
 import io.sparsestep.testing.SgdVariant;
 import org.junit.jupiter.api.AfterAll;
@@ -50,7 +50,7 @@ class SgdTest {
                 double lr = 0.1, biasLr = 0.03;
                 try (FlatFixture f = new FlatFixture(be, shape[0], shape[1], k);
                      Sgd sgd = Sgd.builder().group(ParamGroup.WEIGHTS, s -> settings(wv, lr))
-                             .group(ParamGroup.BIAS_AND_NORM, s -> settings(bv, biasLr)).build(f.mem)) {
+                             .group(ParamGroup.BIAS_AND_NORM, s -> settings(bv, biasLr)).build(f.mem.paramSpace())) {
                     float[] w = f.read(f.mem.params()), buf = new float[w.length];
                     Random rng = new Random(31L * k + shape[0]);
                     for (int step = 0; step < 4; step++) {
@@ -80,7 +80,7 @@ class SgdTest {
     @Test
     void nesterovWithWeightDecayMatchesHandComputedPyTorchValues() {
         try (FlatFixture f = new FlatFixture(be, 47, 33, 1);
-             Sgd sgd = Sgd.builder().lr(0.1).momentum(0.9).weightDecay(0.01).nesterov(true).build(f.mem)) {
+             Sgd sgd = Sgd.builder().lr(0.1).momentum(0.9).weightDecay(0.01).nesterov(true).build(f.mem.paramSpace())) {
             fillParamsAndGrads(f, 1f, 0.5f);
             sgd.step(1);
             assertEveryParameter(f, 0.9031f, 1e-6f, "step 1");
@@ -93,7 +93,7 @@ class SgdTest {
     @Test
     void dampeningSkipsTheFirstStep() {
         try (FlatFixture f = new FlatFixture(be, 47, 33, 1);
-             Sgd sgd = Sgd.builder().lr(1).momentum(0.5).dampening(0.5).build(f.mem)) {
+             Sgd sgd = Sgd.builder().lr(1).momentum(0.5).dampening(0.5).build(f.mem.paramSpace())) {
             fillParamsAndGrads(f, 0f, 1f);
             sgd.step(1); // buf = 1, w = -1
             assertEveryParameter(f, -1f, 0f, "step 1");

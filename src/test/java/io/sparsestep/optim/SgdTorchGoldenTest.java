@@ -6,7 +6,7 @@ import io.sparsestep.backend.Buffer;
 import io.sparsestep.backend.Tensor;
 import io.sparsestep.backend.cpu.CpuBackend;
 import io.sparsestep.golden.TorchGolden;
-import io.sparsestep.nn.ParamGroup;
+import io.sparsestep.params.ParamGroup;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -59,7 +59,7 @@ class SgdTorchGoldenTest {
         try (FlatFixture f = new FlatFixture(be, size(c, "weight"), size(c, "bias"), 1);
              Sgd sgd = Sgd.builder().lr(c.get("lr").doubleValue()).momentum(c.get("momentum").doubleValue())
                      .dampening(c.get("dampening").doubleValue()).weightDecay(c.get("weight_decay").doubleValue())
-                     .nesterov(c.get("nesterov").booleanValue()).build(f.mem)) {
+                     .nesterov(c.get("nesterov").booleanValue()).build(f.mem.paramSpace())) {
             f.write(f.mem.params(), layout(f, c.get("initial")));
             JsonNode steps = c.get("steps");
             for (int k = 0; k < steps.size(); k++) {

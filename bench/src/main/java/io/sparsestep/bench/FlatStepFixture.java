@@ -5,7 +5,7 @@ import io.sparsestep.backend.Buffer;
 import io.sparsestep.backend.Tensor;
 import io.sparsestep.nn.FlatMemory;
 import io.sparsestep.nn.Init;
-import io.sparsestep.nn.ParamGroup;
+import io.sparsestep.params.ParamGroup;
 import io.sparsestep.nn.Planner;
 import io.sparsestep.optim.Grda;
 import io.sparsestep.optim.Optimizer;
@@ -63,9 +63,9 @@ public final class FlatStepFixture implements AutoCloseable {
             fillRandom(backend, memory.groupView(memory.params(), ParamGroup.WEIGHTS), seed);
             fillRandom(backend, memory.groupView(memory.grads(), ParamGroup.WEIGHTS), seed + 1);
             optimizer = switch (kind) {
-                case GRDA -> Grda.builder().lr(GRDA_LR).c(GRDA_C).mu(GRDA_MU).build(memory);
-                case SGD -> Sgd.builder().lr(SGD_LR).build(memory);
-                case SGD_MOMENTUM -> Sgd.builder().lr(SGD_LR).momentum(SGD_MOMENTUM).build(memory);
+                case GRDA -> Grda.builder().lr(GRDA_LR).c(GRDA_C).mu(GRDA_MU).build(memory.paramSpace());
+                case SGD -> Sgd.builder().lr(SGD_LR).build(memory.paramSpace());
+                case SGD_MOMENTUM -> Sgd.builder().lr(SGD_LR).momentum(SGD_MOMENTUM).build(memory.paramSpace());
                 case COPY -> throw new AssertionError("copy has no optimizer");
             };
         }

@@ -37,9 +37,9 @@ public final class TrainStepFixture implements AutoCloseable {
         this.net = Network.build(model, backend, Models.create(model, input, CLASSES), input, CLASSES, batch, seed);
         this.optimizer = switch (optimizerKind) {
             case GRDA -> Grda.builder().lr(FlatStepFixture.GRDA_LR).c(FlatStepFixture.GRDA_C).mu(FlatStepFixture.GRDA_MU)
-                    .build(net.memory());
-            case SGD -> Sgd.builder().lr(FlatStepFixture.SGD_LR).build(net.memory());
-            case SGD_MOMENTUM -> Sgd.builder().lr(FlatStepFixture.SGD_LR).momentum(FlatStepFixture.SGD_MOMENTUM).build(net.memory());
+                    .build(net.paramSpace());
+            case SGD -> Sgd.builder().lr(FlatStepFixture.SGD_LR).build(net.paramSpace());
+            case SGD_MOMENTUM -> Sgd.builder().lr(FlatStepFixture.SGD_LR).momentum(FlatStepFixture.SGD_MOMENTUM).build(net.paramSpace());
             case COPY -> throw new AssertionError("checked above");
         };
         uploadBatch(backend, input, seed);

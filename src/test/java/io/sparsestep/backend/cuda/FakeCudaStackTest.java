@@ -132,7 +132,7 @@ class FakeCudaStackTest {
         int batch = 4, classes = 10;
         try (Arena arena = Arena.ofConfined();
              var net = io.sparsestep.nn.Network.build("lenet5", fake, io.sparsestep.nn.Models.create("lenet5", in, classes), in, classes, batch, 3);
-             var grda = io.sparsestep.optim.Grda.builder().lr(0.05).c(0.05).mu(0.6).build(net.memory())) {
+             var grda = io.sparsestep.optim.Grda.builder().lr(0.05).c(0.05).mu(0.6).build(net.paramSpace())) {
             net.prepareBatchSizes(batch - 1);
             MemorySegment x = arena.allocate(4L * batch * 16 * 16, 64), y = arena.allocate(4L * batch, 64);
             for (int i = 0; i < batch; i++) y.setAtIndex(ValueLayout.JAVA_FLOAT, i, i % classes);
@@ -214,7 +214,7 @@ class FakeCudaStackTest {
                 try (Arena arena = Arena.ofConfined();
                      var net = io.sparsestep.nn.Network.build(model, be, io.sparsestep.nn.Models.create(model, in, classes), in,
                              classes, batch, 3);
-                     var grda = io.sparsestep.optim.Grda.builder().lr(0.05).c(0.05).mu(0.6).build(net.memory())) {
+                     var grda = io.sparsestep.optim.Grda.builder().lr(0.05).c(0.05).mu(0.6).build(net.paramSpace())) {
                     net.prepareBatchSizes(batch - 1);
                     java.util.Random rng = new java.util.Random(17);
                     MemorySegment x = arena.allocate(4L * batch * in[0] * in[1] * in[2], 64), y = arena.allocate(4L * batch, 64);

@@ -1,4 +1,4 @@
-package io.sparsestep.nn;
+package io.sparsestep.params;
 
 /**
  * Optimizer groups. Parameters are laid out in the flat buffer group by group, so each
