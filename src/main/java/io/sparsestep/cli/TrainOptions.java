@@ -30,7 +30,7 @@ public class TrainOptions {
     @Option(names = "--c", description = "gRDA threshold scale c >= 0 (default: ${DEFAULT-VALUE})")
     double c = Defaults.GRDA_C;
 
-    @Option(names = "--mu", description = "gRDA threshold exponent mu in (0.5,1) (default: ${DEFAULT-VALUE})")
+    @Option(names = "--mu", description = "gRDA threshold exponent, 0 < mu < 1 (theory: mu > 0.5) (default: ${DEFAULT-VALUE})")
     double mu = Defaults.GRDA_MU;
 
     @Option(names = "--bias-bn-c", description = "gRDA c for biases and batch norm (default: 0, i.e. not pruned)")

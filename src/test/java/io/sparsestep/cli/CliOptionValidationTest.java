@@ -42,10 +42,10 @@ class CliOptionValidationTest {
                 c("--c must be", "--c", "-1"),
                 c("--c must be", "--c", "NaN"),
                 c("--bias-bn-c must be", "--bias-bn-c", "-0.01"),
-                c("--mu must be in (0.5, 1)", "--mu", "0.5"),
-                c("--mu must be in (0.5, 1)", "--mu", "0.3"),
-                c("--mu must be in (0.5, 1)", "--mu", "1"),
-                c("--mu must be in (0.5, 1)", "--mu", "NaN"),
+                c("--mu must be in (0, 1)", "--mu", "0"),
+                c("--mu must be in (0, 1)", "--mu", "-0.3"),
+                c("--mu must be in (0, 1)", "--mu", "1"),
+                c("--mu must be in (0, 1)", "--mu", "NaN"),
                 c("--lr-schedule must be", "--lr-schedule", "linear"),
                 c("--gamma must be", "--lr-schedule", "step", "--gamma", "0"),
                 c("--gamma must be", "--lr-schedule", "step", "--gamma", "-0.1"),
@@ -62,7 +62,7 @@ class CliOptionValidationTest {
                 c("--nesterov requires", "--optimizer", "sgd", "--nesterov", "--momentum", "0"),
                 // settings of the other optimizer are checked too: a typo never passes silently
                 c("--momentum must be", "--optimizer", "grda", "--momentum", "1.5"),
-                c("--mu must be in (0.5, 1)", "--optimizer", "sgd", "--mu", "2"),
+                c("--mu must be in (0, 1)", "--optimizer", "sgd", "--mu", "2"),
                 c("--milestones", "--epochs", "4", "--lr-schedule", "step", "--milestones", "-1"),
                 c("--milestones", "--epochs", "4", "--lr-schedule", "step", "--milestones", "0,2"),
                 c("--milestones", "--epochs", "4", "--lr-schedule", "step", "--milestones", "2,4"),
@@ -94,7 +94,7 @@ class CliOptionValidationTest {
     void demoChecksItsOwnOptionsAndBothRuns() {
         Path out = dir.resolve("out");
         for (Case bad : List.of(c("--sgd-lr must be", "--sgd-lr", "0"), c("--sgd-lr must be", "--sgd-lr", "NaN"),
-                c("--mu must be in (0.5, 1)", "--mu", "0.2"), c("--momentum must be", "--momentum", "1"),
+                c("--mu must be in (0, 1)", "--mu", "0"), c("--momentum must be", "--momentum", "1"),
                 c("unknown model 'alexnet'", "--model", "alexnet"))) {
             List<String> args = new ArrayList<>(List.of("demo", "--dataset", "mnist", "--data-dir", dir.toString(),
                     "--device", "auto", "--no-progress", "--out", out.toString()));

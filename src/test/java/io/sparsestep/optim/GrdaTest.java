@@ -170,12 +170,12 @@ class GrdaTest {
         assertThrows(IllegalArgumentException.class, () -> Grda.builder().lr(Double.NaN));
         assertThrows(IllegalArgumentException.class, () -> Grda.builder().lr(Double.POSITIVE_INFINITY));
         assertThrows(IllegalArgumentException.class, () -> Grda.builder().c(Double.NaN));
-        // the theory's range, open at both ends (ALGORITHMS.md: mu in (0.5, 1))
-        for (double mu : new double[]{0.5, 0.3, 1, Double.NaN}) {
+        // (0, 1), open at both ends: the theory assumes mu > 0.5, the authors also ran 0.4 (ALGORITHMS.md 1.2)
+        for (double mu : new double[]{0, -0.3, 1, 1.5, Double.NaN}) {
             HyperparameterException e = assertThrows(HyperparameterException.class, () -> Grda.builder().mu(mu), "mu " + mu);
             assertEquals("mu", e.parameter());
-            assertEquals("--mu must be in (0.5, 1), got " + mu, e.messageFor("--mu"));
+            assertEquals("--mu must be in (0, 1) (the theory assumes mu > 0.5), got " + mu, e.messageFor("--mu"));
         }
-        assertDoesNotThrow(() -> Grda.builder().mu(0.501).mu(0.999));
+        assertDoesNotThrow(() -> Grda.builder().mu(0.4).mu(0.5).mu(0.501).mu(0.999).mu(1e-3));
     }
 }
