@@ -100,20 +100,13 @@ public final class TrainingRun {
         try (Network net = Network.build(cfg.model(), backend, root, inputShape, data.classes(), cfg.batchSize(), cfg.seed(),
                 train.lastBatchSize(), test.lastBatchSize());
              Optimizer opt = OptimizerSetup.build(cfg, net.paramSpace());
-             Trainer trainer = new Trainer(net, opt, OptimizerSetup.schedule(cfg), cfg.lr(), train, test, cfg.progress())) {
+             Trainer trainer = new Trainer(net, opt, OptimizerSetup.schedule(cfg), cfg.lr(), train, test, listeners(cfg, net, log))) {
             log.printf(Locale.ROOT, "%s on %s: %,d parameters (%,d prunable), %s, %s on %s%n", cfg.model(), cfg.dataset(),
                     net.parameterCount(), Sparsity.prunableCount(net), opt.name(), describe(cfg), backend.description());
             // everything this run holds is allocated by now (a step allocates nothing), so
             // this is its peak, also when runs share a backend
             long runBytes = backend.bytesInUse() - bytesBefore;
-            String label = label(cfg.optimizer());
-            List<EpochRow> all = trainer.run(cfg.epochs(), rows -> {
-                EpochRow row = rows.getLast();
-                log.printf(Locale.ROOT, "%-5s epoch %3d  lr %.4g  train loss %.4f  train acc %.4f  test acc %.4f  sparsity %.4f  %.1fs%n",
-                        label, row.epoch(), row.lr(), row.trainLoss(), row.trainAccuracy(), row.testAccuracy(), row.sparsity(), row.seconds());
-                log.println("      layer sparsity: " + layerLine(row.layerSparsity()));
-                writeEpochOutputs(cfg, label, rows);
-            });
+            List<EpochRow> all = trainer.run(cfg.epochs());
             double seconds = (System.nanoTime() - start) / 1e9;
             EpochRow last = all.getLast();
             Map<String, Object> hyper = new LinkedHashMap<>();
@@ -132,6 +125,25 @@ public final class TrainingRun {
             }
             return new Result(summary, all);
         }
+    }
+
+    /** The loop's listeners for this run: progress bar (on a terminal), divergence check, per-epoch report and files. */
+    private static List<TrainingListener> listeners(RunConfig cfg, Network net, PrintStream log) {
+        String label = label(cfg.optimizer());
+        List<TrainingListener> out = new java.util.ArrayList<>();
+        if (cfg.progress()) out.add(new ProgressListener(label, Sparsity.prunableCount(net)));
+        out.add(new DivergenceCheck(label));
+        out.add(new TrainingListener() {
+            @Override
+            public void onEpochEnd(EpochEnd e) {
+                EpochRow row = e.row();
+                log.printf(Locale.ROOT, "%-5s epoch %3d  lr %.4g  train loss %.4f  train acc %.4f  test acc %.4f  sparsity %.4f  %.1fs%n",
+                        label, row.epoch(), row.lr(), row.trainLoss(), row.trainAccuracy(), row.testAccuracy(), row.sparsity(), row.seconds());
+                log.println("      layer sparsity: " + layerLine(row.layerSparsity()));
+                writeEpochOutputs(cfg, label, e.rows());
+            }
+        });
+        return out;
     }
 
     /** metrics.csv and chart.png after every epoch, so a killed run still leaves valid files. */
@@ -153,7 +165,7 @@ public final class TrainingRun {
     }
 
     /** "gRDA" or "SGD", for tables and legends. */
-    public static String label(String optimizer) { return optimizer.equals("grda") ? "gRDA" : "SGD"; }
+    public static String label(String optimizer) { return io.sparsestep.optim.Methods.find(optimizer).label(); }
 
     private static String describe(RunConfig cfg) {
         if (cfg.optimizer().equals("grda")) {
