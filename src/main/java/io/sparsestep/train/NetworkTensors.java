@@ -1,0 +1,66 @@
+package io.sparsestep.train;
+
+import io.sparsestep.nn.Network;
+import io.sparsestep.nn.Param;
+import io.sparsestep.nn.StateTensor;
+import io.sparsestep.train.io.FloatTensorData;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A network's parameters and batch-norm running statistics as named float32 tensors
+ * (the names of weights.safetensors: {@code fc1.weight}, {@code bn1.running_mean}), out of
+ * the backend and back in. Loading checks every name and shape first and names the first
+ * mismatch, so a file of another model never half-loads.
+ */
+final class NetworkTensors {
+    private NetworkTensors() {}
+
+    /** Every parameter, then every running statistic, downloaded into {@code arena}. */
+    static LinkedHashMap<String, FloatTensorData> of(Network net, Arena arena) {
+        MemorySegment params = net.downloadAll(net.memory().params(), arena);
+        MemorySegment states = net.downloadAll(net.memory().states(), arena);
+        LinkedHashMap<String, FloatTensorData> tensors = new LinkedHashMap<>();
+        for (Param p : net.params()) {
+            tensors.put(p.name(), new FloatTensorData(p.shape(), slice(params, p.value().get().offset(), p.size())));
+        }
+        for (StateTensor s : net.memory().stateList()) {
+            tensors.put(s.name(), new FloatTensorData(new int[] {s.size()}, slice(states, s.value().get().offset(), s.size())));
+        }
+        return tensors;
+    }
+
+    /**
+     * Uploads the parameters and running statistics of {@code tensors} into {@code net}.
+     * Every tensor the network has must be there with its shape; others (a checkpoint's
+     * optimizer state) are ignored. {@code file} only names the source in errors.
+     */
+    static void load(Network net, Map<String, FloatTensorData> tensors, Path file) {
+        for (Param p : net.params()) require(tensors, p.name(), p.shape(), file, net);
+        for (StateTensor s : net.memory().stateList()) require(tensors, s.name(), new int[] {s.size()}, file, net);
+        for (Param p : net.params()) net.backend().upload(tensors.get(p.name()).data(), p.value().get());
+        for (StateTensor s : net.memory().stateList()) net.backend().upload(tensors.get(s.name()).data(), s.value().get());
+    }
+
+    private static void require(Map<String, FloatTensorData> tensors, String name, int[] shape, Path file, Network net) {
+        FloatTensorData t = tensors.get(name);
+        if (t == null) {
+            throw new CheckpointException(file + ": has no tensor '" + name + "', which " + net.modelId()
+                    + " needs; is it a file of another model?");
+        }
+        if (!Arrays.equals(t.shape(), shape)) {
+            throw new CheckpointException(file + ": tensor '" + name + "' has shape " + Arrays.toString(t.shape()) + ", "
+                    + net.modelId() + " needs " + Arrays.toString(shape) + "; is it a file of another model or input size?");
+        }
+    }
+
+    private static MemorySegment slice(MemorySegment all, long offsetWords, long words) {
+        return all.asSlice(4 * offsetWords, 4 * words);
+    }
+
+}

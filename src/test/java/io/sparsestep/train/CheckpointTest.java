@@ -1,0 +1,131 @@
+package io.sparsestep.train;
+
+import io.sparsestep.backend.cpu.CpuBackend;
+import io.sparsestep.nn.Models;
+import io.sparsestep.nn.Network;
+import io.sparsestep.optim.Methods;
+import io.sparsestep.optim.Optimizer;
+import io.sparsestep.params.ParamBuffer;
+import io.sparsestep.train.io.EpochRow;
+import io.sparsestep.train.io.FloatTensorData;
+import io.sparsestep.train.io.Safetensors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static io.sparsestep.testing.Bits.assertSameBits;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A checkpoint holds and gives back everything: weights, batch-norm statistics, optimizer
+ * buffers and scalars, the position and the rows; and refuses, in one line naming the
+ * file, a weights file, another model's checkpoint, another format version and damaged
+ * metadata.
+ */
+class CheckpointTest {
+    private static final int[] SHAPE = {3, 32, 32};
+
+    @Test
+    void everythingComesBackBitForBit(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve(Checkpoint.FILE_NAME);
+        LinkedHashMap<String, Double> layers = new LinkedHashMap<>(Map.of("conv1", 0.25));
+        List<EpochRow> rows = List.of(new EpochRow(1, 0.1, 2.5, 0.1, 2.4, 0.125, 0.25, 3.5, layers),
+                new EpochRow(2, 0.010000000000000002, 2.25, 0.2, 2.2, 0.25, 0.5, 3.25, layers));
+        Trainer.Position position = new Trainer.Position(2, 17, rows);
+        float[] params, states, acc;
+        Map<String, Double> scalars;
+        try (CpuBackend be = new CpuBackend(1); Network net = resnet(be, 1); Optimizer opt = grda(net)) {
+            randomise(net, opt);
+            opt.restoreScalars(Map.of("step", 17.0, "tau.weights", 0.0123456789012345, "tau.bias_bn", 0.0));
+            Checkpoint.write(file, net, opt, position, new Checkpoint.RunIdentity("0.1.0", "resnet20", "synth-cifar",
+                    List.of("--model", "resnet20", "--epochs", "3")));
+            params = net.paramSpace().values().toHost();
+            states = statesOf(net);
+            acc = opt.state().buffers().get("acc").toHost();
+            scalars = opt.state().scalars();
+        }
+        try (CpuBackend be = new CpuBackend(1); Network net = resnet(be, 99); Optimizer opt = grda(net); Arena arena = Arena.ofConfined()) {
+            Checkpoint c = Checkpoint.read(file, arena);
+            c.restoreInto(net, opt);
+            assertSameBits(params, net.paramSpace().values().toHost(), "parameters");
+            assertSameBits(states, statesOf(net), "batch-norm running statistics");
+            assertSameBits(acc, opt.state().buffers().get("acc").toHost(), "gRDA accumulator");
+            assertEquals(scalars, opt.state().scalars());
+            assertEquals(position, c.position());
+            assertEquals(List.of("--model", "resnet20", "--epochs", "3"), c.args());
+            assertEquals("grda", c.method());
+        }
+    }
+
+    @Test
+    void foreignOldAndDamagedFilesAreRefusedInOneLine(@TempDir Path dir) throws IOException {
+        Path weights = dir.resolve("weights.safetensors");
+        try (Arena arena = Arena.ofConfined()) {
+            LinkedHashMap<String, FloatTensorData> one = new LinkedHashMap<>();
+            one.put("x", new FloatTensorData(new int[] {1}, arena.allocate(4)));
+            Safetensors.write(weights, one, Map.of("format", "sparsestep"));
+            assertRefused(weights, arena, "not a sparsestep checkpoint");
+            Path old = dir.resolve("old.safetensors");
+            Safetensors.write(old, one, Map.of("format", Checkpoint.FORMAT, "format_version", "0", "sparsestep_version", "0.0.1"));
+            assertRefused(old, arena, "format version '0'");
+            Path damaged = dir.resolve("damaged.safetensors");
+            Safetensors.write(damaged, one, Map.of("format", Checkpoint.FORMAT, "format_version", Checkpoint.VERSION,
+                    "epochs_done", "two", "global_step", "3", "rows", "[]", "config", "[]"));
+            assertRefused(damaged, arena, "'epochs_done' is 'two', not a whole number");
+            assertRefused(dir.resolve("absent.safetensors"), arena, "no checkpoint at");
+        }
+        Path other = dir.resolve("lenet.safetensors");
+        try (CpuBackend be = new CpuBackend(1); Network lenet = Network.build("lenet5", be, Models.create("lenet5", SHAPE, 10), SHAPE, 10, 4, 1);
+             Optimizer opt = Methods.parse("grda", Map.of()).build(lenet.paramSpace())) {
+            Checkpoint.write(other, lenet, opt, Trainer.Position.START, new Checkpoint.RunIdentity("0.1.0", "lenet5", "synth-cifar", List.of()));
+        }
+        try (CpuBackend be = new CpuBackend(1); Network net = resnet(be, 1); Optimizer opt = grda(net); Arena arena = Arena.ofConfined()) {
+            CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.read(other, arena).restoreInto(net, opt));
+            assertTrue(e.getMessage().startsWith(other + ": ") && e.getMessage().contains("another model"), e.getMessage());
+            assertEquals(1, e.getMessage().lines().count());
+        }
+    }
+
+    private static void assertRefused(Path file, Arena arena, String fragment) {
+        CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.read(file, arena));
+        assertTrue(e.getMessage().contains(fragment) && e.getMessage().contains(file.toString()), e.getMessage());
+        assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+    }
+
+    private static Network resnet(CpuBackend be, long seed) {
+        return Network.build("resnet20", be, Models.create("resnet20", SHAPE, 10), SHAPE, 10, 4, seed);
+    }
+
+    private static Optimizer grda(Network net) {
+        return Methods.parse("grda", Map.of("--c", "0.02")).build(net.paramSpace());
+    }
+
+    /** Random weights, statistics and accumulator, so nothing can match by staying at its initial value. */
+    private static void randomise(Network net, Optimizer opt) {
+        Random r = new Random(3);
+        float[] p = net.paramSpace().values().toHost();
+        for (int i = 0; i < p.length; i++) p[i] = (float) r.nextGaussian();
+        net.paramSpace().values().fromHost(p);
+        for (ParamBuffer b : opt.state().buffers().values()) b.fromHost(p.clone());
+        try (Arena arena = Arena.ofConfined()) {
+            var states = net.downloadAll(net.memory().states(), arena);
+            for (long i = 0; i < states.byteSize() / 4; i++) states.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, (float) r.nextDouble());
+            net.backend().upload(states, new io.sparsestep.backend.Tensor(net.memory().states(), 0, Math.toIntExact(net.memory().states().words())));
+        }
+    }
+
+    private static float[] statesOf(Network net) {
+        try (Arena arena = Arena.ofConfined()) {
+            return net.downloadAll(net.memory().states(), arena).toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT);
+        }
+    }
+}
