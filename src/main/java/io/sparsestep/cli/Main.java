@@ -15,7 +15,7 @@ import java.io.UncheckedIOException;
  */
 @Command(name = "sparsestep", mixinStandardHelpOptions = true, version = "sparsestep 0.1.0",
         description = "Train sparse networks by pruning during training (gRDA directional pruning) on the CPU or a CUDA GPU.",
-        subcommands = {TrainCommand.class, DemoCommand.class, DoctorCommand.class, io.sparsestep.bench.BenchCommand.class,
+        subcommands = {TrainCommand.class, DemoCommand.class, EvalCommand.class, DoctorCommand.class, io.sparsestep.bench.BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_BAD_INPUT = 2;
@@ -73,7 +73,7 @@ public final class Main implements Runnable {
     static boolean isBadInput(Throwable ex) {
         return ex instanceof DataException || ex instanceof IllegalArgumentException || ex instanceof CudaUnavailableException
                 || ex instanceof TrainingDivergedException || ex instanceof UncheckedIOException || ex instanceof java.io.IOException
-                || ex instanceof io.sparsestep.backend.BackendOutOfMemoryException;
+                || ex instanceof io.sparsestep.backend.BackendOutOfMemoryException || ex instanceof io.sparsestep.train.CheckpointException;
     }
 
     private static String firstLine(String s) {

@@ -37,6 +37,26 @@ public final class Sparsity {
         return n.endsWith(".weight") ? n.substring(0, n.length() - ".weight".length()) : n;
     }
 
+    /** The exact zeros among the conv/linear weights (what the papers mostly report, and what training prints). */
+    public static SparsityReport weights(Network net) {
+        return count(net, SparsityReport.Counted.PRUNABLE_WEIGHTS);
+    }
+
+    /** The exact zeros among all trainable parameters, biases and batch norm included (how the gRDA authors count). */
+    public static SparsityReport allParameters(Network net) {
+        return count(net, SparsityReport.Counted.ALL_PARAMETERS);
+    }
+
+    private static SparsityReport count(Network net, SparsityReport.Counted counted) {
+        long zeros = 0, total = 0;
+        for (Param p : net.params()) {
+            if (counted == SparsityReport.Counted.PRUNABLE_WEIGHTS && p.group() != ParamGroup.WEIGHTS) continue;
+            zeros += net.backend().countZeros(p.value().get());
+            total += p.size();
+        }
+        return new SparsityReport(counted, SparsityReport.Source.EXACT_ZEROS, zeros, total);
+    }
+
     /** Number of prunable weights. */
     public static long prunableCount(Network net) {
         long total = 0;

@@ -45,6 +45,7 @@ public final class Trainer implements AutoCloseable {
     private final BatchLoader train, test;
     private final double baseLr;
     private final List<TrainingListener> listeners;
+    private final Evaluation evaluation;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment hostImages, hostLabels;
     private final float[] lossAndCorrect = new float[2];
@@ -69,6 +70,7 @@ public final class Trainer implements AutoCloseable {
         this.train = train;
         this.test = test;
         this.listeners = List.copyOf(listeners);
+        this.evaluation = new Evaluation(net, test);
         long perSample = 1;
         for (int d : net.inputShape()) perSample *= d;
         this.hostImages = arena.allocate(4 * perSample * net.maxBatch(), 64);
@@ -148,23 +150,13 @@ public final class Trainer implements AutoCloseable {
 
     /** Returns {mean test loss, test accuracy} in evaluation mode (running batch-norm statistics). */
     public double[] evaluate() {
-        Backend be = net.backend();
-        test.startEpoch(0);
-        double lossSum = 0, correct = 0;
-        long seen = 0;
-        int n;
-        while ((n = test.next(hostImages, hostLabels)) > 0) {
-            be.upload(hostImages, net.input(n));
-            be.upload(hostLabels, net.labels(n));
-            net.evalStep(n);
-            net.readLossAndCorrect(lossAndCorrect);
-            lossSum += lossAndCorrect[0];
-            correct += lossAndCorrect[1];
-            seen += n;
-        }
-        return new double[]{lossSum / seen, correct / seen};
+        Evaluation.Result r = evaluation.run();
+        return new double[]{r.loss(), r.accuracy()};
     }
 
     @Override
-    public void close() { arena.close(); }
+    public void close() {
+        evaluation.close();
+        arena.close();
+    }
 }

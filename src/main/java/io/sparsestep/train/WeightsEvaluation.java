@@ -1,0 +1,49 @@
+package io.sparsestep.train;
+
+import io.sparsestep.backend.Backend;
+import io.sparsestep.data.BatchLoader;
+import io.sparsestep.data.Normalization;
+import io.sparsestep.data.TrainTest;
+import io.sparsestep.nn.Models;
+import io.sparsestep.nn.Network;
+import io.sparsestep.train.io.FloatTensorData;
+import io.sparsestep.train.io.Safetensors;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+
+/**
+ * {@code sparsestep eval}: saved weights (weights.safetensors, or a checkpoint) loaded
+ * into a fresh network of the named model, evaluated on the test split, with the sparsity
+ * counted both ways. Normalisation comes from the training split, as in training, so pass
+ * the data options the run was trained with.
+ */
+public final class WeightsEvaluation {
+    public record Report(Evaluation.Result test, SparsityReport weights, SparsityReport allParameters) {}
+
+    private WeightsEvaluation() {}
+
+    public static Report run(Path file, String model, TrainTest data, int batchSize, Backend backend) {
+        if (!Files.isRegularFile(file)) throw new CheckpointException("--weights " + file + ": no such file; pass a weights.safetensors or checkpoint.safetensors");
+        int[] shape = {data.channels(), data.height(), data.width()};
+        Normalization norm = Normalization.of(data.train());
+        BatchLoader test = new BatchLoader(data.test(), batchSize, false, false, 1, norm);
+        try (Arena arena = Arena.ofConfined();
+             Network net = Network.build(model, backend, Models.create(model, shape, data.classes()), shape, data.classes(), batchSize, 1,
+                     test.lastBatchSize());
+             Evaluation evaluation = new Evaluation(net, test)) {
+            LinkedHashMap<String, FloatTensorData> tensors;
+            try {
+                tensors = Safetensors.read(file, arena);
+            } catch (IOException e) {
+                String m = String.valueOf(e.getMessage());
+                throw new CheckpointException(m.contains(file.toString()) ? m : file + ": " + m, e);
+            }
+            NetworkTensors.load(net, tensors, file);
+            return new Report(evaluation.run(), Sparsity.weights(net), Sparsity.allParameters(net));
+        }
+    }
+}
