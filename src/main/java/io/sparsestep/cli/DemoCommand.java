@@ -72,10 +72,11 @@ public final class DemoCommand implements Callable<Integer> {
             results.add(TrainingRun.execute(sgd, data, backend, System.out));
         }
         List<RunSummary> summaries = results.stream().map(TrainingRun.Result::summary).toList();
-        SummaryJson.write(out.resolve("summary.json"), summaries);
         Map<String, List<EpochRow>> curves = new LinkedHashMap<>();
         for (TrainingRun.Result r : results) curves.put(TrainingRun.label(r.summary().optimizer()), r.epochs());
         ProgressChart.write(out.resolve("chart.png"), model + " on " + opts.dataset + ": gRDA vs SGD", curves);
+        // last, as in each run: a summary means every other output was written
+        SummaryJson.write(out.resolve("summary.json"), summaries);
         printTable(System.out, summaries);
         System.out.println("outputs: " + out.resolve("summary.json") + ", " + out.resolve("chart.png") + ", and per run "
                 + out.resolve("grda") + ", " + out.resolve("sgd"));

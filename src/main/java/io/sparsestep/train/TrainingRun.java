@@ -12,6 +12,7 @@ import io.sparsestep.nn.Network;
 import io.sparsestep.nn.Param;
 import io.sparsestep.nn.StateTensor;
 import io.sparsestep.optim.Optimizer;
+import io.sparsestep.train.io.DiskFullException;
 import io.sparsestep.train.io.EpochRow;
 import io.sparsestep.train.io.FloatTensorData;
 import io.sparsestep.train.io.MetricsCsv;
@@ -35,8 +36,9 @@ import java.util.Map;
 /**
  * One complete run: network and optimizer from a {@link RunConfig}, the training loop, and
  * the outputs in {@code out}: metrics.csv and chart.png rewritten after every epoch,
- * summary.json and weights.safetensors at the end, each written to a temporary file and
- * renamed. An earlier run's files of these names are removed when the run starts.
+ * weights.safetensors and then summary.json at the end (the summary last, once every other
+ * output exists), each written to a temporary file and renamed. An earlier run's files of
+ * these names are removed when the run starts.
  */
 public final class TrainingRun {
     public record Result(RunSummary summary, List<EpochRow> epochs) {}
@@ -118,10 +120,12 @@ public final class TrainingRun {
             RunSummary summary = new RunSummary(opt.name(), cfg.model(), cfg.dataset(), backend.name(), cfg.epochs(),
                     last.testAccuracy(), last.sparsity(), net.parameterCount(), seconds, runBytes, opt.stateBytes(), hyper);
             try {
-                SummaryJson.write(cfg.out().resolve("summary.json"), List.of(summary));
+                // the summary says the run finished, so it goes last: a run that cannot write
+                // its weights (a full disk) must not leave one behind
                 writeWeights(net, cfg, summary, cfg.out().resolve("weights.safetensors"));
+                SummaryJson.write(cfg.out().resolve("summary.json"), List.of(summary));
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot write outputs to " + cfg.out() + ": " + e.getMessage(), e);
+                throw outputFailure(cfg, e);
             }
             return new Result(summary, all);
         }
@@ -153,8 +157,14 @@ public final class TrainingRun {
             MetricsCsv.write(cfg.out().resolve("metrics.csv"), layers, rows);
             ProgressChart.write(cfg.out().resolve("chart.png"), cfg.model() + " on " + cfg.dataset(), Map.of(label, rows));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write outputs to " + cfg.out() + ": " + e.getMessage(), e);
+            throw outputFailure(cfg, e);
         }
+    }
+
+    /** One line for the CLI; a full disk's own line already names the file and the fix. */
+    private static UncheckedIOException outputFailure(RunConfig cfg, IOException e) {
+        String line = e instanceof DiskFullException ? e.getMessage() : "cannot write outputs to " + cfg.out() + ": " + e.getMessage();
+        return new UncheckedIOException(line, e);
     }
 
     private static String layerLine(Map<String, Double> perLayer) {

@@ -11,10 +11,11 @@ public record FloatTensorData(int[] shape, MemorySegment data) {
     public FloatTensorData {
         shape = shape.clone();
         long elements = elements(shape);
-        if (data.byteSize() != elements * Float.BYTES) {
+        // compared in floats: elements * 4 can overflow where the division cannot
+        if (data.byteSize() % Float.BYTES != 0 || data.byteSize() / Float.BYTES != elements) {
             throw new IllegalArgumentException("tensor of shape " + Arrays.toString(shape)
-                    + " needs " + elements * Float.BYTES + " bytes of float32 data but the segment has "
-                    + data.byteSize() + "; pass a segment of exactly that size");
+                    + " needs " + elements + " floats (4 bytes each) but the segment has "
+                    + data.byteSize() + " bytes; pass a segment of exactly that size");
         }
     }
 
@@ -35,7 +36,12 @@ public record FloatTensorData(int[] shape, MemorySegment data) {
                 throw new IllegalArgumentException("tensor shape " + Arrays.toString(shape)
                         + " has a negative dimension; dimensions must be >= 0");
             }
-            product = Math.multiplyExact(product, dim);
+            try {
+                product = Math.multiplyExact(product, dim);
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException("tensor shape " + Arrays.toString(shape)
+                        + " has more elements than a long can count; no memory could hold it");
+            }
         }
         return product;
     }

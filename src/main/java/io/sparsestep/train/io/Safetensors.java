@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +23,10 @@ import java.util.Map;
  * is written and read; data on disk is little-endian whatever the host order.
  */
 public final class Safetensors {
-    /** Copy granularity for writing; bounds the heap used however large a tensor is. */
+    /**
+     * Copy granularity: bounds the heap a write uses however large a tensor is, and keeps
+     * each read's window within the int size of a ByteBuffer.
+     */
     private static final int CHUNK_BYTES = 1 << 20;
     private static final ValueLayout.OfFloat NATIVE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ValueLayout.OfFloat FILE_FLOAT =
@@ -51,32 +53,54 @@ public final class Safetensors {
 
     /**
      * Reads every tensor of {@code file} into memory allocated from {@code arena}, in the
-     * file's header order. A malformed or truncated file gives an IOException naming the
-     * file and the problem.
+     * file's header order. Never allocates more than the file's size from {@code arena}.
+     *
+     * @throws SafetensorsFormatException (one line: the file and the problem) when the file
+     *     is truncated or malformed; any other IOException only when it cannot be read at all
      */
     public static LinkedHashMap<String, FloatTensorData> read(Path file, Arena arena)
             throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
-             Arena mapping = Arena.ofConfined()) {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             SafetensorsHeader header = SafetensorsHeader.read(file, channel);
-            MemorySegment content = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), mapping);
             LinkedHashMap<String, FloatTensorData> tensors = new LinkedHashMap<>();
             for (SafetensorsHeader.Entry entry : header.entries()) {
-                long count = (entry.end() - entry.begin()) / Float.BYTES;
+                // the header checked that the tensors tile the bytes the file really holds
                 MemorySegment data = arena.allocate(entry.end() - entry.begin(), Float.BYTES);
-                // The element-wise copy converts little-endian file order to host order.
-                MemorySegment.copy(content, FILE_FLOAT, header.dataStart() + entry.begin(),
-                        data, NATIVE_FLOAT, 0, count);
+                readData(file, channel, header.dataStart() + entry.begin(), data, entry.name());
                 tensors.put(entry.name(), new FloatTensorData(entry.shape(), data));
             }
             return tensors;
         }
     }
 
-    /** The {@code __metadata__} strings of {@code file}, in file order (empty if it has none). */
+    /**
+     * The {@code __metadata__} strings of {@code file}, in file order (empty if it has none).
+     * For numbers stored there, {@link SafetensorsMetadata#read} parses and checks them.
+     */
     public static Map<String, String> readMetadata(Path file) throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            return Collections.unmodifiableMap(SafetensorsHeader.read(file, channel).metadata());
+        return SafetensorsMetadata.read(file).values();
+    }
+
+    /**
+     * Reads through the channel rather than a mapping: a file cut short by another process
+     * after the header was checked then ends in a clear error, where a mapped page beyond
+     * the new end would fault the JVM.
+     */
+    private static void readData(Path file, FileChannel channel, long position, MemorySegment data, String name)
+            throws IOException {
+        for (long done = 0; done < data.byteSize(); ) {
+            ByteBuffer window = data.asSlice(done, Math.min(CHUNK_BYTES, data.byteSize() - done)).asByteBuffer();
+            while (window.hasRemaining()) {
+                if (channel.read(window, position + done + window.position()) < 0) {
+                    throw SafetensorsHeader.corrupt(file, "file ended at byte " + (position + done + window.position())
+                            + " inside tensor " + OneLine.quoted(name) + " (it was cut short while being read)");
+                }
+            }
+            done += window.capacity();
+        }
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+            // in place, little-endian file order to host order
+            MemorySegment.copy(data, FILE_FLOAT, 0, data, NATIVE_FLOAT, 0, data.byteSize() / Float.BYTES);
         }
     }
 

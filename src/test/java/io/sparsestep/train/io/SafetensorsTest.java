@@ -53,20 +53,7 @@ class SafetensorsTest {
 
     /** A file with the given header text (padded here) and data, for malformed inputs. */
     private Path handMade(String name, String json, byte[] data) throws IOException {
-        byte[] header = json.getBytes(StandardCharsets.UTF_8);
-        int padded = (header.length + 7) / 8 * 8;
-        ByteArrayOutputStream file = new ByteArrayOutputStream();
-        for (int i = 0; i < 8; i++) {
-            file.write((int) ((long) padded >>> (8 * i)) & 0xFF);
-        }
-        file.writeBytes(header);
-        for (int i = header.length; i < padded; i++) {
-            file.write(' ');
-        }
-        file.writeBytes(data);
-        Path path = dir.resolve(name);
-        Files.write(path, file.toByteArray());
-        return path;
+        return Files.write(dir.resolve(name), SafetensorsBytes.frame(json, data));
     }
 
     private static float[] floats(FloatTensorData tensor) {
@@ -74,7 +61,7 @@ class SafetensorsTest {
     }
 
     private static IOException readError(Path file) {
-        IOException e = assertThrows(IOException.class, () -> {
+        IOException e = assertThrows(SafetensorsFormatException.class, () -> {
             try (Arena arena = Arena.ofConfined()) {
                 Safetensors.read(file, arena);
             }
