@@ -21,8 +21,9 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * The product's promise, checked on its real recipe: `sparsestep demo` (defaults, CPU)
- * ends with gRDA at >= 90% sparsity and within one point of SGD's test accuracy. About a
- * minute on two cores.
+ * ends with gRDA at >= 90% sparsity and, as the README says, within a tenth of a point of
+ * SGD's test accuracy (measured: gRDA 0.9967 at 96.15% sparsity, SGD 0.9972, so 0.05
+ * points apart, on the 2-core development machine). About a minute on two cores.
  */
 class DemoRecipeTest {
     @Test
@@ -44,8 +45,9 @@ class DemoRecipeTest {
         assertEquals("sgd", sgd.optimizer());
         assertEquals(grda.params(), sgd.params());
         assertTrue(grda.sparsity() >= 0.90, "gRDA sparsity " + grda.sparsity());
-        assertTrue(sgd.testAccuracy() - grda.testAccuracy() <= 0.01,
-                "gRDA " + grda.testAccuracy() + " vs SGD " + sgd.testAccuracy());
+        // a tenth of a percentage point; the small slack only absorbs the binary rounding of the two fractions
+        assertTrue(sgd.testAccuracy() - grda.testAccuracy() <= 0.001 + 1e-9,
+                "README: gRDA within a tenth of a point of SGD; gRDA " + grda.testAccuracy() + " vs SGD " + sgd.testAccuracy());
         assertTrue(sgd.testAccuracy() > 0.95, "the SGD baseline itself learned: " + sgd.testAccuracy());
         for (String f : List.of("chart.png", "grda/metrics.csv", "grda/weights.safetensors", "sgd/summary.json")) {
             assertTrue(Files.size(dir.resolve(f)) > 0, f);
