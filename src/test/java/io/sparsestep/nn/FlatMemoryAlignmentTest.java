@@ -1,5 +1,6 @@
 package io.sparsestep.nn;
 
+import io.sparsestep.params.ParamGroup;
 import io.sparsestep.backend.Backend;
 import io.sparsestep.backend.Buffer;
 import io.sparsestep.backend.Tensor;
@@ -68,8 +69,8 @@ class FlatMemoryAlignmentTest {
         Backend recording = recording(handed, optimizerViews, allocated);
         try (Arena arena = Arena.ofConfined();
              Network net = Network.build(model, recording, root, in, 10, BATCH, 1, BATCH - 1);
-             Grda grda = Grda.builder().build(net.memory());
-             Sgd sgd = Sgd.builder().momentum(0.9).build(net.memory())) {
+             Grda grda = Grda.builder().build(net.paramSpace());
+             Sgd sgd = Sgd.builder().momentum(0.9).build(net.paramSpace())) {
             cpu.upload(arena.allocate(4L * BATCH * Layer.volume(in), 64), net.input(BATCH));
             cpu.upload(arena.allocate(4L * BATCH, 64), net.labels(BATCH));
             net.trainStep(BATCH);

@@ -49,10 +49,14 @@ class TrainerDataOrderTest {
             int[] image = {1, 2, 2};
             try (Network net = Network.build("order", recording, new Sequential("", new Flatten("flatten"), new Linear("fc", IMAGES)),
                     image, IMAGES, BATCH, SEED);
-                 Sgd sgd = Sgd.builder().lr(0.01).build(net.memory());
+                 Sgd sgd = Sgd.builder().lr(0.01).build(net.paramSpace());
                  Trainer trainer = new Trainer(net, sgd, new LrSchedule.Constant(), 0.01,
-                         new BatchLoader(train, BATCH, true, false, SEED, norm), new BatchLoader(test, BATCH, false, false, SEED, norm), false)) {
-                trainer.run(EPOCHS, rows -> epochEnds.add(trained.size()));
+                         new BatchLoader(train, BATCH, true, false, SEED, norm), new BatchLoader(test, BATCH, false, false, SEED, norm),
+                         List.of(new TrainingListener() {
+                             @Override
+                             public void onEpochEnd(EpochEnd e) { epochEnds.add(trained.size()); }
+                         }))) {
+                trainer.run(EPOCHS);
             }
         }
 
