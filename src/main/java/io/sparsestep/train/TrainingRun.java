@@ -14,6 +14,8 @@ import io.sparsestep.nn.StateTensor;
 import io.sparsestep.optim.Optimizer;
 import io.sparsestep.train.io.EpochRow;
 import io.sparsestep.train.io.FloatTensorData;
+import io.sparsestep.train.io.LayerSparsityChart;
+import io.sparsestep.train.io.LayerSparsityLines;
 import io.sparsestep.train.io.MetricsCsv;
 import io.sparsestep.train.io.OutputFolder;
 import io.sparsestep.train.io.ProgressChart;
@@ -34,7 +36,7 @@ import java.util.Map;
 
 /**
  * One complete run: network and optimizer from a {@link RunConfig}, the training loop, and
- * the outputs in {@code out}: metrics.csv and chart.png rewritten after every epoch,
+ * the outputs in {@code out}: metrics.csv, chart.png and chart-layers.png rewritten after every epoch,
  * summary.json and weights.safetensors at the end, each written to a temporary file and
  * renamed. An earlier run's files of these names are removed when the run starts.
  */
@@ -42,7 +44,8 @@ public final class TrainingRun {
     public record Result(RunSummary summary, List<EpochRow> epochs) {}
 
     /** The files a run writes into its folder. */
-    public static final List<String> OUTPUT_FILES = List.of("metrics.csv", "chart.png", "summary.json", "weights.safetensors");
+    public static final List<String> OUTPUT_FILES = List.of("metrics.csv", "chart.png", LayerSparsityChart.FILE_NAME,
+            "summary.json", "weights.safetensors");
 
     private TrainingRun() {}
 
@@ -111,7 +114,7 @@ public final class TrainingRun {
                 EpochRow row = rows.getLast();
                 log.printf(Locale.ROOT, "%-5s epoch %3d  lr %.4g  train loss %.4f  train acc %.4f  test acc %.4f  sparsity %.4f  %.1fs%n",
                         label, row.epoch(), row.lr(), row.trainLoss(), row.trainAccuracy(), row.testAccuracy(), row.sparsity(), row.seconds());
-                log.println("      layer sparsity: " + layerLine(row.layerSparsity()));
+                LayerSparsityLines.of(row.layerSparsity()).forEach(log::println);
                 writeEpochOutputs(cfg, label, rows);
             });
             double seconds = (System.nanoTime() - start) / 1e9;
@@ -134,22 +137,17 @@ public final class TrainingRun {
         }
     }
 
-    /** metrics.csv and chart.png after every epoch, so a killed run still leaves valid files. */
+    /** metrics.csv and the charts after every epoch, so a killed run still leaves valid files. */
     private static void writeEpochOutputs(RunConfig cfg, String label, List<EpochRow> rows) {
         try {
             List<String> layers = List.copyOf(rows.getFirst().layerSparsity().keySet());
             MetricsCsv.write(cfg.out().resolve("metrics.csv"), layers, rows);
             ProgressChart.write(cfg.out().resolve("chart.png"), cfg.model() + " on " + cfg.dataset(), Map.of(label, rows));
+            LayerSparsityChart.write(cfg.out().resolve(LayerSparsityChart.FILE_NAME),
+                    cfg.model() + " on " + cfg.dataset() + ", " + label + ": sparsity per layer", rows);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write outputs to " + cfg.out() + ": " + e.getMessage(), e);
         }
-    }
-
-    private static String layerLine(Map<String, Double> perLayer) {
-        StringBuilder sb = new StringBuilder();
-        perLayer.forEach((layer, v) -> sb.append(sb.isEmpty() ? "" : "  ").append(layer).append(' ')
-                .append(String.format(Locale.ROOT, "%.3f", v)));
-        return sb.toString();
     }
 
     /** "gRDA" or "SGD", for tables and legends. */

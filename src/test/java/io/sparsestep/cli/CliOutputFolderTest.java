@@ -18,7 +18,8 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
  * checked late, the error would be about MNIST.
  */
 class CliOutputFolderTest {
-    private static final List<String> RUN_FILES = List.of("metrics.csv", "chart.png", "summary.json", "weights.safetensors");
+    private static final List<String> RUN_FILES = List.of("metrics.csv", "chart.png", "chart-layers.png", "summary.json",
+            "weights.safetensors");
 
     @TempDir
     Path dir;
