@@ -8,6 +8,7 @@ import io.sparsestep.optim.HyperparameterException;
 import io.sparsestep.optim.Sgd;
 import io.sparsestep.train.RunConfig;
 import io.sparsestep.train.TrainingRun;
+import io.sparsestep.train.io.CollapsedRun;
 import io.sparsestep.train.io.EpochRow;
 import io.sparsestep.train.io.OutputFolder;
 import io.sparsestep.train.io.ProgressChart;
@@ -15,7 +16,9 @@ import io.sparsestep.train.io.RunSummary;
 import io.sparsestep.train.io.SummaryJson;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -43,6 +46,9 @@ public final class DemoCommand implements Callable<Integer> {
     @Mixin
     TrainOptions opts = new TrainOptions();
 
+    @Spec
+    CommandSpec spec;
+
     /** In the order of {@code train}: options, output folders, data, backend; old outputs go just before training. */
     @Override
     public Integer call() throws java.io.IOException {
@@ -68,8 +74,9 @@ public final class DemoCommand implements Callable<Integer> {
             OutputFolder.clearPrevious(out, List.of("summary.json", "chart.png"));
             OutputFolder.clearPrevious(grda.out(), TrainingRun.OUTPUT_FILES);
             OutputFolder.clearPrevious(sgd.out(), TrainingRun.OUTPUT_FILES);
-            results.add(TrainingRun.execute(grda, data, backend, System.out));
-            results.add(TrainingRun.execute(sgd, data, backend, System.out));
+            String commandLine = TrainCommand.commandLine(spec);
+            results.add(TrainingRun.execute(grda, data, backend, System.out, commandLine));
+            results.add(TrainingRun.execute(sgd, data, backend, System.out, commandLine));
         }
         List<RunSummary> summaries = results.stream().map(TrainingRun.Result::summary).toList();
         SummaryJson.write(out.resolve("summary.json"), summaries);
@@ -79,6 +86,7 @@ public final class DemoCommand implements Callable<Integer> {
         printTable(System.out, summaries);
         System.out.println("outputs: " + out.resolve("summary.json") + ", " + out.resolve("chart.png") + ", and per run "
                 + out.resolve("grda") + ", " + out.resolve("sgd"));
+        CollapsedRun.warning(summaries.getFirst(), data.classes(), grda.c()).ifPresent(System.out::println);
         return 0;
     }
 

@@ -2,6 +2,7 @@ package io.sparsestep.train;
 
 import io.sparsestep.backend.Backend;
 import io.sparsestep.backend.Backends;
+import io.sparsestep.data.Augmentation;
 import io.sparsestep.data.BatchLoader;
 import io.sparsestep.data.Datasets;
 import io.sparsestep.data.Normalization;
@@ -21,6 +22,7 @@ import io.sparsestep.train.io.OutputFolder;
 import io.sparsestep.train.io.ProgressChart;
 import io.sparsestep.train.io.RunSummary;
 import io.sparsestep.train.io.Safetensors;
+import io.sparsestep.train.io.SparsestepVersion;
 import io.sparsestep.train.io.SummaryJson;
 
 import java.io.IOException;
@@ -29,6 +31,8 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -65,6 +69,7 @@ public final class TrainingRun {
                     + " (generated, no files); drop --data-dir, or pick the dataset it holds with --dataset mnist, cifar10 or cifar100");
         }
         Backends.checkDevice(cfg.device());
+        if (cfg.augment() != null) Augmentation.parse(cfg.augment());
         OptimizerSetup.check(cfg);
     }
 
@@ -83,29 +88,34 @@ public final class TrainingRun {
 
     /**
      * Checks {@code requested}, fits its batch to the data, clears the folder of an earlier
-     * run's outputs and trains.
+     * run's outputs and trains. {@code commandLine} is recorded in summary.json as the
+     * command that started the run.
      */
-    public static Result execute(RunConfig requested, TrainTest data, Backend backend, PrintStream log) {
+    public static Result execute(RunConfig requested, TrainTest data, Backend backend, PrintStream log, String commandLine) {
         check(requested);
         RunConfig cfg = fitBatchToData(requested, data, log);
         OutputFolder.clearPrevious(cfg.out(), OUTPUT_FILES);
-        return train(cfg, data, backend, log);
+        return train(cfg, data, backend, log, commandLine);
     }
 
-    private static Result train(RunConfig cfg, TrainTest data, Backend backend, PrintStream log) {
+    private static Result train(RunConfig cfg, TrainTest data, Backend backend, PrintStream log, String commandLine) {
         int[] inputShape = {data.channels(), data.height(), data.width()};
         Layer root = Models.create(cfg.model(), inputShape, data.classes());
+        Augmentation augment = Augmentation.resolve(cfg.augment(), data.channels());
+        String startedAt = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
         long start = System.nanoTime();
         long bytesBefore = backend.bytesInUse();
         Normalization norm = Normalization.of(data.train());
-        BatchLoader train = loader(cfg, data, norm, true), test = loader(cfg, data, norm, false);
+        // the test split is neither shuffled nor augmented
+        BatchLoader train = new BatchLoader(data.train(), cfg.batchSize(), true, augment == Augmentation.CROP_FLIP, cfg.seed(), norm);
+        BatchLoader test = new BatchLoader(data.test(), cfg.batchSize(), false, false, cfg.seed(), norm);
         // the smaller last batches are prepared (cuDNN's algorithm search) before memory is allocated
         try (Network net = Network.build(cfg.model(), backend, root, inputShape, data.classes(), cfg.batchSize(), cfg.seed(),
                 train.lastBatchSize(), test.lastBatchSize());
              Optimizer opt = OptimizerSetup.build(cfg, net.memory());
              Trainer trainer = new Trainer(net, opt, OptimizerSetup.schedule(cfg), cfg.lr(), train, test, cfg.progress())) {
             log.printf(Locale.ROOT, "%s on %s: %,d parameters (%,d prunable), %s, %s on %s%n", cfg.model(), cfg.dataset(),
-                    net.parameterCount(), Sparsity.prunableCount(net), opt.name(), describe(cfg), backend.description());
+                    net.parameterCount(), Sparsity.prunableCount(net), opt.name(), describe(cfg, augment), backend.description());
             // everything this run holds is allocated by now (a step allocates nothing), so
             // this is its peak, also when runs share a backend
             long runBytes = backend.bytesInUse() - bytesBefore;
@@ -124,9 +134,12 @@ public final class TrainingRun {
             hyper.put("batch_size", cfg.batchSize());
             hyper.put("lr_schedule", cfg.lrSchedule());
             hyper.put("seed", cfg.seed());
+            hyper.put("augment", augment.option());
             hyper.put("groups", opt.hyperparameters());
             RunSummary summary = new RunSummary(opt.name(), cfg.model(), cfg.dataset(), backend.name(), cfg.epochs(),
-                    last.testAccuracy(), last.sparsity(), net.parameterCount(), seconds, runBytes, opt.stateBytes(), hyper);
+                    last.testAccuracy(), last.sparsity(), net.parameterCount(), seconds, runBytes, opt.stateBytes(), hyper,
+                    last.trainLoss(), last.testLoss(), data.train().count(), data.test().count(), last.layerSparsity(),
+                    startedAt, commandLine, SparsestepVersion.get());
             try {
                 SummaryJson.write(cfg.out().resolve("summary.json"), List.of(summary));
                 writeWeights(net, cfg, summary, cfg.out().resolve("weights.safetensors"));
@@ -153,20 +166,18 @@ public final class TrainingRun {
     /** "gRDA" or "SGD", for tables and legends. */
     public static String label(String optimizer) { return optimizer.equals("grda") ? "gRDA" : "SGD"; }
 
-    private static String describe(RunConfig cfg) {
+    private static String describe(RunConfig cfg, Augmentation augment) {
+        String augmentation = ", augment " + augment.option();
         if (cfg.optimizer().equals("grda")) {
-            return String.format(Locale.ROOT, "lr %g c %g mu %g (bias/bn c %g)", cfg.lr(), cfg.c(), cfg.mu(), cfg.biasNormC());
+            return String.format(Locale.ROOT, "lr %g c %g mu %g (bias/bn c %g)", cfg.lr(), cfg.c(), cfg.mu(), cfg.biasNormC())
+                    + augmentation;
         }
         return String.format(Locale.ROOT, "lr %g momentum %g weight decay %g%s", cfg.lr(), cfg.momentum(), cfg.weightDecay(),
-                cfg.nesterov() ? " nesterov" : "");
+                cfg.nesterov() ? " nesterov" : "") + augmentation;
     }
 
 
-    private static BatchLoader loader(RunConfig cfg, TrainTest data, Normalization norm, boolean training) {
-        // CIFAR-style augmentation only for 3-channel training images
-        boolean augment = training && data.channels() == 3;
-        return new BatchLoader(training ? data.train() : data.test(), cfg.batchSize(), training, augment, cfg.seed(), norm);
-    }
+
 
     /** Final parameters and running statistics by name, float32, with run metadata. */
     static void writeWeights(Network net, RunConfig cfg, RunSummary summary, Path file) throws IOException {
