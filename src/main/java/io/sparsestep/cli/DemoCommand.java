@@ -10,6 +10,7 @@ import io.sparsestep.train.RunConfig;
 import io.sparsestep.train.TrainingRun;
 import io.sparsestep.train.io.CollapsedRun;
 import io.sparsestep.train.io.EpochRow;
+import io.sparsestep.train.io.FolderLock;
 import io.sparsestep.train.io.OutputFolder;
 import io.sparsestep.train.io.ProgressChart;
 import io.sparsestep.train.io.RunSummary;
@@ -49,7 +50,11 @@ public final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    /** In the order of {@code train}: options, output folders, data, backend; old outputs go just before training. */
+    /**
+     * In the order of {@code train}: options, output folders and their locks (the top folder,
+     * then each run's, so neither another demo nor a train run can write into them
+     * meanwhile), data, backend; old outputs go just before training.
+     */
     @Override
     public Integer call() throws java.io.IOException {
         int trainN = opts.trainLimit, testN = opts.testLimit;
@@ -60,6 +65,15 @@ public final class DemoCommand implements Callable<Integer> {
         TrainingRun.check(grda);
         TrainingRun.check(sgd);
         for (Path dir : List.of(out, grda.out(), sgd.out())) OutputFolder.checkUsable(dir);
+        try (FolderLock _ = FolderLock.acquire(out);
+             FolderLock _ = FolderLock.acquire(grda.out());
+             FolderLock _ = FolderLock.acquire(sgd.out())) {
+            return run(grda, sgd);
+        }
+    }
+
+    private int run(RunConfig grda, RunConfig sgd) throws java.io.IOException {
+        int trainN = opts.trainLimit, testN = opts.testLimit;
         TrainTest data = Datasets.load(opts.dataset, opts.dataDir, opts.seed, trainN, testN);
         grda = TrainingRun.fitBatchToData(grda, data, System.out);
         sgd = sgd.withBatchSize(grda.batchSize());

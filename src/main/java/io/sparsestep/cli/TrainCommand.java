@@ -8,6 +8,7 @@ import io.sparsestep.train.RunConfig;
 import io.sparsestep.train.TrainingRun;
 import io.sparsestep.train.io.CollapsedRun;
 import io.sparsestep.train.io.CommandLineText;
+import io.sparsestep.train.io.FolderLock;
 import io.sparsestep.train.io.OutputFolder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -39,9 +40,10 @@ public final class TrainCommand implements Callable<Integer> {
     CommandSpec spec;
 
     /**
-     * Cheapest checks first: every option, then the output folder, then the data (seconds
-     * for CIFAR), then the backend; the folder is cleared of an earlier run's files only
-     * when training is about to start.
+     * Cheapest checks first: every option, then the output folder and its lock (another run
+     * on it stops here), then the data (seconds for CIFAR), then the backend; the folder is
+     * cleared of an earlier run's files only when training is about to start. The lock is
+     * held until the run ends, however it ends.
      */
     @Override
     public Integer call() {
@@ -50,13 +52,15 @@ public final class TrainCommand implements Callable<Integer> {
         RunConfig cfg = config(opts, model, optimizer, lr, dir, opts.trainLimit, opts.testLimit);
         TrainingRun.check(cfg);
         OutputFolder.checkUsable(dir);
-        TrainTest data = Datasets.load(opts.dataset, opts.dataDir, opts.seed, opts.trainLimit, opts.testLimit);
-        try (Backend backend = Backends.open(opts.device, System.err)) {
-            TrainingRun.Result r = TrainingRun.execute(cfg, data, backend, System.out, commandLine(spec));
-            System.out.printf(Locale.ROOT, "%s: test accuracy %.4f, sparsity %.4f, %.1f s; outputs in %s%n",
-                    TrainingRun.label(optimizer), r.summary().testAccuracy(), r.summary().sparsity(), r.summary().seconds(), dir);
-            // last, so it is what the user sees; the exit code stays 0: the run itself worked
-            CollapsedRun.warning(r.summary(), data.classes(), cfg.c()).ifPresent(System.out::println);
+        try (FolderLock _ = FolderLock.acquire(dir)) {
+            TrainTest data = Datasets.load(opts.dataset, opts.dataDir, opts.seed, opts.trainLimit, opts.testLimit);
+            try (Backend backend = Backends.open(opts.device, System.err)) {
+                TrainingRun.Result r = TrainingRun.execute(cfg, data, backend, System.out, commandLine(spec));
+                System.out.printf(Locale.ROOT, "%s: test accuracy %.4f, sparsity %.4f, %.1f s; outputs in %s%n",
+                        TrainingRun.label(optimizer), r.summary().testAccuracy(), r.summary().sparsity(), r.summary().seconds(), dir);
+                // last, so it is what the user sees; the exit code stays 0: the run itself worked
+                CollapsedRun.warning(r.summary(), data.classes(), cfg.c()).ifPresent(System.out::println);
+            }
         }
         return 0;
     }
