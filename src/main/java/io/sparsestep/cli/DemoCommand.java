@@ -8,14 +8,18 @@ import io.sparsestep.optim.HyperparameterException;
 import io.sparsestep.optim.Sgd;
 import io.sparsestep.train.RunConfig;
 import io.sparsestep.train.TrainingRun;
+import io.sparsestep.train.io.CollapsedRun;
 import io.sparsestep.train.io.EpochRow;
+import io.sparsestep.train.io.FolderLock;
 import io.sparsestep.train.io.OutputFolder;
 import io.sparsestep.train.io.ProgressChart;
 import io.sparsestep.train.io.RunSummary;
 import io.sparsestep.train.io.SummaryJson;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -43,7 +47,14 @@ public final class DemoCommand implements Callable<Integer> {
     @Mixin
     TrainOptions opts = new TrainOptions();
 
-    /** In the order of {@code train}: options, output folders, data, backend; old outputs go just before training. */
+    @Spec
+    CommandSpec spec;
+
+    /**
+     * In the order of {@code train}: options, output folders and their locks (the top folder,
+     * then each run's, so neither another demo nor a train run can write into them
+     * meanwhile), data, backend; old outputs go just before training.
+     */
     @Override
     public Integer call() throws java.io.IOException {
         int trainN = opts.trainLimit, testN = opts.testLimit;
@@ -54,6 +65,15 @@ public final class DemoCommand implements Callable<Integer> {
         TrainingRun.check(grda);
         TrainingRun.check(sgd);
         for (Path dir : List.of(out, grda.out(), sgd.out())) OutputFolder.checkUsable(dir);
+        try (FolderLock _ = FolderLock.acquire(out);
+             FolderLock _ = FolderLock.acquire(grda.out());
+             FolderLock _ = FolderLock.acquire(sgd.out())) {
+            return run(grda, sgd);
+        }
+    }
+
+    private int run(RunConfig grda, RunConfig sgd) throws java.io.IOException {
+        int trainN = opts.trainLimit, testN = opts.testLimit;
         TrainTest data = Datasets.load(opts.dataset, opts.dataDir, opts.seed, trainN, testN);
         grda = TrainingRun.fitBatchToData(grda, data, System.out);
         sgd = sgd.withBatchSize(grda.batchSize());
@@ -68,8 +88,9 @@ public final class DemoCommand implements Callable<Integer> {
             OutputFolder.clearPrevious(out, List.of("summary.json", "chart.png"));
             OutputFolder.clearPrevious(grda.out(), TrainingRun.OUTPUT_FILES);
             OutputFolder.clearPrevious(sgd.out(), TrainingRun.OUTPUT_FILES);
-            results.add(TrainingRun.execute(grda, data, backend, System.out));
-            results.add(TrainingRun.execute(sgd, data, backend, System.out));
+            String commandLine = TrainCommand.commandLine(spec);
+            results.add(TrainingRun.execute(grda, data, backend, System.out, commandLine));
+            results.add(TrainingRun.execute(sgd, data, backend, System.out, commandLine));
         }
         List<RunSummary> summaries = results.stream().map(TrainingRun.Result::summary).toList();
         Map<String, List<EpochRow>> curves = new LinkedHashMap<>();
@@ -80,6 +101,7 @@ public final class DemoCommand implements Callable<Integer> {
         printTable(System.out, summaries);
         System.out.println("outputs: " + out.resolve("summary.json") + ", " + out.resolve("chart.png") + ", and per run "
                 + out.resolve("grda") + ", " + out.resolve("sgd"));
+        CollapsedRun.warning(summaries.getFirst(), data.classes(), grda.c()).ifPresent(System.out::println);
         return 0;
     }
 

@@ -63,6 +63,10 @@ public class TrainOptions {
     @Option(names = "--test-samples", description = "Use only the first N test samples; 0 = all (default: ${DEFAULT-VALUE})")
     int testLimit = 0;
 
+    @Option(names = "--augment", description = "Training images: none, or crop-flip (pad 4, random crop, random mirror) "
+            + "(default: crop-flip for 3-channel data, none otherwise)")
+    String augment;
+
     @Option(names = "--no-progress", description = "No progress bar")
     boolean noProgress;
 }

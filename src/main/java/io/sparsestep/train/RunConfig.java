@@ -6,13 +6,15 @@ import java.nio.file.Path;
  * Everything one training run needs, as given on the command line. Optimizer settings not
  * used by the chosen optimizer are ignored ({@code momentum} for gRDA, {@code c}/{@code mu}
  * for SGD) but still checked. The constructor checks counts; {@link TrainingRun#check}
- * checks the rest by the rules of the code that uses each setting.
+ * checks the rest by the rules of the code that uses each setting. {@code augment} is
+ * {@code --augment} as given, null for the default of the data ({@code Augmentation.resolve}).
  */
 public record RunConfig(String model, String dataset, Path dataDir, String optimizer,
                         double lr, double momentum, double dampening, boolean nesterov, double weightDecay,
                         double c, double mu, double biasNormC,
                         int epochs, int batchSize, String lrSchedule, int[] milestones, double gamma,
-                        long seed, String device, Path out, int trainLimit, int testLimit, boolean progress) {
+                        long seed, String device, Path out, int trainLimit, int testLimit, boolean progress,
+                        String augment) {
     public RunConfig {
         if (epochs <= 0) throw new IllegalArgumentException("--epochs must be positive, got " + epochs);
         if (batchSize <= 0) throw new IllegalArgumentException("--batch-size must be positive, got " + batchSize);
@@ -27,11 +29,11 @@ public record RunConfig(String model, String dataset, Path dataDir, String optim
     /** The same run with another batch size. */
     public RunConfig withBatchSize(int newBatchSize) {
         return new RunConfig(model, dataset, dataDir, optimizer, lr, momentum, dampening, nesterov, weightDecay, c, mu, biasNormC,
-                epochs, newBatchSize, lrSchedule, milestones, gamma, seed, device, out, trainLimit, testLimit, progress);
+                epochs, newBatchSize, lrSchedule, milestones, gamma, seed, device, out, trainLimit, testLimit, progress, augment);
     }
 
     public RunConfig withOptimizer(String opt, double newLr, Path newOut) {
         return new RunConfig(model, dataset, dataDir, opt, newLr, momentum, dampening, nesterov, weightDecay, c, mu, biasNormC,
-                epochs, batchSize, lrSchedule, milestones, gamma, seed, device, newOut, trainLimit, testLimit, progress);
+                epochs, batchSize, lrSchedule, milestones, gamma, seed, device, newOut, trainLimit, testLimit, progress, augment);
     }
 }

@@ -2,6 +2,7 @@ package io.sparsestep.train;
 
 import io.sparsestep.backend.Backend;
 import io.sparsestep.backend.Backends;
+import io.sparsestep.data.Augmentation;
 import io.sparsestep.data.BatchLoader;
 import io.sparsestep.data.Datasets;
 import io.sparsestep.data.Normalization;
@@ -15,11 +16,14 @@ import io.sparsestep.optim.Optimizer;
 import io.sparsestep.train.io.DiskFullException;
 import io.sparsestep.train.io.EpochRow;
 import io.sparsestep.train.io.FloatTensorData;
+import io.sparsestep.train.io.LayerSparsityChart;
+import io.sparsestep.train.io.LayerSparsityLines;
 import io.sparsestep.train.io.MetricsCsv;
 import io.sparsestep.train.io.OutputFolder;
 import io.sparsestep.train.io.ProgressChart;
 import io.sparsestep.train.io.RunSummary;
 import io.sparsestep.train.io.Safetensors;
+import io.sparsestep.train.io.SparsestepVersion;
 import io.sparsestep.train.io.SummaryJson;
 
 import java.io.IOException;
@@ -28,6 +32,8 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -35,16 +41,17 @@ import java.util.Map;
 
 /**
  * One complete run: network and optimizer from a {@link RunConfig}, the training loop, and
- * the outputs in {@code out}: metrics.csv and chart.png rewritten after every epoch,
- * weights.safetensors and then summary.json at the end (the summary last, once every other
- * output exists), each written to a temporary file and renamed. An earlier run's files of
- * these names are removed when the run starts.
+ * the outputs in {@code out}: metrics.csv, chart.png and chart-layers.png rewritten after
+ * every epoch, weights.safetensors and then summary.json at the end (the summary last,
+ * once every other output exists), each written to a temporary file and renamed. An
+ * earlier run's files of these names are removed when the run starts.
  */
 public final class TrainingRun {
     public record Result(RunSummary summary, List<EpochRow> epochs) {}
 
     /** The files a run writes into its folder. */
-    public static final List<String> OUTPUT_FILES = List.of("metrics.csv", "chart.png", "summary.json", "weights.safetensors");
+    public static final List<String> OUTPUT_FILES = List.of("metrics.csv", "chart.png", LayerSparsityChart.FILE_NAME,
+            "summary.json", "weights.safetensors");
 
     private TrainingRun() {}
 
@@ -64,6 +71,7 @@ public final class TrainingRun {
                     + " (generated, no files); drop --data-dir, or pick the dataset it holds with --dataset mnist, cifar10 or cifar100");
         }
         Backends.checkDevice(cfg.device());
+        if (cfg.augment() != null) Augmentation.parse(cfg.augment());
         OptimizerSetup.check(cfg);
     }
 
@@ -82,29 +90,34 @@ public final class TrainingRun {
 
     /**
      * Checks {@code requested}, fits its batch to the data, clears the folder of an earlier
-     * run's outputs and trains.
+     * run's outputs and trains. {@code commandLine} is recorded in summary.json as the
+     * command that started the run.
      */
-    public static Result execute(RunConfig requested, TrainTest data, Backend backend, PrintStream log) {
+    public static Result execute(RunConfig requested, TrainTest data, Backend backend, PrintStream log, String commandLine) {
         check(requested);
         RunConfig cfg = fitBatchToData(requested, data, log);
         OutputFolder.clearPrevious(cfg.out(), OUTPUT_FILES);
-        return train(cfg, data, backend, log);
+        return train(cfg, data, backend, log, commandLine);
     }
 
-    private static Result train(RunConfig cfg, TrainTest data, Backend backend, PrintStream log) {
+    private static Result train(RunConfig cfg, TrainTest data, Backend backend, PrintStream log, String commandLine) {
         int[] inputShape = {data.channels(), data.height(), data.width()};
         Layer root = Models.create(cfg.model(), inputShape, data.classes());
+        Augmentation augment = Augmentation.resolve(cfg.augment(), data.channels());
+        String startedAt = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
         long start = System.nanoTime();
         long bytesBefore = backend.bytesInUse();
         Normalization norm = Normalization.of(data.train());
-        BatchLoader train = loader(cfg, data, norm, true), test = loader(cfg, data, norm, false);
+        // the test split is neither shuffled nor augmented
+        BatchLoader train = new BatchLoader(data.train(), cfg.batchSize(), true, augment == Augmentation.CROP_FLIP, cfg.seed(), norm);
+        BatchLoader test = new BatchLoader(data.test(), cfg.batchSize(), false, false, cfg.seed(), norm);
         // the smaller last batches are prepared (cuDNN's algorithm search) before memory is allocated
         try (Network net = Network.build(cfg.model(), backend, root, inputShape, data.classes(), cfg.batchSize(), cfg.seed(),
                 train.lastBatchSize(), test.lastBatchSize());
              Optimizer opt = OptimizerSetup.build(cfg, net.paramSpace());
              Trainer trainer = new Trainer(net, opt, OptimizerSetup.schedule(cfg), cfg.lr(), train, test, listeners(cfg, net, log))) {
             log.printf(Locale.ROOT, "%s on %s: %,d parameters (%,d prunable), %s, %s on %s%n", cfg.model(), cfg.dataset(),
-                    net.parameterCount(), Sparsity.prunableCount(net), opt.name(), describe(cfg), backend.description());
+                    net.parameterCount(), Sparsity.prunableCount(net), opt.name(), describe(cfg, augment), backend.description());
             // everything this run holds is allocated by now (a step allocates nothing), so
             // this is its peak, also when runs share a backend
             long runBytes = backend.bytesInUse() - bytesBefore;
@@ -116,9 +129,12 @@ public final class TrainingRun {
             hyper.put("batch_size", cfg.batchSize());
             hyper.put("lr_schedule", cfg.lrSchedule());
             hyper.put("seed", cfg.seed());
+            hyper.put("augment", augment.option());
             hyper.put("groups", opt.hyperparameters());
             RunSummary summary = new RunSummary(opt.name(), cfg.model(), cfg.dataset(), backend.name(), cfg.epochs(),
-                    last.testAccuracy(), last.sparsity(), net.parameterCount(), seconds, runBytes, opt.stateBytes(), hyper);
+                    last.testAccuracy(), last.sparsity(), net.parameterCount(), seconds, runBytes, opt.stateBytes(), hyper,
+                    last.trainLoss(), last.testLoss(), data.train().count(), data.test().count(), last.layerSparsity(),
+                    startedAt, commandLine, SparsestepVersion.get());
             try {
                 // the summary says the run finished, so it goes last: a run that cannot write
                 // its weights (a full disk) must not leave one behind
@@ -143,19 +159,21 @@ public final class TrainingRun {
                 EpochRow row = e.row();
                 log.printf(Locale.ROOT, "%-5s epoch %3d  lr %.4g  train loss %.4f  train acc %.4f  test acc %.4f  sparsity %.4f  %.1fs%n",
                         label, row.epoch(), row.lr(), row.trainLoss(), row.trainAccuracy(), row.testAccuracy(), row.sparsity(), row.seconds());
-                log.println("      layer sparsity: " + layerLine(row.layerSparsity()));
+                LayerSparsityLines.of(row.layerSparsity()).forEach(log::println);
                 writeEpochOutputs(cfg, label, e.rows());
             }
         });
         return out;
     }
 
-    /** metrics.csv and chart.png after every epoch, so a killed run still leaves valid files. */
+    /** metrics.csv and the charts after every epoch, so a killed run still leaves valid files. */
     private static void writeEpochOutputs(RunConfig cfg, String label, List<EpochRow> rows) {
         try {
             List<String> layers = List.copyOf(rows.getFirst().layerSparsity().keySet());
             MetricsCsv.write(cfg.out().resolve("metrics.csv"), layers, rows);
             ProgressChart.write(cfg.out().resolve("chart.png"), cfg.model() + " on " + cfg.dataset(), Map.of(label, rows));
+            LayerSparsityChart.write(cfg.out().resolve(LayerSparsityChart.FILE_NAME),
+                    cfg.model() + " on " + cfg.dataset() + ", " + label + ": sparsity per layer", rows);
         } catch (IOException e) {
             throw outputFailure(cfg, e);
         }
@@ -167,30 +185,21 @@ public final class TrainingRun {
         return new UncheckedIOException(line, e);
     }
 
-    private static String layerLine(Map<String, Double> perLayer) {
-        StringBuilder sb = new StringBuilder();
-        perLayer.forEach((layer, v) -> sb.append(sb.isEmpty() ? "" : "  ").append(layer).append(' ')
-                .append(String.format(Locale.ROOT, "%.3f", v)));
-        return sb.toString();
-    }
-
     /** "gRDA" or "SGD", for tables and legends. */
     public static String label(String optimizer) { return io.sparsestep.optim.Methods.find(optimizer).label(); }
 
-    private static String describe(RunConfig cfg) {
+    private static String describe(RunConfig cfg, Augmentation augment) {
+        String augmentation = ", augment " + augment.option();
         if (cfg.optimizer().equals("grda")) {
-            return String.format(Locale.ROOT, "lr %g c %g mu %g (bias/bn c %g)", cfg.lr(), cfg.c(), cfg.mu(), cfg.biasNormC());
+            return String.format(Locale.ROOT, "lr %g c %g mu %g (bias/bn c %g)", cfg.lr(), cfg.c(), cfg.mu(), cfg.biasNormC())
+                    + augmentation;
         }
         return String.format(Locale.ROOT, "lr %g momentum %g weight decay %g%s", cfg.lr(), cfg.momentum(), cfg.weightDecay(),
-                cfg.nesterov() ? " nesterov" : "");
+                cfg.nesterov() ? " nesterov" : "") + augmentation;
     }
 
 
-    private static BatchLoader loader(RunConfig cfg, TrainTest data, Normalization norm, boolean training) {
-        // CIFAR-style augmentation only for 3-channel training images
-        boolean augment = training && data.channels() == 3;
-        return new BatchLoader(training ? data.train() : data.test(), cfg.batchSize(), training, augment, cfg.seed(), norm);
-    }
+
 
     /** Final parameters and running statistics by name, float32, with run metadata. */
     static void writeWeights(Network net, RunConfig cfg, RunSummary summary, Path file) throws IOException {

@@ -1,5 +1,6 @@
 package io.sparsestep.cli;
 
+import io.sparsestep.train.io.FolderLock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,7 +19,8 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
  * checked late, the error would be about MNIST.
  */
 class CliOutputFolderTest {
-    private static final List<String> RUN_FILES = List.of("metrics.csv", "chart.png", "summary.json", "weights.safetensors");
+    private static final List<String> RUN_FILES = List.of("metrics.csv", "chart.png", "chart-layers.png", "summary.json",
+            "weights.safetensors");
 
     @TempDir
     Path dir;
@@ -83,12 +85,49 @@ class CliOutputFolderTest {
         Path out = dir.resolve("run");
         assertEquals(0, synthTrain(out).code());
         for (String f : RUN_FILES) assertTrue(Files.exists(out.resolve(f)), f);
+        assertUnlocked(out);
         Files.writeString(out.resolve("notes.txt"), "mine");
 
         CliRun diverged = synthTrain(out, "--optimizer", "sgd", "--lr", "1e30");
         assertTrue(diverged.badInputLine().contains("diverged"), diverged.err());
         for (String f : RUN_FILES) assertFalse(Files.exists(out.resolve(f)), f + " of the first run is still there");
         assertEquals("mine", Files.readString(out.resolve("notes.txt")), "only sparsestep's own file names are removed");
+        assertUnlocked(out);
+    }
+
+    /** A run that ended, well or by an exception, has let go of its folder: in this JVM a held lock would be "in use". */
+    private static void assertUnlocked(Path folder) {
+        FolderLock.acquire(folder).close();
+    }
+
+    private static String inUse(Path out) {
+        return "sparsestep: output folder " + out + " is in use by another sparsestep run (pid " + ProcessHandle.current().pid()
+                + "); wait for that run to end, or choose another --out";
+    }
+
+    /**
+     * Two runs on one --out: the second stops at once, before loading data (the MNIST folder
+     * has no files: the error would be about them) and before deleting the first run's files.
+     */
+    @Test
+    void aSecondRunOnALockedFolderStopsBeforeLoadingOrDeletingAnything() throws Exception {
+        Path out = Files.createDirectories(dir.resolve("busy"));
+        Files.writeString(out.resolve("metrics.csv"), "the running run's");
+        try (FolderLock _ = FolderLock.acquire(out)) {
+            assertEquals(inUse(out), trainInto(out).badInputLine());
+            assertEquals(inUse(out), CliRun.of("demo", "--dataset", "mnist", "--data-dir", dir.resolve("nodata").toString(),
+                    "--device", "cpu", "--no-progress", "--out", out.toString()).badInputLine());
+        }
+        assertEquals("the running run's", Files.readString(out.resolve("metrics.csv")));
+
+        // a demo locks each run's folder too: a train run there would mix its files with the demo's
+        Path demo = dir.resolve("demo"), sgd = demo.resolve("sgd");
+        try (FolderLock _ = FolderLock.acquire(sgd)) {
+            assertEquals(inUse(sgd), CliRun.of("demo", "--dataset", "mnist", "--data-dir", dir.resolve("nodata").toString(),
+                    "--device", "cpu", "--no-progress", "--out", demo.toString()).badInputLine());
+        }
+        assertUnlocked(demo);
+        assertUnlocked(demo.resolve("grda"));
     }
 
     @Test
@@ -116,5 +155,6 @@ class CliOutputFolderTest {
         // the gRDA run of this demo finished: its files are this demo's
         for (String f : RUN_FILES) assertTrue(Files.exists(out.resolve("grda").resolve(f)), "grda/" + f);
         assertEquals("mine", Files.readString(out.resolve("sgd").resolve("notes.txt")));
+        for (Path folder : List.of(out, out.resolve("grda"), out.resolve("sgd"))) assertUnlocked(folder);
     }
 }

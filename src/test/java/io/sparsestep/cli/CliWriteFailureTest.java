@@ -45,7 +45,7 @@ class CliWriteFailureTest {
     }
 
     /**
-     * A real full disk: a tmpfs with room for metrics.csv and chart.png but not the weights,
+     * A real full disk: a tmpfs with room for metrics.csv and the charts but not the weights,
      * mounted in a user and mount namespace of its own (no root needed, nothing mounted
      * outside), with the CLI in its own JVM inside. Skips where namespaces are not allowed.
      */
@@ -58,7 +58,8 @@ class CliWriteFailureTest {
         // the same run on a roomy disk, for the sizes
         Path roomy = dir.resolve("roomy");
         assertEquals(0, CliRun.of(trainInto(roomy).toArray(String[]::new)).code());
-        long small = Files.size(roomy.resolve("metrics.csv")) + Files.size(roomy.resolve("chart.png"));
+        long small = Files.size(roomy.resolve("metrics.csv")) + Files.size(roomy.resolve("chart.png"))
+                + Files.size(roomy.resolve("chart-layers.png"));
         long weights = Files.size(roomy.resolve("weights.safetensors"));
         long room = Math.max(256 << 10, 2 * small + (64 << 10)); // old and new chart side by side, page rounding
         assertTrue(room < weights, "the weights (" + weights + " bytes) must not fit in " + room);
@@ -83,7 +84,7 @@ class CliWriteFailureTest {
         assertEquals(List.of("sparsestep: no space left on device writing " + out.resolve("weights.safetensors") + " ("
                 + weights + " bytes needed); free space or choose another --out"), errors, report);
         String files = stdout.lines().filter(l -> l.startsWith("FILES:")).findFirst().orElseThrow();
-        assertEquals("FILES: chart.png metrics.csv", files, "no summary.json, no temp file left: " + report);
+        assertEquals("FILES: .lock chart-layers.png chart.png metrics.csv", files, "no summary.json, no temp file left: " + report);
     }
 
     /** Null when a tmpfs can be mounted in a namespace of our own, else why not. */

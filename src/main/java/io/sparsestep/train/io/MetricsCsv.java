@@ -14,9 +14,16 @@ import java.util.List;
  * then {@code sparsity:<layer>} for each prunable layer in the order given.
  *
  * <p>The whole file is rewritten (atomically) after every epoch instead of appended to,
- * so a run killed mid-write still leaves a complete, parseable CSV. Numbers are written
- * with {@link Double#toString} so values survive a round trip exactly; NaN and Infinity
- * (a diverged loss) are written as such.
+ * so a run killed mid-write still leaves a complete, parseable CSV.
+ *
+ * <p>Every number is the shortest decimal that parses back to exactly the value computed, in
+ * the type it was computed in: {@code lr} is the float32 step size the optimizer kernels apply
+ * ({@code (float) (base lr * schedule factor)}), written with {@link Float#toString}, so a
+ * step schedule's 0.1 x 0.1 is {@code 0.01}, not the double product 0.010000000000000002;
+ * every other column is a double (means, fractions, seconds) and is written with
+ * {@link Double#toString}, which since JDK 19 is the shortest round-tripping form too.
+ * Both switch to {@code 1.0E-4} style below 0.001. NaN and Infinity (a diverged loss) are
+ * written as such.
  */
 public final class MetricsCsv {
     public static final String FILE_NAME = "metrics.csv";
@@ -68,7 +75,7 @@ public final class MetricsCsv {
         for (EpochRow row : rows) {
             checkLayers(layerNames, row);
             List<String> cells = new ArrayList<>(List.of(
-                    Integer.toString(row.epoch()), number(row.lr()), number(row.trainLoss()),
+                    Integer.toString(row.epoch()), appliedLr(row.lr()), number(row.trainLoss()),
                     number(row.trainAccuracy()), number(row.testLoss()),
                     number(row.testAccuracy()), number(row.sparsity()), number(row.seconds())));
             for (String layer : layerNames) {
@@ -89,6 +96,11 @@ public final class MetricsCsv {
 
     private static String number(double value) {
         return Double.toString(value);
+    }
+
+    /** The learning rate as the kernels see it: float32 (Grda and Sgd narrow it per step). */
+    private static String appliedLr(double lr) {
+        return Float.toString((float) lr);
     }
 
     private static void appendLine(StringBuilder csv, List<String> cells) {

@@ -64,6 +64,28 @@ class MetricsCsvTest {
                 + "3,0.5,NaN,0.1,Infinity,0.1,0.0,1.0\n", MetricsCsv.render(List.of(), List.of(diverged)));
     }
 
+    /**
+     * A step schedule's second stage: 0.1 x 0.1 is 0.010000000000000002 in double, but the
+     * kernels apply the float 0.01, and that is what the row says; every other number is the
+     * double computed, in its shortest round-tripping form.
+     */
+    @Test
+    void numbersAreTheShortestFormOfTheValueComputed() {
+        double steppedLr = 0.1 * 0.1;
+        double loss = 2.302585092994046 / 3;
+        EpochRow row = new EpochRow(2, steppedLr, loss, 0.9967, loss, 0.9972, 2962.0 / 3081, 12.5,
+                layers("fc1", 1.0 / 3));
+        String line = MetricsCsv.render(List.of("fc1"), List.of(row)).lines().toList().get(1);
+        assertEquals("2,0.01,0.7675283643313486,0.9967,0.7675283643313486,0.9972,0.96137617656605,12.5,0.3333333333333333",
+                line);
+        String[] cells = line.split(",");
+        assertEquals((float) steppedLr, Float.parseFloat(cells[1]), "lr is the float the kernels apply, exactly");
+        assertEquals(loss, Double.parseDouble(cells[2]), "doubles round-trip exactly");
+        assertEquals(2962.0 / 3081, Double.parseDouble(cells[6]));
+        assertEquals("1.0E-4", MetricsCsv.render(List.of(), List.of(new EpochRow(1, 0.01 * 0.01, 1, 1, 1, 1, 0, 1,
+                new LinkedHashMap<>()))).lines().toList().get(1).split(",")[1], "below 0.001 in Java's E notation");
+    }
+
     @Test
     void layerNameWithCommaOrQuoteIsQuoted() {
         EpochRow row = new EpochRow(1, 0.1, 1.0, 0.5, 1.0, 0.5, 0.5, 1.0, layers("a,b", 0.5, "c\"d", 0.5));
