@@ -4,9 +4,14 @@ import io.sparsestep.backend.Backend;
 import io.sparsestep.backend.Backends;
 import io.sparsestep.data.Datasets;
 import io.sparsestep.data.TrainTest;
+import io.sparsestep.optim.GrdaSpec;
 import io.sparsestep.optim.HyperparameterException;
+import io.sparsestep.optim.MethodSpec;
+import io.sparsestep.optim.Methods;
 import io.sparsestep.optim.Sgd;
+import io.sparsestep.optim.SgdSpec;
 import io.sparsestep.train.RunConfig;
+import io.sparsestep.train.RunSignals;
 import io.sparsestep.train.TrainingRun;
 import io.sparsestep.train.io.CollapsedRun;
 import io.sparsestep.train.io.EpochRow;
@@ -50,6 +55,8 @@ public final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    private double grdaC;
+
     /**
      * In the order of {@code train}: options, output folders and their locks (the top folder,
      * then each run's, so neither another demo nor a train run can write into them
@@ -57,11 +64,16 @@ public final class DemoCommand implements Callable<Integer> {
      */
     @Override
     public Integer call() throws java.io.IOException {
-        int trainN = opts.trainLimit, testN = opts.testLimit;
         HyperparameterException.underName("--sgd-lr", () -> Sgd.builder().lr(sgdLr));
-        double grdaLr = opts.lr != null ? opts.lr : Defaults.GRDA_LR;
-        RunConfig grda = TrainCommand.config(opts, model, "grda", grdaLr, out.resolve("grda"), trainN, testN);
-        RunConfig sgd = grda.withOptimizer("sgd", sgdLr, out.resolve("sgd"));
+        // each method takes its own options; --lr is gRDA's here, SGD's is --sgd-lr
+        Map<String, String> given = MethodOptions.given(spec.commandLine().getParseResult());
+        GrdaSpec grdaSpec = (GrdaSpec) Methods.parse(GrdaSpec.METHOD.id(), MethodOptions.forMethod(given, GrdaSpec.METHOD));
+        Map<String, String> sgdGiven = MethodOptions.forMethod(given, SgdSpec.METHOD);
+        sgdGiven.put("--lr", Double.toString(sgdLr));
+        MethodSpec sgdSpec = Methods.parse(SgdSpec.METHOD.id(), sgdGiven);
+        RunConfig grda = TrainCommand.config(opts, model, grdaSpec, out.resolve("grda"));
+        RunConfig sgd = grda.withMethod(sgdSpec, out.resolve("sgd"));
+        this.grdaC = grdaSpec.c();
         TrainingRun.check(grda);
         TrainingRun.check(sgd);
         for (Path dir : List.of(out, grda.out(), sgd.out())) OutputFolder.checkUsable(dir);
@@ -89,6 +101,7 @@ public final class DemoCommand implements Callable<Integer> {
             OutputFolder.clearPrevious(grda.out(), TrainingRun.OUTPUT_FILES);
             OutputFolder.clearPrevious(sgd.out(), TrainingRun.OUTPUT_FILES);
             String commandLine = TrainCommand.commandLine(spec);
+            RunSignals.install();
             results.add(TrainingRun.execute(grda, data, backend, System.out, commandLine));
             results.add(TrainingRun.execute(sgd, data, backend, System.out, commandLine));
         }
@@ -101,7 +114,7 @@ public final class DemoCommand implements Callable<Integer> {
         printTable(System.out, summaries);
         System.out.println("outputs: " + out.resolve("summary.json") + ", " + out.resolve("chart.png") + ", and per run "
                 + out.resolve("grda") + ", " + out.resolve("sgd"));
-        CollapsedRun.warning(summaries.getFirst(), data.classes(), grda.c()).ifPresent(System.out::println);
+        CollapsedRun.warning(summaries.getFirst(), data.classes(), grdaC).ifPresent(System.out::println);
         return 0;
     }
 

@@ -2,6 +2,7 @@ package io.sparsestep.cli;
 
 import io.sparsestep.backend.cuda.CudaUnavailableException;
 import io.sparsestep.data.DataException;
+import io.sparsestep.train.RunStoppedException;
 import io.sparsestep.train.TrainingDivergedException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -15,7 +16,7 @@ import java.io.UncheckedIOException;
  */
 @Command(name = "sparsestep", mixinStandardHelpOptions = true, version = "sparsestep 0.1.0",
         description = "Train sparse networks by pruning during training (gRDA directional pruning) on the CPU or a CUDA GPU.",
-        subcommands = {TrainCommand.class, DemoCommand.class, EvalCommand.class, DoctorCommand.class, io.sparsestep.bench.BenchCommand.class,
+        subcommands = {TrainCommand.class, ResumeCommand.class, DemoCommand.class, EvalCommand.class, DoctorCommand.class, io.sparsestep.bench.BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_BAD_INPUT = 2;
@@ -28,12 +29,24 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) { System.exit(execute(args)); }
 
+    /** The command tree, with every training method's options registered on train and demo (from the method registry). */
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        for (String command : new String[] {"train", "demo"}) MethodOptions.register(cl.getSubcommands().get(command).getCommandSpec());
+        return cl;
+    }
+
     /** Runs the CLI and returns the exit code (tests call this). */
     public static int execute(String... args) {
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = commandLine();
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             String msg = ex.getMessage() == null ? ex.toString() : ex.getMessage();
 
+            if (ex instanceof RunStoppedException stopped) {
+                // Ctrl-C or SIGTERM: the shell's code for the signal, and where to continue from
+                commandLine.getErr().println("sparsestep: " + firstLine(msg));
+                return stopped.exitCode();
+            }
             if (isBadInput(ex)) {
                 commandLine.getErr().println("sparsestep: " + firstLine(msg));
                 return EXIT_BAD_INPUT;
@@ -43,7 +56,12 @@ public final class Main implements Runnable {
             return 1;
         });
         cl.setParameterExceptionHandler((ex, a) -> {
-            ex.getCommandLine().getErr().println("sparsestep: " + ex.getMessage() + " (see --help)");
+            String suggestion = "";
+            if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+                // picocli ranks the known names by similarity: a typo gets the nearest one
+                suggestion = "; did you mean " + String.join(" or ", u.getSuggestions().subList(0, Math.min(2, u.getSuggestions().size()))) + "?";
+            }
+            ex.getCommandLine().getErr().println("sparsestep: " + firstLine(ex.getMessage()) + suggestion + " (see --help)");
             return EXIT_BAD_INPUT;
         });
         try {

@@ -4,12 +4,19 @@ import io.sparsestep.backend.Backend;
 import io.sparsestep.backend.Backends;
 import io.sparsestep.data.Datasets;
 import io.sparsestep.data.TrainTest;
+import io.sparsestep.optim.GrdaSpec;
+import io.sparsestep.optim.MethodSpec;
+import io.sparsestep.optim.Methods;
+import io.sparsestep.train.Checkpoint;
+import io.sparsestep.train.CheckpointException;
 import io.sparsestep.train.RunConfig;
+import io.sparsestep.train.RunSignals;
 import io.sparsestep.train.TrainingRun;
 import io.sparsestep.train.io.CollapsedRun;
 import io.sparsestep.train.io.CommandLineText;
 import io.sparsestep.train.io.FolderLock;
 import io.sparsestep.train.io.OutputFolder;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -17,20 +24,25 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Train one model with gRDA or SGD; writes metrics.csv, summary.json, chart.png, chart-layers.png and "
-                + "weights.safetensors to --out.")
+        description = "Train one model with one method (gRDA or SGD; --method); writes metrics.csv, summary.json, chart.png, "
+                + "chart-layers.png, weights.safetensors and, every --checkpoint-every epochs, checkpoint.safetensors to --out.")
 public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "lenet300, lenet5, vgg16, resnet20, resnet56, wrn28-K")
     String model;
 
-    @Option(names = "--optimizer", description = "grda or sgd (default: ${DEFAULT-VALUE})")
-    String optimizer = "grda";
+    @Option(names = "--method", description = "Training method: grda or sgd (default: grda); its options are listed below")
+    String method;
 
-    @Option(names = "--out", description = "Output directory (default: runs/<model>-<dataset>-<optimizer>)")
+    @Option(names = "--optimizer", description = "Same as --method (kept so existing commands work)")
+    String optimizer;
+
+    @Option(names = "--out", description = "Output directory (default: runs/<model>-<dataset>-<method>)")
     Path out;
 
     @Mixin
@@ -47,22 +59,62 @@ public final class TrainCommand implements Callable<Integer> {
      */
     @Override
     public Integer call() {
-        Path dir = out != null ? out : Path.of("runs", model + "-" + opts.dataset + "-" + optimizer);
-        double lr = opts.lr != null ? opts.lr : (optimizer.equals("grda") ? Defaults.GRDA_LR : Defaults.SGD_LR);
-        RunConfig cfg = config(opts, model, optimizer, lr, dir, opts.trainLimit, opts.testLimit);
+        RunConfig cfg = config();
         TrainingRun.check(cfg);
-        OutputFolder.checkUsable(dir);
-        try (FolderLock _ = FolderLock.acquire(dir)) {
-            TrainTest data = Datasets.load(opts.dataset, opts.dataDir, opts.seed, opts.trainLimit, opts.testLimit);
-            try (Backend backend = Backends.open(opts.device, System.err)) {
-                TrainingRun.Result r = TrainingRun.execute(cfg, data, backend, System.out, commandLine(spec));
-                System.out.printf(Locale.ROOT, "%s: test accuracy %.4f, sparsity %.4f, %.1f s; outputs in %s%n",
-                        TrainingRun.label(optimizer), r.summary().testAccuracy(), r.summary().sparsity(), r.summary().seconds(), dir);
-                // last, so it is what the user sees; the exit code stays 0: the run itself worked
-                CollapsedRun.warning(r.summary(), data.classes(), cfg.c()).ifPresent(System.out::println);
+        OutputFolder.checkUsable(cfg.out());
+        try (FolderLock _ = FolderLock.acquire(cfg.out())) {
+            TrainTest data = Datasets.load(cfg.dataset(), cfg.dataDir(), cfg.seed(), cfg.trainLimit(), cfg.testLimit());
+            try (Backend backend = Backends.open(cfg.device(), System.err)) {
+                RunSignals.install();
+                report(cfg, TrainingRun.execute(cfg, data, backend, System.out, commandLine(spec)), data);
             }
         }
         return 0;
+    }
+
+    /** The run this command line asks for; every method option checked by the method's spec. */
+    RunConfig config() {
+        String id = methodId();
+        MethodSpec spec = Methods.parse(id, MethodOptions.given(this.spec.commandLine().getParseResult()));
+        Path dir = out != null ? out : Path.of("runs", model + "-" + opts.dataset + "-" + id);
+        return config(opts, model, spec, dir);
+    }
+
+    private String methodId() {
+        if (method != null && optimizer != null && !method.equals(optimizer)) {
+            throw new IllegalArgumentException("--method " + method + " and --optimizer " + optimizer + " disagree; --optimizer is "
+                    + "another name for --method, give one");
+        }
+        String id = method != null ? method : optimizer != null ? optimizer : "grda";
+        Methods.find(id);
+        return id;
+    }
+
+    /**
+     * The run a checkpoint was written by: its canonical arguments parsed by this command
+     * exactly as if typed (so every rule applies again), written to {@code out}.
+     */
+    static RunConfig configFrom(Checkpoint checkpoint, Path out) {
+        List<String> args = new ArrayList<>(List.of("train"));
+        args.addAll(checkpoint.args());
+        args.addAll(List.of("--out", out.toString()));
+        try {
+            CommandLine.ParseResult parsed = Main.commandLine().parseArgs(args.toArray(String[]::new));
+            TrainCommand train = parsed.subcommand().commandSpec().commandLine().getCommand();
+            return train.config();
+        } catch (CommandLine.ParameterException | IllegalArgumentException e) {
+            throw new CheckpointException(checkpoint.file() + ": its run configuration does not parse (" + e.getMessage()
+                    + "); was it written by another sparsestep version (" + checkpoint.metadata().get("sparsestep_version") + ")?", e);
+        }
+    }
+
+    /** The last lines of a finished run: its result and, for a collapsed gRDA run, what to change. */
+    static void report(RunConfig cfg, TrainingRun.Result r, TrainTest data) {
+        System.out.printf(Locale.ROOT, "%s: test accuracy %.4f, sparsity %.4f, %.1f s; outputs in %s%n",
+                TrainingRun.label(cfg.optimizer()), r.summary().testAccuracy(), r.summary().sparsity(), r.summary().seconds(), cfg.out());
+        // last, so it is what the user sees; the exit code stays 0: the run itself worked
+        double c = cfg.method() instanceof GrdaSpec g ? g.c() : 0;
+        CollapsedRun.warning(r.summary(), data.classes(), c).ifPresent(System.out::println);
     }
 
     /** The whole command line as typed after {@code sparsestep}, for summary.json. */
@@ -70,9 +122,8 @@ public final class TrainCommand implements Callable<Integer> {
         return CommandLineText.of("sparsestep", spec.commandLine().getParseResult().originalArgs());
     }
 
-    static RunConfig config(TrainOptions o, String model, String optimizer, double lr, Path out, int trainLimit, int testLimit) {
-        return new RunConfig(model, o.dataset, o.dataDir, optimizer, lr, o.momentum, o.dampening, o.nesterov, o.weightDecay,
-                o.c, o.mu, o.biasNormC, o.epochs, o.batchSize, o.lrSchedule, o.milestones, o.gamma, o.seed, o.device, out,
-                trainLimit, testLimit, !o.noProgress, o.augment);
+    static RunConfig config(TrainOptions o, String model, MethodSpec method, Path out) {
+        return new RunConfig(model, o.dataset, o.dataDir, method, o.epochs, o.batchSize, o.lrSchedule, o.milestones, o.gamma, o.seed,
+                o.device, out, o.trainLimit, o.testLimit, !o.noProgress, o.augment, o.checkpointEvery, o.initFrom);
     }
 }

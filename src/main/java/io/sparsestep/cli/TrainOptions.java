@@ -4,37 +4,17 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 
-/** Options shared by {@code train} and {@code demo}; defaults are the demo's documented recipe. */
+/**
+ * Options shared by {@code train} and {@code demo}; defaults are the demo's documented
+ * recipe. The methods' own hyperparameters ({@code --lr}, {@code --c}, {@code --momentum},
+ * ...) come from the method registry ({@link MethodOptions}).
+ */
 public class TrainOptions {
     @Option(names = "--dataset", description = "mnist, cifar10, cifar100, synth-digits, synth-cifar (default: ${DEFAULT-VALUE})")
     String dataset = "synth-digits";
 
     @Option(names = "--data-dir", description = "Folder holding the dataset files (or its parent, as extracted); mnist, cifar10 and cifar100 only")
     Path dataDir;
-
-    @Option(names = "--lr", description = "Base learning rate (default: gRDA " + Defaults.GRDA_LR + ", SGD " + Defaults.SGD_LR + ")")
-    Double lr;
-
-    @Option(names = "--momentum", description = "SGD momentum in [0,1) (default: ${DEFAULT-VALUE})")
-    double momentum = 0.9;
-
-    @Option(names = "--dampening", description = "SGD dampening in [0,1] (default: ${DEFAULT-VALUE})")
-    double dampening = 0;
-
-    @Option(names = "--nesterov", description = "SGD with Nesterov momentum (needs momentum > 0 and dampening 0)")
-    boolean nesterov;
-
-    @Option(names = "--weight-decay", description = "SGD weight decay >= 0 (default: ${DEFAULT-VALUE})")
-    double weightDecay = 0;
-
-    @Option(names = "--c", description = "gRDA threshold scale c >= 0 (default: ${DEFAULT-VALUE})")
-    double c = Defaults.GRDA_C;
-
-    @Option(names = "--mu", description = "gRDA threshold exponent, 0 < mu < 1 (theory: mu > 0.5) (default: ${DEFAULT-VALUE})")
-    double mu = Defaults.GRDA_MU;
-
-    @Option(names = "--bias-bn-c", description = "gRDA c for biases and batch norm (default: 0, i.e. not pruned)")
-    double biasNormC = 0;
 
     @Option(names = "--epochs", description = "Epochs (default: ${DEFAULT-VALUE})")
     int epochs = Defaults.EPOCHS;
@@ -66,6 +46,12 @@ public class TrainOptions {
     @Option(names = "--augment", description = "Training images: none, or crop-flip (pad 4, random crop, random mirror) "
             + "(default: crop-flip for 3-channel data, none otherwise)")
     String augment;
+
+    @Option(names = "--checkpoint-every", description = "Write checkpoint.safetensors in --out every N epochs and after the last (default: ${DEFAULT-VALUE}); `sparsestep resume DIR` continues from it")
+    int checkpointEvery = 1;
+
+    @Option(names = "--init-from", description = "Start from the weights (and batch-norm statistics) of a weights.safetensors or checkpoint of the same model")
+    Path initFrom;
 
     @Option(names = "--no-progress", description = "No progress bar")
     boolean noProgress;

@@ -1,39 +1,82 @@
 package io.sparsestep.train;
 
+import io.sparsestep.optim.MethodSpec;
+
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
- * Everything one training run needs, as given on the command line. Optimizer settings not
- * used by the chosen optimizer are ignored ({@code momentum} for gRDA, {@code c}/{@code mu}
- * for SGD) but still checked. The constructor checks counts; {@link TrainingRun#check}
- * checks the rest by the rules of the code that uses each setting. {@code augment} is
- * {@code --augment} as given, null for the default of the data ({@code Augmentation.resolve}).
+ * Everything one training run needs, as given on the command line: the model and data,
+ * the method with all its hyperparameters (a checked {@link MethodSpec}, not a string),
+ * the schedule, the seed, where to write, how often to checkpoint, and weights to start
+ * from. The constructor checks counts; {@link TrainingRun#check} checks the rest by the
+ * rules of the code that uses each setting. {@code augment} is {@code --augment} as given,
+ * null for the default of the data ({@code Augmentation.resolve}); {@code initFrom} may be
+ * null.
  */
-public record RunConfig(String model, String dataset, Path dataDir, String optimizer,
-                        double lr, double momentum, double dampening, boolean nesterov, double weightDecay,
-                        double c, double mu, double biasNormC,
+public record RunConfig(String model, String dataset, Path dataDir, MethodSpec method,
                         int epochs, int batchSize, String lrSchedule, int[] milestones, double gamma,
                         long seed, String device, Path out, int trainLimit, int testLimit, boolean progress,
-                        String augment) {
+                        String augment, int checkpointEvery, Path initFrom) {
     public RunConfig {
         if (epochs <= 0) throw new IllegalArgumentException("--epochs must be positive, got " + epochs);
         if (batchSize <= 0) throw new IllegalArgumentException("--batch-size must be positive, got " + batchSize);
         if (trainLimit < 0) throw new IllegalArgumentException("--train-samples must be >= 0 (0 = all), got " + trainLimit);
         if (testLimit < 0) throw new IllegalArgumentException("--test-samples must be >= 0 (0 = all), got " + testLimit);
-        if (!optimizer.equals("grda") && !optimizer.equals("sgd")) {
-            throw new IllegalArgumentException("unknown optimizer '" + optimizer + "'; choose grda or sgd");
-        }
+        if (checkpointEvery < 1) throw new IllegalArgumentException("--checkpoint-every must be >= 1 epoch, got " + checkpointEvery);
         milestones = milestones.clone();
     }
 
+    @Override
+    public int[] milestones() { return milestones.clone(); }
+
+    /** The method's id: "grda", "sgd", ... */
+    public String optimizer() { return method.method().id(); }
+
+    /** The method's base learning rate. */
+    public double lr() { return method.lr(); }
+
     /** The same run with another batch size. */
     public RunConfig withBatchSize(int newBatchSize) {
-        return new RunConfig(model, dataset, dataDir, optimizer, lr, momentum, dampening, nesterov, weightDecay, c, mu, biasNormC,
-                epochs, newBatchSize, lrSchedule, milestones, gamma, seed, device, out, trainLimit, testLimit, progress, augment);
+        return new RunConfig(model, dataset, dataDir, method, epochs, newBatchSize, lrSchedule, milestones, gamma, seed, device, out,
+                trainLimit, testLimit, progress, augment, checkpointEvery, initFrom);
     }
 
-    public RunConfig withOptimizer(String opt, double newLr, Path newOut) {
-        return new RunConfig(model, dataset, dataDir, opt, newLr, momentum, dampening, nesterov, weightDecay, c, mu, biasNormC,
-                epochs, batchSize, lrSchedule, milestones, gamma, seed, device, newOut, trainLimit, testLimit, progress, augment);
+    /** The same run with another method, written to another folder (the demo's second run). */
+    public RunConfig withMethod(MethodSpec newMethod, Path newOut) {
+        return new RunConfig(model, dataset, dataDir, newMethod, epochs, batchSize, lrSchedule, milestones, gamma, seed, device, newOut,
+                trainLimit, testLimit, progress, augment, checkpointEvery, initFrom);
+    }
+
+    /** The same run on another device and with or without the progress bar (a resumed run may move). */
+    public RunConfig on(String newDevice, boolean newProgress) {
+        return new RunConfig(model, dataset, dataDir, method, epochs, batchSize, lrSchedule, milestones, gamma, seed, newDevice, out,
+                trainLimit, testLimit, newProgress, augment, checkpointEvery, initFrom);
+    }
+
+    /**
+     * The {@code train} arguments that rebuild this run, every value spelled out (what a
+     * checkpoint stores): everything but where it runs and writes ({@code --device},
+     * {@code --out}, {@code --no-progress}), which a resumed run takes from its own command.
+     */
+    public List<String> toArgs() {
+        List<String> a = new ArrayList<>(List.of("--model", model, "--dataset", dataset));
+        if (dataDir != null) a.addAll(List.of("--data-dir", dataDir.toAbsolutePath().toString()));
+        a.addAll(List.of("--method", optimizer()));
+        for (Map.Entry<String, String> o : method.options().entrySet()) a.add(o.getKey() + "=" + o.getValue());
+        a.addAll(List.of("--epochs", Integer.toString(epochs), "--batch-size", Integer.toString(batchSize),
+                "--lr-schedule", lrSchedule, "--gamma", Double.toString(gamma), "--seed", Long.toString(seed),
+                "--train-samples", Integer.toString(trainLimit), "--test-samples", Integer.toString(testLimit),
+                "--checkpoint-every", Integer.toString(checkpointEvery)));
+        if (milestones.length > 0) {
+            a.addAll(List.of("--milestones", Arrays.stream(milestones).mapToObj(Integer::toString).collect(Collectors.joining(","))));
+        }
+        if (augment != null) a.addAll(List.of("--augment", augment));
+        if (initFrom != null) a.addAll(List.of("--init-from", initFrom.toAbsolutePath().toString()));
+        return a;
     }
 }

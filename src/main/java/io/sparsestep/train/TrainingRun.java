@@ -10,8 +10,6 @@ import io.sparsestep.data.TrainTest;
 import io.sparsestep.nn.Layer;
 import io.sparsestep.nn.Models;
 import io.sparsestep.nn.Network;
-import io.sparsestep.nn.Param;
-import io.sparsestep.nn.StateTensor;
 import io.sparsestep.optim.Optimizer;
 import io.sparsestep.train.io.DiskFullException;
 import io.sparsestep.train.io.EpochRow;
@@ -30,7 +28,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -51,7 +48,7 @@ public final class TrainingRun {
 
     /** The files a run writes into its folder. */
     public static final List<String> OUTPUT_FILES = List.of("metrics.csv", "chart.png", LayerSparsityChart.FILE_NAME,
-            "summary.json", "weights.safetensors");
+            "summary.json", "weights.safetensors", Checkpoint.FILE_NAME);
 
     private TrainingRun() {}
 
@@ -72,7 +69,7 @@ public final class TrainingRun {
         }
         Backends.checkDevice(cfg.device());
         if (cfg.augment() != null) Augmentation.parse(cfg.augment());
-        OptimizerSetup.check(cfg);
+        ScheduleSetup.check(cfg);
     }
 
     /**
@@ -90,17 +87,33 @@ public final class TrainingRun {
 
     /**
      * Checks {@code requested}, fits its batch to the data, clears the folder of an earlier
-     * run's outputs and trains. {@code commandLine} is recorded in summary.json as the
-     * command that started the run.
+     * run's outputs and trains from the start (or from {@code --init-from}'s weights).
+     * {@code commandLine} is recorded in summary.json as the command that started the run.
      */
     public static Result execute(RunConfig requested, TrainTest data, Backend backend, PrintStream log, String commandLine) {
         check(requested);
         RunConfig cfg = fitBatchToData(requested, data, log);
         OutputFolder.clearPrevious(cfg.out(), OUTPUT_FILES);
-        return train(cfg, data, backend, log, commandLine);
+        return train(requested, cfg, data, backend, log, commandLine, null);
     }
 
-    private static Result train(RunConfig cfg, TrainTest data, Backend backend, PrintStream log, String commandLine) {
+    /**
+     * Continues the run of {@code checkpoint} (whose configuration {@code requested} was
+     * rebuilt from) to its configured epoch count: weights, running statistics, optimizer
+     * state, schedule position and the metrics rows come from the checkpoint, so on the CPU
+     * the result is bitwise the uninterrupted run's. Nothing is cleared first.
+     */
+    public static Result resume(RunConfig requested, Checkpoint checkpoint, TrainTest data, Backend backend, PrintStream log,
+                                String commandLine) {
+        check(requested);
+        RunConfig cfg = fitBatchToData(requested, data, log);
+        log.printf(Locale.ROOT, "resuming %s after epoch %d of %d (global step %d) from %s%n", cfg.out(), checkpoint.epochsDone(),
+                cfg.epochs(), checkpoint.globalStep(), checkpoint.file());
+        return train(requested, cfg, data, backend, log, commandLine, checkpoint);
+    }
+
+    private static Result train(RunConfig requested, RunConfig cfg, TrainTest data, Backend backend, PrintStream log, String commandLine,
+                                Checkpoint from) {
         int[] inputShape = {data.channels(), data.height(), data.width()};
         Layer root = Models.create(cfg.model(), inputShape, data.classes());
         Augmentation augment = Augmentation.resolve(cfg.augment(), data.channels());
@@ -111,46 +124,104 @@ public final class TrainingRun {
         // the test split is neither shuffled nor augmented
         BatchLoader train = new BatchLoader(data.train(), cfg.batchSize(), true, augment == Augmentation.CROP_FLIP, cfg.seed(), norm);
         BatchLoader test = new BatchLoader(data.test(), cfg.batchSize(), false, false, cfg.seed(), norm);
+        Path checkpointFile = cfg.out().resolve(Checkpoint.FILE_NAME);
         // the smaller last batches are prepared (cuDNN's algorithm search) before memory is allocated
         try (Network net = Network.build(cfg.model(), backend, root, inputShape, data.classes(), cfg.batchSize(), cfg.seed(),
-                train.lastBatchSize(), test.lastBatchSize());
-             Optimizer opt = OptimizerSetup.build(cfg, net.paramSpace());
-             Trainer trainer = new Trainer(net, opt, OptimizerSetup.schedule(cfg), cfg.lr(), train, test, listeners(cfg, net, log))) {
-            log.printf(Locale.ROOT, "%s on %s: %,d parameters (%,d prunable), %s, %s on %s%n", cfg.model(), cfg.dataset(),
-                    net.parameterCount(), Sparsity.prunableCount(net), opt.name(), describe(cfg, augment), backend.description());
-            // everything this run holds is allocated by now (a step allocates nothing), so
-            // this is its peak, also when runs share a backend
-            long runBytes = backend.bytesInUse() - bytesBefore;
-            List<EpochRow> all = trainer.run(cfg.epochs());
-            double seconds = (System.nanoTime() - start) / 1e9;
-            EpochRow last = all.getLast();
-            Map<String, Object> hyper = new LinkedHashMap<>();
-            hyper.put("lr", cfg.lr());
-            hyper.put("batch_size", cfg.batchSize());
-            hyper.put("lr_schedule", cfg.lrSchedule());
-            hyper.put("seed", cfg.seed());
-            hyper.put("augment", augment.option());
-            hyper.put("groups", opt.hyperparameters());
-            RunSummary summary = new RunSummary(opt.name(), cfg.model(), cfg.dataset(), backend.name(), cfg.epochs(),
-                    last.testAccuracy(), last.sparsity(), net.parameterCount(), seconds, runBytes, opt.stateBytes(), hyper,
-                    last.trainLoss(), last.testLoss(), data.train().count(), data.test().count(), last.layerSparsity(),
-                    startedAt, commandLine, SparsestepVersion.get());
-            try {
-                // the summary says the run finished, so it goes last: a run that cannot write
-                // its weights (a full disk) must not leave one behind
-                writeWeights(net, cfg, summary, cfg.out().resolve("weights.safetensors"));
-                SummaryJson.write(cfg.out().resolve("summary.json"), List.of(summary));
-            } catch (IOException e) {
-                throw outputFailure(cfg, e);
+                train.lastBatchSize(), test.lastBatchSize())) {
+            // before the optimizer: gRDA's accumulator starts at the weights it is built on
+            if (from == null && cfg.initFrom() != null) initFrom(net, cfg.initFrom());
+            try (Optimizer opt = cfg.method().build(net.paramSpace())) {
+                Trainer.Position position = Trainer.Position.START;
+                if (from != null) {
+                    from.restoreInto(net, opt);
+                    position = from.position();
+                    if (position.epochsDone() > 0) writeEpochOutputs(cfg, label(cfg.optimizer()), position.rows());
+                }
+                CheckpointListener checkpoints = new CheckpointListener(checkpointFile, cfg.checkpointEvery(),
+                        new Checkpoint.RunIdentity(SparsestepVersion.get(), cfg.model(), cfg.dataset(), requested.toArgs()),
+                        position.epochsDone());
+                List<TrainingListener> listeners = listeners(cfg, net, log);
+                listeners.add(checkpoints);
+                try (Trainer trainer = new Trainer(net, opt, ScheduleSetup.schedule(cfg), cfg.lr(), train, test, listeners)) {
+                    log.printf(Locale.ROOT, "%s on %s: %,d parameters (%,d prunable), %s, %s on %s%n", cfg.model(), cfg.dataset(),
+                            net.parameterCount(), Sparsity.prunableCount(net), opt.name(), describe(cfg, augment), backend.description());
+                    // everything this run holds is allocated by now (a step allocates nothing), so
+                    // this is its peak, also when runs share a backend
+                    long runBytes = backend.bytesInUse() - bytesBefore;
+                    List<EpochRow> all;
+                    try (AutoCloseable _ = RunSignals.whileTraining(trainer)) {
+                        all = trainer.run(position, cfg.epochs());
+                    } catch (TrainingStoppedException e) {
+                        throw stopped(e, cfg, checkpoints);
+                    } catch (RuntimeException e) {
+                        throw e;
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                    double previous = position.rows().stream().mapToDouble(EpochRow::seconds).sum();
+                    double seconds = previous + (System.nanoTime() - start) / 1e9;
+                    return finish(cfg, data, backend, net, opt, all, seconds, runBytes, augment, startedAt, commandLine);
+                }
             }
-            return new Result(summary, all);
         }
+    }
+
+    private static Result finish(RunConfig cfg, TrainTest data, Backend backend, Network net, Optimizer opt, List<EpochRow> all,
+                                 double seconds, long runBytes, Augmentation augment, String startedAt, String commandLine) {
+        EpochRow last = all.getLast();
+        Map<String, Object> hyper = new LinkedHashMap<>();
+        hyper.put("lr", cfg.lr());
+        hyper.put("batch_size", cfg.batchSize());
+        hyper.put("lr_schedule", cfg.lrSchedule());
+        hyper.put("seed", cfg.seed());
+        hyper.put("augment", augment.option());
+        hyper.put("method", cfg.method().options());
+        hyper.put("groups", opt.hyperparameters());
+        RunSummary summary = new RunSummary(opt.name(), cfg.model(), cfg.dataset(), backend.name(), cfg.epochs(),
+                last.testAccuracy(), last.sparsity(), net.parameterCount(), seconds, runBytes, opt.stateBytes(), hyper,
+                last.trainLoss(), last.testLoss(), data.train().count(), data.test().count(), last.layerSparsity(),
+                startedAt, commandLine, SparsestepVersion.get());
+        try {
+            // the summary says the run finished, so it goes last: a run that cannot write
+            // its weights (a full disk) must not leave one behind
+            writeWeights(net, cfg, summary, cfg.out().resolve("weights.safetensors"));
+            SummaryJson.write(cfg.out().resolve("summary.json"), List.of(summary));
+        } catch (IOException e) {
+            throw outputFailure(cfg, e);
+        }
+        return new Result(summary, all);
+    }
+
+    /** Loads {@code --init-from}'s parameters and running statistics (names and shapes checked first). */
+    private static void initFrom(Network net, Path file) {
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            throw new CheckpointException("--init-from " + file + ": no such file; pass a weights.safetensors or checkpoint.safetensors");
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            NetworkTensors.load(net, Safetensors.read(file, arena), file);
+        } catch (IOException e) {
+            String m = String.valueOf(e.getMessage());
+            throw new CheckpointException("--init-from " + (m.contains(file.toString()) ? m : file + ": " + m), e);
+        }
+    }
+
+    /** Where the stopped run can continue from, in the words the user needs. */
+    private static RunStoppedException stopped(TrainingStoppedException e, RunConfig cfg, CheckpointListener checkpoints) {
+        String signal = RunSignals.receivedSignal();
+        String by = signal == null ? "on request" : "by SIG" + signal;
+        String where = checkpoints.lastWritten() > 0
+                ? String.format(Locale.ROOT, "the last checkpoint is %s (after epoch %d); continue with: sparsestep resume %s",
+                        checkpoints.file(), checkpoints.lastWritten(), cfg.out())
+                : "no checkpoint was written yet (the first comes after epoch " + Math.min(cfg.checkpointEvery(), cfg.epochs())
+                        + "); run the same command again to start over";
+        return new RunStoppedException(String.format(Locale.ROOT, "stopped %s during epoch %d, after step %d; nothing is half-written; %s",
+                by, e.epoch(), e.globalStep(), where), RunSignals.exitCode(signal));
     }
 
     /** The loop's listeners for this run: progress bar (on a terminal), divergence check, per-epoch report and files. */
     private static List<TrainingListener> listeners(RunConfig cfg, Network net, PrintStream log) {
         String label = label(cfg.optimizer());
-        List<TrainingListener> out = new java.util.ArrayList<>();
+        List<TrainingListener> out = new java.util.ArrayList<>(); // mutable: the run adds its checkpoint listener
         if (cfg.progress()) out.add(new ProgressListener(label, Sparsity.prunableCount(net)));
         out.add(new DivergenceCheck(label));
         out.add(new TrainingListener() {
@@ -189,14 +260,11 @@ public final class TrainingRun {
     public static String label(String optimizer) { return io.sparsestep.optim.Methods.find(optimizer).label(); }
 
     private static String describe(RunConfig cfg, Augmentation augment) {
-        String augmentation = ", augment " + augment.option();
-        if (cfg.optimizer().equals("grda")) {
-            return String.format(Locale.ROOT, "lr %g c %g mu %g (bias/bn c %g)", cfg.lr(), cfg.c(), cfg.mu(), cfg.biasNormC())
-                    + augmentation;
-        }
-        return String.format(Locale.ROOT, "lr %g momentum %g weight decay %g%s", cfg.lr(), cfg.momentum(), cfg.weightDecay(),
-                cfg.nesterov() ? " nesterov" : "") + augmentation;
+        StringBuilder sb = new StringBuilder();
+        cfg.method().options().forEach((option, value) -> sb.append(sb.isEmpty() ? "" : " ").append(option.substring(2)).append(' ').append(value));
+        return sb + ", augment " + augment.option();
     }
+
 
 
 
@@ -204,15 +272,7 @@ public final class TrainingRun {
     /** Final parameters and running statistics by name, float32, with run metadata. */
     static void writeWeights(Network net, RunConfig cfg, RunSummary summary, Path file) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment params = net.downloadAll(net.memory().params(), arena);
-            MemorySegment states = net.downloadAll(net.memory().states(), arena);
-            LinkedHashMap<String, FloatTensorData> tensors = new LinkedHashMap<>();
-            for (Param p : net.params()) {
-                tensors.put(p.name(), new FloatTensorData(p.shape(), slice(params, p.value().get().offset(), p.size())));
-            }
-            for (StateTensor s : net.memory().stateList()) {
-                tensors.put(s.name(), new FloatTensorData(new int[]{s.size()}, slice(states, s.value().get().offset(), s.size())));
-            }
+            LinkedHashMap<String, FloatTensorData> tensors = NetworkTensors.of(net, arena);
             Map<String, String> meta = new LinkedHashMap<>();
             meta.put("format", "sparsestep");
             meta.put("model", cfg.model());
@@ -222,9 +282,5 @@ public final class TrainingRun {
             meta.put("sparsity", Double.toString(summary.sparsity()));
             Safetensors.write(file, tensors, meta);
         }
-    }
-
-    private static MemorySegment slice(MemorySegment all, long offsetWords, long words) {
-        return all.asSlice(4 * offsetWords, 4 * words);
     }
 }

@@ -45,7 +45,7 @@ class CliWriteFailureTest {
     }
 
     /**
-     * A real full disk: a tmpfs with room for metrics.csv and the charts but not the weights,
+     * A real full disk: a tmpfs with room for metrics.csv and the charts but not the checkpoint,
      * mounted in a user and mount namespace of its own (no root needed, nothing mounted
      * outside), with the CLI in its own JVM inside. Skips where namespaces are not allowed.
      */
@@ -60,9 +60,10 @@ class CliWriteFailureTest {
         assertEquals(0, CliRun.of(trainInto(roomy).toArray(String[]::new)).code());
         long small = Files.size(roomy.resolve("metrics.csv")) + Files.size(roomy.resolve("chart.png"))
                 + Files.size(roomy.resolve("chart-layers.png"));
-        long weights = Files.size(roomy.resolve("weights.safetensors"));
+        // the first big file of a run is the checkpoint after the last (here: only) epoch, before the weights
+        long checkpoint = Files.size(roomy.resolve("checkpoint.safetensors"));
         long room = Math.max(256 << 10, 2 * small + (64 << 10)); // old and new chart side by side, page rounding
-        assertTrue(room < weights, "the weights (" + weights + " bytes) must not fit in " + room);
+        assertTrue(room < checkpoint, "the checkpoint (" + checkpoint + " bytes) must not fit in " + room);
 
         Path out = mount.resolve("run");
         List<String> command = new ArrayList<>(List.of("unshare", "--user", "--map-root-user", "--mount", "sh", "-c",
@@ -81,8 +82,8 @@ class CliWriteFailureTest {
         List<String> errors = stderr.lines().filter(l -> !l.startsWith("WARNING: Using incubator modules")).toList();
         String report = "exit " + process.exitValue() + "\nstderr:\n" + stderr + "\nstdout:\n" + stdout;
         assertEquals(2, process.exitValue(), report);
-        assertEquals(List.of("sparsestep: no space left on device writing " + out.resolve("weights.safetensors") + " ("
-                + weights + " bytes needed); free space or choose another --out"), errors, report);
+        assertEquals(List.of("sparsestep: no space left on device writing " + out.resolve("checkpoint.safetensors") + " ("
+                + checkpoint + " bytes needed); free space or choose another --out"), errors, report);
         String files = stdout.lines().filter(l -> l.startsWith("FILES:")).findFirst().orElseThrow();
         assertEquals("FILES: .lock chart-layers.png chart.png metrics.csv", files, "no summary.json, no temp file left: " + report);
     }
