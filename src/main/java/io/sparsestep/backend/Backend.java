@@ -55,6 +55,9 @@ public interface Backend extends AutoCloseable {
     /** Pruning-mask ops: apply a mask, count what it keeps, make one from magnitudes. */
     MaskOps masks();
 
+    /** The fused optimizer steps: gRDA (with its zero count) and SGD. */
+    StepOps steps();
+
     // ---------------------------------------------------------------- elementwise
 
     void fill(Tensor t, float value);
@@ -68,7 +71,7 @@ public interface Backend extends AutoCloseable {
     /** Number of elements exactly equal to zero (+0 or -0); waits. */
     long countZeros(Tensor t);
 
-    /** Reads word 0 of a view as an unsigned 32-bit counter (see {@link #grdaStep}); waits. */
+    /** Reads word 0 of a view as an unsigned 32-bit counter (see {@link StepOps#grda}); waits. */
     long readCounter(Tensor counter);
 
     // ---------------------------------------------------------------- dense
@@ -153,25 +156,6 @@ public interface Backend extends AutoCloseable {
      */
     void softmaxCrossEntropy(Tensor logits, Tensor labels, int n, int classes,
                              Tensor dlogits, float gradScale, Tensor result);
-
-    // ---------------------------------------------------------------- fused optimizer steps
-
-    /**
-     * One fused SGD step with PyTorch's semantics over a flat range:
-     * g' = g + wd*w; if momentum != 0: buf = firstStep ? g' : momentum*buf + (1-dampening)*g',
-     * g' = nesterov ? g' + momentum*buf : buf; w -= lr*g'. {@code momentumBuf} may be null
-     * when momentum is 0. g is not modified.
-     */
-    void sgdStep(Tensor w, Tensor g, Tensor momentumBuf, float lr, float momentum, float dampening,
-                 float weightDecay, boolean nesterov, boolean firstStep);
-
-    /**
-     * One fused gRDA step over a flat range: acc -= lr*g; w = sign(acc)*max(|acc|-tau, 0).
-     * Reads g and acc, writes acc and w (16 bytes per parameter); never reads w. When
-     * {@code zeroCounter} is not null, adds the number of zeros written to w to its word 0
-     * (an unsigned 32-bit counter; zero it with {@link #fill}).
-     */
-    void grdaStep(Tensor w, Tensor g, Tensor acc, float lr, float tau, Tensor zeroCounter);
 
     @Override
     void close();

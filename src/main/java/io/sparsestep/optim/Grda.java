@@ -91,7 +91,7 @@ public final class Grda implements Optimizer {
             double lr = s.lr() * lrFactor;
             tau[i] += tauIncrement(s.c(), s.mu(), lr, step);
             // the fused zero count covers the prunable group, so sparsity costs no extra pass
-            be.grdaStep(w[i], g[i], a[i], (float) lr, (float) tau[i], groups[i] == ParamGroup.WEIGHTS ? counter : null);
+            be.steps().grda(w[i], g[i], a[i], (float) lr, (float) tau[i], groups[i] == ParamGroup.WEIGHTS ? counter : null);
         }
     }
 

@@ -70,7 +70,7 @@ public final class Sgd implements Optimizer {
     public void step(double lrFactor) {
         for (int i = 0; i < groups.length; i++) {
             Settings s = settings.get(groups[i]);
-            be.sgdStep(w[i], g[i], m[i], (float) (s.lr() * lrFactor), (float) s.momentum(), (float) s.dampening(),
+            be.steps().sgd(w[i], g[i], m[i], (float) (s.lr() * lrFactor), (float) s.momentum(), (float) s.dampening(),
                     (float) s.weightDecay(), s.nesterov(), first);
         }
         first = false;

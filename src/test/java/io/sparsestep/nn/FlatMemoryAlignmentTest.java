@@ -3,10 +3,12 @@ package io.sparsestep.nn;
 import io.sparsestep.params.ParamGroup;
 import io.sparsestep.backend.Backend;
 import io.sparsestep.backend.Buffer;
+import io.sparsestep.backend.StepOps;
 import io.sparsestep.backend.Tensor;
 import io.sparsestep.backend.cpu.CpuBackend;
 import io.sparsestep.optim.Grda;
 import io.sparsestep.optim.Sgd;
+import io.sparsestep.testing.WatchedBackend;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -14,8 +16,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.lang.foreign.Arena;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -114,21 +114,17 @@ class FlatMemoryAlignmentTest {
      * separately the weights, gradient and state views of each optimizer step.
      */
     private static Backend recording(List<Tensor> handed, List<Tensor> optimizerViews, List<Buffer> allocated) {
-        return (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[]{Backend.class}, (proxy, method, args) -> {
-            boolean optimizerStep = method.getName().equals("grdaStep") || method.getName().equals("sgdStep");
+        return WatchedBackend.of(cpu, (method, args, call) -> {
+            boolean optimizerStep = method.getDeclaringClass() == StepOps.class;
             for (Object a : args == null ? new Object[0] : args) {
                 if (a instanceof Tensor t) handed.add(t);
             }
             if (optimizerStep) {
                 for (int i = 0; i < 3; i++) optimizerViews.add((Tensor) args[i]);
             }
-            try {
-                Object result = method.invoke(cpu, args);
-                if (result instanceof Buffer b) allocated.add(b);
-                return result;
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
+            Object result = call.proceed();
+            if (result instanceof Buffer b) allocated.add(b);
+            return result;
         });
     }
 }

@@ -93,7 +93,7 @@ class SgdTorchGoldenTest {
                     be.upload(MemorySegment.ofArray(TorchGolden.floats(step.get("grad").get(t))), gt);
                     // what Sgd.step(lrFactor) hands the backend: the lr product in double, then float
                     float lr = (float) (c.get("lr").doubleValue() * c.get("lr_factors").get(k).doubleValue());
-                    be.sgdStep(wt, gt, momentum ? mt : null, lr, (float) c.get("momentum").doubleValue(),
+                    be.steps().sgd(wt, gt, momentum ? mt : null, lr, (float) c.get("momentum").doubleValue(),
                             (float) c.get("dampening").doubleValue(), (float) c.get("weight_decay").doubleValue(),
                             c.get("nesterov").booleanValue(), k == 0);
                     assertBitwise(TorchGolden.floats(step.get("param").get(t)), read(wt), what);

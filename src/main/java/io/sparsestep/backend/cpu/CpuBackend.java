@@ -1,13 +1,13 @@
 package io.sparsestep.backend.cpu;
 
 import io.sparsestep.backend.Backend;
-import io.sparsestep.backend.StepChecks;
 import io.sparsestep.backend.BackendOutOfMemoryException;
 import io.sparsestep.backend.Buffer;
 import io.sparsestep.backend.ConvGeometry;
 import io.sparsestep.backend.DType;
 import io.sparsestep.backend.PoolGeometry;
 import io.sparsestep.backend.PoolMode;
+import io.sparsestep.backend.StepOps;
 import io.sparsestep.backend.Tensor;
 
 import java.lang.foreign.MemorySegment;
@@ -41,6 +41,7 @@ public final class CpuBackend implements Backend {
     private final Parallel parallel;
     private final CpuVectorOps vectors = new CpuVectorOps(this);
     private final CpuMaskOps masks = new CpuMaskOps(this);
+    private final CpuStepOps steps;
     private final CpuGemm gemm;
     private final CpuConvolution conv;
     private final Set<CpuBuffer> live = ConcurrentHashMap.newKeySet();
@@ -64,6 +65,7 @@ public final class CpuBackend implements Backend {
         this.conv = new CpuConvolution(parallel, gemm);
         this.partialCounts = new long[threads];
         this.partialSums = new double[threads];
+        this.steps = new CpuStepOps(this, threads);
     }
 
     /** Worker threads (the calling thread included). */
@@ -175,6 +177,9 @@ public final class CpuBackend implements Backend {
 
     @Override
     public CpuMaskOps masks() { return masks; }
+
+    @Override
+    public StepOps steps() { return steps; }
 
     @Override
     public long countZeros(Tensor t) {
@@ -403,43 +408,6 @@ public final class CpuBackend implements Backend {
         sr.setAtIndex(ValueLayout.JAVA_FLOAT, 1, (float) correct);
     }
 
-    // ---------------------------------------------------------------- fused optimizer steps
-
-    @Override
-    public void sgdStep(Tensor w, Tensor g, Tensor momentumBuf, float lr, float momentum, float dampening,
-                        float weightDecay, boolean nesterov, boolean firstStep) {
-        MemorySegment sw = view(w, "sgd weights w"), sg = view(g, "sgd gradient g");
-        sameSize("sgdStep", w, "w", g, "g");
-        StepChecks.sgd(momentum, nesterov, dampening);
-        MemorySegment sm = null;
-        if (momentum != 0f) {
-            if (momentumBuf == null) throw new IllegalArgumentException("sgdStep: momentum " + momentum + " needs a momentum buffer of " + w.size() + " floats, got null");
-            sm = view(momentumBuf, "sgd momentum buffer");
-            sameSize("sgdStep", w, "w", momentumBuf, "momentumBuf");
-        }
-        MemorySegment buf = sm;
-        chunked(w.size(), (worker, start, count) ->
-                CpuFusedSteps.sgdStep(sw, start, sg, start, buf, start, count, lr, momentum, dampening, weightDecay, nesterov, firstStep));
-    }
-
-    @Override
-    public void grdaStep(Tensor w, Tensor g, Tensor acc, float lr, float tau, Tensor zeroCounter) {
-        MemorySegment sw = view(w, "gRDA weights w"), sg = view(g, "gRDA gradient g"), sa = view(acc, "gRDA accumulator acc");
-        sameSize("grdaStep", w, "w", g, "g");
-        sameSize("grdaStep", w, "w", acc, "acc");
-        StepChecks.tau(tau);
-        MemorySegment counter = zeroCounter == null ? null : view(zeroCounter, "gRDA zero counter", 1);
-        Arrays.fill(partialCounts, 0);
-        chunked(w.size(), (worker, start, count) ->
-                partialCounts[worker] += CpuFusedSteps.grdaStep(sw, start, sg, start, sa, start, count, lr, tau));
-        if (counter != null) {
-            long zeros = 0;
-            for (long c : partialCounts) zeros += c;
-            // An unsigned 32-bit counter, wrapping like the CUDA kernel's atomicAdd.
-            counter.set(ValueLayout.JAVA_INT, 0, (int) (counter.get(ValueLayout.JAVA_INT, 0) + zeros));
-        }
-    }
-
     // ---------------------------------------------------------------- lifecycle
 
     @Override
@@ -474,7 +442,7 @@ public final class CpuBackend implements Backend {
     }
 
     /** The memory of an f32 view, as a zero-based segment of exactly its size. */
-    private MemorySegment view(Tensor t, String what) {
+    MemorySegment view(Tensor t, String what) {
         return bytes(t, what, DType.F32);
     }
 
@@ -490,7 +458,7 @@ public final class CpuBackend implements Backend {
     }
 
     /** The first {@code need} floats of a view, which must hold at least that many. */
-    private MemorySegment view(Tensor t, String what, long need) {
+    MemorySegment view(Tensor t, String what, long need) {
         MemorySegment s = view(t, what);
         if (t.size() < need) {
             throw new IllegalArgumentException(what + " " + t + " has " + t.size() + " elements, the op needs " + need);
@@ -498,7 +466,7 @@ public final class CpuBackend implements Backend {
         return s.asSlice(0, need * Float.BYTES);
     }
 
-    private static void sameSize(String op, Tensor a, String aName, Tensor b, String bName) {
+    static void sameSize(String op, Tensor a, String aName, Tensor b, String bName) {
         if (a.size() != b.size()) {
             throw new IllegalArgumentException(op + ": " + aName + " " + a + " has " + a.size() + " elements but "
                     + bName + " " + b + " has " + b.size() + "; they must match");

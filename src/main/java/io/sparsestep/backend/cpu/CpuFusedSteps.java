@@ -12,7 +12,7 @@ import java.nio.ByteOrder;
 /**
  * The fused optimizer steps as single-threaded kernels on raw host memory: the embedding
  * API for a framework that keeps its parameters in native float arrays, and the one
- * implementation {@link CpuBackend} runs on each of its parallel chunks.
+ * implementation {@link CpuStepOps} runs on each of the backend's parallel chunks.
  *
  * <p>Segments hold float32 in native byte order; {@code n} elements are used from the
  * start of each. Every step is one pass with no temporaries. Arithmetic is plain float32

@@ -18,12 +18,13 @@ import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
 /**
- * One list of checks that runs every {@link Backend} op and both optimizer steps on a
- * backend under test and on a reference backend (the CPU backend) with the same random
- * inputs, and compares the outputs. {@link CudaDoctor} prints them; CudaConformanceTest
- * asserts them. Inputs use awkward sizes (1, 7, 1023, 1025, 4099: not multiples of 4) and
- * views at word offsets 1 and 3 (not 16-byte aligned) as well as 0, and ops with several
- * tensors get different offsets so the kernels' scalar and float4 paths both run.
+ * One list of checks that runs every {@link Backend} op and the ops of every op family (the
+ * optimizer steps among them, {@link StepOpsChecks}) on a backend under test and on a
+ * reference backend (the CPU backend) with the same random inputs, and compares the
+ * outputs. {@link CudaDoctor} prints them; CudaConformanceTest asserts them. Inputs use
+ * awkward sizes (1, 7, 1023, 1025, 4099: not multiples of 4) and views at word offsets 1
+ * and 3 (not 16-byte aligned) as well as 0, and ops with several tensors get different
+ * offsets so the kernels' scalar and float4 paths both run.
  *
  * <p>Tolerances: <b>bitwise</b> for ops that are exactly rounded on both sides (fill, copy,
  * add, relu, addBias, max pooling forward, the counters) and for the gRDA and SGD steps,
@@ -118,8 +119,6 @@ public final class ConformanceChecks {
         checks.add(new Check("batchNormForwardInference", ConformanceChecks::batchNormInference));
         checks.add(new Check("batchNormBackward", ConformanceChecks::batchNormBackward));
         checks.add(new Check("softmaxCrossEntropy", ConformanceChecks::softmax));
-        checks.add(new Check("sgdStep", ConformanceChecks::sgd));
-        checks.add(new Check("grdaStep", ConformanceChecks::grda));
         checks.addAll(familyChecks());
         return List.copyOf(checks);
     }
@@ -522,73 +521,5 @@ public final class ConformanceChecks {
                 if (dx != null) s.compare("dlogits", dx, Tolerance.relative(1e-5));
             }
         }
-    }
-
-    /** {momentum, dampening, weightDecay, nesterov(0/1)}. */
-    private static final float[][] SGD_VARIANTS = {{0f, 0f, 0f, 0}, {0f, 0f, 5e-4f, 0}, {0.9f, 0f, 0f, 0}, {0.9f, 0.1f, 1e-4f, 0},
-            {0.9f, 0f, 5e-4f, 1}};
-
-    private static void sgd(ConformanceSession s) {
-        for (float[] v : SGD_VARIANTS) {
-            float momentum = v[0], dampening = v[1], wd = v[2];
-            boolean nesterov = v[3] != 0;
-            for (int n : ALL_SIZES) {
-                for (int[] off : alignmentCombinations(momentum == 0f ? 2 : 3)) {
-                    if (n == GRID_STRIDE_SIZE && !allEqual(off)) continue;
-                    int mOffset = momentum == 0f ? 0 : off[2];
-                    if (momentum == 0f) Float4Split.of(n, off[0], off[1]).markReached(s);
-                    else Float4Split.of(n, off[0], off[1], off[2]).markReached(s);
-                    s.variant = String.format(Locale.ROOT, "momentum=%s dampening=%s wd=%s nesterov=%s n=%d offsets=%d,%d,%d",
-                            momentum, dampening, wd, nesterov, n, off[0], off[1], mOffset);
-                    Twin w = s.random(off[0], n), g = s.random(off[1], n);
-                    Twin m = momentum == 0f ? null : s.constant(Float.NaN, mOffset, n); // first step must not read it
-                    s.both(b -> b.sgdStep(w.on(b), g.on(b), m == null ? null : m.on(b), 0.05f, momentum, dampening, wd, nesterov, true));
-                    s.compare("w after step 1", w, Tolerance.BITWISE);
-                    if (m != null) s.compare("momentum after step 1", m, Tolerance.BITWISE);
-                    s.upload(g, s.uniform(n));
-                    s.both(b -> b.sgdStep(w.on(b), g.on(b), m == null ? null : m.on(b), 0.05f, momentum, dampening, wd, nesterov, false));
-                    s.compare("w after step 2", w, Tolerance.BITWISE);
-                    if (m != null) s.compare("momentum after step 2", m, Tolerance.BITWISE);
-                    s.compare("g unchanged", g, Tolerance.BITWISE);
-                }
-            }
-        }
-        s.requireReached("float4 split paths", FLOAT4_PATHS);
-    }
-
-    private static boolean allEqual(int[] values) {
-        for (int v : values) {
-            if (v != values[0]) return false;
-        }
-        return true;
-    }
-
-    private static void grda(ConformanceSession s) {
-        for (float tau : new float[] {0f, 0.3f}) {
-            for (int n : ALL_SIZES) {
-                for (int[] off : alignmentCombinations(3)) {
-                    if (n == GRID_STRIDE_SIZE && !allEqual(off)) continue;
-                    Float4Split.of(n, off[0], off[1], off[2]).markReached(s);
-                    for (boolean counted : new boolean[] {true, false}) {
-                        s.variant = "tau=" + tau + " n=" + n + " offsets=" + off[0] + "," + off[1] + "," + off[2] + (counted ? "" : " counter=null");
-                        Twin w = s.constant(Float.NaN, off[0], n); // never read
-                        Twin g = s.random(off[1], n), acc = s.random(off[2], n);
-                        // a diverged accumulator must come out as NaN on both, never as a pruned zero
-                        if (n > 2) s.both(b -> b.fill(acc.on(b).range(2, 1), Float.NaN));
-                        Twin counter = counted ? s.constant(0f, 1, 1) : null;
-                        if (counted) s.both(b -> b.fill(counter.on(b), 0f));
-                        s.both(b -> b.grdaStep(w.on(b), g.on(b), acc.on(b), 0.1f, tau, counter == null ? null : counter.on(b)));
-                        s.compare("w", w, Tolerance.BITWISE);
-                        s.compare("acc", acc, Tolerance.BITWISE);
-                        if (counted) {
-                            long tested = s.tested.readCounter(counter.tested());
-                            s.compareScalar("zero counter", tested, s.reference.readCounter(counter.reference()), Tolerance.BITWISE);
-                            s.compareScalar("zero counter vs countZeros(w)", tested, s.tested.countZeros(w.tested()), Tolerance.BITWISE);
-                        }
-                    }
-                }
-            }
-        }
-        s.requireReached("float4 split paths", FLOAT4_PATHS);
     }
 }

@@ -1,13 +1,13 @@
 package io.sparsestep.backend.cuda;
 
 import io.sparsestep.backend.Backend;
-import io.sparsestep.backend.StepChecks;
 import io.sparsestep.backend.BackendOutOfMemoryException;
 import io.sparsestep.backend.Buffer;
 import io.sparsestep.backend.ConvGeometry;
 import io.sparsestep.backend.DType;
 import io.sparsestep.backend.PoolGeometry;
 import io.sparsestep.backend.PoolMode;
+import io.sparsestep.backend.StepOps;
 import io.sparsestep.backend.Tensor;
 import io.sparsestep.backend.cuda.CudaLibraryLoader.CublasLibraries;
 import io.sparsestep.backend.cuda.CudaLibraryLoader.CudnnLibraries;
@@ -81,6 +81,7 @@ public final class CudaBackend implements Backend {
     private long reductionScratch;
     private CudaVectorOps vectors;
     private CudaMaskOps masks;
+    private CudaStepOps steps;
     private final MemorySegment hostWord = Arena.ofAuto().allocate(8, 8);
 
     private final Set<CudaBuffer> live = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -173,6 +174,7 @@ public final class CudaBackend implements Backend {
             reductionScratch = driver.memAlloc(8L * (maxFlatGrid() + 1));
             vectors = new CudaVectorOps(this);
             masks = new CudaMaskOps(this);
+            steps = new CudaStepOps(this);
         } catch (RuntimeException e) {
             releaseResources();
             throw e;
@@ -340,6 +342,9 @@ public final class CudaBackend implements Backend {
 
     @Override
     public CudaMaskOps masks() { return masks; }
+
+    @Override
+    public StepOps steps() { return steps; }
 
     @Override
     public long countZeros(Tensor t) {
@@ -578,34 +583,6 @@ public final class CudaBackend implements Backend {
                 KernelArgs.begin().ptr(pl).ptr(plab).i32(n).i32(classes).ptr(pd).f32(gradScale).ptr(pr));
     }
 
-    // ------------------------------------------------------------------ fused optimizer steps
-
-    @Override
-    public void sgdStep(Tensor w, Tensor g, Tensor momentumBuf, float lr, float momentum, float dampening, float weightDecay,
-                        boolean nesterov, boolean firstStep) {
-        enter();
-        StepChecks.sgd(momentum, nesterov, dampening);
-        sameSize("sgdStep", w, g);
-        long m = 0;
-        if (momentumBuf != null) {
-            sameSize("sgdStep", w, momentumBuf);
-            m = ptr(momentumBuf, "sgdStep momentum buffer");
-        }
-        CudaFusedSteps.sgdStep(kernels, ptr(w, "sgdStep w"), ptr(g, "sgdStep g"), m, w.size(), lr, momentum, dampening,
-                weightDecay, nesterov, firstStep, stream);
-    }
-
-    @Override
-    public void grdaStep(Tensor w, Tensor g, Tensor acc, float lr, float tau, Tensor zeroCounter) {
-        enter();
-        StepChecks.tau(tau);
-        sameSize("grdaStep", w, g);
-        sameSize("grdaStep", w, acc);
-        long counter = zeroCounter == null ? 0 : input(zeroCounter, "grdaStep zero counter", 1);
-        CudaFusedSteps.grdaStep(kernels, ptr(w, "grdaStep w"), ptr(g, "grdaStep g"), ptr(acc, "grdaStep acc"), w.size(), lr, tau,
-                counter, stream);
-    }
-
     // ------------------------------------------------------------------ lifecycle
 
     @Override
@@ -683,7 +660,7 @@ public final class CudaBackend implements Backend {
         driver.setCurrent(context);
     }
 
-    private long ptr(Tensor t, String what) {
+    long ptr(Tensor t, String what) {
         return ptr(t, what, DType.F32);
     }
 
@@ -699,7 +676,7 @@ public final class CudaBackend implements Backend {
         return t.address();
     }
 
-    private long input(Tensor t, String what, long elements) {
+    long input(Tensor t, String what, long elements) {
         atLeast(what, t, elements);
         return ptr(t, what);
     }
@@ -711,7 +688,7 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    private static void sameSize(String op, Tensor a, Tensor b) {
+    static void sameSize(String op, Tensor a, Tensor b) {
         if (a == null || b == null) throw new IllegalArgumentException(op + ": a tensor argument is null");
         if (a.size() != b.size()) throw new IllegalArgumentException(op + ": sizes differ, " + a + " vs " + b);
     }

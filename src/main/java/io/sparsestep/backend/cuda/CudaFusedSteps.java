@@ -7,8 +7,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * sparsestep's fused optimizer steps for code that manages its own CUDA memory: an
  * embedding framework passes raw device pointers (CUdeviceptr) and a CUstream. Each call is
- * one kernel launch, enqueued on {@code stream}, not waited for. {@link CudaBackend} uses
- * the same launch path.
+ * one kernel launch, enqueued on {@code stream}, not waited for. {@link CudaStepOps} (the
+ * CUDA backend's steps) uses the same launch path.
  *
  * <p>Requirements: a CUDA context current on the calling thread (the framework's, or the
  * primary context that the CUDA runtime uses), device pointers to float32 arrays of
@@ -51,7 +51,7 @@ public final class CudaFusedSteps {
     }
 
     /**
-     * One SGD step with PyTorch's semantics over n parameters (see {@code Backend.sgdStep}).
+     * One SGD step with PyTorch's semantics over n parameters (see {@code StepOps.sgd}).
      * {@code m} (the momentum buffer) may be 0 when momentum is 0. {@code firstStep}
      * initialises the buffer from the gradient, as PyTorch does on its first step.
      */

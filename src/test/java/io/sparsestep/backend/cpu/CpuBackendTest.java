@@ -72,8 +72,8 @@ class CpuBackendTest {
                 be.biasGradient(y, bias, 4, 5, 25);
                 be.softmaxCrossEntropy(logits, labels, 4, 10, logits, 0.25f, res);
                 be.gemm(false, true, 10, 10, 10, 1f, a, a, 0f, c);
-                be.sgdStep(a.reshape(100), g, m, 0.01f, 0.9f, 0f, 1e-4f, true, false);
-                be.grdaStep(a.reshape(100), g, m, 0.01f, 0.001f, null);
+                be.steps().sgd(a.reshape(100), g, m, 0.01f, 0.9f, 0f, 1e-4f, true, false);
+                be.steps().grda(a.reshape(100), g, m, 0.01f, 0.001f, null);
                 be.countZeros(a);
             };
             step.run();

@@ -64,7 +64,7 @@ class CpuFusedStepsTest {
                 float[] g = random(r, n);
                 float lr = 0.1f / (step + 1);
                 backend.upload(MemorySegment.ofArray(g), tg);
-                backend.sgdStep(tw, tg, tb, lr, v.momentum(), v.dampening(), v.weightDecay(), v.nesterov(), step == 0);
+                backend.steps().sgd(tw, tg, tb, lr, v.momentum(), v.dampening(), v.weightDecay(), v.nesterov(), step == 0);
                 FusedStepReference.sgd(w, g, buf, lr, v, step == 0);
                 String what = "n=" + n + " (" + backend.threads() + " threads), " + v + ", step " + step;
                 assertSameBits(w, read(backend, tw), "w, " + what);
@@ -94,7 +94,7 @@ class CpuFusedStepsTest {
             float[] g = random(r, n);
             float lr = 0.05f, tau = 0.7f + 0.01f * step;
             backend.upload(MemorySegment.ofArray(g), tg);
-            backend.grdaStep(tw, tg, ta, lr, tau, counter);
+            backend.steps().grda(tw, tg, ta, lr, tau, counter);
             long stepZeros = FusedStepReference.grda(w, g, acc, lr, tau);
             String what = "n=" + n + " (" + backend.threads() + " threads), step " + step;
             assertSameBits(acc, read(backend, ta), "acc, " + what);
@@ -117,7 +117,7 @@ class CpuFusedStepsTest {
             float[] acc = new float[n];
             for (int i = 0; i < n; i++) acc[i] = (i % 2 == 0 ? -1 : 1) * (0.25f + 0.001f * i);
             Tensor tw = tensor(be, random(new Random(n), n), n), ta = tensor(be, acc, n);
-            be.grdaStep(tw, zeros(be, n), ta, 0.1f, 0.5f, null);
+            be.steps().grda(tw, zeros(be, n), ta, 0.1f, 0.5f, null);
             assertSameBits(new float[n], read(be, tw), "w (all pruned, +0.0), n=" + n);
         }
     }
@@ -132,7 +132,7 @@ class CpuFusedStepsTest {
         acc[5] = 0.5f;
         Tensor tw = tensor(be, new float[n], n), ta = tensor(be, acc, n);
         Tensor counter = tensor(be, new float[1], 1);
-        be.grdaStep(tw, tensor(be, g, n), ta, 0.1f, 0.01f, counter);
+        be.steps().grda(tw, tensor(be, g, n), ta, 0.1f, 0.01f, counter);
         float[] w = read(be, tw);
         assertTrue(Float.isNaN(w[3]) && Float.isNaN(w[n - 1]), "NaN written through");
         assertEquals(0.49f, w[5], 1e-7f);
@@ -147,7 +147,7 @@ class CpuFusedStepsTest {
             float[] acc = new float[n], w = new float[n], g = new float[n];
             for (int i = 0; i < n; i++) acc[i] = specials[(i + n) % specials.length];
             Tensor tw = tensor(be, w, n), ta = tensor(be, acc, n);
-            be.grdaStep(tw, tensor(be, g, n), ta, 0.1f, 0f, null);
+            be.steps().grda(tw, tensor(be, g, n), ta, 0.1f, 0f, null);
             FusedStepReference.grda(w, g, acc, 0.1f, 0f);
             assertSameBits(acc, read(be, ta), "acc, n=" + n);
             assertSameBits(w, read(be, tw), "w, n=" + n);
@@ -174,7 +174,7 @@ class CpuFusedStepsTest {
         upload(bacc, acc);
         float[][] lrTau = {{0.05f, 0.7f}, {0.2f, 0.3f}};
         for (int k = 0; k < 2; k++) {
-            be.grdaStep(view(bw, starts[k], sizes[k]), view(bg, starts[k], sizes[k]), view(bacc, starts[k], sizes[k]),
+            be.steps().grda(view(bw, starts[k], sizes[k]), view(bg, starts[k], sizes[k]), view(bacc, starts[k], sizes[k]),
                     lrTau[k][0], lrTau[k][1], null);
             FusedStepReference.grda(w, g, acc, starts[k], starts[k] + sizes[k], lrTau[k][0], lrTau[k][1]);
         }
@@ -186,7 +186,7 @@ class CpuFusedStepsTest {
         for (boolean first : new boolean[]{true, false}) {
             for (int k = 0; k < 2; k++) {
                 SgdVariant v = variants[k];
-                be.sgdStep(view(bw, starts[k], sizes[k]), view(bg, starts[k], sizes[k]), view(bbuf, starts[k], sizes[k]),
+                be.steps().sgd(view(bw, starts[k], sizes[k]), view(bg, starts[k], sizes[k]), view(bbuf, starts[k], sizes[k]),
                         0.1f, v.momentum(), v.dampening(), v.weightDecay(), v.nesterov(), first);
                 FusedStepReference.sgd(w, g, buf, starts[k], starts[k] + sizes[k], 0.1f, v, first);
             }
@@ -216,8 +216,8 @@ class CpuFusedStepsTest {
         for (int step = 0; step < 5; step++) {
             be.upload(MemorySegment.ofArray(random(r, n)), tg);
             float lr = step < 3 ? 0.1f : 0.01f;
-            be.sgdStep(sgdW, tg, null, lr, 0f, 0f, 0f, false, step == 0);
-            be.grdaStep(grdaW, tg, acc, lr, 0f, null);
+            be.steps().sgd(sgdW, tg, null, lr, 0f, 0f, 0f, false, step == 0);
+            be.steps().grda(grdaW, tg, acc, lr, 0f, null);
             assertSameBits(read(be, sgdW), read(be, grdaW), "gRDA at tau 0 against SGD, step " + step);
         }
     }
@@ -227,7 +227,7 @@ class CpuFusedStepsTest {
         Tensor counter = zeros(be, 1);
         ((CpuBuffer) counter.buffer()).segment().set(ValueLayout.JAVA_INT, 4L * counter.offset(), -3); // 2^32 - 3
         Tensor tw = zeros(be, 5), ta = zeros(be, 5);
-        be.grdaStep(tw, zeros(be, 5), ta, 0.1f, 1f, counter); // five zeros
+        be.steps().grda(tw, zeros(be, 5), ta, 0.1f, 1f, counter); // five zeros
         assertEquals(2, be.readCounter(counter));
     }
 
@@ -263,10 +263,10 @@ class CpuFusedStepsTest {
     @Test
     void rejectsMismatchedViewsAndBadHyperparameters() {
         Tensor w = zeros(be, 10), g = zeros(be, 9), acc = zeros(be, 10);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> be.grdaStep(w, g, acc, 0.1f, 0f, null));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> be.steps().grda(w, g, acc, 0.1f, 0f, null));
         assertTrue(e.getMessage().contains("grdaStep"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> be.sgdStep(w, zeros(be, 10), null, 0.1f, 0.9f, 0f, 0f, false, true));
-        assertThrows(IllegalArgumentException.class, () -> be.sgdStep(w, zeros(be, 10), zeros(be, 10), 0.1f, 0.9f, 0.5f, 0f, true, true));
-        assertThrows(IllegalArgumentException.class, () -> be.grdaStep(w, zeros(be, 10), acc, 0.1f, Float.NaN, null));
+        assertThrows(IllegalArgumentException.class, () -> be.steps().sgd(w, zeros(be, 10), null, 0.1f, 0.9f, 0f, 0f, false, true));
+        assertThrows(IllegalArgumentException.class, () -> be.steps().sgd(w, zeros(be, 10), zeros(be, 10), 0.1f, 0.9f, 0.5f, 0f, true, true));
+        assertThrows(IllegalArgumentException.class, () -> be.steps().grda(w, zeros(be, 10), acc, 0.1f, Float.NaN, null));
     }
 }

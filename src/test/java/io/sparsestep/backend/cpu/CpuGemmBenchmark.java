@@ -106,8 +106,8 @@ public final class CpuGemmBenchmark {
                 }
             }
             for (int l = 0; l < 3; l++) {
-                be.grdaStep(w[l], dw[l], accW[l], 0.01f, 1e-4f, null);
-                be.grdaStep(bias[l], db[l], accB[l], 0.01f, 1e-4f, null);
+                be.steps().grda(w[l], dw[l], accW[l], 0.01f, 1e-4f, null);
+                be.steps().grda(bias[l], db[l], accB[l], 0.01f, 1e-4f, null);
             }
         };
         double stepsPerSecond = time(step, 1e9) ;

@@ -87,7 +87,7 @@ class CudaConformanceTest {
             upload(cpu, ra, acc);
             cuda.synchronize(); // also makes the backend's context current on this thread
             CudaFusedSteps.grdaStep(w.address(), gt.address(), at.address(), n, 0.1f, 0.3f, counter.address(), cuda.stream());
-            cpu.grdaStep(rw, rg, ra, 0.1f, 0.3f, null);
+            cpu.steps().grda(rw, rg, ra, 0.1f, 0.3f, null);
             float[] got = download(cuda, w), want = download(cpu, rw);
             for (int i = 0; i < n; i++) assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]), "w[" + i + "]");
             assertEquals(cpu.countZeros(rw), cuda.readCounter(counter));

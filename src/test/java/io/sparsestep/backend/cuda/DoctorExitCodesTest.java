@@ -31,7 +31,7 @@ class DoctorExitCodesTest {
     void aFailedCheckExitsOne() throws IOException, InterruptedException {
         Doctor d = doctor(Map.of("FAKE_CUDA_BREAK_KERNEL", "grda_step"));
         assertEquals(1, d.code(), d.output());
-        assertTrue(d.output().lines().anyMatch(l -> l.contains("grdaStep.w") && l.contains("FAIL")), d.output());
+        assertTrue(d.output().lines().anyMatch(l -> l.contains("steps.grda.w") && l.contains("FAIL")), d.output());
         assertTrue(d.output().matches("(?s).*doctor: \\d+ of \\d+ checks FAIL.*"), d.output());
     }
 

@@ -12,6 +12,7 @@ import io.sparsestep.nn.Models;
 import io.sparsestep.nn.Network;
 import io.sparsestep.nn.Param;
 import io.sparsestep.nn.StateTensor;
+import io.sparsestep.testing.WatchedBackend;
 import io.sparsestep.train.RunConfig;
 import io.sparsestep.train.TrainingRun;
 import org.junit.jupiter.api.Test;
@@ -23,8 +24,6 @@ import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -145,19 +144,14 @@ class TrainedWeightsFileTest {
 
         /** {@code cpu}, noting which buffers are "params" and "states" and copying both after every optimizer step. */
         Backend recordingBackend() {
-            return (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[]{Backend.class}, (proxy, method, args) -> {
-                Object result;
-                try {
-                    result = method.invoke(cpu, args);
-                } catch (InvocationTargetException e) {
-                    throw e.getCause();
-                }
+            return WatchedBackend.of(cpu, (method, args, call) -> {
+                Object result = call.proceed();
                 switch (method.getName()) {
                     case "allocate" -> {
                         if (args[1].equals("params")) paramsBuffer = (Buffer) result;
                         if (args[1].equals("states")) statesBuffer = (Buffer) result;
                     }
-                    case "sgdStep", "grdaStep" -> {
+                    case "sgd", "grda" -> { // the optimizer steps, StepOps
                         params = copy(paramsBuffer);
                         states = copy(statesBuffer);
                     }
