@@ -107,6 +107,8 @@ public final class TrainingRun {
                                 String commandLine) {
         check(requested);
         RunConfig cfg = fitBatchToData(requested, data, log);
+        // a run killed inside an atomic write left its temp file; the checkpoint itself is whole
+        OutputFolder.clearTornWrites(cfg.out(), OUTPUT_FILES);
         log.printf(Locale.ROOT, "resuming %s after epoch %d of %d (global step %d) from %s%n", cfg.out(), checkpoint.epochsDone(),
                 cfg.epochs(), checkpoint.globalStep(), checkpoint.file());
         return train(requested, cfg, data, backend, log, commandLine, checkpoint);

@@ -7,13 +7,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * README: "on the CPU a run is bitwise reproducible for a given seed and core count". Two
@@ -27,8 +24,6 @@ class ReproducibleLaunchesTest {
     private static final List<String> TRAIN = List.of("train", "--model", "resnet20", "--dataset", "synth-cifar", "--optimizer", "grda",
             "--epochs", "2", "--train-samples", "10", "--test-samples", "4", "--batch-size", "4", "--seed", "5",
             "--device", "cpu", "--no-progress");
-    /** Columns of metrics.csv that measure time, not training. */
-    private static final List<String> TIMING_COLUMNS = List.of("seconds");
 
     @Test
     void twoLaunchesWriteTheSameWeightsAndMetrics(@TempDir Path dir) throws Exception {
@@ -44,41 +39,21 @@ class ReproducibleLaunchesTest {
         assertEquals(metrics, untimed(second.resolve("metrics.csv")), "metrics.csv of two launches with one seed, timing left out");
     }
 
-    /** {@link #TRAIN} into {@code out} in a new JVM, with this JVM's java and class path and the flags sparsestep needs. */
-    private record Launch(Process process, Path log) {
+    /** {@link #TRAIN} into {@code out} in a new JVM. */
+    private record Launch(CliProcess process) {
         static Launch start(Path out) throws IOException {
-            List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
-                    "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector", "-Djava.awt.headless=true", "-Xmx1g",
-                    "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-            command.addAll(TRAIN);
-            command.addAll(List.of("--out", out.toString()));
-            Path log = Files.createDirectories(out).resolveSibling(out.getFileName() + ".log");
-            return new Launch(new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start(), log);
+            List<String> args = new ArrayList<>(TRAIN);
+            args.addAll(List.of("--out", out.toString()));
+            return new Launch(CliProcess.start(out.resolveSibling(out.getFileName() + ".log"), args));
         }
 
         void awaitSuccess() throws IOException, InterruptedException {
-            boolean done = process.waitFor(3, TimeUnit.MINUTES);
-            if (!done) process.destroyForcibly();
-            String said = Files.readString(log);
-            assertTrue(done, "the launch did not finish in 3 minutes:\n" + said);
-            assertEquals(0, process.exitValue(), said);
+            assertEquals(0, process.await(), process.output());
         }
     }
 
-    /** The lines of a CSV file with the {@link #TIMING_COLUMNS} removed. */
+    /** metrics.csv without its timing column. */
     private static List<String> untimed(Path csv) throws IOException {
-        List<String> lines = Files.readAllLines(csv);
-        List<String> header = Arrays.asList(lines.getFirst().split(",", -1));
-        assertTrue(header.containsAll(TIMING_COLUMNS), "metrics.csv header: " + header);
-        List<String> kept = new ArrayList<>();
-        for (String line : lines) {
-            String[] cells = line.split(",", -1);
-            List<String> row = new ArrayList<>();
-            for (int c = 0; c < cells.length; c++) {
-                if (!TIMING_COLUMNS.contains(header.get(c))) row.add(cells[c]);
-            }
-            kept.add(String.join(",", row));
-        }
-        return kept;
+        return CliProcess.untimedMetrics(csv);
     }
 }

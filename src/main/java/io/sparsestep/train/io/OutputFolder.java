@@ -85,6 +85,24 @@ public final class OutputFolder {
         }
     }
 
+    /**
+     * Deletes the temp files ({@code .<name>.tmp-*}, see {@link AtomicFiles}) that a process
+     * killed in the middle of writing one of {@code names} left in {@code dir}. Only call it
+     * while holding the folder's lock: then no other writer can own them.
+     */
+    public static void clearTornWrites(Path dir, Collection<String> names) {
+        try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                String n = f.getFileName().toString();
+                if (names.stream().anyMatch(name -> n.startsWith("." + name + ".tmp-")) && Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clear the unfinished temp files in " + dir + ": " + reason(dir, e) + "; " + FIX, e);
+        }
+    }
+
     private static UncheckedIOException unusable(Path given, Path abs, IOException e) {
         return new UncheckedIOException("output folder " + given + ": " + reason(abs, e) + "; " + FIX, e);
     }
