@@ -1,7 +1,7 @@
 package io.sparsestep.cli;
 
 import io.sparsestep.backend.Backend;
-import io.sparsestep.backend.Backends;
+import io.sparsestep.devices.Backends;
 import io.sparsestep.data.Datasets;
 import io.sparsestep.data.TrainTest;
 import io.sparsestep.optim.GrdaSpec;

@@ -1,7 +1,7 @@
 package io.sparsestep.train;
 
 import io.sparsestep.backend.Backend;
-import io.sparsestep.backend.Backends;
+import io.sparsestep.devices.Backends;
 import io.sparsestep.data.Augmentation;
 import io.sparsestep.data.BatchLoader;
 import io.sparsestep.data.Datasets;

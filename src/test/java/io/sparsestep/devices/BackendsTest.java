@@ -1,5 +1,7 @@
-package io.sparsestep.backend;
+package io.sparsestep.devices;
 
+import io.sparsestep.backend.Backend;
+import io.sparsestep.backend.BackendOutOfMemoryException;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;

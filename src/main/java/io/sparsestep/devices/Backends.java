@@ -1,5 +1,6 @@
-package io.sparsestep.backend;
+package io.sparsestep.devices;
 
+import io.sparsestep.backend.Backend;
 import io.sparsestep.backend.cpu.CpuBackend;
 import io.sparsestep.backend.cuda.CudaBackend;
 import io.sparsestep.backend.cuda.CudaUnavailableException;

@@ -1,0 +1,77 @@
+package io.sparsestep;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Packages follow the data (docs/DESIGN.md): {@code backend <- params <- nn / optim <- train
+ * <- cli}, and nothing imports upward. Read from the sources' import lines, so a new upward
+ * import fails here with the file and the import that break the rule.
+ */
+class PackageLayeringTest {
+    /** Package (prefix) to the packages it must not import (prefixes). */
+    private static final Map<String, List<String>> FORBIDDEN = Map.of(
+            "io.sparsestep.backend", List.of("io.sparsestep.params", "io.sparsestep.nn", "io.sparsestep.optim", "io.sparsestep.train",
+                    "io.sparsestep.cli", "io.sparsestep.devices", "io.sparsestep.bench", "io.sparsestep.data"),
+            "io.sparsestep.params", List.of("io.sparsestep.nn", "io.sparsestep.optim", "io.sparsestep.train", "io.sparsestep.cli",
+                    "io.sparsestep.devices", "io.sparsestep.data"),
+            "io.sparsestep.nn", List.of("io.sparsestep.optim", "io.sparsestep.train", "io.sparsestep.cli", "io.sparsestep.devices"),
+            "io.sparsestep.optim", List.of("io.sparsestep.nn", "io.sparsestep.train", "io.sparsestep.cli", "io.sparsestep.devices"),
+            "io.sparsestep.data", List.of("io.sparsestep.backend", "io.sparsestep.nn", "io.sparsestep.optim", "io.sparsestep.train",
+                    "io.sparsestep.cli"),
+            "io.sparsestep.train", List.of("io.sparsestep.cli", "io.sparsestep.bench"),
+            "io.sparsestep.bench", List.of("io.sparsestep.cli"));
+    private static final Pattern IMPORT = Pattern.compile("^import (?:static )?(io\\.sparsestep\\.[\\w.]+)\\.[\\w*]+;", Pattern.MULTILINE);
+    private static final Pattern PACKAGE = Pattern.compile("^package ([\\w.]+);", Pattern.MULTILINE);
+
+    @Test
+    void noPackageImportsUpward() throws IOException {
+        List<String> broken = new ArrayList<>();
+        int files = 0;
+        Path repo = io.sparsestep.testing.NativeToolchain.repository();
+        for (Path root : List.of(repo.resolve("src/main/java"), repo.resolve("bench/src/main/java"))) {
+            try (Stream<Path> sources = Files.walk(root)) {
+                for (Path f : sources.filter(p -> p.toString().endsWith(".java")).toList()) {
+                    files++;
+                    String text = Files.readString(f);
+                    Matcher pm = PACKAGE.matcher(text);
+                    assertTrue(pm.find(), f + " has no package line");
+                    String pkg = pm.group(1);
+                    Matcher im = IMPORT.matcher(text);
+                    while (im.find()) {
+                        String imported = im.group(1);
+                        for (Map.Entry<String, List<String>> rule : FORBIDDEN.entrySet()) {
+                            if (!within(pkg, rule.getKey())) continue;
+                            for (String no : rule.getValue()) {
+                                if (within(imported, no)) broken.add(f + " (" + pkg + ") imports " + imported);
+                            }
+                        }
+                        // backend itself stays free of its implementations (the devices package picks one)
+                        if (pkg.equals("io.sparsestep.backend") && (within(imported, "io.sparsestep.backend.cpu")
+                                || within(imported, "io.sparsestep.backend.cuda"))) {
+                            broken.add(f + " (backend) imports its implementation " + imported);
+                        }
+                    }
+                }
+            }
+        }
+        assertTrue(files > 100, "read " + files + " files: wrong working directory?");
+        assertEquals(List.of(), broken);
+    }
+
+    private static boolean within(String pkg, String prefix) {
+        return pkg.equals(prefix) || pkg.startsWith(prefix + ".");
+    }
+}
