@@ -5,8 +5,11 @@
 # that can fail. Patches that touch kernels/ get their PTX rebuilt (native-build/build.sh,
 # needs nvcc), so a kernel bug is caught by a kernel test and not by PtxFreshnessTest.
 #
-#   native-build/mutants.sh                 every patch
+#   native-build/mutants.sh                 every patch, the whole suite each
 #   native-build/mutants.sh NAME.patch...   the named ones (paths or names under mutants/)
+#   native-build/mutants.sh --named [...]   only the test classes each patch names after
+#                                           "caught by" (minutes instead of hours; a named
+#                                           test failing is the suite failing)
 #
 # Each patch is a `git diff` of main sources with one comment line before its header:
 # "# <what the bug is>; caught by <tests>". The suite stops at its first failing test
@@ -16,6 +19,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
+named=0
+if [[ ${1:-} == --named ]]; then named=1; shift; fi
 patches=()
 if [[ $# -eq 0 ]]; then
     patches=("$root"/native-build/mutants/*.patch)
@@ -49,7 +54,18 @@ for patch in "${patches[@]}"; do
         fi
     fi
     start=$(date +%s)
-    if (cd "$clone" && ./sparsestep test -q -Dsurefire.skipAfterFailureCount=1 > "$clone/test.log" 2>&1); then
+    selection=(-Dsurefire.skipAfterFailureCount=1)
+    if ((named)); then
+        # "caught by A, B (a note)" -> A,B
+        tests="$(head -1 "$patch" | sed -n 's/.*caught by //p' | sed 's/([^)]*)//g; s/ and /,/g; s/[[:space:]]//g; s/,,*/,/g; s/,$//')"
+        if [[ -z $tests ]]; then
+            printf '%-44s %-9s %s\n' "$name" "ERROR" "no 'caught by' tests in its first line" >> "$report"
+            survivors=$((survivors + 1))
+            continue
+        fi
+        selection+=("-Dtest=$tests" -Dsurefire.failIfNoSpecifiedTests=false)
+    fi
+    if (cd "$clone" && ./sparsestep test -q "${selection[@]}" > "$clone/test.log" 2>&1); then
         result="SURVIVED"
         why="suite passed"
         survivors=$((survivors + 1))
@@ -65,6 +81,6 @@ for patch in "${patches[@]}"; do
 done
 
 echo
-echo "mutation audit of $(git rev-parse --short HEAD), $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores"
+echo "mutation audit of $(git rev-parse --short HEAD), $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $( ((named)) && echo "named tests only" || echo "whole suite")"
 cat "$report"
 exit $(( survivors > 0 ))
