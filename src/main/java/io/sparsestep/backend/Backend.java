@@ -29,6 +29,28 @@ public interface Backend extends AutoCloseable {
     /** One flat allocation of {@code words} 32-bit words, zero-filled. */
     Buffer allocate(long words, String label);
 
+    /**
+     * A buffer over {@code words} 32-bit words that the caller owns, starting at
+     * {@code address}: how an embedding framework hands its own parameters, gradients or
+     * state to sparsestep. The CPU backend takes a host address, the CUDA backend a device
+     * pointer (CUdeviceptr) of memory in this backend's context, i.e. the primary context
+     * of its device. Nothing is copied and nothing is written (no zero fill).
+     *
+     * <p>Checked, with one {@link IllegalArgumentException} naming the argument: the address
+     * is not 0 and is 4-byte aligned, {@code words >= 0}, the range does not wrap around the
+     * address space; and the backend is open. Not checked, the caller's word: that the
+     * memory exists, is {@code 4 * words} bytes long and (CUDA) belongs to this backend's
+     * device and context. Higher alignment is speed, not correctness: see each backend.
+     *
+     * <p>Ownership: closing the returned buffer frees nothing (on CUDA it first waits for the
+     * backend's stream, so once it returns no queued op of this backend still touches the
+     * memory); it is never counted in {@link #allocationCount()}, {@link #bytesInUse()} or
+     * {@link #peakBytes()}; closing the backend leaves it alone. Freeing the memory while the
+     * buffer, or a view or optimizer built on it, is still in use is the caller's mistake,
+     * which this backend cannot see: close those first, then free.
+     */
+    Buffer wrap(long address, long words, String label);
+
     /** How many {@link #allocate} calls this backend has served (the no-allocation-in-a-step test counts these). */
     long allocationCount();
 

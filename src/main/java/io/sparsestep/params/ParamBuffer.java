@@ -17,7 +17,7 @@ import java.lang.foreign.ValueLayout;
 public final class ParamBuffer implements AutoCloseable {
     private final ParamSpace space;
     private final Buffer buffer;
-    private final boolean owned;
+    private final boolean owned; // this object made the buffer, so closes it (a wrapper of foreign memory frees nothing)
 
     ParamBuffer(ParamSpace space, Buffer buffer, boolean owned) {
         if (buffer.words() < space.layout().words()) {
@@ -76,7 +76,10 @@ public final class ParamBuffer implements AutoCloseable {
         }
     }
 
-    /** Frees the buffer if this object allocated it; memory someone else owns is left alone. */
+    /**
+     * Closes the buffer if this object made it: an allocation is freed, a wrapper of memory
+     * someone else owns ({@code Backend.wrap}) frees nothing. A buffer handed in open is left open.
+     */
     @Override
     public void close() {
         if (owned) buffer.close();

@@ -5,11 +5,32 @@ import java.util.Arrays;
 /**
  * One trainable tensor's place in a {@link ParamLayout}: its name (as in
  * weights.safetensors: {@code fc1.weight}, {@code layer1.0.branch.conv1.weight}), shape,
- * optimizer group, and offset (in floats) into every parameter-shaped buffer.
+ * optimizer group, offset (in floats) into every parameter-shaped buffer, and size (the
+ * product of the shape).
  */
 public record ParamEntry(String name, int[] shape, ParamGroup group, long offset, long size) {
     public ParamEntry {
+        if (name == null || shape == null || group == null) {
+            throw new IllegalArgumentException("a parameter entry needs a name, a shape and a group; got name " + name
+                    + ", shape " + Arrays.toString(shape) + ", group " + group);
+        }
         shape = shape.clone();
+    }
+
+    /**
+     * A tensor at a given offset of memory laid out by someone else (an embedding
+     * framework's flat buffers), its size computed from the shape: what
+     * {@link ParamLayout#explicit} takes.
+     */
+    public static ParamEntry at(String name, int[] shape, ParamGroup group, long offset) {
+        return new ParamEntry(name, shape, group, offset, shape == null ? 0 : elements(shape));
+    }
+
+    /** Number of elements of a shape (a dimension below 1 is refused by the layouts, not here). */
+    static long elements(int[] shape) {
+        long n = 1;
+        for (int d : shape) n = Math.multiplyExact(n, d);
+        return n;
     }
 
     @Override

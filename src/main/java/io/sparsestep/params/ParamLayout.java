@@ -10,13 +10,15 @@ import java.util.Optional;
 
 /**
  * Where every trainable tensor lives in a flat parameter-shaped buffer (the parameters,
- * their gradients, each optimizer state, masks, snapshots): group by group, each group
- * one contiguous range starting on a 64-byte boundary, tensors packed without padding
- * inside a group (so a group's range holds only parameters and counts over it are exact).
- * Pure data: no backend, no memory.
+ * their gradients, each optimizer state, masks, snapshots), in floats from the buffer's
+ * start. Every group is one contiguous range with its tensors end to end (so a group's
+ * range holds only parameters, one fused optimizer pass covers it and counts over it are
+ * exact). {@link #of} chooses the offsets (sparsestep's own memory); {@link #explicit}
+ * takes them from whoever laid the memory out (an embedding framework). Pure data: no
+ * backend, no memory.
  */
 public final class ParamLayout {
-    /** Groups start on 64-byte boundaries: aligned vector loads on the CPU, float4 on the GPU. */
+    /** {@link #of} starts groups on 64-byte boundaries: aligned vector loads on the CPU, float4 on the GPU. */
     public static final int ALIGN_WORDS = 16;
 
     /** A tensor as a model declares it, before it has a place. */
@@ -25,11 +27,7 @@ public final class ParamLayout {
             shape = shape.clone();
         }
 
-        long size() {
-            long s = 1;
-            for (int d : shape) s *= d;
-            return s;
-        }
+        long size() { return ParamEntry.elements(shape); }
     }
 
     /** A group's range: {@code length} floats from {@code offset}. */
@@ -40,7 +38,7 @@ public final class ParamLayout {
     private final Map<ParamGroup, Range> groups = new EnumMap<>(ParamGroup.class);
     private final long words;
 
-    private ParamLayout(List<ParamEntry> entries, Map<ParamGroup, Range> groups, long words) {
+    ParamLayout(List<ParamEntry> entries, Map<ParamGroup, Range> groups, long words) {
         this.entries = List.copyOf(entries);
         for (ParamEntry e : entries) {
             if (byName.put(e.name(), e) != null) throw new IllegalArgumentException("two parameters are named '" + e.name() + "'");
@@ -49,7 +47,14 @@ public final class ParamLayout {
         this.words = words;
     }
 
-    /** Lays out declared tensors group by group (in {@link ParamGroup} order), in declaration order inside a group. */
+    /**
+     * Lays out declared tensors group by group (in {@link ParamGroup} order: WEIGHTS, then
+     * BIAS_AND_NORM), in declaration order inside a group, tensors packed without padding,
+     * and each group starting on a {@value #ALIGN_WORDS}-float (64-byte) boundary, so there
+     * may be padding between the groups and at the end. Memory an embedding framework laid
+     * out matches this only if it packed its tensors the same way; otherwise describe it
+     * with {@link #explicit}.
+     */
     public static ParamLayout of(List<Declared> declared) {
         List<ParamEntry> entries = new ArrayList<>(declared.size());
         Map<ParamGroup, Range> groups = new EnumMap<>(ParamGroup.class);
@@ -72,6 +77,21 @@ public final class ParamLayout {
         return new ParamLayout(entries, groups, Math.max(1, cursor));
     }
 
+    /**
+     * A layout with the offsets given: for memory laid out elsewhere (a framework's flat
+     * parameter and gradient buffers, which must share these offsets). Entries may come in
+     * any order, groups in any order, with gaps between groups (never stepped or counted).
+     * Refused, with one line naming the tensors: a dimension below 1, a size that is not the
+     * product of the shape ({@link ParamEntry#at} computes it), a negative offset, two
+     * tensors that overlap, two with one name, and a group whose tensors do not lie end to
+     * end: the optimizers step each group as one range ({@code ParamBuffer.group}), which
+     * would step the gap too. Offsets need no alignment; see {@code Backend.wrap} for which
+     * alignment is the fast path. {@link #words()} is the end of the last tensor.
+     */
+    public static ParamLayout explicit(List<ParamEntry> entries) {
+        return ExplicitOffsets.layout(entries);
+    }
+
     public static long align(long words) { return (words + ALIGN_WORDS - 1) / ALIGN_WORDS * ALIGN_WORDS; }
 
     /** Every tensor, in declaration order. */
@@ -91,7 +111,7 @@ public final class ParamLayout {
         return e;
     }
 
-    /** Groups that hold at least one parameter, in layout order. */
+    /** Groups that hold at least one parameter, in {@link ParamGroup} order. */
     public List<ParamGroup> nonEmptyGroups() {
         List<ParamGroup> out = new ArrayList<>();
         for (ParamGroup g : ParamGroup.values()) if (groups.get(g).length() > 0) out.add(g);

@@ -9,6 +9,7 @@ import io.sparsestep.backend.PoolGeometry;
 import io.sparsestep.backend.PoolMode;
 import io.sparsestep.backend.StepOps;
 import io.sparsestep.backend.Tensor;
+import io.sparsestep.backend.WrapChecks;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -100,6 +101,54 @@ public final class CpuBackend implements Backend {
         long now = bytesInUse.addAndGet(words * Float.BYTES);
         peakBytes.accumulateAndGet(now, Math::max);
         return b;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>On the CPU: a host address. Every op runs at any 4-byte alignment; a 64-byte
+     * aligned address (with group offsets that are multiples of 16 floats, as
+     * {@code ParamLayout.of} makes them) gives the vector loops aligned loads, the fast path.
+     * The memory is reached from the backend's worker threads, so it must stay valid for
+     * every thread until the buffer is closed.
+     */
+    @Override
+    public Buffer wrap(long address, long words, String label) {
+        return wrap(address, words, label, null);
+    }
+
+    /**
+     * A buffer over a native segment the caller owns, e.g. one its {@link java.lang.foreign.Arena}
+     * allocated: checked to be native, writable, 4-byte aligned and a whole number of floats
+     * long. Confined segments work too (the workers reach the memory by address); if the
+     * segment's arena is closed while the buffer is still open, later ops on it fail with
+     * an {@link IllegalArgumentException} instead of reading freed memory (checked at each
+     * op's start: closing the arena while an op runs is still the caller's mistake).
+     * Otherwise as {@link #wrap(long, long, String)}.
+     */
+    public Buffer wrap(MemorySegment segment, String label) {
+        String name = label == null ? "unnamed" : label;
+        if (segment == null) throw new IllegalArgumentException("wrap '" + name + "': segment is null");
+        if (!segment.isNative()) {
+            throw new IllegalArgumentException("wrap '" + name + "': segment is on the Java heap; wrap native memory (Arena.allocate)");
+        }
+        if (segment.isReadOnly()) {
+            throw new IllegalArgumentException("wrap '" + name + "': segment is read-only; the ops write their outputs, wrap a writable segment");
+        }
+        if (segment.byteSize() % Float.BYTES != 0) {
+            throw new IllegalArgumentException("wrap '" + name + "': segment is " + segment.byteSize()
+                    + " bytes, not a whole number of floats; slice it to a multiple of 4 bytes");
+        }
+        return wrap(segment.address(), segment.byteSize() / Float.BYTES, name, segment.scope());
+    }
+
+    @SuppressWarnings("restricted") // the caller vouches for the range: that is what wrapping means
+    private Buffer wrap(long address, long words, String label, MemorySegment.Scope ownerScope) {
+        String name = label == null ? "unnamed" : label;
+        if (closed) throw new IllegalStateException("CPU backend is closed; create a new one to wrap '" + name + "'");
+        WrapChecks.range(address, words, name);
+        // Not in `live` and not counted: this backend allocated nothing.
+        return new CpuBuffer(this, MemorySegment.ofAddress(address).reinterpret(words * Float.BYTES), ownerScope, name);
     }
 
     /** Called by {@link CpuBuffer#close()}. */
@@ -453,6 +502,9 @@ public final class CpuBackend implements Backend {
             throw new IllegalArgumentException(what + " " + t + " is not memory of this CPU backend; allocate it with this backend");
         }
         if (b.isClosed()) throw new IllegalArgumentException(what + " " + t + " belongs to a closed buffer");
+        if (b.ownerFreed()) {
+            throw new IllegalArgumentException(what + " " + t + " wraps a segment whose arena was closed; close what wraps it before the arena");
+        }
         t.require(dtype, what);
         return b.segment().asSlice(t.byteOffset(), t.byteSize());
     }

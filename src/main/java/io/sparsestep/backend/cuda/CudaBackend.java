@@ -9,6 +9,7 @@ import io.sparsestep.backend.PoolGeometry;
 import io.sparsestep.backend.PoolMode;
 import io.sparsestep.backend.StepOps;
 import io.sparsestep.backend.Tensor;
+import io.sparsestep.backend.WrapChecks;
 import io.sparsestep.backend.cuda.CudaLibraryLoader.CublasLibraries;
 import io.sparsestep.backend.cuda.CudaLibraryLoader.CudnnLibraries;
 
@@ -232,12 +233,42 @@ public final class CudaBackend implements Backend {
             driver.memFree(address);
             throw e;
         }
-        CudaBuffer b = new CudaBuffer(this, address, words, label);
+        CudaBuffer b = new CudaBuffer(this, address, words, label, true);
         live.add(b);
         allocations++;
         bytesInUse += 4 * words;
         peakBytes = Math.max(peakBytes, bytesInUse);
         return b;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>On CUDA: a device pointer (CUdeviceptr) in this backend's context, the primary
+     * context of {@link #deviceInfo()}'s device, which is what the CUDA runtime (and
+     * PyTorch, JAX, ...) allocate in. The pointer is not asked about: this backend does not
+     * bind cuPointerGetAttribute, so memory of another device or context, host memory or a
+     * range shorter than {@code 4 * words} bytes is not refused here; the first kernel on it
+     * faults (CUDA_ERROR_ILLEGAL_ADDRESS at the next waiting call, and the context is lost)
+     * or, inside another allocation, silently writes there. The kernels take float4 loads
+     * when the pointers of one op agree modulo 16 bytes; an optimizer's own state buffers
+     * are 256-byte aligned, so a 16-byte aligned pointer is the fast path, any 4-byte
+     * aligned one still works.
+     */
+    @Override
+    public synchronized Buffer wrap(long devicePointer, long words, String label) {
+        String name = label == null ? "unnamed" : label;
+        enter();
+        WrapChecks.range(devicePointer, words, name);
+        // Not in `live` and not counted: this backend allocated nothing, and close() frees nothing of it.
+        return new CudaBuffer(this, devicePointer, words, name, false);
+    }
+
+    /** Closing a wrapped buffer: nothing to free, but its owner may free the memory next, so queued work on it must finish. */
+    synchronized void unwrap(CudaBuffer b) {
+        if (!b.markClosed() || closed) return;
+        enter();
+        driver.streamSynchronize(stream);
     }
 
     synchronized void free(CudaBuffer b) {

@@ -4,10 +4,12 @@ import io.sparsestep.backend.Backend;
 import io.sparsestep.backend.Buffer;
 
 /**
- * One device allocation (cuMemAlloc) of a {@link CudaBackend}. {@link #address()} is the
- * CUdeviceptr, 256-byte aligned, which an embedding framework can pass to its own kernels
- * or to {@link CudaFusedSteps}. Closing it waits only for the backend's own stream
- * ({@link CudaBackend#stream()}): work a framework queued on another stream that touches
+ * One device buffer of a {@link CudaBackend}: an allocation (cuMemAlloc, 256-byte aligned)
+ * or a wrap of device memory someone else owns ({@link CudaBackend#wrap}, as aligned as the
+ * pointer handed in). {@link #address()} is the CUdeviceptr, which an embedding framework
+ * can pass to its own kernels or to {@link CudaFusedSteps}. Closing it waits only for the
+ * backend's own stream ({@link CudaBackend#stream()}), then frees an allocation and
+ * leaves wrapped memory alone: work a framework queued on another stream that touches
  * this memory must be finished (or that stream synchronised) before the buffer is closed.
  */
 public final class CudaBuffer implements Buffer {
@@ -15,13 +17,15 @@ public final class CudaBuffer implements Buffer {
     private final long address;
     private final long words;
     private final String label;
+    private final boolean owned; // false: wrapped memory, its owner frees it
     private volatile boolean closed;
 
-    CudaBuffer(CudaBackend backend, long address, long words, String label) {
+    CudaBuffer(CudaBackend backend, long address, long words, String label, boolean owned) {
         this.backend = backend;
         this.address = address;
         this.words = words;
         this.label = label;
+        this.owned = owned;
     }
 
     @Override
@@ -58,11 +62,12 @@ public final class CudaBuffer implements Buffer {
 
     @Override
     public void close() {
-        backend.free(this);
+        if (owned) backend.free(this);
+        else backend.unwrap(this);
     }
 
     @Override
     public String toString() {
-        return "CudaBuffer[" + label + ", " + words + " words @0x" + Long.toHexString(address) + "]";
+        return "CudaBuffer[" + label + ", " + words + " words @0x" + Long.toHexString(address) + (owned ? "" : ", wrapped") + "]";
     }
 }
