@@ -31,6 +31,7 @@ class PackageLayeringTest {
             "io.sparsestep.optim", List.of("io.sparsestep.nn", "io.sparsestep.train", "io.sparsestep.cli", "io.sparsestep.devices"),
             "io.sparsestep.data", List.of("io.sparsestep.backend", "io.sparsestep.nn", "io.sparsestep.optim", "io.sparsestep.train",
                     "io.sparsestep.cli"),
+            "io.sparsestep.prune", List.of("io.sparsestep.nn", "io.sparsestep.train", "io.sparsestep.cli", "io.sparsestep.devices"),
             "io.sparsestep.train", List.of("io.sparsestep.cli", "io.sparsestep.bench"),
             "io.sparsestep.bench", List.of("io.sparsestep.cli"));
     private static final Pattern IMPORT = Pattern.compile("^import (?:static )?(io\\.sparsestep\\.[\\w.]+)\\.[\\w*]+;", Pattern.MULTILINE);

@@ -57,6 +57,12 @@ public final class Sparsity {
         return new SparsityReport(counted, SparsityReport.Source.EXACT_ZEROS, zeros, total);
     }
 
+    /** What a pruning mask removes from the conv/linear weights (the mask's count, not exact zeros). */
+    public static SparsityReport masked(io.sparsestep.prune.Mask mask) {
+        long n = mask.size();
+        return new SparsityReport(SparsityReport.Counted.PRUNABLE_WEIGHTS, SparsityReport.Source.MASK, n - mask.kept(), n);
+    }
+
     /** Number of prunable weights. */
     public static long prunableCount(Network net) {
         long total = 0;
