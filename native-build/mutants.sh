@@ -31,6 +31,8 @@ else
     done
 fi
 
+# one commit for the whole audit, even if HEAD moves while it runs
+rev="$(git rev-parse HEAD)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 survivors=0
@@ -41,6 +43,7 @@ for patch in "${patches[@]}"; do
     name="$(basename "$patch" .patch)"
     clone="$work/$name"
     git clone -q --no-hardlinks "$root" "$clone"
+    git -C "$clone" checkout -q --detach "$rev"
     if ! git -C "$clone" apply "$patch"; then
         printf '%-44s %-9s %s\n' "$name" "ERROR" "patch does not apply to HEAD" >> "$report"
         survivors=$((survivors + 1))
@@ -81,6 +84,6 @@ for patch in "${patches[@]}"; do
 done
 
 echo
-echo "mutation audit of $(git rev-parse --short HEAD), $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $( ((named)) && echo "named tests only" || echo "whole suite")"
+echo "mutation audit of ${rev:0:7}, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $( ((named)) && echo "named tests only" || echo "whole suite")"
 cat "$report"
 exit $(( survivors > 0 ))

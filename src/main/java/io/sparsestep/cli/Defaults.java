@@ -1,6 +1,5 @@
 package io.sparsestep.cli;
 
-import io.sparsestep.optim.GrdaSpec;
 import io.sparsestep.optim.Method;
 import io.sparsestep.optim.SgdSpec;
 
@@ -10,8 +9,7 @@ import io.sparsestep.optim.SgdSpec;
  * README's "Demo recipe" for how they were picked.
  */
 final class Defaults {
-    /** The methods' own defaults (their spec's options), here for the demo's help and --sgd-lr. */
-    static final double GRDA_LR = methodDefault(GrdaSpec.METHOD, "--lr");
+    /** SGD's own default lr (its spec's), the default of the demo's --sgd-lr. */
     static final double SGD_LR = methodDefault(SgdSpec.METHOD, "--lr");
     static final int EPOCHS = 20;
     static final int BATCH = 128;

@@ -38,7 +38,7 @@ import java.util.concurrent.Callable;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "One model (by default LeNet-300-100 on synth-digits) trained twice from the same weights and data order, "
                 + "with gRDA and with SGD; prints a side-by-side table and writes both runs under --out. "
-                + "Here --lr is gRDA's learning rate only (default " + Defaults.GRDA_LR + "); SGD's is --sgd-lr.")
+                + "Here --lr is gRDA's learning rate only (default: gRDA's own); SGD's is --sgd-lr.")
 public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Output directory (default: ${DEFAULT-VALUE})")
     Path out = Path.of("runs", "demo");
