@@ -6,8 +6,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.sparsestep.nn.Network;
 import io.sparsestep.optim.Optimizer;
+import io.sparsestep.params.Mask;
 import io.sparsestep.params.ParamBuffer;
 import io.sparsestep.params.ParamEntry;
+import io.sparsestep.params.ParamGroup;
 import io.sparsestep.train.io.EpochRow;
 import io.sparsestep.train.io.FloatTensorData;
 import io.sparsestep.train.io.Safetensors;
@@ -15,6 +17,7 @@ import io.sparsestep.train.io.Safetensors;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -30,7 +33,8 @@ import java.util.Map;
  * <p>Tensors: every parameter and batch-norm running statistic under its weights.safetensors
  * name (so a checkpoint is also a weights file for {@code --init-from} and {@code eval}),
  * then every optimizer buffer per parameter as {@code optimizer.<buffer>.<parameter>}
- * (e.g. {@code optimizer.acc.fc1.weight}). Metadata (strings): {@code format},
+ * (e.g. {@code optimizer.acc.fc1.weight}), and a masked method's masks per prunable tensor
+ * as float32 0/1 ({@code mask.<mask>.<parameter>}). Metadata (strings): {@code format},
  * {@code format_version}, the sparsestep version, model, dataset, method, the run's full
  * configuration as the canonical command-line arguments ({@code config}, a JSON list),
  * {@code epochs_done}, {@code global_step}, the optimizer's scalars as
@@ -43,6 +47,7 @@ public record Checkpoint(Path file, Map<String, String> metadata, LinkedHashMap<
     static final String FORMAT = "sparsestep-checkpoint";
     static final String VERSION = "1";
     private static final String OPTIMIZER = "optimizer.";
+    private static final String MASK = "mask.";
     private static final ObjectMapper JSON = JsonMapper.builder().build();
 
     /** Writes the state of {@code net}, {@code opt} after {@code position} to {@code file}. */
@@ -55,6 +60,7 @@ public record Checkpoint(Path file, Map<String, String> metadata, LinkedHashMap<
                     tensors.put(OPTIMIZER + b.getKey() + "." + e.name(), new FloatTensorData(e.shape(), all.asSlice(4 * e.offset(), 4 * e.size())));
                 }
             }
+            for (Map.Entry<String, Mask> m : opt.state().masks().entrySet()) putMask(tensors, m.getKey(), m.getValue(), arena);
             Map<String, String> meta = new LinkedHashMap<>();
             meta.put("format", FORMAT);
             meta.put("format_version", VERSION);
@@ -69,6 +75,44 @@ public record Checkpoint(Path file, Map<String, String> metadata, LinkedHashMap<
             meta.put("rows", JSON.writeValueAsString(position.rows()));
             Safetensors.write(file, tensors, meta);
         }
+    }
+
+    /**
+     * A mask as float32 0/1 per prunable tensor, {@code mask.<mask>.<parameter>}: the file
+     * format's reader takes float32 only, and a checkpoint's size is not the point (in
+     * memory a mask stays one byte per weight).
+     */
+    private static void putMask(LinkedHashMap<String, FloatTensorData> tensors, String maskName, Mask mask, Arena arena) {
+        byte[] bytes = mask.toHost();
+        long start = mask.space().layout().group(ParamGroup.WEIGHTS).offset();
+        for (ParamEntry e : mask.space().layout().entries()) {
+            if (e.group() != ParamGroup.WEIGHTS) continue;
+            MemorySegment data = arena.allocate(4 * e.size(), 4);
+            for (long i = 0; i < e.size(); i++) {
+                data.setAtIndex(ValueLayout.JAVA_FLOAT, i, bytes[Math.toIntExact(e.offset() - start + i)] != 0 ? 1f : 0f);
+            }
+            tensors.put(MASK + maskName + "." + e.name(), new FloatTensorData(e.shape(), data));
+        }
+    }
+
+    private void restoreMask(String maskName, Mask mask) {
+        byte[] bytes = new byte[Math.toIntExact(mask.size())];
+        long start = mask.space().layout().group(ParamGroup.WEIGHTS).offset();
+        for (ParamEntry e : mask.space().layout().entries()) {
+            if (e.group() != ParamGroup.WEIGHTS) continue;
+            String name = MASK + maskName + "." + e.name();
+            FloatTensorData t = tensors.get(name);
+            if (t == null || !Arrays.equals(t.shape(), e.shape())) {
+                throw new CheckpointException(file + ": mask tensor '" + name + "' is " + (t == null ? "missing" : "of shape "
+                        + Arrays.toString(t.shape()) + ", not " + Arrays.toString(e.shape())));
+            }
+            for (long i = 0; i < e.size(); i++) {
+                float v = t.data().getAtIndex(ValueLayout.JAVA_FLOAT, i);
+                if (v != 0f && v != 1f) throw new CheckpointException(file + ": mask tensor '" + name + "' holds " + v + ", not 0 or 1");
+                bytes[Math.toIntExact(e.offset() - start + i)] = (byte) (v == 1f ? 1 : 0);
+            }
+        }
+        mask.fromHost(bytes);
     }
 
     /** What a checkpoint says about the run it belongs to: enough to rebuild it and to refuse a foreign one. */
@@ -153,10 +197,11 @@ public record Checkpoint(Path file, Map<String, String> metadata, LinkedHashMap<
                     throw new CheckpointException(file + ": optimizer tensor '" + name + "' is " + (t == null ? "missing" : "of shape "
                             + Arrays.toString(t.shape()) + ", not " + Arrays.toString(e.shape())));
                 }
-                MemorySegment.copy(t.data(), java.lang.foreign.ValueLayout.JAVA_FLOAT, 0, whole, Math.toIntExact(e.offset()), Math.toIntExact(e.size()));
+                MemorySegment.copy(t.data(), ValueLayout.JAVA_FLOAT, 0, whole, Math.toIntExact(e.offset()), Math.toIntExact(e.size()));
             }
             b.getValue().fromHost(whole);
         }
+        for (Map.Entry<String, Mask> m : opt.state().masks().entrySet()) restoreMask(m.getKey(), m.getValue());
         Map<String, Double> scalars = new LinkedHashMap<>();
         for (Map.Entry<String, String> m : metadata.entrySet()) {
             if (!m.getKey().startsWith(OPTIMIZER)) continue;

@@ -58,7 +58,7 @@ public final class Sparsity {
     }
 
     /** What a pruning mask removes from the conv/linear weights (the mask's count, not exact zeros). */
-    public static SparsityReport masked(io.sparsestep.prune.Mask mask) {
+    public static SparsityReport masked(io.sparsestep.params.Mask mask) {
         long n = mask.size();
         return new SparsityReport(SparsityReport.Counted.PRUNABLE_WEIGHTS, SparsityReport.Source.MASK, n - mask.kept(), n);
     }

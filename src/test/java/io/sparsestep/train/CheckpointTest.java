@@ -95,6 +95,47 @@ class CheckpointTest {
         }
     }
 
+    /** A masked method's mask is part of its state: it comes back from a checkpoint byte for byte. */
+    @Test
+    void aMaskedMethodsMaskComesBack(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve(Checkpoint.FILE_NAME);
+        byte[] written;
+        try (CpuBackend be = new CpuBackend(1); Network net = resnet(be, 1); MaskedGrda opt = new MaskedGrda(grda(net), net)) {
+            randomise(net, opt);
+            opt.mask.keepAbove(net.paramSpace().values(), 0.8f);
+            written = opt.mask.toHost();
+            assertTrue(opt.mask.kept() > 0 && opt.mask.kept() < opt.mask.size(), "a mask that keeps some");
+            Checkpoint.write(file, net, opt, Trainer.Position.START, new Checkpoint.RunIdentity("0.1.0", "resnet20", "synth-cifar", List.of()));
+        }
+        try (CpuBackend be = new CpuBackend(1); Network net = resnet(be, 2); MaskedGrda opt = new MaskedGrda(grda(net), net);
+             Arena arena = Arena.ofConfined()) {
+            Checkpoint.read(file, arena).restoreInto(net, opt);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(written, opt.mask.toHost());
+        }
+    }
+
+    /** gRDA with a mask in its state, as a masked method would hold one. */
+    private static final class MaskedGrda implements Optimizer {
+        final Optimizer inner;
+        final io.sparsestep.params.Mask mask;
+
+        MaskedGrda(Optimizer inner, Network net) {
+            this.inner = inner;
+            this.mask = io.sparsestep.params.Mask.keepingAll(net.paramSpace(), "mask");
+        }
+
+        @Override public void step(double lrFactor) { inner.step(lrFactor); mask.applyTo(mask.space().values()); }
+        @Override public String name() { return inner.name(); }
+        @Override public long stateBytes() { return inner.stateBytes(); }
+        @Override public io.sparsestep.optim.OptimizerState state() {
+            var s = inner.state();
+            return new io.sparsestep.optim.OptimizerState(s.buffers(), Map.of("kept", mask), s.scalars());
+        }
+        @Override public void restoreScalars(Map<String, Double> scalars) { inner.restoreScalars(scalars); }
+        @Override public Map<String, Object> hyperparameters() { return inner.hyperparameters(); }
+        @Override public void close() { mask.close(); inner.close(); }
+    }
+
     private static void assertRefused(Path file, Arena arena, String fragment) {
         CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.read(file, arena));
         assertTrue(e.getMessage().contains(fragment) && e.getMessage().contains(file.toString()), e.getMessage());

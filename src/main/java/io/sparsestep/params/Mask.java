@@ -1,14 +1,9 @@
-package io.sparsestep.prune;
+package io.sparsestep.params;
 
 import io.sparsestep.backend.Backend;
 import io.sparsestep.backend.Buffer;
 import io.sparsestep.backend.DType;
 import io.sparsestep.backend.Tensor;
-import io.sparsestep.params.ParamBuffer;
-import io.sparsestep.params.ParamEntry;
-import io.sparsestep.params.ParamGroup;
-import io.sparsestep.params.ParamLayout;
-import io.sparsestep.params.ParamSpace;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

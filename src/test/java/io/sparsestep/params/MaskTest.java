@@ -1,9 +1,6 @@
-package io.sparsestep.prune;
+package io.sparsestep.params;
 
 import io.sparsestep.backend.cpu.CpuBackend;
-import io.sparsestep.params.ParamGroup;
-import io.sparsestep.params.ParamLayout;
-import io.sparsestep.params.ParamSpace;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
