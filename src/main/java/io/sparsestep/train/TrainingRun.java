@@ -15,7 +15,6 @@ import io.sparsestep.train.io.DiskFullException;
 import io.sparsestep.train.io.EpochRow;
 import io.sparsestep.train.io.FloatTensorData;
 import io.sparsestep.train.io.LayerSparsityChart;
-import io.sparsestep.train.io.LayerSparsityLines;
 import io.sparsestep.train.io.MetricsCsv;
 import io.sparsestep.train.io.OutputFolder;
 import io.sparsestep.train.io.ProgressChart;
@@ -226,16 +225,7 @@ public final class TrainingRun {
         List<TrainingListener> out = new java.util.ArrayList<>(); // mutable: the run adds its checkpoint listener
         if (cfg.progress()) out.add(new ProgressListener(label, Sparsity.prunableCount(net)));
         out.add(new DivergenceCheck(label));
-        out.add(new TrainingListener() {
-            @Override
-            public void onEpochEnd(EpochEnd e) {
-                EpochRow row = e.row();
-                log.printf(Locale.ROOT, "%-5s epoch %3d  lr %.4g  train loss %.4f  train acc %.4f  test acc %.4f  sparsity %.4f  %.1fs%n",
-                        label, row.epoch(), row.lr(), row.trainLoss(), row.trainAccuracy(), row.testAccuracy(), row.sparsity(), row.seconds());
-                LayerSparsityLines.of(row.layerSparsity()).forEach(log::println);
-                writeEpochOutputs(cfg, label, e.rows());
-            }
-        });
+        out.add(new EpochReport(label, log, rows -> writeEpochOutputs(cfg, label, rows)));
         return out;
     }
 

@@ -33,6 +33,18 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** The benchmark pieces on tiny CPU sizes: fixtures, the JMH state methods called directly, memory probe, JMH wiring, files. */
 class BenchHarnessTest {
+    /** Every method of the registry is benchmarked: a new method without a StepKind fails here. */
+    @org.junit.jupiter.api.Test
+    void everyRegisteredMethodHasABenchmarkStep() {
+        for (io.sparsestep.optim.Method m : io.sparsestep.optim.Methods.ALL) {
+            org.junit.jupiter.api.Assertions.assertTrue(java.util.Arrays.stream(StepKind.values()).anyMatch(k -> k.method() == m),
+                    m.id() + " has no StepKind");
+        }
+        for (StepKind k : StepKind.values()) {
+            if (k.isOptimizer()) org.junit.jupiter.api.Assertions.assertEquals(k.method(), k.spec().method(), k.id());
+        }
+    }
+
     private static final int N = 1000;
 
     private static float[] read(Backend be, Buffer b, long n) {

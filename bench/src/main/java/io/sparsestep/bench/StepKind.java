@@ -1,6 +1,12 @@
 package io.sparsestep.bench;
 
+import io.sparsestep.optim.GrdaSpec;
+import io.sparsestep.optim.Method;
+import io.sparsestep.optim.MethodSpec;
+import io.sparsestep.optim.SgdSpec;
+
 import java.util.Arrays;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
@@ -11,20 +17,33 @@ import java.util.stream.Collectors;
  */
 public enum StepKind {
     /** dst = src: read 4, write 4. The bandwidth baseline. */
-    COPY("copy", 8),
+    COPY("copy", 8, null, Map.of()),
     /** gRDA: read g and acc, write acc and w. It never reads w. */
-    GRDA("grda", 16),
+    GRDA("grda", 16, GrdaSpec.METHOD, Map.of("--lr", "0.01", "--c", "0.0005", "--mu", "0.6")),
     /** Plain SGD: read w and g, write w. */
-    SGD("sgd", 12),
+    SGD("sgd", 12, SgdSpec.METHOD, Map.of("--lr", "0.01", "--momentum", "0")),
     /** SGD with momentum: read w, g and m, write w and m. */
-    SGD_MOMENTUM("sgd-momentum", 20);
+    SGD_MOMENTUM("sgd-momentum", 20, SgdSpec.METHOD, Map.of("--lr", "0.01", "--momentum", "0.9"));
 
     private final String id;
     private final int bytesPerParam;
+    private final Method method;
+    private final Map<String, String> options;
 
-    StepKind(String id, int bytesPerParam) {
+    StepKind(String id, int bytesPerParam, Method method, Map<String, String> options) {
         this.id = id;
         this.bytesPerParam = bytesPerParam;
+        this.method = method;
+        this.options = options;
+    }
+
+    /** The registry's method this step benchmarks (null for the copy baseline). */
+    public Method method() { return method; }
+
+    /** The method with this kind's settings, from the registry (the benchmark builds optimizers as the CLI does). */
+    public MethodSpec spec() {
+        if (method == null) throw new IllegalStateException(id + " has no optimizer");
+        return method.parse(options);
     }
 
     /** The name used in JMH parameters, reports and on the command line. */

@@ -3,9 +3,7 @@ package io.sparsestep.bench;
 import io.sparsestep.backend.Backend;
 import io.sparsestep.nn.Models;
 import io.sparsestep.nn.Network;
-import io.sparsestep.optim.Grda;
 import io.sparsestep.optim.Optimizer;
-import io.sparsestep.optim.Sgd;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -35,13 +33,7 @@ public final class TrainStepFixture implements AutoCloseable {
         this.batch = batch;
         this.optimizerKind = optimizerKind;
         this.net = Network.build(model, backend, Models.create(model, input, CLASSES), input, CLASSES, batch, seed);
-        this.optimizer = switch (optimizerKind) {
-            case GRDA -> Grda.builder().lr(FlatStepFixture.GRDA_LR).c(FlatStepFixture.GRDA_C).mu(FlatStepFixture.GRDA_MU)
-                    .build(net.paramSpace());
-            case SGD -> Sgd.builder().lr(FlatStepFixture.SGD_LR).build(net.paramSpace());
-            case SGD_MOMENTUM -> Sgd.builder().lr(FlatStepFixture.SGD_LR).momentum(FlatStepFixture.SGD_MOMENTUM).build(net.paramSpace());
-            case COPY -> throw new AssertionError("checked above");
-        };
+        this.optimizer = optimizerKind.spec().build(net.paramSpace());
         uploadBatch(backend, input, seed);
     }
 
