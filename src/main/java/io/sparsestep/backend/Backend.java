@@ -8,11 +8,17 @@ import java.lang.foreign.MemorySegment;
  * {@code backend.cuda.CudaBackend} (PTX kernels, cuBLAS, cuDNN). Every op on the CUDA
  * backend is tested against its CPU twin.
  *
+ * <p>Two kinds of op. The ops with sparsestep's own kernels live in op families, one per
+ * {@code kernels/*.cu} ({@link OpFamily}, reached through the accessors below). What stays
+ * here is core: memory and transfers, {@link #copy} and {@link #readCounter} (on CUDA a
+ * memcpy and a download, no kernel of ours), and the library-backed ops (GEMM on cuBLAS;
+ * convolution, pooling and batch norm on cuDNN).
+ *
  * <p>Conventions. All tensors are float32 {@link Tensor} views unless an op says otherwise
  * (masks are u8; upload and download move any type); activations are NCHW,
  * matrices row-major. Ops are asynchronous where the backend is (CUDA: enqueued on the
- * backend's stream); {@link #synchronize()}, {@link #download} and {@link #readCounter}
- * wait. Output views must not overlap input views unless an op says so. No op allocates
+ * backend's stream); {@link #synchronize()}, {@link #download}, {@link #readCounter} and
+ * the ops that return a count wait. Output views must not overlap input views unless an op says so. No op allocates
  * backend memory: scratch comes in as a workspace view sized by the matching
  * {@code *WorkspaceWords} query.
  */
@@ -71,6 +77,12 @@ public interface Backend extends AutoCloseable {
 
     // ---------------------------------------------------------------- op families (see OpFamily)
 
+    /** Fill, add, zero counting, ReLU and its gradient, bias add and gradient (kernels/elementwise.cu). */
+    ElementwiseOps elementwise();
+
+    /** The loss: softmax cross-entropy (kernels/loss.cu). */
+    LossOps loss();
+
     /** Vector ops: axpy, scale, dot, norm. */
     VectorOps vectors();
 
@@ -80,23 +92,21 @@ public interface Backend extends AutoCloseable {
     /** The fused optimizer steps: gRDA (with its zero count) and SGD. */
     StepOps steps();
 
-    // ---------------------------------------------------------------- elementwise
+    // ---------------------------------------------------------------- core memory ops (no kernel of ours: not a family)
 
-    void fill(Tensor t, float value);
-
-    /** dst = src (same size; shapes may differ). */
+    /**
+     * dst = src (same size; shapes may differ). A core op, not an {@link ElementwiseOps}
+     * one: on CUDA it is a device-to-device memcpy (cuMemcpyDtoDAsync), no kernel.
+     */
     void copy(Tensor src, Tensor dst);
 
-    /** out = a + b, elementwise; out may be a or b. */
-    void add(Tensor a, Tensor b, Tensor out);
-
-    /** Number of elements exactly equal to zero (+0 or -0); waits. */
-    long countZeros(Tensor t);
-
-    /** Reads word 0 of a view as an unsigned 32-bit counter (see {@link StepOps#grda}); waits. */
+    /**
+     * Reads word 0 of a view as an unsigned 32-bit counter (see {@link StepOps#grda}); waits.
+     * A core op, like {@link #download}: on CUDA it is a 4-byte device-to-host copy, no kernel.
+     */
     long readCounter(Tensor counter);
 
-    // ---------------------------------------------------------------- dense
+    // ---------------------------------------------------------------- dense (cuBLAS on CUDA)
 
     /**
      * Row-major C[m,n] = alpha * op(A)[m,k] * op(B)[k,n] + beta * C. A is stored [m,k]
@@ -106,13 +116,7 @@ public interface Backend extends AutoCloseable {
     void gemm(boolean transA, boolean transB, int m, int n, int k,
               float alpha, Tensor a, Tensor b, float beta, Tensor c);
 
-    /** y[i,ch,s] += bias[ch] for a y of shape [n, channels, spatial]. */
-    void addBias(Tensor y, Tensor bias, int n, int channels, int spatial);
-
-    /** db[ch] = sum over i,s of dy[i,ch,s] (overwrites db). */
-    void biasGradient(Tensor dy, Tensor db, int n, int channels, int spatial);
-
-    // ---------------------------------------------------------------- convolution
+    // ---------------------------------------------------------------- convolution (cuDNN on CUDA)
 
     /** Scratch words one convolution of this geometry needs (for forward and both backward passes). */
     long convWorkspaceWords(ConvGeometry g);
@@ -135,20 +139,14 @@ public interface Backend extends AutoCloseable {
     /** dw = gradient of conv w.r.t. its filter, summed over the batch (overwrites dw). */
     void convBackwardFilter(ConvGeometry g, Tensor x, Tensor dy, Tensor dw, Tensor workspace);
 
-    // ---------------------------------------------------------------- pooling, activation
+    // ---------------------------------------------------------------- pooling (cuDNN on CUDA)
 
     void poolForward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y);
 
     /** dx from dy (overwrites dx); x and y are the forward pass's input and output. */
     void poolBackward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y, Tensor dy, Tensor dx);
 
-    /** y = max(x, 0); y may be x. */
-    void reluForward(Tensor x, Tensor y);
-
-    /** dx = dy where y > 0, else 0; dx may be dy. */
-    void reluBackward(Tensor y, Tensor dy, Tensor dx);
-
-    // ---------------------------------------------------------------- batch norm (per channel over n and spatial)
+    // ---------------------------------------------------------------- batch norm (cuDNN on CUDA; per channel over n and spatial)
 
     /**
      * Training-mode batch norm: batch mean and biased variance normalise x; running
@@ -167,17 +165,6 @@ public interface Backend extends AutoCloseable {
     /** dx, dgamma, dbeta (all overwritten) of training-mode batch norm. */
     void batchNormBackward(int n, int channels, int spatial, Tensor x, Tensor dy, Tensor gamma,
                            Tensor saveMean, Tensor saveInvStd, Tensor dx, Tensor dgamma, Tensor dbeta, float eps);
-
-    // ---------------------------------------------------------------- loss
-
-    /**
-     * Softmax cross-entropy over logits [n, classes] with labels given as floats (class
-     * index, exact). Writes result[0] = summed loss over the batch, result[1] = number of
-     * rows whose first arg-max equals the label. When dlogits is not null, writes
-     * dlogits = (softmax - onehot) * gradScale.
-     */
-    void softmaxCrossEntropy(Tensor logits, Tensor labels, int n, int classes,
-                             Tensor dlogits, float gradScale, Tensor result);
 
     @Override
     void close();

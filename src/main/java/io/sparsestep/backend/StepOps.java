@@ -14,7 +14,7 @@ public interface StepOps extends OpFamily {
      * One fused gRDA step over a flat range: acc -= lr*g; w = sign(acc)*max(|acc|-tau, 0).
      * Reads g and acc, writes acc and w (16 bytes per parameter); never reads w. When
      * {@code zeroCounter} is not null, adds the number of zeros written to w to its word 0
-     * (an unsigned 32-bit counter; zero it with {@link Backend#fill}, read it with
+     * (an unsigned 32-bit counter; zero it with {@link ElementwiseOps#fill}, read it with
      * {@link Backend#readCounter}).
      */
     void grda(Tensor w, Tensor g, Tensor acc, float lr, float tau, Tensor zeroCounter);

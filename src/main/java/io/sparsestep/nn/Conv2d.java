@@ -60,7 +60,7 @@ public final class Conv2d extends Layer {
         ConvGeometry g = geometry(n);
         Tensor y = out.rows(n);
         be.convForward(g, input, weight.value().get(), y, scratch.get());
-        if (hasBias) be.addBias(y, bias.value().get(), n, outChannels, g.outH() * g.outW());
+        if (hasBias) be.elementwise().addBias(y, bias.value().get(), n, outChannels, g.outH() * g.outW());
         return y;
     }
 
@@ -69,7 +69,7 @@ public final class Conv2d extends Layer {
         int n = dy.dim(0);
         ConvGeometry g = geometry(n);
         be.convBackwardFilter(g, x, dy, weight.grad().get(), scratch.get());
-        if (hasBias) be.biasGradient(dy, bias.grad().get(), n, outChannels, g.outH() * g.outW());
+        if (hasBias) be.elementwise().biasGradient(dy, bias.grad().get(), n, outChannels, g.outH() * g.outW());
         if (!needInputGrad) return null;
         Tensor dx = dxSlot.rows(n);
         be.convBackwardData(g, dy, weight.value().get(), dx, scratch.get());

@@ -43,7 +43,7 @@ public final class Linear extends Layer {
         x = input;
         Tensor y = out.rows(n);
         be.gemm(false, true, n, outFeatures, inFeatures, 1f, input, weight.value().get(), 0f, y);
-        if (hasBias) be.addBias(y, bias.value().get(), n, outFeatures, 1);
+        if (hasBias) be.elementwise().addBias(y, bias.value().get(), n, outFeatures, 1);
         return y;
     }
 
@@ -51,7 +51,7 @@ public final class Linear extends Layer {
     public Tensor backward(Tensor dy) {
         int n = dy.dim(0);
         be.gemm(true, false, outFeatures, inFeatures, n, 1f, dy, x, 0f, weight.grad().get());
-        if (hasBias) be.biasGradient(dy, bias.grad().get(), n, outFeatures, 1);
+        if (hasBias) be.elementwise().biasGradient(dy, bias.grad().get(), n, outFeatures, 1);
         if (!needInputGrad) return null;
         Tensor dx = dxSlot.rows(n);
         be.gemm(false, false, n, inFeatures, outFeatures, 1f, dy, weight.value().get(), 0f, dx);

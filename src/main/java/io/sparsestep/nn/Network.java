@@ -123,14 +123,14 @@ public final class Network implements AutoCloseable {
      */
     public void trainStep(int n) {
         Tensor logits = forward(n, true);
-        memory.backend().softmaxCrossEntropy(logits, labels.rows(n), n, classes, dlogits.rows(n), 1f / n, lossResult.get());
+        memory.backend().loss().softmaxCrossEntropy(logits, labels.rows(n), n, classes, dlogits.rows(n), 1f / n, lossResult.get());
         root.backward(dlogits.rows(n));
     }
 
     /** Forward in evaluation mode and the loss/accuracy sums of the uploaded batch. */
     public void evalStep(int n) {
         Tensor logits = forward(n, false);
-        memory.backend().softmaxCrossEntropy(logits, labels.rows(n), n, classes, null, 0f, lossResult.get());
+        memory.backend().loss().softmaxCrossEntropy(logits, labels.rows(n), n, classes, null, 0f, lossResult.get());
     }
 
     /** {summed loss, number correct} of the last train or eval step; waits for the backend. */

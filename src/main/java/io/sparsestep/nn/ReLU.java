@@ -22,7 +22,7 @@ public final class ReLU extends Layer {
     @Override
     public Tensor forward(Tensor x, boolean training) {
         y = out.rows(x.dim(0)).reshape(x.shape());
-        be.reluForward(x, y);
+        be.elementwise().reluForward(x, y);
         return y;
     }
 
@@ -30,7 +30,7 @@ public final class ReLU extends Layer {
     public Tensor backward(Tensor dy) {
         if (!needInputGrad) return null;
         Tensor dx = dxSlot.rows(dy.dim(0)).reshape(dy.shape());
-        be.reluBackward(y, dy, dx);
+        be.elementwise().reluBackward(y, dy, dx);
         return dx;
     }
 }

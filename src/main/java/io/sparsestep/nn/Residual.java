@@ -59,10 +59,10 @@ public final class Residual extends Layer {
         Tensor a = branch.forward(x, training);
         Tensor s = shortcut == null ? x : shortcut.forward(x, training);
         Tensor y = sum.rows(n);
-        be.add(a, s, y);
+        be.elementwise().add(a, s, y);
         if (!reluAfter) return y;
         Tensor r = activated.rows(n);
-        be.reluForward(y, r);
+        be.elementwise().reluForward(y, r);
         return r;
     }
 
@@ -72,13 +72,13 @@ public final class Residual extends Layer {
         Tensor d = dy;
         if (reluAfter) {
             d = dSum.rows(n);
-            be.reluBackward(activated.rows(n), dy, d);
+            be.elementwise().reluBackward(activated.rows(n), dy, d);
         }
         Tensor dBranch = branch.backward(d);
         Tensor dShort = shortcut == null ? d : shortcut.backward(d);
         if (!needInputGrad) return null;
         Tensor dx = dxSlot.rows(n);
-        be.add(dBranch, dShort, dx);
+        be.elementwise().add(dBranch, dShort, dx);
         return dx;
     }
 }

@@ -85,7 +85,7 @@ public final class Grda implements Optimizer {
     @Override
     public void step(double lrFactor) {
         step++;
-        be.fill(counter, 0f);
+        be.elementwise().fill(counter, 0f);
         for (int i = 0; i < groups.length; i++) {
             Settings s = settings.get(groups[i]);
             double lr = s.lr() * lrFactor;

@@ -21,7 +21,7 @@ public final class Sparsity {
         long zeros = 0, total = 0;
         for (Param p : net.params()) {
             if (p.group() != ParamGroup.WEIGHTS) continue;
-            long z = be.countZeros(p.value().get());
+            long z = be.elementwise().countZeros(p.value().get());
             zeros += z;
             total += p.size();
             perLayer.put(layerName(p), (double) z / p.size());
@@ -51,7 +51,7 @@ public final class Sparsity {
         long zeros = 0, total = 0;
         for (Param p : net.params()) {
             if (counted == SparsityReport.Counted.PRUNABLE_WEIGHTS && p.group() != ParamGroup.WEIGHTS) continue;
-            zeros += net.backend().countZeros(p.value().get());
+            zeros += net.backend().elementwise().countZeros(p.value().get());
             total += p.size();
         }
         return new SparsityReport(counted, SparsityReport.Source.EXACT_ZEROS, zeros, total);

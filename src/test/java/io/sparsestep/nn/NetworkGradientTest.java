@@ -314,7 +314,7 @@ class NetworkGradientTest {
         }
 
         void fillGradients(float garbage) {
-            be.fill(new Tensor(net.memory().grads(), 0, Math.toIntExact(net.memory().grads().words())), garbage);
+            be.elementwise().fill(new Tensor(net.memory().grads(), 0, Math.toIntExact(net.memory().grads().words())), garbage);
         }
 
         float[] read(Tensor t) {

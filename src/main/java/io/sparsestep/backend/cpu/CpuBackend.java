@@ -5,6 +5,8 @@ import io.sparsestep.backend.BackendOutOfMemoryException;
 import io.sparsestep.backend.Buffer;
 import io.sparsestep.backend.ConvGeometry;
 import io.sparsestep.backend.DType;
+import io.sparsestep.backend.ElementwiseOps;
+import io.sparsestep.backend.LossOps;
 import io.sparsestep.backend.PoolGeometry;
 import io.sparsestep.backend.PoolMode;
 import io.sparsestep.backend.StepOps;
@@ -14,7 +16,6 @@ import io.sparsestep.backend.WrapChecks;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -43,15 +44,14 @@ public final class CpuBackend implements Backend {
     private final CpuVectorOps vectors = new CpuVectorOps(this);
     private final CpuMaskOps masks = new CpuMaskOps(this);
     private final CpuStepOps steps;
+    private final CpuElementwiseOps elementwise;
+    private final CpuLossOps loss;
     private final CpuGemm gemm;
     private final CpuConvolution conv;
     private final Set<CpuBuffer> live = ConcurrentHashMap.newKeySet();
     private final AtomicLong allocations = new AtomicLong();
     private final AtomicLong bytesInUse = new AtomicLong();
     private final AtomicLong peakBytes = new AtomicLong();
-    // Per-worker partial results of reductions, reused by every call.
-    private final long[] partialCounts;
-    private final double[] partialSums;
     private volatile boolean closed;
 
     /** A backend using every available processor. */
@@ -64,9 +64,14 @@ public final class CpuBackend implements Backend {
         this.parallel = new Parallel(threads);
         this.gemm = new CpuGemm(parallel);
         this.conv = new CpuConvolution(parallel, gemm);
-        this.partialCounts = new long[threads];
-        this.partialSums = new double[threads];
         this.steps = new CpuStepOps(this, threads);
+        this.elementwise = new CpuElementwiseOps(this, threads);
+        this.loss = new CpuLossOps(this, threads);
+    }
+
+    /** The worker pool the op families split their work over. */
+    Parallel parallel() {
+        return parallel;
     }
 
     /** Worker threads (the calling thread included). */
@@ -196,13 +201,7 @@ public final class CpuBackend implements Backend {
         // Every op has finished when it returns.
     }
 
-    // ---------------------------------------------------------------- elementwise
-
-    @Override
-    public void fill(Tensor t, float value) {
-        MemorySegment s = view(t, "fill target");
-        chunked(t.size(), (worker, start, count) -> CpuElementwise.fill(s, start, count, value));
-    }
+    // ---------------------------------------------------------------- core copy and counter read, the op families
 
     @Override
     public void copy(Tensor src, Tensor dst) {
@@ -211,14 +210,6 @@ public final class CpuBackend implements Backend {
         // split over the workers: one core cannot saturate the memory bus on a large copy
         chunked(src.size(), (worker, start, count) ->
                 MemorySegment.copy(s, (long) start * Float.BYTES, d, (long) start * Float.BYTES, (long) count * Float.BYTES));
-    }
-
-    @Override
-    public void add(Tensor a, Tensor b, Tensor out) {
-        MemorySegment sa = view(a, "add operand a"), sb = view(b, "add operand b"), so = view(out, "add output");
-        sameSize("add", a, "a", b, "b");
-        sameSize("add", a, "a", out, "out");
-        chunked(a.size(), (worker, start, count) -> CpuElementwise.add(sa, start, sb, start, so, start, count));
     }
 
     @Override
@@ -231,14 +222,10 @@ public final class CpuBackend implements Backend {
     public StepOps steps() { return steps; }
 
     @Override
-    public long countZeros(Tensor t) {
-        MemorySegment s = view(t, "countZeros input");
-        Arrays.fill(partialCounts, 0);
-        chunked(t.size(), (worker, start, count) -> partialCounts[worker] += CpuElementwise.countZeros(s, start, count));
-        long zeros = 0;
-        for (long c : partialCounts) zeros += c;
-        return zeros;
-    }
+    public ElementwiseOps elementwise() { return elementwise; }
+
+    @Override
+    public LossOps loss() { return loss; }
 
     @Override
     public long readCounter(Tensor counter) {
@@ -258,48 +245,6 @@ public final class CpuBackend implements Backend {
         noOverlap("gemm", c, (long) m * n, "C", a, (long) m * k, "A");
         noOverlap("gemm", c, (long) m * n, "C", b, (long) k * n, "B");
         gemm.gemm(transA, transB, m, n, k, alpha, sa, 0, sb, 0, beta, sc, 0);
-    }
-
-    @Override
-    public void addBias(Tensor y, Tensor bias, int n, int channels, int spatial) {
-        checkNcs("addBias", n, channels, spatial);
-        MemorySegment sy = view(y, "addBias y", (long) n * channels * spatial);
-        MemorySegment sb = view(bias, "addBias bias", channels);
-        if (spatial == 1) {
-            // A fully connected layer: add the bias vector to each row.
-            parallel.forRange(n, Math.max(1, CHUNK / channels),
-                    (worker, s, e) -> {
-                        for (int i = s; i < e; i++) CpuElementwise.add(sy, (long) i * channels, sb, 0, sy, (long) i * channels, channels);
-                    });
-        } else {
-            parallel.forRange(n * channels, Math.max(1, CHUNK / spatial), (worker, s, e) -> {
-                for (int row = s; row < e; row++) {
-                    CpuElementwise.addScalar(sy, (long) row * spatial, spatial, sb.getAtIndex(ValueLayout.JAVA_FLOAT, row % channels));
-                }
-            });
-        }
-    }
-
-    @Override
-    public void biasGradient(Tensor dy, Tensor db, int n, int channels, int spatial) {
-        checkNcs("biasGradient", n, channels, spatial);
-        MemorySegment sdy = view(dy, "biasGradient dy", (long) n * channels * spatial);
-        MemorySegment sdb = view(db, "biasGradient db", channels);
-        if (spatial == 1) {
-            // Column sums of an [n, channels] matrix: each worker owns a block of columns and walks the rows.
-            parallel.forRange(channels, Math.max(1, CHUNK / n), (worker, s, e) -> {
-                CpuElementwise.fill(sdb, s, e - s, 0f);
-                for (int i = 0; i < n; i++) CpuElementwise.add(sdb, s, sdy, (long) i * channels + s, sdb, s, e - s);
-            });
-        } else {
-            parallel.forRange(channels, Math.max(1, CHUNK / (n * spatial)), (worker, s, e) -> {
-                for (int ch = s; ch < e; ch++) {
-                    double sum = 0;
-                    for (int i = 0; i < n; i++) sum += CpuElementwise.sum(sdy, ((long) i * channels + ch) * spatial, spatial);
-                    sdb.setAtIndex(ValueLayout.JAVA_FLOAT, ch, (float) sum);
-                }
-            });
-        }
     }
 
     // ---------------------------------------------------------------- convolution
@@ -340,7 +285,7 @@ public final class CpuBackend implements Backend {
         return view(workspace, "conv workspace", need);
     }
 
-    // ---------------------------------------------------------------- pooling, activation
+    // ---------------------------------------------------------------- pooling
 
     @Override
     public void poolForward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y) {
@@ -363,21 +308,6 @@ public final class CpuBackend implements Backend {
 
     private static int planeGrain(PoolGeometry g) {
         return Math.max(1, CHUNK / (g.h() * g.w()));
-    }
-
-    @Override
-    public void reluForward(Tensor x, Tensor y) {
-        MemorySegment sx = view(x, "relu input x"), sy = view(y, "relu output y");
-        sameSize("reluForward", x, "x", y, "y");
-        chunked(x.size(), (worker, start, count) -> CpuElementwise.relu(sx, start, sy, start, count));
-    }
-
-    @Override
-    public void reluBackward(Tensor y, Tensor dy, Tensor dx) {
-        MemorySegment sy = view(y, "relu output y"), sdy = view(dy, "relu output gradient dy"), sdx = view(dx, "relu input gradient dx");
-        sameSize("reluBackward", y, "y", dy, "dy");
-        sameSize("reluBackward", y, "y", dx, "dx");
-        chunked(y.size(), (worker, start, count) -> CpuElementwise.reluBackward(sy, start, sdy, start, sdx, start, count));
     }
 
     // ---------------------------------------------------------------- batch norm
@@ -432,29 +362,6 @@ public final class CpuBackend implements Backend {
 
     private static int channelGrain(int n, int spatial) {
         return (int) Math.max(1, CHUNK / ((long) n * spatial));
-    }
-
-    // ---------------------------------------------------------------- loss
-
-    @Override
-    public void softmaxCrossEntropy(Tensor logits, Tensor labels, int n, int classes, Tensor dlogits, float gradScale, Tensor result) {
-        if (n < 0 || classes < 1) throw new IllegalArgumentException("softmaxCrossEntropy: need n >= 0 and classes >= 1, got n=" + n + " classes=" + classes);
-        MemorySegment sl = view(logits, "logits", (long) n * classes);
-        MemorySegment slab = view(labels, "labels", n);
-        MemorySegment sd = dlogits == null ? null : view(dlogits, "dlogits", (long) n * classes);
-        MemorySegment sr = view(result, "loss result", 2);
-        Arrays.fill(partialSums, 0);
-        Arrays.fill(partialCounts, 0);
-        parallel.forRange(n, Math.max(1, 4096 / classes), (worker, s, e) ->
-                partialSums[worker] += CpuSoftmaxCrossEntropy.rows(sl, slab, classes, sd, gradScale, s, e, partialCounts, worker));
-        double loss = 0;
-        long correct = 0;
-        for (int t = 0; t < partialSums.length; t++) {
-            loss += partialSums[t];
-            correct += partialCounts[t];
-        }
-        sr.setAtIndex(ValueLayout.JAVA_FLOAT, 0, (float) loss);
-        sr.setAtIndex(ValueLayout.JAVA_FLOAT, 1, (float) correct);
     }
 
     // ---------------------------------------------------------------- lifecycle
@@ -534,7 +441,7 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    private static void checkNcs(String op, int n, int channels, int spatial) {
+    static void checkNcs(String op, int n, int channels, int spatial) {
         if (n < 1 || channels < 1 || spatial < 1) {
             throw new IllegalArgumentException(op + ": n, channels and spatial must be >= 1, got n=" + n
                     + " channels=" + channels + " spatial=" + spatial);

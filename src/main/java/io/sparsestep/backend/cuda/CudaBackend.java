@@ -5,6 +5,8 @@ import io.sparsestep.backend.BackendOutOfMemoryException;
 import io.sparsestep.backend.Buffer;
 import io.sparsestep.backend.ConvGeometry;
 import io.sparsestep.backend.DType;
+import io.sparsestep.backend.ElementwiseOps;
+import io.sparsestep.backend.LossOps;
 import io.sparsestep.backend.PoolGeometry;
 import io.sparsestep.backend.PoolMode;
 import io.sparsestep.backend.StepOps;
@@ -28,14 +30,16 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * The GPU backend: sparsestep's PTX kernels for the elementwise ops, the loss and the fused
- * optimizer steps; cuBLAS for GEMM; cuDNN for convolution, pooling and batch norm. All of
- * it bound with java.lang.foreign, no JNI.
+ * The GPU backend: sparsestep's PTX kernels behind the op families (one {@code Cuda<Family>}
+ * per {@code kernels/*.cu}: elementwise, loss, vector, mask, optim); cuBLAS for GEMM; cuDNN
+ * for convolution, pooling and batch norm (core ops, here). All of it bound with
+ * java.lang.foreign, no JNI.
  *
  * <p><b>Execution.</b> One device (the primary context, shared with any CUDA runtime user
  * in the process) and one stream; every op is enqueued on that stream in call order and
- * returns at once, except {@link #download}, {@link #countZeros}, {@link #readCounter} and
- * {@link #synchronize}, which wait. An error of an asynchronous op (a faulting kernel)
+ * returns at once, except {@link #download}, {@link #readCounter}, {@link #synchronize} and
+ * the family ops that return a count ({@code elementwise().countZeros}, {@code masks().countKept},
+ * the vector reductions), which wait. An error of an asynchronous op (a faulting kernel)
  * surfaces at the next waiting call.
  *
  * <p><b>Threads.</b> Not thread-safe: use it from one thread at a time. It may be a
@@ -83,6 +87,8 @@ public final class CudaBackend implements Backend {
     private CudaVectorOps vectors;
     private CudaMaskOps masks;
     private CudaStepOps steps;
+    private CudaElementwiseOps elementwise;
+    private CudaLossOps loss;
     private final MemorySegment hostWord = Arena.ofAuto().allocate(8, 8);
 
     private final Set<CudaBuffer> live = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -176,6 +182,8 @@ public final class CudaBackend implements Backend {
             vectors = new CudaVectorOps(this);
             masks = new CudaMaskOps(this);
             steps = new CudaStepOps(this);
+            elementwise = new CudaElementwiseOps(this);
+            loss = new CudaLossOps(this);
         } catch (RuntimeException e) {
             releaseResources();
             throw e;
@@ -342,14 +350,7 @@ public final class CudaBackend implements Backend {
         driver.streamSynchronize(stream);
     }
 
-    // ------------------------------------------------------------------ elementwise
-
-    @Override
-    public void fill(Tensor t, float value) {
-        enter();
-        long p = ptr(t, "fill target");
-        kernels.launchFlat(KernelSignature.FILL_F32, t.size(), stream, KernelArgs.begin().ptr(p).u64(t.size()).f32(value));
-    }
+    // ------------------------------------------------------------------ core copy and counter read, the op families
 
     @Override
     public void copy(Tensor src, Tensor dst) {
@@ -357,15 +358,6 @@ public final class CudaBackend implements Backend {
         sameSize("copy", src, dst);
         long s = ptr(src, "copy source"), d = ptr(dst, "copy destination");
         if (src.size() > 0 && s != d) driver.memcpyDtoDAsync(d, s, 4 * src.size(), stream);
-    }
-
-    @Override
-    public void add(Tensor a, Tensor b, Tensor out) {
-        enter();
-        sameSize("add", a, b);
-        sameSize("add", a, out);
-        kernels.launchFlat(KernelSignature.ADD_F32, a.size(), stream,
-                KernelArgs.begin().ptr(ptr(a, "add a")).ptr(ptr(b, "add b")).ptr(ptr(out, "add out")).u64(a.size()));
     }
 
     @Override
@@ -378,14 +370,10 @@ public final class CudaBackend implements Backend {
     public StepOps steps() { return steps; }
 
     @Override
-    public long countZeros(Tensor t) {
-        enter();
-        long p = ptr(t, "countZeros input");
-        if (t.size() == 0) return 0;
-        driver.memsetD32Async(counterScratch, 0, 1, stream);
-        kernels.launchFlat(KernelSignature.COUNT_ZEROS, t.size(), stream, KernelArgs.begin().ptr(p).u64(t.size()).ptr(counterScratch));
-        return readWord(counterScratch);
-    }
+    public ElementwiseOps elementwise() { return elementwise; }
+
+    @Override
+    public LossOps loss() { return loss; }
 
     @Override
     public long readCounter(Tensor counter) {
@@ -410,7 +398,7 @@ public final class CudaBackend implements Backend {
     /** The largest grid {@link LaunchConfig#flat} gives on this device. */
     int maxFlatGrid() { return Math.max(1, info.multiprocessors()) * LaunchConfig.BLOCKS_PER_SM; }
 
-    // package-private access for the op families (CudaVectorOps, CudaMaskOps)
+    // package-private access for the op families (CudaElementwiseOps, CudaLossOps, CudaVectorOps, CudaMaskOps, CudaStepOps)
     LoadedKernels kernels() { return kernels; }
     long counterScratch() { return counterScratch; }
     long reductionScratch() { return reductionScratch; }
@@ -426,26 +414,6 @@ public final class CudaBackend implements Backend {
         atLeast("gemm B", b, (long) k * n);
         atLeast("gemm C", c, (long) m * n);
         cublas.sgemmRowMajor(g, alpha, ptr(a, "gemm A"), ptr(b, "gemm B"), beta, ptr(c, "gemm C"));
-    }
-
-    @Override
-    public void addBias(Tensor y, Tensor bias, int n, int channels, int spatial) {
-        enter();
-        long total = positiveProduct("addBias", n, channels, spatial);
-        atLeast("addBias y", y, total);
-        atLeast("addBias bias", bias, channels);
-        kernels.launchFlat(KernelSignature.ADD_BIAS, total, stream,
-                KernelArgs.begin().ptr(ptr(y, "addBias y")).ptr(ptr(bias, "addBias bias")).i32(n).i32(channels).i32(spatial));
-    }
-
-    @Override
-    public void biasGradient(Tensor dy, Tensor db, int n, int channels, int spatial) {
-        enter();
-        long total = positiveProduct("biasGradient", n, channels, spatial);
-        atLeast("biasGradient dy", dy, total);
-        atLeast("biasGradient db", db, channels);
-        kernels.launch(KernelSignature.BIAS_GRAD, LaunchConfig.perRow(channels), stream,
-                KernelArgs.begin().ptr(ptr(dy, "biasGradient dy")).ptr(ptr(db, "biasGradient db")).i32(n).i32(channels).i32(spatial));
     }
 
     // ------------------------------------------------------------------ convolution
@@ -508,7 +476,7 @@ public final class CudaBackend implements Backend {
         return p;
     }
 
-    // ------------------------------------------------------------------ pooling, activation
+    // ------------------------------------------------------------------ pooling
 
     @Override
     public void poolForward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y) {
@@ -533,23 +501,6 @@ public final class CudaBackend implements Backend {
             poolPlans.put(key, p);
         }
         return p;
-    }
-
-    @Override
-    public void reluForward(Tensor x, Tensor y) {
-        enter();
-        sameSize("reluForward", x, y);
-        kernels.launchFlat(KernelSignature.RELU_FORWARD, x.size(), stream,
-                KernelArgs.begin().ptr(ptr(x, "reluForward x")).ptr(ptr(y, "reluForward y")).u64(x.size()));
-    }
-
-    @Override
-    public void reluBackward(Tensor y, Tensor dy, Tensor dx) {
-        enter();
-        sameSize("reluBackward", y, dy);
-        sameSize("reluBackward", y, dx);
-        kernels.launchFlat(KernelSignature.RELU_BACKWARD, y.size(), stream,
-                KernelArgs.begin().ptr(ptr(y, "reluBackward y")).ptr(ptr(dy, "reluBackward dy")).ptr(ptr(dx, "reluBackward dx")).u64(y.size()));
     }
 
     // ------------------------------------------------------------------ batch norm
@@ -598,20 +549,6 @@ public final class CudaBackend implements Backend {
             bnPlans.put(key, p);
         }
         return p;
-    }
-
-    // ------------------------------------------------------------------ loss
-
-    @Override
-    public void softmaxCrossEntropy(Tensor logits, Tensor labels, int n, int classes, Tensor dlogits, float gradScale, Tensor result) {
-        enter();
-        long total = positiveProduct("softmaxCrossEntropy", n, classes, 1);
-        long pl = input(logits, "softmax logits", total), plab = input(labels, "softmax labels", n);
-        long pd = dlogits == null ? 0 : input(dlogits, "softmax dlogits", total);
-        long pr = input(result, "softmax result", 2);
-        driver.memsetD32Async(pr, 0, 2, stream);
-        kernels.launch(KernelSignature.SOFTMAX_XENT, LaunchConfig.perRow(n), stream,
-                KernelArgs.begin().ptr(pl).ptr(plab).i32(n).i32(classes).ptr(pd).f32(gradScale).ptr(pr));
     }
 
     // ------------------------------------------------------------------ lifecycle
@@ -712,7 +649,7 @@ public final class CudaBackend implements Backend {
         return ptr(t, what);
     }
 
-    private static void atLeast(String what, Tensor t, long elements) {
+    static void atLeast(String what, Tensor t, long elements) {
         if (t == null) throw new IllegalArgumentException(what + " is null");
         if (t.size() < elements) {
             throw new IllegalArgumentException(what + " " + t + " has " + t.size() + " elements, the op needs " + elements);
@@ -724,7 +661,7 @@ public final class CudaBackend implements Backend {
         if (a.size() != b.size()) throw new IllegalArgumentException(op + ": sizes differ, " + a + " vs " + b);
     }
 
-    private static long positiveProduct(String op, int a, int b, int c) {
+    static long positiveProduct(String op, int a, int b, int c) {
         if (a <= 0 || b <= 0 || c <= 0) throw new IllegalArgumentException(op + ": dimensions must be positive, got " + a + ", " + b + ", " + c);
         return (long) a * b * c;
     }

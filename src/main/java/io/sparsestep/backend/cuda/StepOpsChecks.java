@@ -46,16 +46,16 @@ final class StepOpsChecks {
                         Twin w = s.constant(Float.NaN, off[0], n); // never read
                         Twin g = s.random(off[1], n), acc = s.random(off[2], n);
                         // a diverged accumulator must come out as NaN on both, never as a pruned zero
-                        if (n > 2) s.both(b -> b.fill(acc.on(b).range(2, 1), Float.NaN));
+                        if (n > 2) s.both(b -> b.elementwise().fill(acc.on(b).range(2, 1), Float.NaN));
                         Twin counter = counted ? s.constant(0f, 1, 1) : null;
-                        if (counted) s.both(b -> b.fill(counter.on(b), 0f));
+                        if (counted) s.both(b -> b.elementwise().fill(counter.on(b), 0f));
                         s.both(b -> b.steps().grda(w.on(b), g.on(b), acc.on(b), 0.1f, tau, counter == null ? null : counter.on(b)));
                         s.compare("w", w, Tolerance.BITWISE);
                         s.compare("acc", acc, Tolerance.BITWISE);
                         if (counted) {
                             long tested = s.tested.readCounter(counter.tested());
                             s.compareScalar("zero counter", tested, s.reference.readCounter(counter.reference()), Tolerance.BITWISE);
-                            s.compareScalar("zero counter vs countZeros(w)", tested, s.tested.countZeros(w.tested()), Tolerance.BITWISE);
+                            s.compareScalar("zero counter vs countZeros(w)", tested, s.tested.elementwise().countZeros(w.tested()), Tolerance.BITWISE);
                         }
                     }
                 }

@@ -28,20 +28,20 @@ class CpuBackendTest {
             assertEquals(0, a.address() % 64, "64-byte aligned");
             assertEquals(((CpuBuffer) a).segment().address(), a.address());
             assertEquals(4000, ((CpuBuffer) a).segment().byteSize());
-            assertEquals(1000, be.countZeros(new Tensor(a, 0, 1000)), "zero-filled");
+            assertEquals(1000, be.elementwise().countZeros(new Tensor(a, 0, 1000)), "zero-filled");
             assertSame(be, a.backend());
             assertEquals("params", a.label());
             a.close();
             a.close(); // idempotent
             assertEquals(40, be.bytesInUse());
             assertEquals(4040, be.peakBytes());
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> be.fill(new Tensor(a, 0, 10), 1f));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> be.elementwise().fill(new Tensor(a, 0, 10), 1f));
             assertTrue(e.getMessage().contains("closed buffer"), e.getMessage());
             assertThrows(IllegalArgumentException.class, () -> be.allocate(-1, "bad"));
             be.close();
             assertEquals(0, be.bytesInUse(), "closing the backend frees its buffers");
             assertThrows(IllegalStateException.class, () -> be.allocate(1, "late"));
-            assertThrows(IllegalArgumentException.class, () -> be.fill(new Tensor(b, 0, 1), 1f));
+            assertThrows(IllegalArgumentException.class, () -> be.elementwise().fill(new Tensor(b, 0, 1), 1f));
         } finally {
             be.close();
         }
@@ -62,19 +62,19 @@ class CpuBackendTest {
             Tensor a = tensor(be, random(r, 100), 10, 10), c = zeros(be, 10, 10), g = zeros(be, 100), m = zeros(be, 100);
             Runnable step = () -> {
                 be.convForward(cg, x, w, y, ws);
-                be.addBias(y, bias, 4, 5, 25);
+                be.elementwise().addBias(y, bias, 4, 5, 25);
                 be.batchNormForwardTraining(4, 5, 25, y, y, bias, bias, stats, stats, stats, stats, 0.1f, 1e-5f);
-                be.reluForward(y, y);
+                be.elementwise().reluForward(y, y);
                 be.poolForward(PoolMode.MAX, pg, y, pooled);
                 be.poolBackward(PoolMode.MAX, pg, y, pooled, pooled, y);
                 be.convBackwardData(cg, y, w, dx, ws);
                 be.convBackwardFilter(cg, x, y, dw, ws);
-                be.biasGradient(y, bias, 4, 5, 25);
-                be.softmaxCrossEntropy(logits, labels, 4, 10, logits, 0.25f, res);
+                be.elementwise().biasGradient(y, bias, 4, 5, 25);
+                be.loss().softmaxCrossEntropy(logits, labels, 4, 10, logits, 0.25f, res);
                 be.gemm(false, true, 10, 10, 10, 1f, a, a, 0f, c);
                 be.steps().sgd(a.reshape(100), g, m, 0.01f, 0.9f, 0f, 1e-4f, true, false);
                 be.steps().grda(a.reshape(100), g, m, 0.01f, 0.001f, null);
-                be.countZeros(a);
+                be.elementwise().countZeros(a);
             };
             step.run();
             long allocations = be.allocationCount(), bytes = be.bytesInUse();
@@ -88,7 +88,7 @@ class CpuBackendTest {
     void rejectsViewsOfAnotherBackend() {
         try (CpuBackend one = new CpuBackend(1); CpuBackend other = new CpuBackend(1)) {
             Tensor mine = zeros(one, 4), theirs = zeros(other, 4);
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> one.add(mine, theirs, mine));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> one.elementwise().add(mine, theirs, mine));
             assertTrue(e.getMessage().contains("add operand b"), e.getMessage());
         }
     }

@@ -39,11 +39,11 @@ class CpuElementwiseTest {
         for (int n : SIZES) {
             Buffer b = be.allocate(n + 10, "fill");
             Tensor t = new Tensor(b, 3, n);
-            be.fill(t, 2.5f);
+            be.elementwise().fill(t, 2.5f);
             float[] all = read(be, new Tensor(b, 0, n + 10));
             for (int i = 0; i < n + 10; i++) assertEquals(i >= 3 && i < 3 + n ? 2.5f : 0f, all[i], "element " + i + " of " + n);
-            be.fill(t, -0f);
-            assertEquals(n, be.countZeros(t));
+            be.elementwise().fill(t, -0f);
+            assertEquals(n, be.elementwise().countZeros(t));
             float[] negativeZeros = new float[n];
             Arrays.fill(negativeZeros, -0f);
             assertSameBits(negativeZeros, read(be, t), "fill(-0) keeps the sign, n=" + n);
@@ -56,18 +56,18 @@ class CpuElementwiseTest {
         for (int n : SIZES) {
             float[] a = random(r, n), b = random(r, n);
             Tensor ta = tensor(be, a, n), tb = tensor(be, b, n), out = zeros(be, n);
-            be.add(ta, tb, out);
+            be.elementwise().add(ta, tb, out);
             float[] sum = new float[n];
             for (int i = 0; i < n; i++) sum[i] = a[i] + b[i];
             assertSameBits(sum, read(be, out), "add, n=" + n);
-            be.add(ta, tb, ta); // in place
+            be.elementwise().add(ta, tb, ta); // in place
             assertSameBits(sum, read(be, ta), "add in place, n=" + n);
             Tensor reshaped = zeros(be, 1, n);
             be.copy(tb, reshaped);
             assertSameBits(b, read(be, reshaped), "copy, n=" + n);
         }
         assertThrows(IllegalArgumentException.class, () -> be.copy(zeros(be, 3), zeros(be, 4)));
-        assertThrows(IllegalArgumentException.class, () -> be.add(zeros(be, 3), zeros(be, 3), zeros(be, 2)));
+        assertThrows(IllegalArgumentException.class, () -> be.elementwise().add(zeros(be, 3), zeros(be, 3), zeros(be, 2)));
     }
 
     @Test
@@ -85,7 +85,7 @@ class CpuElementwiseTest {
                 };
                 if (i % 5 < 2) expected++;
             }
-            assertEquals(expected, be.countZeros(tensor(be, a, n)), "size " + n);
+            assertEquals(expected, be.elementwise().countZeros(tensor(be, a, n)), "size " + n);
         }
     }
 
@@ -107,7 +107,7 @@ class CpuElementwiseTest {
                 x[1] = 0f;
             }
             Tensor tx = tensor(be, x, n), ty = zeros(be, n), tdy = tensor(be, dy, n), tdx = zeros(be, n);
-            be.reluForward(tx, ty);
+            be.elementwise().reluForward(tx, ty);
             // the zeros relu writes are +0.0, also for an input of -0.0
             float[] y = new float[n], dx = new float[n];
             for (int i = 0; i < n; i++) {
@@ -115,11 +115,11 @@ class CpuElementwiseTest {
                 dx[i] = x[i] > 0 ? dy[i] : +0.0f;
             }
             assertSameBits(y, read(be, ty), "relu, n=" + n);
-            be.reluBackward(ty, tdy, tdx);
+            be.elementwise().reluBackward(ty, tdy, tdx);
             assertSameBits(dx, read(be, tdx), "relu', n=" + n);
-            be.reluBackward(ty, tdy, tdy); // dx may be dy
+            be.elementwise().reluBackward(ty, tdy, tdy); // dx may be dy
             assertSameBits(dx, read(be, tdy), "relu' in place, n=" + n);
-            be.reluForward(tx, tx); // y may be x
+            be.elementwise().reluForward(tx, tx); // y may be x
             assertSameBits(y, read(be, tx), "relu in place, n=" + n);
         }
     }
@@ -131,12 +131,12 @@ class CpuElementwiseTest {
             int n = s[0], c = s[1], sp = s[2];
             float[] y = random(r, n * c * sp), bias = random(r, c);
             Tensor ty = tensor(be, y, n, c, sp), tb = tensor(be, bias, c);
-            be.addBias(ty, tb, n, c, sp);
+            be.elementwise().addBias(ty, tb, n, c, sp);
             float[] expected = new float[y.length];
             for (int i = 0; i < y.length; i++) expected[i] = y[i] + bias[(i / sp) % c];
             assertSameBits(expected, read(be, ty), "addBias " + n + "x" + c + "x" + sp);
             Tensor db = tensor(be, random(r, c), c);
-            be.biasGradient(tensor(be, y, n, c, sp), db, n, c, sp);
+            be.elementwise().biasGradient(tensor(be, y, n, c, sp), db, n, c, sp);
             double[] grad = new double[c];
             for (int i = 0; i < y.length; i++) grad[(i / sp) % c] += y[i];
             assertClose(grad, read(be, db), 1e-5, 1e-5 * Math.sqrt(n * sp), "biasGradient " + n + "x" + c + "x" + sp);

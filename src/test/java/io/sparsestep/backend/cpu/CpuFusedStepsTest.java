@@ -102,7 +102,7 @@ class CpuFusedStepsTest {
             // the counter accumulates across steps until it is cleared with fill
             zeros += stepZeros;
             assertEquals(zeros, backend.readCounter(counter), "zero count, " + what);
-            assertEquals(stepZeros, backend.countZeros(tw), "the step's count agrees with countZeros, " + what);
+            assertEquals(stepZeros, backend.elementwise().countZeros(tw), "the step's count agrees with countZeros, " + what);
             assertTrue(n < 33 || (stepZeros > n / 4 && stepZeros < n), "tau 0.7 zeroes a good share of N(0,1) weights: " + stepZeros);
         }
     }

@@ -93,16 +93,16 @@ public final class CpuGemmBenchmark {
         Runnable step = () -> {
             for (int l = 0; l < 3; l++) {
                 be.gemm(false, true, b, widths[l + 1], widths[l], 1f, act[l], w[l], 0f, act[l + 1]);
-                be.addBias(act[l + 1], bias[l], b, widths[l + 1], 1);
-                if (l < 2) be.reluForward(act[l + 1], act[l + 1]);
+                be.elementwise().addBias(act[l + 1], bias[l], b, widths[l + 1], 1);
+                if (l < 2) be.elementwise().reluForward(act[l + 1], act[l + 1]);
             }
-            be.softmaxCrossEntropy(act[3], lab, b, 10, grad[3], 1f / b, res);
+            be.loss().softmaxCrossEntropy(act[3], lab, b, 10, grad[3], 1f / b, res);
             for (int l = 2; l >= 0; l--) {
                 be.gemm(true, false, widths[l + 1], widths[l], b, 1f, grad[l + 1], act[l], 0f, dw[l]);
-                be.biasGradient(grad[l + 1], db[l], b, widths[l + 1], 1);
+                be.elementwise().biasGradient(grad[l + 1], db[l], b, widths[l + 1], 1);
                 if (l > 0) {
                     be.gemm(false, false, b, widths[l], widths[l + 1], 1f, grad[l + 1], w[l], 0f, grad[l]);
-                    be.reluBackward(act[l], grad[l], grad[l]);
+                    be.elementwise().reluBackward(act[l], grad[l], grad[l]);
                 }
             }
             for (int l = 0; l < 3; l++) {

@@ -40,7 +40,7 @@ class CpuSoftmaxCrossEntropyTest {
             for (int i = 0; i < logits.length; i++) logits[i] *= 3;
             Tensor tl = tensor(be, logits, n, classes), tlab = tensor(be, lab, n), td = zeros(be, n, classes), res = zeros(be, 2);
             float scale = 1f / n;
-            be.softmaxCrossEntropy(tl, tlab, n, classes, td, scale, res);
+            be.loss().softmaxCrossEntropy(tl, tlab, n, classes, td, scale, res);
             double loss = 0;
             int correct = 0;
             double[] grad = new double[n * classes];
@@ -68,13 +68,13 @@ class CpuSoftmaxCrossEntropyTest {
         // exp(1000) overflows; the shifted form gives loss log(1 + e^-1000) ~ 0 for row 0 and log 2 for row 1.
         float[] logits = {1000, 0, 500, 500};
         Tensor tl = tensor(be, logits, 2, 2), td = zeros(be, 2, 2), res = zeros(be, 2);
-        be.softmaxCrossEntropy(tl, tensor(be, new float[]{0, 1}, 2), 2, 2, td, 1f, res);
+        be.loss().softmaxCrossEntropy(tl, tensor(be, new float[]{0, 1}, 2), 2, 2, td, 1f, res);
         float[] out = read(be, res);
         assertEquals(Math.log(2), out[0], 1e-6);
         assertEquals(1f, out[1], "row 1 ties: the first maximum (class 0) is predicted, label 1 is not hit");
         assertArrayEquals(new float[]{0, 0, 0.5f, -0.5f}, read(be, td), 1e-7f);
         // Without a gradient view only the loss is computed.
-        be.softmaxCrossEntropy(tl, tensor(be, new float[]{0, 0}, 2), 2, 2, null, 1f, res);
+        be.loss().softmaxCrossEntropy(tl, tensor(be, new float[]{0, 0}, 2), 2, 2, null, 1f, res);
         assertEquals(2f, read(be, res)[1]);
     }
 
@@ -83,7 +83,7 @@ class CpuSoftmaxCrossEntropyTest {
         Tensor tl = zeros(be, 2, 3), res = zeros(be, 2);
         for (float bad : new float[]{3, -1, 1.5f, Float.NaN}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> be.softmaxCrossEntropy(tl, tensor(be, new float[]{0, bad}, 2), 2, 3, null, 1f, res));
+                    () -> be.loss().softmaxCrossEntropy(tl, tensor(be, new float[]{0, bad}, 2), 2, 3, null, 1f, res));
             assertTrue(e.getMessage().contains("row 1"), e.getMessage());
         }
     }
@@ -95,7 +95,7 @@ class CpuSoftmaxCrossEntropyTest {
         float[] logits = random(r, n * classes), lab = labels(r, n, classes);
         Tensor tl = tensor(be, logits, n, classes), tlab = tensor(be, lab, n), td = zeros(be, n, classes), res = zeros(be, 2);
         float scale = 0.25f;
-        be.softmaxCrossEntropy(tl, tlab, n, classes, td, scale, res);
+        be.loss().softmaxCrossEntropy(tl, tlab, n, classes, td, scale, res);
         float[] grad = read(be, td);
         float h = 1e-2f;
         for (int i = 0; i < logits.length; i++) {
@@ -103,10 +103,10 @@ class CpuSoftmaxCrossEntropyTest {
             p[i] += h;
             m[i] -= h;
             be.upload(MemorySegment.ofArray(p), tl);
-            be.softmaxCrossEntropy(tl, tlab, n, classes, null, scale, res);
+            be.loss().softmaxCrossEntropy(tl, tlab, n, classes, null, scale, res);
             double lp = read(be, res)[0] * scale;
             be.upload(MemorySegment.ofArray(m), tl);
-            be.softmaxCrossEntropy(tl, tlab, n, classes, null, scale, res);
+            be.loss().softmaxCrossEntropy(tl, tlab, n, classes, null, scale, res);
             double lm = read(be, res)[0] * scale;
             assertClose((lp - lm) / (p[i] - m[i]), grad[i], 1e-2, 1e-4, "d loss / d logit[" + i + "]");
         }

@@ -40,7 +40,7 @@ class CpuWrapTest {
             assertEquals(bytes, be.bytesInUse());
             assertEquals(peak, be.peakBytes());
             assertEquals(20f, mine.getAtIndex(F, 20), "wrapping writes nothing (no zero fill)");
-            be.fill(new Tensor(b, 8, 16), -1f);
+            be.elementwise().fill(new Tensor(b, 8, 16), -1f);
             assertEquals(-1f, mine.getAtIndex(F, 8));
             assertEquals(-1f, mine.getAtIndex(F, 23));
             assertEquals(24f, mine.getAtIndex(F, 24));
@@ -48,7 +48,7 @@ class CpuWrapTest {
             b.close();
             assertEquals(bytes, be.bytesInUse());
             assertEquals(-1f, mine.getAtIndex(F, 23), "closing the wrapper leaves the memory readable and intact");
-            IllegalArgumentException closed = assertThrows(IllegalArgumentException.class, () -> be.fill(new Tensor(b, 0, 4), 0f));
+            IllegalArgumentException closed = assertThrows(IllegalArgumentException.class, () -> be.elementwise().fill(new Tensor(b, 0, 4), 0f));
             assertTrue(closed.getMessage().contains("belongs to a closed buffer"), closed.getMessage());
         }
     }
@@ -60,7 +60,7 @@ class CpuWrapTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment mine = arena.allocate(4L * n, 64);
             Buffer b = be.wrap(mine, "big");
-            be.fill(new Tensor(b, 0, n), 2f);
+            be.elementwise().fill(new Tensor(b, 0, n), 2f);
             for (int i = 0; i < n; i++) assertEquals(2f, mine.getAtIndex(F, i), "element " + i);
             b.close();
         }
@@ -72,7 +72,7 @@ class CpuWrapTest {
             MemorySegment mine = arena.allocate(64, 64);
             CpuBackend other = new CpuBackend(1);
             Buffer b = other.wrap(mine, "x");
-            other.fill(new Tensor(b, 0, 16), 5f);
+            other.elementwise().fill(new Tensor(b, 0, 16), 5f);
             other.close();
             b.close();
             assertEquals(5f, mine.getAtIndex(F, 15));
@@ -87,7 +87,7 @@ class CpuWrapTest {
         Arena arena = Arena.ofConfined();
         Buffer b = be.wrap(arena.allocate(64, 64), "gone");
         arena.close();
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> be.fill(new Tensor(b, 0, 16), 1f));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> be.elementwise().fill(new Tensor(b, 0, 16), 1f));
         assertTrue(e.getMessage().contains("wraps a segment whose arena was closed"), e.getMessage());
     }
 

@@ -5,15 +5,13 @@ import io.sparsestep.backend.Tensor;
 import io.sparsestep.backend.cpu.CpuBackend;
 import io.sparsestep.backend.cuda.ConformanceChecks.Check;
 import io.sparsestep.backend.cuda.ConformanceChecks.Result;
+import io.sparsestep.testing.WatchedBackend;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.BiFunction;
@@ -60,19 +58,20 @@ class ConformanceChecksSelfTest {
     void aWrongElementFailsOnlyThatOp() {
         Backend faulty = withFault("add", (b, args) -> {
             Tensor out = (Tensor) args[2];
-            b.fill(out.range(out.size() - 1, 1), 42f);
+            b.elementwise().fill(out.range(out.size() - 1, 1), 42f);
             return null;
         });
         for (Check c : ConformanceChecks.all()) {
-            if (!c.name().equals("add") && !c.name().equals("copy")) continue;
+            if (!c.name().equals("elementwise.add") && !c.name().equals("copy")) continue;
             List<Result> results = c.run(faulty, reference, 1);
             boolean allPassed = results.stream().allMatch(Result::passed);
-            assertEquals(!c.name().equals("add"), allPassed, c.name() + ": " + results);
+            assertEquals(!c.name().equals("elementwise.add"), allPassed, c.name() + ": " + results);
         }
-        List<Result> add = ConformanceChecks.all().stream().filter(c -> c.name().equals("add")).findFirst().orElseThrow().run(faulty, reference, 1);
+        List<Result> add = ConformanceChecks.all().stream().filter(c -> c.name().equals("elementwise.add")).findFirst().orElseThrow()
+                .run(faulty, reference, 1);
         Result first = add.getFirst();
         assertFalse(first.passed());
-        assertEquals("add.out", first.name());
+        assertEquals("elementwise.add.out", first.name());
         assertTrue(first.note().startsWith("n=1 offsets=0,0,0: first difference at 0: got 42.0"), first.note());
         assertTrue(first.line().endsWith("FAIL  " + first.note()), first.line());
     }
@@ -81,10 +80,10 @@ class ConformanceChecksSelfTest {
     void aWritePastTheViewIsCaughtByTheGuardWords() {
         Backend faulty = withFault("fill", (b, args) -> {
             Tensor t = (Tensor) args[0];
-            b.fill(new Tensor(t.buffer(), t.offset(), (int) t.size() + 1), (float) args[1]);
+            b.elementwise().fill(new Tensor(t.buffer(), t.offset(), (int) t.size() + 1), (float) args[1]);
             return null;
         });
-        Check fill = ConformanceChecks.all().stream().filter(c -> c.name().equals("fill")).findFirst().orElseThrow();
+        Check fill = ConformanceChecks.all().stream().filter(c -> c.name().equals("elementwise.fill")).findFirst().orElseThrow();
         Result r = fill.run(faulty, reference, 1).getFirst();
         assertFalse(r.passed());
         assertTrue(r.note().endsWith("wrote outside its view at word 1 of the view"), r.note());
@@ -95,25 +94,23 @@ class ConformanceChecksSelfTest {
         Backend throwing = withFault("countZeros", (b, args) -> {
             throw new IllegalStateException("kernel\nexploded");
         });
-        Check check = ConformanceChecks.all().stream().filter(c -> c.name().equals("countZeros")).findFirst().orElseThrow();
+        Check check = ConformanceChecks.all().stream().filter(c -> c.name().equals("elementwise.countZeros")).findFirst().orElseThrow();
         List<Result> results = check.run(throwing, reference, 1);
         Result last = results.getLast();
         assertFalse(last.passed());
-        assertEquals("countZeros [n=1 offset=0]", last.name());
+        assertEquals("elementwise.countZeros [n=1 offset=0]", last.name());
         assertEquals("threw java.lang.IllegalStateException: kernel exploded", last.note());
     }
 
-    /** The inner CPU backend, except that {@code method} runs {@code fault} after (or instead of) the real op. */
+    /**
+     * The inner CPU backend, except that {@code method} (of Backend or of an op family it
+     * hands out) runs {@code fault} after (or instead of) the real op.
+     */
     private static Backend withFault(String method, BiFunction<Backend, Object[], Object> fault) {
-        InvocationHandler h = (proxy, m, args) -> {
-            try {
-                Object result = m.invoke(inner, args);
-                return m.getName().equals(method) ? coalesce(fault.apply(inner, args), result) : result;
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
-        };
-        return (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class}, h);
+        return WatchedBackend.of(inner, (m, args, call) -> {
+            Object result = call.proceed();
+            return m.getName().equals(method) ? coalesce(fault.apply(inner, args), result) : result;
+        });
     }
 
     /** Every op family Backend exposes is found with its checks (a family without a checks class would be a failing check). */
@@ -122,7 +119,7 @@ class ConformanceChecksSelfTest {
         java.util.Set<String> prefixes = ConformanceChecks.familyChecks().stream()
                 .map(c -> c.name().contains(".") ? c.name().substring(0, c.name().indexOf('.')) : "MISSING " + c.name())
                 .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
-        assertEquals(java.util.Set.of("masks", "steps", "vectors"), prefixes);
+        assertEquals(java.util.Set.of("elementwise", "loss", "masks", "steps", "vectors"), prefixes);
         assertTrue(ConformanceChecks.all().stream().anyMatch(c -> c.name().equals("vectors.dot")), "all() includes the families");
     }
 

@@ -90,7 +90,7 @@ class CudaConformanceTest {
             cpu.steps().grda(rw, rg, ra, 0.1f, 0.3f, null);
             float[] got = download(cuda, w), want = download(cpu, rw);
             for (int i = 0; i < n; i++) assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]), "w[" + i + "]");
-            assertEquals(cpu.countZeros(rw), cuda.readCounter(counter));
+            assertEquals(cpu.elementwise().countZeros(rw), cuda.readCounter(counter));
         }
     }
 

@@ -95,7 +95,7 @@ class CudaWrapTest {
         try {
             long live = liveDeviceAllocations();
             Buffer b = other.wrap(p, 16, "x");
-            other.fill(new Tensor(b, 0, 16), 3f);
+            other.elementwise().fill(new Tensor(b, 0, 16), 3f);
             b.close();
             b.close();
             assertEquals(live, liveDeviceAllocations(), "closing a wrapped buffer frees nothing");

@@ -112,7 +112,7 @@ class FakeCudaStackTest {
     void aBrokenKernelFailsItsConformanceCheck() {
         FakeCudaStack.voidCallWithString(driverLib.lookup(), "fake_break_kernel", "relu_forward");
         try {
-            List<Result> results = ConformanceChecks.all().stream().filter(c -> c.name().equals("reluForward"))
+            List<Result> results = ConformanceChecks.all().stream().filter(c -> c.name().equals("elementwise.reluForward"))
                     .flatMap(c -> c.run(fake, cpu, CudaDoctor.SEED).stream()).toList();
             assertTrue(results.stream().anyMatch(r -> !r.passed()), results.toString());
         } finally {
@@ -276,8 +276,8 @@ class FakeCudaStackTest {
         try (Buffer b = fake.allocate(2000, "conv")) {
             Tensor x = new Tensor(b, 1, 2, 3, 6, 6), w = new Tensor(b, 300, 4, 3, 3, 3), y = new Tensor(b, 500, 2, 4, 6, 6);
             Tensor ws = new Tensor(b, 800, 1024);
-            fake.fill(x, 1f);
-            fake.fill(w, 0.5f);
+            fake.elementwise().fill(x, 1f);
+            fake.elementwise().fill(w, 0.5f);
             fake.convForward(g, x, w, y, ws);
             assertEquals(refusalsBefore + 1, intCall(dnnLibs.cudnn().lookup(), "fake_cudnn_refusals"), "algo 1 refused x at offset 1");
             fake.convForward(g, x, w, y, ws);
@@ -301,8 +301,8 @@ class FakeCudaStackTest {
         ConvGeometry g = new ConvGeometry(1, 1, 4, 4, 1, 3, 3, 1, 1, 1, 1);
         try (Buffer b = fake.allocate(64, "conv")) {
             Tensor x = new Tensor(b, 0, 1, 1, 4, 4), w = new Tensor(b, 16, 1, 1, 3, 3), y = new Tensor(b, 32, 1, 1, 4, 4);
-            fake.fill(x, 2f);
-            fake.fill(w, 1f);
+            fake.elementwise().fill(x, 2f);
+            fake.elementwise().fill(w, 1f);
             fake.convForward(g, x, w, y, null);
             float[] out = read(fake, y);
             assertEquals(8f, out[0], 0f, "corner: 4 of the 9 taps inside the padded input, each 2 * 1");
@@ -313,10 +313,10 @@ class FakeCudaStackTest {
     @Test
     void launchesFollowTheGridRuleOfTheDevicesSmCount() {
         try (Buffer b = fake.allocate(1_000_000, "big")) {
-            fake.fill(new Tensor(b, 0, 1025), 1f);
+            fake.elementwise().fill(new Tensor(b, 0, 1025), 1f);
             assertEquals(2, intCall(driverLib.lookup(), "fake_last_grid"));
             assertEquals(256, intCall(driverLib.lookup(), "fake_last_block"));
-            fake.fill(new Tensor(b, 0, 1_000_000), 1f);
+            fake.elementwise().fill(new Tensor(b, 0, 1_000_000), 1f);
             assertEquals(4 * 8, intCall(driverLib.lookup(), "fake_last_grid"), "the fake has 4 SMs: 8 blocks each");
         }
     }
@@ -328,8 +328,8 @@ class FakeCudaStackTest {
         try (Buffer b = fake.allocate(100, "threads")) {
             Thread t = new Thread(() -> {
                 try {
-                    fake.fill(new Tensor(b, 0, 100), 0f);
-                    zeros.set(fake.countZeros(new Tensor(b, 0, 100)));
+                    fake.elementwise().fill(new Tensor(b, 0, 100), 0f);
+                    zeros.set(fake.elementwise().countZeros(new Tensor(b, 0, 100)));
                 } catch (Throwable e) {
                     failure.set(e);
                 }
@@ -338,7 +338,7 @@ class FakeCudaStackTest {
             t.join();
             assertEquals(null, failure.get());
             assertEquals(100L, zeros.get());
-            assertEquals(100L, fake.countZeros(new Tensor(b, 0, 100)), "and back on this thread");
+            assertEquals(100L, fake.elementwise().countZeros(new Tensor(b, 0, 100)), "and back on this thread");
         }
     }
 
@@ -347,9 +347,9 @@ class FakeCudaStackTest {
     void opsRestoreTheContextSomeoneElseChangedOnTheSameThread() {
         try (Buffer b = fake.allocate(100, "switched")) {
             driver.setCurrent(0);
-            fake.fill(new Tensor(b, 0, 100), 0f);
+            fake.elementwise().fill(new Tensor(b, 0, 100), 0f);
             driver.setCurrent(0);
-            assertEquals(100L, fake.countZeros(new Tensor(b, 0, 100)));
+            assertEquals(100L, fake.elementwise().countZeros(new Tensor(b, 0, 100)));
         }
     }
 
@@ -399,7 +399,7 @@ class FakeCudaStackTest {
     @Test
     void batchNormPassesMomentumAndEpsilonAsDoubles() {
         try (Buffer b = fake.allocate(44, "bn")) {
-            fake.fill(new Tensor(b, 0, 44), 1f);
+            fake.elementwise().fill(new Tensor(b, 0, 44), 1f);
             fake.batchNormForwardTraining(2, 2, 4, new Tensor(b, 0, 2, 2, 4), new Tensor(b, 16, 2, 2, 4), new Tensor(b, 32, 2),
                     new Tensor(b, 34, 2), new Tensor(b, 36, 2), new Tensor(b, 38, 2), new Tensor(b, 40, 2), new Tensor(b, 42, 2), 0.25f, 1e-3f);
             fake.synchronize();
@@ -449,7 +449,7 @@ class FakeCudaStackTest {
     @Test
     void viewsFromAnotherBackendAreRejectedWithTheFix() {
         try (Buffer onCpu = cpu.allocate(4, "host")) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> fake.fill(new Tensor(onCpu, 0, 4), 1f));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> fake.elementwise().fill(new Tensor(onCpu, 0, 4), 1f));
             assertEquals("fill target host@0[4] lives on the cpu backend, not on this CUDA backend; upload it first", e.getMessage());
         }
     }

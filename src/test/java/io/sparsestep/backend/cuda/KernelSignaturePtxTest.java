@@ -54,6 +54,62 @@ class KernelSignaturePtxTest {
         }
     }
 
+    /**
+     * Which op family each kernels/*.cu belongs to: a family per kernel file, a kernel file per
+     * family. A new kernels/*.cu or a new family fails {@link #everyKernelModuleHasExactlyOneFamily}
+     * until it is entered here.
+     */
+    private static final Map<String, Class<?>> FAMILY_OF_MODULE = Map.of(
+            "elementwise", io.sparsestep.backend.ElementwiseOps.class,
+            "loss", io.sparsestep.backend.LossOps.class,
+            "vector", io.sparsestep.backend.VectorOps.class,
+            "mask", io.sparsestep.backend.MaskOps.class,
+            "optim", io.sparsestep.backend.StepOps.class);
+
+    /** StepOps' kernels are launched through the raw-pointer API its CUDA file ends in. */
+    private static final Map<String, Class<?>> FAMILY_HELPERS = Map.of("CudaFusedSteps", io.sparsestep.backend.StepOps.class);
+
+    /**
+     * Every kernel module (kernels/*.cu, and every module a signature names) maps to exactly
+     * one op family of {@code Backend}, every family to exactly one module, and a kernel is
+     * launched only from its family's CUDA file ({@code Cuda<Family>.java}, or a helper of
+     * it): no kernel of ours behind a core op of {@code CudaBackend}.
+     */
+    @Test
+    void everyKernelModuleHasExactlyOneFamily() throws java.io.IOException {
+        java.nio.file.Path repo = io.sparsestep.testing.NativeToolchain.repository();
+        java.util.Set<String> modules = new java.util.TreeSet<>(List.of(KernelSignature.modules()));
+        try (var files = java.nio.file.Files.list(repo.resolve("kernels"))) {
+            files.map(f -> f.getFileName().toString()).filter(f -> f.endsWith(".cu")).forEach(f -> modules.add(f.substring(0, f.length() - 3)));
+        }
+        assertEquals(modules, new java.util.TreeSet<>(FAMILY_OF_MODULE.keySet()), "every kernels/*.cu has a family entry and vice versa");
+        java.util.Set<Class<?>> families = new java.util.HashSet<>();
+        for (java.lang.reflect.Method m : io.sparsestep.backend.Backend.class.getMethods()) {
+            if (m.getParameterCount() == 0 && io.sparsestep.backend.OpFamily.class.isAssignableFrom(m.getReturnType())) {
+                families.add(m.getReturnType());
+            }
+        }
+        assertEquals(families, new java.util.HashSet<>(FAMILY_OF_MODULE.values()), "the families of Backend's accessors, one kernel module each");
+        assertEquals(FAMILY_OF_MODULE.size(), families.size(), "no two kernel modules share a family");
+
+        Pattern constant = Pattern.compile("KernelSignature\\.([A-Z][A-Z0-9_]*)\\b");
+        java.nio.file.Path sources = repo.resolve("src/main/java/io/sparsestep/backend/cuda");
+        try (var files = java.nio.file.Files.list(sources)) {
+            for (java.nio.file.Path f : files.filter(f -> f.toString().endsWith(".java")).sorted().toList()) {
+                String file = f.getFileName().toString().replace(".java", "");
+                if (file.equals("KernelSignature")) continue;
+                Matcher m = constant.matcher(java.nio.file.Files.readString(f));
+                while (m.find()) {
+                    String module = KernelSignature.valueOf(m.group(1)).module();
+                    Class<?> family = FAMILY_OF_MODULE.get(module);
+                    boolean own = file.equals("Cuda" + family.getSimpleName()) || family.equals(FAMILY_HELPERS.get(file));
+                    assertTrue(own, file + ".java launches " + m.group(1) + " of kernels/" + module + ".cu, which belongs to "
+                            + family.getSimpleName() + ": launch it from Cuda" + family.getSimpleName() + ".java");
+                }
+            }
+        }
+    }
+
     @Test
     void parserReadsEntryParameters() {
         String ptx = ".visible .entry f(\n\t.param .u64 f_param_0,\n\t.param .f32 f_param_1,\n\t.param .u32 f_param_2\n)\n{ ret; }";
