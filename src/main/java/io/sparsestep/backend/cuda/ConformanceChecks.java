@@ -49,11 +49,23 @@ public final class ConformanceChecks {
 
     public enum Kind { BITWISE, RELATIVE }
 
-    public record Tolerance(Kind kind, double bound) {
-        public static final Tolerance BITWISE = new Tolerance(Kind.BITWISE, 0);
+    /**
+     * How close an output must be: bitwise, or a relative bound on the largest absolute error
+     * over {@code max(largest |reference|, floor)}. The floor is the output's natural scale
+     * where its own size can be tiny: a confident row's loss and gradient are small
+     * differences of numbers near 1 (kernel in float, twin in double), so they are measured
+     * against what they could be (rows, grad_scale), not against themselves.
+     */
+    public record Tolerance(Kind kind, double bound, double floor) {
+        public static final Tolerance BITWISE = new Tolerance(Kind.BITWISE, 0, 0);
 
         public static Tolerance relative(double bound) {
-            return new Tolerance(Kind.RELATIVE, bound);
+            return new Tolerance(Kind.RELATIVE, bound, 0);
+        }
+
+        /** Relative to the larger of the reference's largest magnitude and {@code floor}. */
+        public static Tolerance relative(double bound, double floor) {
+            return new Tolerance(Kind.RELATIVE, bound, floor);
         }
 
         public String describe() {

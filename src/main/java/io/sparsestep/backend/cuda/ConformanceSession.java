@@ -305,7 +305,7 @@ public final class ConformanceSession implements AutoCloseable {
                 scale = Math.max(scale, Math.abs((double) want[i]));
                 if (bitMismatch < 0 && Float.floatToRawIntBits(got[i]) != Float.floatToRawIntBits(want[i])) bitMismatch = i;
             }
-            double maxRel = maxAbs == 0 ? 0 : maxAbs / Math.max(scale, Double.MIN_NORMAL);
+            double maxRel = maxAbs == 0 ? 0 : maxAbs / Math.max(Math.max(scale, tol.floor()), Double.MIN_NORMAL);
             if (nanMismatch >= 0) {
                 return new Comparison(maxAbs, maxRel, false, "NaN mismatch at " + nanMismatch + ": got " + got[nanMismatch]
                         + ", expected " + want[nanMismatch]);

@@ -17,7 +17,7 @@ final class LossOpsChecks {
     private LossOpsChecks() {}
 
     static List<Check> checks() {
-        return List.of(new Check("loss.softmaxCrossEntropy", "softmaxCrossEntropy", LossOpsChecks::softmaxCrossEntropy));
+        return List.of(new Check("loss.softmaxCrossEntropy", LossOpsChecks::softmaxCrossEntropy));
     }
 
     private static void softmaxCrossEntropy(ConformanceSession s) {
@@ -36,9 +36,12 @@ final class LossOpsChecks {
                 float scale = 1f / n;
                 s.both(b -> b.loss().softmaxCrossEntropy(x.on(b), lab.on(b), n, classes, dx == null ? null : dx.on(b), scale, result.on(b)));
                 float[] rt = s.read(s.tested, result.tested()), rr = s.read(s.reference, result.reference());
-                s.compareScalar("loss sum", rt[0], rr[0], Tolerance.relative(1e-4));
+                // the kernel works in float, the twin in double: a confident row's loss (log of a
+                // sum near 1) and gradient (p - 1) are tiny and carry float's absolute error, so
+                // they are held to their natural scale: n rows of loss, |dlogits| <= grad_scale
+                s.compareScalar("loss sum", rt[0], rr[0], Tolerance.relative(1e-4, n));
                 s.compareScalar("correct count", rt[1], rr[1], Tolerance.BITWISE);
-                if (dx != null) s.compare("dlogits", dx, Tolerance.relative(1e-5));
+                if (dx != null) s.compare("dlogits", dx, Tolerance.relative(1e-5, scale));
             }
         }
     }
