@@ -13,7 +13,6 @@ import io.sparsestep.optim.SgdSpec;
 import io.sparsestep.train.RunConfig;
 import io.sparsestep.train.RunSignals;
 import io.sparsestep.train.TrainingRun;
-import io.sparsestep.train.io.CollapsedRun;
 import io.sparsestep.train.io.EpochRow;
 import io.sparsestep.train.io.FolderLock;
 import io.sparsestep.train.io.OutputFolder;
@@ -55,8 +54,6 @@ public final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    private double grdaC;
-
     /**
      * In the order of {@code train}: options, output folders and their locks (the top folder,
      * then each run's, so neither another demo nor a train run can write into them
@@ -67,13 +64,12 @@ public final class DemoCommand implements Callable<Integer> {
         HyperparameterException.underName("--sgd-lr", () -> Sgd.builder().lr(sgdLr));
         // each method takes its own options; --lr is gRDA's here, SGD's is --sgd-lr
         Map<String, String> given = MethodOptions.given(spec.commandLine().getParseResult());
-        GrdaSpec grdaSpec = (GrdaSpec) Methods.parse(GrdaSpec.METHOD.id(), MethodOptions.forMethod(given, GrdaSpec.METHOD));
+        MethodSpec grdaSpec = Methods.parse(GrdaSpec.METHOD.id(), MethodOptions.forMethod(given, GrdaSpec.METHOD));
         Map<String, String> sgdGiven = MethodOptions.forMethod(given, SgdSpec.METHOD);
         sgdGiven.put("--lr", Double.toString(sgdLr));
         MethodSpec sgdSpec = Methods.parse(SgdSpec.METHOD.id(), sgdGiven);
         RunConfig grda = TrainCommand.config(opts, model, grdaSpec, out.resolve("grda"));
         RunConfig sgd = grda.withMethod(sgdSpec, out.resolve("sgd"));
-        this.grdaC = grdaSpec.c();
         TrainingRun.check(grda);
         TrainingRun.check(sgd);
         for (Path dir : List.of(out, grda.out(), sgd.out())) OutputFolder.checkUsable(dir);
@@ -114,7 +110,7 @@ public final class DemoCommand implements Callable<Integer> {
         printTable(System.out, summaries);
         System.out.println("outputs: " + out.resolve("summary.json") + ", " + out.resolve("chart.png") + ", and per run "
                 + out.resolve("grda") + ", " + out.resolve("sgd"));
-        CollapsedRun.warning(summaries.getFirst(), data.classes(), grdaC).ifPresent(System.out::println);
+        TrainCommand.collapseWarning(grda, summaries.getFirst(), data.classes()).ifPresent(System.out::println);
         return 0;
     }
 

@@ -27,7 +27,7 @@ final class MethodOptions {
     static void register(CommandSpec spec) {
         for (String name : Methods.allOptions()) {
             if (spec.findOption(name) != null) continue;
-            OptionSpec.Builder b = OptionSpec.builder(name).description(description(name)).hidden(false);
+            OptionSpec.Builder b = OptionSpec.builder(name).description(description(name));
             MethodOption first = Methods.option(name);
             if (first.kind() == MethodOption.Kind.FLAG) b.type(boolean.class).arity("0..1");
             else b.type(String.class).paramLabel("<" + name.substring(2) + ">");

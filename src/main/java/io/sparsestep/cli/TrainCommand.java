@@ -113,8 +113,12 @@ public final class TrainCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "%s: test accuracy %.4f, sparsity %.4f, %.1f s; outputs in %s%n",
                 TrainingRun.label(cfg.optimizer()), r.summary().testAccuracy(), r.summary().sparsity(), r.summary().seconds(), cfg.out());
         // last, so it is what the user sees; the exit code stays 0: the run itself worked
-        double c = cfg.method() instanceof GrdaSpec g ? g.c() : 0;
-        CollapsedRun.warning(r.summary(), data.classes(), c).ifPresent(System.out::println);
+        collapseWarning(cfg, r.summary(), data.classes()).ifPresent(System.out::println);
+    }
+
+    /** The collapsed-run line for a gRDA run (CollapsedRun suggests a smaller --c), empty otherwise. */
+    static java.util.Optional<String> collapseWarning(RunConfig cfg, io.sparsestep.train.io.RunSummary summary, int classes) {
+        return cfg.method() instanceof GrdaSpec g ? CollapsedRun.warning(summary, classes, g.c()) : java.util.Optional.empty();
     }
 
     /** The whole command line as typed after {@code sparsestep}, for summary.json. */

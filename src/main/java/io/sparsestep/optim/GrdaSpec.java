@@ -7,6 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import static io.sparsestep.optim.HyperparameterException.underName;
+
 /**
  * gRDA (directional pruning, Chao et al. 2020) as a method: lr, threshold scale c, exponent
  * mu, and c for biases and batch norm. The rules are {@link Grda.Settings}'.
@@ -23,18 +25,10 @@ public record GrdaSpec(double lr, double c, double mu, double biasNormC) impleme
 
     public GrdaSpec {
         // the settings' own rules, reported under the option that set the value
-        underOption("--lr", () -> new Grda.Settings(lr, 0, 0.6));
-        underOption("--c", () -> new Grda.Settings(0.1, c, 0.6));
-        underOption("--mu", () -> new Grda.Settings(0.1, 0, mu));
-        underOption("--bias-bn-c", () -> new Grda.Settings(0.1, biasNormC, 0.6));
-    }
-
-    static void underOption(String option, Runnable check) {
-        try {
-            check.run();
-        } catch (HyperparameterException e) {
-            throw new IllegalArgumentException(e.messageFor(option), e);
-        }
+        underName("--lr", () -> new Grda.Settings(lr, 0, 0.6));
+        underName("--c", () -> new Grda.Settings(0.1, c, 0.6));
+        underName("--mu", () -> new Grda.Settings(0.1, 0, mu));
+        underName("--bias-bn-c", () -> new Grda.Settings(0.1, biasNormC, 0.6));
     }
 
     @Override

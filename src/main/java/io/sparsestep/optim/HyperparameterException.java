@@ -12,7 +12,7 @@ public final class HyperparameterException extends IllegalArgumentException {
     private final String rule;
     private final String got;
 
-    /** E.g. {@code ("gRDA", "mu", "must be in (0.5, 1)", 0.3)}: "gRDA mu must be in (0.5, 1), got 0.3". */
+    /** E.g. {@code ("gRDA", "mu", "must be in (0, 1)", 1.5)}: "gRDA mu must be in (0, 1), got 1.5". */
     public HyperparameterException(String owner, String parameter, String rule, Object got) {
         super(owner + " " + parameter + " " + rule + ", got " + got);
         this.parameter = parameter;
@@ -23,13 +23,13 @@ public final class HyperparameterException extends IllegalArgumentException {
     /** The library's name of the parameter, e.g. "mu", "weight decay". */
     public String parameter() { return parameter; }
 
-    /** What the value must satisfy, e.g. "must be in (0.5, 1)". */
+    /** What the value must satisfy, e.g. "must be in (0, 1)". */
     public String rule() { return rule; }
 
     /** The rejected value as text. */
     public String got() { return got; }
 
-    /** The same complaint under another name, e.g. {@code "--mu must be in (0.5, 1), got 0.3"}. */
+    /** The same complaint under another name, e.g. {@code "--mu must be in (0, 1), got 1.5"}. */
     public String messageFor(String name) { return name + " " + rule + ", got " + got; }
 
     /**

@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import static io.sparsestep.optim.HyperparameterException.underName;
+
 /** SGD with PyTorch's semantics as a method (the dense baseline). The rules are {@link Sgd.Builder}'s. */
 public record SgdSpec(double lr, double momentum, double dampening, boolean nesterov, double weightDecay) implements MethodSpec {
     public static final Method METHOD = new Method("sgd", "SGD",
@@ -26,11 +28,11 @@ public record SgdSpec(double lr, double momentum, double dampening, boolean nest
     /** A builder with every value set, each rule reported under its option (nesterov last: its rule reads the others). */
     private static Sgd.Builder builder(double lr, double momentum, double dampening, boolean nesterov, double weightDecay) {
         Sgd.Builder b = Sgd.builder();
-        GrdaSpec.underOption("--lr", () -> b.lr(lr));
-        GrdaSpec.underOption("--momentum", () -> b.momentum(momentum));
-        GrdaSpec.underOption("--dampening", () -> b.dampening(dampening));
-        GrdaSpec.underOption("--weight-decay", () -> b.weightDecay(weightDecay));
-        GrdaSpec.underOption("--nesterov", () -> b.nesterov(nesterov));
+        underName("--lr", () -> b.lr(lr));
+        underName("--momentum", () -> b.momentum(momentum));
+        underName("--dampening", () -> b.dampening(dampening));
+        underName("--weight-decay", () -> b.weightDecay(weightDecay));
+        underName("--nesterov", () -> b.nesterov(nesterov));
         return b;
     }
 

@@ -17,17 +17,33 @@ public final class Evaluation implements AutoCloseable {
 
     private final Network net;
     private final BatchLoader split;
-    private final Arena arena = Arena.ofShared();
+    private final Arena arena; // null when the staging belongs to the caller
     private final MemorySegment hostImages, hostLabels;
     private final float[] lossAndCorrect = new float[2];
 
+    /** With staging of its own for the network's largest batch. */
     public Evaluation(Network net, BatchLoader split) {
         this.net = net;
         this.split = split;
+        this.arena = Arena.ofShared();
+        this.hostImages = arena.allocate(4 * sampleFloats(net) * net.maxBatch(), 64);
+        this.hostLabels = arena.allocate(4L * net.maxBatch(), 64);
+    }
+
+    /** On the caller's staging (the trainer's, which is free between epochs). */
+    Evaluation(Network net, BatchLoader split, MemorySegment hostImages, MemorySegment hostLabels) {
+        this.net = net;
+        this.split = split;
+        this.arena = null;
+        this.hostImages = hostImages;
+        this.hostLabels = hostLabels;
+    }
+
+    /** Floats of one input sample. */
+    static long sampleFloats(Network net) {
         long perSample = 1;
         for (int d : net.inputShape()) perSample *= d;
-        this.hostImages = arena.allocate(4 * perSample * net.maxBatch(), 64);
-        this.hostLabels = arena.allocate(4L * net.maxBatch(), 64);
+        return perSample;
     }
 
     public Result run() {
@@ -49,5 +65,7 @@ public final class Evaluation implements AutoCloseable {
     }
 
     @Override
-    public void close() { arena.close(); }
+    public void close() {
+        if (arena != null) arena.close();
+    }
 }

@@ -4,9 +4,13 @@ import io.sparsestep.nn.Network;
 import io.sparsestep.nn.Param;
 import io.sparsestep.nn.StateTensor;
 import io.sparsestep.train.io.FloatTensorData;
+import io.sparsestep.train.io.Safetensors;
+
+import java.io.IOException;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -47,6 +51,23 @@ final class NetworkTensors {
         for (StateTensor s : net.memory().stateList()) net.backend().upload(tensors.get(s.name()).data(), s.value().get());
     }
 
+    /**
+     * Loads the parameters and running statistics of a weights or checkpoint file into
+     * {@code net} (names and shapes checked first); {@code option} names where the file came
+     * from in errors ({@code --init-from}, {@code --weights}).
+     */
+    static void loadFile(Network net, Path file, String option) {
+        if (!Files.isRegularFile(file)) {
+            throw new CheckpointException(option + " " + file + ": no such file; pass a weights.safetensors or checkpoint.safetensors");
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            load(net, Safetensors.read(file, arena), file);
+        } catch (IOException e) {
+            String m = String.valueOf(e.getMessage());
+            throw new CheckpointException(option + " " + (m.contains(file.toString()) ? m : file + ": " + m), e);
+        }
+    }
+
     private static void require(Map<String, FloatTensorData> tensors, String name, int[] shape, Path file, Network net) {
         FloatTensorData t = tensors.get(name);
         if (t == null) {
@@ -62,5 +83,4 @@ final class NetworkTensors {
     private static MemorySegment slice(MemorySegment all, long offsetWords, long words) {
         return all.asSlice(4 * offsetWords, 4 * words);
     }
-
 }

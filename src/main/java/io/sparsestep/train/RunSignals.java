@@ -40,8 +40,14 @@ public final class RunSignals {
         t.requestStop();
     }
 
-    /** Marks {@code trainer} as the one a signal stops, until the returned handle is closed. */
-    static AutoCloseable whileTraining(Trainer trainer) {
+    /** While open, a signal stops the registered trainer (closing cannot fail). */
+    interface Registration extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /** Marks {@code trainer} as the one a signal stops, until the returned registration is closed. */
+    static Registration whileTraining(Trainer trainer) {
         received.set(null);
         running = trainer;
         return () -> running = null;

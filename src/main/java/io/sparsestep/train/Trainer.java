@@ -70,11 +70,9 @@ public final class Trainer implements AutoCloseable {
         this.train = train;
         this.test = test;
         this.listeners = List.copyOf(listeners);
-        this.evaluation = new Evaluation(net, test);
-        long perSample = 1;
-        for (int d : net.inputShape()) perSample *= d;
-        this.hostImages = arena.allocate(4 * perSample * net.maxBatch(), 64);
+        this.hostImages = arena.allocate(4 * Evaluation.sampleFloats(net) * net.maxBatch(), 64);
         this.hostLabels = arena.allocate(4L * net.maxBatch(), 64);
+        this.evaluation = new Evaluation(net, test, hostImages, hostLabels);
         // a network built with these sizes (TrainingRun does) has them prepared already: plans are cached
         net.prepareBatchSizes(train.lastBatchSize(), test.lastBatchSize());
     }

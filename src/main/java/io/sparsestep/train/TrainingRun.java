@@ -130,7 +130,7 @@ public final class TrainingRun {
         try (Network net = Network.build(cfg.model(), backend, root, inputShape, data.classes(), cfg.batchSize(), cfg.seed(),
                 train.lastBatchSize(), test.lastBatchSize())) {
             // before the optimizer: gRDA's accumulator starts at the weights it is built on
-            if (from == null && cfg.initFrom() != null) initFrom(net, cfg.initFrom());
+            if (from == null && cfg.initFrom() != null) NetworkTensors.loadFile(net, cfg.initFrom(), "--init-from");
             try (Optimizer opt = cfg.method().build(net.paramSpace())) {
                 Trainer.Position position = Trainer.Position.START;
                 if (from != null) {
@@ -150,14 +150,10 @@ public final class TrainingRun {
                     // this is its peak, also when runs share a backend
                     long runBytes = backend.bytesInUse() - bytesBefore;
                     List<EpochRow> all;
-                    try (AutoCloseable _ = RunSignals.whileTraining(trainer)) {
+                    try (RunSignals.Registration _ = RunSignals.whileTraining(trainer)) {
                         all = trainer.run(position, cfg.epochs());
                     } catch (TrainingStoppedException e) {
                         throw stopped(e, cfg, checkpoints);
-                    } catch (RuntimeException e) {
-                        throw e;
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
                     }
                     double previous = position.rows().stream().mapToDouble(EpochRow::seconds).sum();
                     double seconds = previous + (System.nanoTime() - start) / 1e9;
@@ -191,19 +187,6 @@ public final class TrainingRun {
             throw outputFailure(cfg, e);
         }
         return new Result(summary, all);
-    }
-
-    /** Loads {@code --init-from}'s parameters and running statistics (names and shapes checked first). */
-    private static void initFrom(Network net, Path file) {
-        if (!java.nio.file.Files.isRegularFile(file)) {
-            throw new CheckpointException("--init-from " + file + ": no such file; pass a weights.safetensors or checkpoint.safetensors");
-        }
-        try (Arena arena = Arena.ofConfined()) {
-            NetworkTensors.load(net, Safetensors.read(file, arena), file);
-        } catch (IOException e) {
-            String m = String.valueOf(e.getMessage());
-            throw new CheckpointException("--init-from " + (m.contains(file.toString()) ? m : file + ": " + m), e);
-        }
     }
 
     /** Where the stopped run can continue from, in the words the user needs. */

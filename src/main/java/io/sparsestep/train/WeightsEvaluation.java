@@ -6,14 +6,8 @@ import io.sparsestep.data.Normalization;
 import io.sparsestep.data.TrainTest;
 import io.sparsestep.nn.Models;
 import io.sparsestep.nn.Network;
-import io.sparsestep.train.io.FloatTensorData;
-import io.sparsestep.train.io.Safetensors;
 
-import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 
 /**
  * {@code sparsestep eval}: saved weights (weights.safetensors, or a checkpoint) loaded
@@ -27,22 +21,13 @@ public final class WeightsEvaluation {
     private WeightsEvaluation() {}
 
     public static Report run(Path file, String model, TrainTest data, int batchSize, Backend backend) {
-        if (!Files.isRegularFile(file)) throw new CheckpointException("--weights " + file + ": no such file; pass a weights.safetensors or checkpoint.safetensors");
         int[] shape = {data.channels(), data.height(), data.width()};
         Normalization norm = Normalization.of(data.train());
         BatchLoader test = new BatchLoader(data.test(), batchSize, false, false, 1, norm);
-        try (Arena arena = Arena.ofConfined();
-             Network net = Network.build(model, backend, Models.create(model, shape, data.classes()), shape, data.classes(), batchSize, 1,
-                     test.lastBatchSize());
+        try (Network net = Network.build(model, backend, Models.create(model, shape, data.classes()), shape, data.classes(), batchSize, 1,
+                test.lastBatchSize());
              Evaluation evaluation = new Evaluation(net, test)) {
-            LinkedHashMap<String, FloatTensorData> tensors;
-            try {
-                tensors = Safetensors.read(file, arena);
-            } catch (IOException e) {
-                String m = String.valueOf(e.getMessage());
-                throw new CheckpointException(m.contains(file.toString()) ? m : file + ": " + m, e);
-            }
-            NetworkTensors.load(net, tensors, file);
+            NetworkTensors.loadFile(net, file, "--weights");
             return new Report(evaluation.run(), Sparsity.weights(net), Sparsity.allParameters(net));
         }
     }

@@ -7,10 +7,12 @@ import io.sparsestep.backend.ConvGeometry;
 import io.sparsestep.backend.DType;
 import io.sparsestep.backend.ElementwiseOps;
 import io.sparsestep.backend.LossOps;
+import io.sparsestep.backend.MaskOps;
 import io.sparsestep.backend.PoolGeometry;
 import io.sparsestep.backend.PoolMode;
 import io.sparsestep.backend.StepOps;
 import io.sparsestep.backend.Tensor;
+import io.sparsestep.backend.VectorOps;
 import io.sparsestep.backend.WrapChecks;
 
 import java.lang.foreign.MemorySegment;
@@ -213,10 +215,10 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public CpuVectorOps vectors() { return vectors; }
+    public VectorOps vectors() { return vectors; }
 
     @Override
-    public CpuMaskOps masks() { return masks; }
+    public MaskOps masks() { return masks; }
 
     @Override
     public StepOps steps() { return steps; }

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import java.util.SplittableRandom;
 
 import static io.sparsestep.backend.cpu.CpuTestSupport.read;
+import static io.sparsestep.testing.Bits.assertSameBits;
 import static io.sparsestep.backend.cpu.CpuTestSupport.tensor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -36,10 +37,10 @@ class CpuVectorOpsTest {
                 Tensor xt = tensor(be, x, n), yt = tensor(be, y, n);
                 be.vectors().axpy(-0.37f, xt, yt);
                 float[] got = read(be, yt);
-                for (int i = 0; i < n; i++) assertBits(y[i] + -0.37f * x[i], got[i], "axpy n=" + n + " at " + i);
+                for (int i = 0; i < n; i++) assertSameBits(y[i] + -0.37f * x[i], got[i], "axpy n=" + n + " at " + i);
                 be.vectors().scale(yt, 1.5f);
                 float[] scaled = read(be, yt);
-                for (int i = 0; i < n; i++) assertBits(1.5f * got[i], scaled[i], "scale n=" + n + " at " + i);
+                for (int i = 0; i < n; i++) assertSameBits(1.5f * got[i], scaled[i], "scale n=" + n + " at " + i);
             }
         }
     }
@@ -82,12 +83,5 @@ class CpuVectorOpsTest {
             total += s;
         }
         return total;
-    }
-
-    private static void assertBits(float expected, float actual, String what) {
-        if (Float.floatToRawIntBits(expected) != Float.floatToRawIntBits(actual)) {
-            throw new AssertionError(what + ": expected " + expected + " (0x" + Integer.toHexString(Float.floatToRawIntBits(expected))
-                    + "), got " + actual + " (0x" + Integer.toHexString(Float.floatToRawIntBits(actual)) + ")");
-        }
     }
 }

@@ -8,6 +8,7 @@ import io.sparsestep.backend.cuda.ConformanceChecks.Result;
 import io.sparsestep.backend.cuda.CudaLibraryLoader.CublasLibraries;
 import io.sparsestep.backend.cuda.CudaLibraryLoader.CudnnLibraries;
 import io.sparsestep.backend.cuda.CudaLibraryLoader.LoadedLibrary;
+import io.sparsestep.testing.Bits;
 import io.sparsestep.testing.NativeToolchain;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -187,8 +188,8 @@ class FakeCudaStackTest {
                                 momentum, dampening, wd, nesterov, first, fake.stream());
                         io.sparsestep.backend.cpu.CpuFusedSteps.sgdStep(w, g, m, n, 0.05f, momentum, dampening, wd, nesterov, first);
                         String what = "variant " + java.util.Arrays.toString(v) + " offsets " + java.util.Arrays.toString(offsets) + " step " + step;
-                        assertSameBits(w, read(fake, wt), what + ": w");
-                        if (momentum != 0f) assertSameBits(m, read(fake, mt), what + ": momentum");
+                        Bits.assertSameBits(w.toArray(ValueLayout.JAVA_FLOAT), read(fake, wt), what + ": w");
+                        if (momentum != 0f) Bits.assertSameBits(m.toArray(ValueLayout.JAVA_FLOAT), read(fake, mt), what + ": momentum");
                     }
                 }
             }
@@ -468,15 +469,6 @@ class FakeCudaStackTest {
         MemorySegment m = arena.allocate(4L * n, 64);
         for (int i = 0; i < n; i++) m.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) (2 * rng.nextDouble() - 1));
         return m;
-    }
-
-    private static void assertSameBits(MemorySegment expected, float[] actual, String what) {
-        for (int i = 0; i < actual.length; i++) {
-            float e = expected.getAtIndex(ValueLayout.JAVA_FLOAT, i);
-            if (Float.floatToRawIntBits(e) != Float.floatToRawIntBits(actual[i])) {
-                throw new AssertionError(what + " differs at " + i + ": expected " + e + ", got " + actual[i]);
-            }
-        }
     }
 
     private static float[] read(CudaBackend b, Tensor t) {
