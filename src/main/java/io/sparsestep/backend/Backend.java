@@ -92,6 +92,9 @@ public interface Backend extends AutoCloseable {
     /** The fused optimizer steps: gRDA (with its zero count) and SGD. */
     StepOps steps();
 
+    /** Exact selection: the k-th largest score by radix select, and the mask of the entries at or above it (kernels/select.cu). */
+    SelectOps selects();
+
     // ---------------------------------------------------------------- core memory ops (no kernel of ours: not a family)
 
     /**

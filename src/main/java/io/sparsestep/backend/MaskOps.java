@@ -17,4 +17,19 @@ public interface MaskOps extends OpFamily {
      * pruned. A NaN entry is kept, so a diverged weight stays visible rather than masked.
      */
     void fromMagnitude(Tensor x, float threshold, Tensor mask);
+
+    /**
+     * One DropPruning move (ALGORITHMS.md 7) over a prunable range, with counter-based
+     * random numbers ({@code Philox4x32-10} keyed by {@code seed}, counter = (element index
+     * {@code indexBase + i}, {@code round}, stream), so both backends draw the same number
+     * for the same element): a kept entry that is not a survivor ({@code survivors[i] == 0},
+     * the candidates: the lowest-|w| fraction) is dropped with probability {@code p}
+     * (uniform u < p on stream 0), and its value is saved to {@code saved[i]} when
+     * {@code saved} is not null, then set to +0.0; an entry pruned before this move is
+     * restored with probability {@code q} (u < q on stream 1), with value
+     * {@code saved[i]} when {@code saved} is not null, else +0.0. An entry dropped in this
+     * move is not restored in it. Reads mask, survivors, w (and saved); writes mask, w (and
+     * saved) where they change.
+     */
+    void dropStep(Tensor w, Tensor mask, Tensor survivors, Tensor saved, long seed, long round, long indexBase, float p, float q);
 }

@@ -10,6 +10,7 @@ import io.sparsestep.backend.LossOps;
 import io.sparsestep.backend.MaskOps;
 import io.sparsestep.backend.PoolGeometry;
 import io.sparsestep.backend.PoolMode;
+import io.sparsestep.backend.SelectOps;
 import io.sparsestep.backend.StepOps;
 import io.sparsestep.backend.Tensor;
 import io.sparsestep.backend.VectorOps;
@@ -46,6 +47,7 @@ public final class CpuBackend implements Backend {
     private final CpuVectorOps vectors = new CpuVectorOps(this);
     private final CpuMaskOps masks = new CpuMaskOps(this);
     private final CpuStepOps steps;
+    private final CpuSelectOps selects;
     private final CpuElementwiseOps elementwise;
     private final CpuLossOps loss;
     private final CpuGemm gemm;
@@ -67,6 +69,7 @@ public final class CpuBackend implements Backend {
         this.gemm = new CpuGemm(parallel);
         this.conv = new CpuConvolution(parallel, gemm);
         this.steps = new CpuStepOps(this, threads);
+        this.selects = new CpuSelectOps(this, threads);
         this.elementwise = new CpuElementwiseOps(this, threads);
         this.loss = new CpuLossOps(this, threads);
     }
@@ -222,6 +225,9 @@ public final class CpuBackend implements Backend {
 
     @Override
     public StepOps steps() { return steps; }
+
+    @Override
+    public SelectOps selects() { return selects; }
 
     @Override
     public ElementwiseOps elementwise() { return elementwise; }

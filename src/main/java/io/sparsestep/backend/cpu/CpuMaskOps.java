@@ -2,6 +2,7 @@ package io.sparsestep.backend.cpu;
 
 import io.sparsestep.backend.DType;
 import io.sparsestep.backend.MaskOps;
+import io.sparsestep.backend.Philox;
 import io.sparsestep.backend.Tensor;
 
 import java.lang.foreign.MemorySegment;
@@ -52,6 +53,38 @@ final class CpuMaskOps implements MaskOps {
             for (long i = start; i < start + count; i++) {
                 // !(<=) keeps NaN, as the kernel does
                 m.set(B, i, !(Math.abs(xs.getAtIndex(F, i)) <= threshold) ? (byte) 1 : (byte) 0);
+            }
+        });
+    }
+
+    @Override
+    public void dropStep(Tensor w, Tensor mask, Tensor survivors, Tensor saved, long seed, long round, long indexBase, float p, float q) {
+        Tensor.requireSameSize("mask dropStep", w, mask);
+        Tensor.requireSameSize("mask dropStep", w, survivors);
+        if (!(p >= 0f && p <= 1f) || !(q >= 0f && q <= 1f)) {
+            throw new IllegalArgumentException("mask dropStep: probabilities must be in [0, 1], got p=" + p + ", q=" + q);
+        }
+        if (indexBase < 0) throw new IllegalArgumentException("mask dropStep: indexBase must be >= 0, got " + indexBase);
+        MemorySegment ws = be.bytes(w, "dropped weights", DType.F32), m = be.bytes(mask, "mask", DType.U8);
+        MemorySegment sv = be.bytes(survivors, "survivors mask", DType.U8);
+        MemorySegment ss = null;
+        if (saved != null) {
+            Tensor.requireSameSize("mask dropStep", w, saved);
+            ss = be.bytes(saved, "saved weights", DType.F32);
+        }
+        MemorySegment keep = ss;
+        be.chunked(w.size(), (worker, start, count) -> {
+            for (long i = start; i < start + count; i++) {
+                if (m.get(B, i) != 0) {
+                    if (sv.get(B, i) == 0 && Philox.uniform(seed, indexBase + i, round, 0) < p) {
+                        if (keep != null) keep.setAtIndex(F, i, ws.getAtIndex(F, i));
+                        ws.setAtIndex(F, i, 0f);
+                        m.set(B, i, (byte) 0);
+                    }
+                } else if (Philox.uniform(seed, indexBase + i, round, 1) < q) {
+                    m.set(B, i, (byte) 1);
+                    ws.setAtIndex(F, i, keep != null ? keep.getAtIndex(F, i) : 0f);
+                }
             }
         });
     }

@@ -10,6 +10,7 @@ import io.sparsestep.backend.LossOps;
 import io.sparsestep.backend.MaskOps;
 import io.sparsestep.backend.PoolGeometry;
 import io.sparsestep.backend.PoolMode;
+import io.sparsestep.backend.SelectOps;
 import io.sparsestep.backend.StepOps;
 import io.sparsestep.backend.Tensor;
 import io.sparsestep.backend.VectorOps;
@@ -370,6 +371,9 @@ public final class CudaBackend implements Backend {
 
     @Override
     public StepOps steps() { return steps; }
+
+    @Override
+    public SelectOps selects() { throw new UnsupportedOperationException("PENDING: kernels/select.cu"); }
 
     @Override
     public ElementwiseOps elementwise() { return elementwise; }

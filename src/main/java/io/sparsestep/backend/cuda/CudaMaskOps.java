@@ -37,4 +37,9 @@ final class CudaMaskOps implements MaskOps {
         be.kernels().launchFlat(KernelSignature.MASK_FROM_MAGNITUDE, x.size(), be.stream(),
                 KernelArgs.begin().ptr(px).u64(x.size()).f32(threshold).ptr(pm));
     }
+
+    @Override
+    public void dropStep(Tensor w, Tensor mask, Tensor survivors, Tensor saved, long seed, long round, long indexBase, float p, float q) {
+        throw new UnsupportedOperationException("PENDING mask_drop_step");
+    }
 }

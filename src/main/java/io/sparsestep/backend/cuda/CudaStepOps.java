@@ -40,4 +40,12 @@ final class CudaStepOps implements StepOps {
         CudaFusedSteps.sgdStep(be.kernels(), be.ptr(w, "sgdStep w"), be.ptr(g, "sgdStep g"), m, w.size(), lr, momentum, dampening,
                 weightDecay, nesterov, firstStep, be.stream());
     }
+
+    @Override
+    public void gsm(Tensor w, Tensor g, Tensor momentumBuf, Tensor threshold, float lr, float momentum, float weightDecay,
+                    boolean nesterov, boolean firstStep) { throw new UnsupportedOperationException("PENDING gsm_step"); }
+
+    @Override
+    public void maskedSgd(Tensor w, Tensor g, Tensor momentumBuf, Tensor mask, float lr, float momentum, float dampening,
+                          float weightDecay, boolean nesterov, boolean firstStep, boolean zeroPruned) { throw new UnsupportedOperationException("PENDING masked_sgd_step"); }
 }

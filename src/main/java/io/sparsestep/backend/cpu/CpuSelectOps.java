@@ -1,0 +1,208 @@
+package io.sparsestep.backend.cpu;
+
+import io.sparsestep.backend.DType;
+import io.sparsestep.backend.SelectOps;
+import io.sparsestep.backend.Tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+
+/**
+ * The CPU twin of kernels/select.cu: radix select over the score's float bits, three
+ * histogram passes of 11, 11 and 10 bits (the top digit covers bits 31..21; the sign bit of
+ * a score is 0, so only its lower 1024 bins fill). Histograms are integer counts per
+ * worker, summed after each pass, so the result does not depend on the split, and it is
+ * the exact k-th largest value, the same whatever algorithm finds it: the backends agree
+ * bit for bit. The result lives in the scratch tensor (layout below), as on the GPU.
+ *
+ * <p>Scratch words: 0 threshold (f32 bits), 1 valid flag, 2-3 above, 4-5 equal,
+ * 6-7 candidates, 8-9 NaN count, 10-11 k (little-endian 64-bit counts), then one tie count
+ * per {@link CpuBackend#CHUNK} piece of the range (for {@link Ties#LOWEST_INDEX_FIRST}).
+ */
+final class CpuSelectOps implements SelectOps {
+    static final int STATE_WORDS = 16;
+    private static final int BINS = 2048;
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+    private static final ValueLayout.OfByte B = ValueLayout.JAVA_BYTE;
+    private static final ValueLayout.OfInt I = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final ValueLayout.OfLong L = ValueLayout.JAVA_LONG_UNALIGNED;
+    /** The three digits: shift and width, most significant first. */
+    private static final int[] SHIFT = {21, 10, 0}, WIDTH = {11, 11, 10};
+
+    private final CpuBackend be;
+    /** One histogram and two counts (candidates, NaN) per worker, reused by every selection. */
+    private final long[][] hist;
+    private final long[] workerCandidates, workerNan;
+    private final long[] total = new long[BINS];
+
+    CpuSelectOps(CpuBackend be, int threads) {
+        this.be = be;
+        this.hist = new long[threads][BINS];
+        this.workerCandidates = new long[threads];
+        this.workerNan = new long[threads];
+    }
+
+    @Override
+    public long scratchWords(long n) {
+        return STATE_WORDS + (n + CpuBackend.CHUNK - 1) / CpuBackend.CHUNK;
+    }
+
+    /** The score of entry i: |w| or |g*w| (the product rounded to float first), as the kernel computes it. */
+    static float score(Score score, MemorySegment w, MemorySegment g, long i) {
+        float wi = w.getAtIndex(F, i);
+        return score == Score.MAGNITUDE ? Math.abs(wi) : Math.abs(g.getAtIndex(F, i) * wi);
+    }
+
+    private record Views(MemorySegment w, MemorySegment g, MemorySegment candidates) {}
+
+    private Views views(String op, Score score, Tensor w, Tensor g, Tensor candidates) {
+        if (score == null) throw new IllegalArgumentException(op + ": score is null");
+        MemorySegment sw = be.view(w, op + " weights w");
+        MemorySegment sg = null;
+        if (score == Score.SALIENCY) {
+            if (g == null) throw new IllegalArgumentException(op + ": the saliency score |g*w| needs the gradient g, got null");
+            sg = be.view(g, op + " gradient g");
+            CpuBackend.sameSize(op, w, "w", g, "g");
+        }
+        MemorySegment sc = null;
+        if (candidates != null) {
+            sc = be.bytes(candidates, op + " candidates mask", DType.U8);
+            Tensor.requireSameSize(op, w, candidates);
+        }
+        return new Views(sw, sg, sc);
+    }
+
+    @Override
+    public void kthLargest(Score score, Tensor w, Tensor g, Tensor candidates, long k, Tensor scratch) {
+        Views v = views("kthLargest", score, w, g, candidates);
+        if (k < 1) throw new IllegalArgumentException("kthLargest: k must be >= 1, got " + k + " (selecting nothing needs no threshold)");
+        MemorySegment st = scratchView(scratch, w.size());
+        long n = w.size();
+        int prefix = 0, prefixMask = 0;
+        long remaining = k, above = 0, equal = 0, cands = 0, nan = 0;
+        boolean valid = true;
+        for (int level = 0; level < 3; level++) {
+            final int pre = prefix, preMask = prefixMask, shift = SHIFT[level], digitMask = (1 << WIDTH[level]) - 1;
+            final boolean first = level == 0;
+            for (long[] h : hist) Arrays.fill(h, 0);
+            Arrays.fill(workerCandidates, 0);
+            Arrays.fill(workerNan, 0);
+            be.chunked(n, (worker, start, count) -> {
+                long[] h = hist[worker];
+                long c = 0, bad = 0;
+                for (long i = start; i < start + count; i++) {
+                    if (v.candidates != null && v.candidates.get(B, i) == 0) continue;
+                    float s = score(score, v.w, v.g, i);
+                    if (first) {
+                        c++;
+                        if (s != s) {
+                            bad++;
+                            continue;
+                        }
+                    } else if (s != s) {
+                        continue;
+                    }
+                    int bits = Float.floatToRawIntBits(s);
+                    if ((bits & preMask) == pre) h[(bits >>> shift) & digitMask]++;
+                }
+                workerCandidates[worker] += c;
+                workerNan[worker] += bad;
+            });
+            Arrays.fill(total, 0);
+            for (long[] h : hist) for (int d = 0; d < BINS; d++) total[d] += h[d];
+            if (first) {
+                for (int t = 0; t < hist.length; t++) {
+                    cands += workerCandidates[t];
+                    nan += workerNan[t];
+                }
+                if (k > cands - nan) {
+                    valid = false;
+                    break;
+                }
+            }
+            int d = digitMask;
+            while (total[d] < remaining) {
+                remaining -= total[d];
+                above += total[d];
+                d--;
+            }
+            equal = total[d];
+            prefix |= d << shift;
+            prefixMask |= digitMask << shift;
+        }
+        st.set(I, 0, valid ? prefix : Float.floatToRawIntBits(Float.NaN));
+        st.set(I, 4, valid ? 1 : 0);
+        st.set(L, 8, valid ? above : 0);
+        st.set(L, 16, valid ? equal : 0);
+        st.set(L, 24, cands);
+        st.set(L, 32, nan);
+        st.set(L, 40, k);
+    }
+
+    @Override
+    public Tensor threshold(Tensor scratch) {
+        return scratch.range(0, 1);
+    }
+
+    @Override
+    public Selection read(Tensor scratch) {
+        MemorySegment st = be.view(scratch, "selection scratch", STATE_WORDS);
+        return new Selection(Float.intBitsToFloat(st.get(I, 0)), st.get(L, 8), st.get(L, 16), st.get(L, 24), st.get(L, 32), st.get(L, 40));
+    }
+
+    @Override
+    public void keepTop(Score score, Tensor w, Tensor g, Tensor candidates, Ties ties, Tensor scratch, Tensor mask) {
+        Views v = views("keepTop", score, w, g, candidates);
+        if (ties == null) throw new IllegalArgumentException("keepTop: ties is null");
+        MemorySegment m = be.bytes(mask, "keepTop mask", DType.U8);
+        Tensor.requireSameSize("keepTop", w, mask);
+        long n = w.size();
+        MemorySegment st = scratchView(scratch, n);
+        Selection sel = read(scratch);
+        if (!sel.valid()) {
+            m.fill((byte) 0);
+            return;
+        }
+        float th = sel.threshold();
+        long budget = ties == Ties.KEEP_ALL ? Long.MAX_VALUE : sel.k() - sel.above();
+        long tieBase = 4L * STATE_WORDS;
+        if (ties == Ties.LOWEST_INDEX_FIRST) {
+            // pass 1: ties per piece (pieces are CHUNK-aligned, whichever worker takes them)
+            be.chunked(n, (worker, start, count) -> {
+                for (long p = start; p < start + count; p += CpuBackend.CHUNK) {
+                    int t = 0;
+                    for (long i = p, end = Math.min(start + count, p + CpuBackend.CHUNK); i < end; i++) {
+                        if ((v.candidates == null || v.candidates.get(B, i) != 0) && score(score, v.w, v.g, i) == th) t++;
+                    }
+                    st.set(I, tieBase + 4 * (p / CpuBackend.CHUNK), t);
+                }
+            });
+            // exclusive prefix over the pieces, in index order
+            long run = 0;
+            for (long p = 0, pieces = (n + CpuBackend.CHUNK - 1) / CpuBackend.CHUNK; p < pieces; p++) {
+                long t = st.get(I, tieBase + 4 * p);
+                st.set(I, tieBase + 4 * p, (int) Math.min(run, Integer.MAX_VALUE));
+                run += t;
+            }
+        }
+        be.chunked(n, (worker, start, count) -> {
+            for (long p = start; p < start + count; p += CpuBackend.CHUNK) {
+                long rank = ties == Ties.LOWEST_INDEX_FIRST ? st.get(I, tieBase + 4 * (p / CpuBackend.CHUNK)) : 0;
+                for (long i = p, end = Math.min(start + count, p + CpuBackend.CHUNK); i < end; i++) {
+                    boolean keep = false;
+                    if (v.candidates == null || v.candidates.get(B, i) != 0) {
+                        float s = score(score, v.w, v.g, i);
+                        if (s > th) keep = true;
+                        else if (s == th) keep = rank++ < budget;
+                    }
+                    m.set(B, i, keep ? (byte) 1 : (byte) 0);
+                }
+            }
+        });
+    }
+
+    private MemorySegment scratchView(Tensor scratch, long n) {
+        return be.view(scratch, "selection scratch", scratchWords(n));
+    }
+}

@@ -1,0 +1,220 @@
+package io.sparsestep.backend.cpu;
+
+import io.sparsestep.backend.Buffer;
+import io.sparsestep.backend.DType;
+import io.sparsestep.backend.SelectOps;
+import io.sparsestep.backend.SelectOps.Score;
+import io.sparsestep.backend.SelectOps.Selection;
+import io.sparsestep.backend.SelectOps.Ties;
+import io.sparsestep.backend.Tensor;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+import static io.sparsestep.backend.cpu.CpuTestSupport.tensor;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link CpuSelectOps} against a sort of the scores: the exact k-th largest, its counts, both
+ * tie rules, candidates, NaN never selected, sizes across pieces, any thread count alike, and
+ * GSM's golden mask of ALGORITHMS.md 3.4.
+ */
+class CpuSelectOpsTest {
+    static final float[] GSM_W = {1f, -2f, 0.5f, 4f, -1f, 0.25f};
+    static final float[] GSM_G = {0.5f, 0.125f, -1f, 0f, 0.75f, 2f};
+
+    @Test
+    void gsmGoldenMaskKeepsTiesAtTheThreshold() {
+        try (CpuBackend be = new CpuBackend(2)) {
+            Tensor w = tensor(be, GSM_W, 6), g = tensor(be, GSM_G, 6);
+            Tensor scratch = scratch(be, 6);
+            // scores [0.5, 0.25, 0.5, 0, 0.75, 0.5]
+            be.selects().kthLargest(Score.SALIENCY, w, g, null, 1, scratch);
+            assertEquals(new Selection(0.75f, 0, 1, 6, 0, 1), be.selects().read(scratch));
+            assertArrayEquals(new byte[]{0, 0, 0, 0, 1, 0}, keepTop(be, w, g, null, Ties.KEEP_ALL, scratch));
+            for (int q = 2; q <= 4; q++) {
+                be.selects().kthLargest(Score.SALIENCY, w, g, null, q, scratch);
+                Selection s = be.selects().read(scratch);
+                assertEquals(0.5f, s.threshold(), "Q=" + q);
+                assertEquals(1, s.above());
+                assertEquals(3, s.equal());
+                assertArrayEquals(new byte[]{1, 0, 1, 0, 1, 1}, keepTop(be, w, g, null, Ties.KEEP_ALL, scratch), "Q=" + q);
+            }
+            // exactly Q=3: the tie at 0.5 is broken by index, lowest first (elements 0 and 2 of 0, 2, 5)
+            be.selects().kthLargest(Score.SALIENCY, w, g, null, 3, scratch);
+            assertArrayEquals(new byte[]{1, 0, 1, 0, 1, 0}, keepTop(be, w, g, null, Ties.LOWEST_INDEX_FIRST, scratch));
+        }
+    }
+
+    @Test
+    void matchesASortOnTiesZerosInfinitiesNanAndCandidatesAcrossPieces() {
+        Random r = new Random(11);
+        int n = 2 * CpuBackend.CHUNK + 37;
+        float[] w = new float[n], g = new float[n];
+        byte[] cand = new byte[n];
+        float[] levels = {0f, -0f, 1f, -1f, 0.5f, 3e-39f, Float.MIN_VALUE, 1e30f, Float.POSITIVE_INFINITY};
+        for (int i = 0; i < n; i++) {
+            // many exact ties (a handful of values), subnormals, zeros of both signs, infinities, a few NaN
+            w[i] = r.nextInt(4) == 0 ? levels[r.nextInt(levels.length)] : (float) r.nextGaussian();
+            if (r.nextInt(1000) == 0) w[i] = Float.NaN;
+            g[i] = r.nextInt(5) == 0 ? 0.5f : (float) r.nextGaussian();
+            cand[i] = (byte) (r.nextInt(3) == 0 ? 0 : 1 + r.nextInt(3));
+        }
+        byte[] reference = null;
+        for (int threads : new int[]{1, 3}) {
+            try (CpuBackend be = new CpuBackend(threads)) {
+                Tensor wt = tensor(be, w, n), gt = tensor(be, g, n), ct = mask(be, cand);
+                Tensor scratch = scratch(be, n);
+                for (Score score : Score.values()) {
+                    for (Tensor candidates : new Tensor[]{null, ct}) {
+                        float[] s = scores(score, w, g, candidates == null ? null : cand);
+                        int valid = s.length;
+                        for (long k : new long[]{1, 2, 17, valid / 3, valid - 1, valid}) {
+                            be.selects().kthLargest(score, wt, gt, candidates, k, scratch);
+                            Selection sel = be.selects().read(scratch);
+                            float th = s[(int) (k - 1)];
+                            String what = score + (candidates == null ? "" : " among candidates") + ", k=" + k + ", threads=" + threads;
+                            assertEquals(Float.floatToRawIntBits(th), Float.floatToRawIntBits(sel.threshold()), what);
+                            long above = 0, equal = 0;
+                            for (float x : s) {
+                                if (x > th) above++;
+                                else if (x == th) equal++;
+                            }
+                            assertEquals(above, sel.above(), what);
+                            assertEquals(equal, sel.equal(), what);
+                            assertTrue(sel.valid(), what);
+                            byte[] all = keepTop(be, score, wt, gt, candidates, Ties.KEEP_ALL, scratch);
+                            byte[] exact = keepTop(be, score, wt, gt, candidates, Ties.LOWEST_INDEX_FIRST, scratch);
+                            assertEquals(above + equal, count(all), what);
+                            assertEquals(k, count(exact), what);
+                            assertArrayEquals(expectedExact(score, w, g, candidates == null ? null : cand, th, k - above), exact, what);
+                            if (k == valid / 3 && score == Score.SALIENCY && candidates != null) {
+                                if (reference == null) reference = exact;
+                                else assertArrayEquals(reference, exact, "1 and 3 threads differ");
+                            }
+                        }
+                    }
+                }
+                assertEquals(countNan(w, cand), nanCandidates(be, wt, ct, scratch));
+            }
+        }
+    }
+
+    @Test
+    void aKBeyondTheNonNanCandidatesIsAnInvalidSelectionThatKeepsNothing() {
+        try (CpuBackend be = new CpuBackend(2)) {
+            Tensor w = tensor(be, new float[]{1f, Float.NaN, 2f}, 3);
+            Tensor scratch = scratch(be, 3);
+            be.selects().kthLargest(Score.MAGNITUDE, w, null, null, 3, scratch);
+            Selection s = be.selects().read(scratch);
+            assertFalse(s.valid());
+            assertEquals(1, s.nan());
+            assertEquals(3, s.candidates());
+            assertArrayEquals(new byte[3], keepTop(be, w, null, null, Ties.KEEP_ALL, scratch));
+            assertThrows(IllegalArgumentException.class, () -> be.selects().kthLargest(Score.MAGNITUDE, w, null, null, 0, scratch));
+            assertThrows(IllegalArgumentException.class, () -> be.selects().kthLargest(Score.SALIENCY, w, null, null, 1, scratch));
+        }
+    }
+
+    @Test
+    void keepTopUpdatesTheCandidateMaskInPlace() {
+        try (CpuBackend be = new CpuBackend(2)) {
+            float[] w = {5f, 1f, 4f, 2f, 3f, 6f};
+            Tensor wt = tensor(be, w, 6);
+            Tensor m = mask(be, new byte[]{1, 1, 1, 1, 1, 0});
+            Tensor scratch = scratch(be, 6);
+            // keep the 3 largest of the 5 still kept (torch's global_unstructured removing 2 of 5)
+            be.selects().kthLargest(Score.MAGNITUDE, wt, null, m, 3, scratch);
+            be.selects().keepTop(Score.MAGNITUDE, wt, null, m, Ties.LOWEST_INDEX_FIRST, scratch, m);
+            assertArrayEquals(new byte[]{1, 0, 1, 0, 1, 0}, bytes(be, m));
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    static Tensor scratch(CpuBackend be, long n) {
+        return new Tensor(be.allocate(be.selects().scratchWords(n), "select scratch"), 0, (int) be.selects().scratchWords(n));
+    }
+
+    static Tensor mask(CpuBackend be, byte[] m) {
+        Buffer b = be.allocate(DType.U8.wordsFor(m.length + 1) + 1, "mask");
+        Tensor t = new Tensor(b, DType.U8, 1, m.length); // odd byte offset
+        be.upload(MemorySegment.ofArray(m), t);
+        return t;
+    }
+
+    static byte[] bytes(CpuBackend be, Tensor mask) {
+        byte[] out = new byte[(int) mask.size()];
+        be.download(mask, MemorySegment.ofArray(out));
+        return out;
+    }
+
+    static byte[] keepTop(CpuBackend be, Tensor w, Tensor g, Tensor candidates, Ties ties, Tensor scratch) {
+        return keepTop(be, g == null ? Score.MAGNITUDE : Score.SALIENCY, w, g, candidates, ties, scratch);
+    }
+
+    static byte[] keepTop(CpuBackend be, Score score, Tensor w, Tensor g, Tensor candidates, Ties ties, Tensor scratch) {
+        Tensor out = mask(be, new byte[(int) w.size()]);
+        be.selects().keepTop(score, w, g, candidates, ties, scratch, out);
+        return bytes(be, out);
+    }
+
+    /** The candidates' non-NaN scores, largest first. */
+    static float[] scores(Score score, float[] w, float[] g, byte[] cand) {
+        List<Float> s = new ArrayList<>();
+        for (int i = 0; i < w.length; i++) {
+            if (cand != null && cand[i] == 0) continue;
+            float x = score == Score.MAGNITUDE ? Math.abs(w[i]) : Math.abs(g[i] * w[i]);
+            if (!Float.isNaN(x)) s.add(x);
+        }
+        float[] out = new float[s.size()];
+        for (int i = 0; i < out.length; i++) out[i] = s.get(i);
+        Arrays.sort(out);
+        for (int i = 0; i < out.length / 2; i++) {
+            float t = out[i];
+            out[i] = out[out.length - 1 - i];
+            out[out.length - 1 - i] = t;
+        }
+        return out;
+    }
+
+    static byte[] expectedExact(Score score, float[] w, float[] g, byte[] cand, float th, long tiesToKeep) {
+        byte[] out = new byte[w.length];
+        long kept = 0;
+        for (int i = 0; i < w.length; i++) {
+            if (cand != null && cand[i] == 0) continue;
+            float x = score == Score.MAGNITUDE ? Math.abs(w[i]) : Math.abs(g[i] * w[i]);
+            if (x > th) out[i] = 1;
+            else if (x == th && kept < tiesToKeep) {
+                out[i] = 1;
+                kept++;
+            }
+        }
+        return out;
+    }
+
+    static long count(byte[] m) {
+        long c = 0;
+        for (byte b : m) c += b != 0 ? 1 : 0;
+        return c;
+    }
+
+    static long countNan(float[] w, byte[] cand) {
+        long c = 0;
+        for (int i = 0; i < w.length; i++) if (cand[i] != 0 && Float.isNaN(w[i])) c++;
+        return c;
+    }
+
+    static long nanCandidates(CpuBackend be, Tensor w, Tensor cand, Tensor scratch) {
+        be.selects().kthLargest(SelectOps.Score.MAGNITUDE, w, null, cand, 1, scratch);
+        return be.selects().read(scratch).nan();
+    }
+}
