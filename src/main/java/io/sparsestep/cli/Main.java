@@ -90,7 +90,7 @@ public final class Main implements Runnable {
 
     static boolean isBadInput(Throwable ex) {
         return ex instanceof DataException || ex instanceof IllegalArgumentException || ex instanceof CudaUnavailableException
-                || ex instanceof TrainingDivergedException || ex instanceof UncheckedIOException || ex instanceof java.io.IOException
+                || ex instanceof TrainingDivergedException || ex instanceof io.sparsestep.optim.NonFiniteGradientException || ex instanceof UncheckedIOException || ex instanceof java.io.IOException
                 || ex instanceof io.sparsestep.backend.BackendOutOfMemoryException || ex instanceof io.sparsestep.train.CheckpointException;
     }
 

@@ -35,7 +35,7 @@ public record GrdaSpec(double lr, double c, double mu, double biasNormC) impleme
     public Method method() { return METHOD; }
 
     @Override
-    public Grda build(ParamSpace space) {
+    public Grda build(ParamSpace space, TrainingPlan plan) {
         return Grda.builder().lr(lr).c(c).mu(mu).group(ParamGroup.BIAS_AND_NORM, s -> s.withC(biasNormC)).build(space);
     }
 

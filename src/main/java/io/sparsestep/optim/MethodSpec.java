@@ -9,12 +9,15 @@ import java.util.Map;
  * with instead of a string. Each method is a record implementing this, declaring its
  * {@link Method} (id, options, parser) for the registry.
  */
-public sealed interface MethodSpec permits GrdaSpec, SgdSpec {
+public sealed interface MethodSpec permits GrdaSpec, SgdSpec, GsmSpec, GmpSpec, DropPruningSpec, MagnitudeSpec {
     /** The registry entry this spec belongs to. */
     Method method();
 
-    /** The optimizer over a model's parameters (allocates its state buffers once). */
-    Optimizer build(ParamSpace space);
+    /** The optimizer over a model's parameters for a run of {@code plan} (allocates its state buffers once). */
+    Optimizer build(ParamSpace space, TrainingPlan plan);
+
+    /** The optimizer for a run nothing is known about ({@link TrainingPlan#UNSPECIFIED}: a benchmark, an embedding). */
+    default Optimizer build(ParamSpace space) { return build(space, TrainingPlan.UNSPECIFIED); }
 
     /** Base learning rate (the schedule multiplies it). */
     double lr();

@@ -13,7 +13,8 @@ import java.util.stream.Collectors;
  * record and one entry here.
  */
 public final class Methods {
-    public static final List<Method> ALL = List.of(GrdaSpec.METHOD, SgdSpec.METHOD);
+    public static final List<Method> ALL = List.of(GrdaSpec.METHOD, SgdSpec.METHOD, GsmSpec.METHOD, GmpSpec.METHOD, DropPruningSpec.METHOD,
+            MagnitudeSpec.METHOD);
 
     private Methods() {}
 

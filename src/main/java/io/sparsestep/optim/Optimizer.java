@@ -11,7 +11,23 @@ public interface Optimizer extends AutoCloseable {
     /** One update; each group's learning rate is its base rate times {@code lrFactor} (from the schedule). */
     void step(double lrFactor);
 
-    /** "grda" or "sgd". */
+    /**
+     * Called by the training loop before the steps of epoch {@code epoch} (1-based), also
+     * for the first epoch of a resumed run: where a method prunes at epoch boundaries
+     * (one-shot magnitude, DropPruning). Runs on the backend like a step; allocates nothing.
+     */
+    default void startEpoch(int epoch) {}
+
+    /**
+     * Called by the training loop after the last step of epoch {@code epoch} and before it is
+     * evaluated: where a method prunes after training (GSM's final magnitude prune).
+     */
+    default void endEpoch(int epoch) {}
+
+    /** The mask a masked method prunes with (its sparsity is the mask's), if it has one. */
+    default java.util.Optional<io.sparsestep.params.Mask> pruningMask() { return java.util.Optional.empty(); }
+
+    /** The method id: "grda", "sgd", "gsm", ... */
     String name();
 
     /** Bytes of optimizer state on the backend (gRDA: one buffer; SGD-momentum: one; plain SGD: none). */

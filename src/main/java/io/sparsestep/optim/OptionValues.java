@@ -36,6 +36,21 @@ public final class OptionValues {
         return Boolean.parseBoolean(text);
     }
 
+    /** A whole number (a count of steps or epochs), refusing a fraction by name. */
+    public long whole(String option) {
+        double v = number(option);
+        if (v != Math.rint(v) || Math.abs(v) > 1e15) throw new IllegalArgumentException(option + " must be a whole number, got '" + value(option) + "'");
+        return (long) v;
+    }
+
+    /** One of the option's choices, refusing anything else with the list. */
+    public String choice(String option) {
+        String text = value(option);
+        MethodOption o = method.option(option).orElseThrow();
+        if (!o.choices().contains(text)) throw new IllegalArgumentException(option + " must be one of " + String.join(", ", o.choices()) + ", got '" + text + "'");
+        return text;
+    }
+
     /** Every option of the method with the value it takes, in the method's order. */
     public Map<String, String> resolved() { return Map.copyOf(resolved); }
 

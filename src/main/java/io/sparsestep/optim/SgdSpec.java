@@ -40,7 +40,7 @@ public record SgdSpec(double lr, double momentum, double dampening, boolean nest
     public Method method() { return METHOD; }
 
     @Override
-    public Sgd build(ParamSpace space) { return builder(lr, momentum, dampening, nesterov, weightDecay).build(space); }
+    public Sgd build(ParamSpace space, TrainingPlan plan) { return builder(lr, momentum, dampening, nesterov, weightDecay).build(space); }
 
     @Override
     public Map<String, String> options() {

@@ -96,7 +96,9 @@ public final class Trainer implements AutoCloseable {
                 long start = System.nanoTime();
                 double lr = baseLr * schedule.factor(globalStep, train.batches());
                 for (TrainingListener l : listeners) l.onEpochStart(new EpochStart(epoch, epochs, train.batches(), optimizer));
+                optimizer.startEpoch(epoch);
                 double[] trainStats = trainEpoch(epoch, epochs);
+                optimizer.endEpoch(epoch);
                 double[] testStats = evaluate();
                 LinkedHashMap<String, Double> sparsity = Sparsity.measure(net);
                 double global = sparsity.remove("");

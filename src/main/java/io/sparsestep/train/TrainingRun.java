@@ -11,6 +11,7 @@ import io.sparsestep.nn.Layer;
 import io.sparsestep.nn.Models;
 import io.sparsestep.nn.Network;
 import io.sparsestep.optim.Optimizer;
+import io.sparsestep.optim.TrainingPlan;
 import io.sparsestep.train.io.DiskFullException;
 import io.sparsestep.train.io.EpochRow;
 import io.sparsestep.train.io.FloatTensorData;
@@ -131,7 +132,7 @@ public final class TrainingRun {
                 train.lastBatchSize(), test.lastBatchSize())) {
             // before the optimizer: gRDA's accumulator starts at the weights it is built on
             if (from == null && cfg.initFrom() != null) NetworkTensors.loadFile(net, cfg.initFrom(), "--init-from");
-            try (Optimizer opt = cfg.method().build(net.paramSpace())) {
+            try (Optimizer opt = cfg.method().build(net.paramSpace(), new TrainingPlan(cfg.epochs(), train.batches(), cfg.seed()))) {
                 Trainer.Position position = Trainer.Position.START;
                 if (from != null) {
                     from.restoreInto(net, opt);

@@ -40,7 +40,8 @@ class MethodsTest {
     @Test
     void anUnknownMethodListsTheKnownOnes() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Methods.find("adam"));
-        assertEquals("unknown --method 'adam'; known: grda (gRDA), sgd (SGD)", e.getMessage());
+        assertTrue(e.getMessage().startsWith("unknown --method 'adam'; known: grda (gRDA), sgd (SGD), gsm (GSM)"), e.getMessage());
+        for (Method m : Methods.ALL) assertTrue(e.getMessage().contains(m.id() + " (" + m.label() + ")"), m.id());
     }
 
     @Test

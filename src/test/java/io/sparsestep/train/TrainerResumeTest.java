@@ -33,20 +33,28 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * go, and trained 1 epoch, its state taken (weights, batch-norm statistics, optimizer
  * buffers and scalars, position), then continued on a fresh network and optimizer from
  * that state for epochs 2-3, end with the same weights bit for bit and the same epoch rows
- * (all but the wall-clock seconds). Also: listeners see every step and epoch, and a stop
+ * (all but the wall-clock seconds), for every registered method (pruning methods with options
+ * that make them prune before and after the resume point; their masks are part of the state). Also: listeners see every step and epoch, and a stop
  * request ends the loop after the current step.
  */
 class TrainerResumeTest {
     private static final int[] SHAPE = {3, 32, 32};
     private static final int EPOCHS = 3;
 
-    private record Snapshot(float[] params, float[] states, Map<String, float[]> buffers, Map<String, Double> scalars,
-                            Trainer.Position position) {}
+    private record Snapshot(float[] params, float[] states, Map<String, float[]> buffers, Map<String, byte[]> masks,
+                            Map<String, Double> scalars, Trainer.Position position) {}
+
+    /** Options that make each pruning method act inside these 3 epochs, on both sides of the resume point. */
+    private static final Map<String, Map<String, String>> ACTING = Map.of(
+            "gsm", Map.of("--ratio", "0.3"),
+            "gmp", Map.of("--frequency", "2", "--final-sparsity", "0.8"),
+            "droppruning", Map.of("--final-epochs", "1", "--alpha", "0.5", "--q", "0.2"),
+            "magnitude", Map.of("--prune-epoch", "1"));
 
     @Test
     void resumingFromAnEpochBoundaryGivesTheUninterruptedRunBitForBit() {
         TrainTest data = Datasets.load("synth-cifar", null, 5, 16, 8);
-        for (String method : List.of("grda", "sgd")) {
+        for (String method : Methods.ALL.stream().map(io.sparsestep.optim.Method::id).toList()) {
             Snapshot[] atOne = new Snapshot[1];
             float[] uninterrupted;
             List<EpochRow> rowsUninterrupted;
@@ -64,6 +72,10 @@ class TrainerResumeTest {
                 List<EpochRow> rows = run.trainer.run(atOne[0].position(), EPOCHS);
                 assertSameBits(uninterrupted, run.net.paramSpace().values().toHost(), method + ": weights after resuming at epoch 1");
                 assertEquals(rowsUninterrupted.size(), rows.size());
+                if (ACTING.containsKey(method)) {
+                    double sparsity = rows.getLast().sparsity();
+                    assertTrue(sparsity > 0.2, method + " pruned only " + sparsity + " of the weights: the test would not see its masks");
+                }
                 for (int i = 0; i < rows.size(); i++) {
                     assertEquals(withoutSeconds(rowsUninterrupted.get(i)), withoutSeconds(rows.get(i)), method + " row " + (i + 1));
                 }
@@ -99,16 +111,19 @@ class TrainerResumeTest {
     private static Snapshot snapshot(Run run, Trainer.Position position) {
         Map<String, float[]> buffers = new HashMap<>();
         for (Map.Entry<String, ParamBuffer> e : run.opt.state().buffers().entrySet()) buffers.put(e.getKey(), e.getValue().toHost());
+        Map<String, byte[]> masks = new HashMap<>();
+        for (var e : run.opt.state().masks().entrySet()) masks.put(e.getKey(), e.getValue().toHost());
         float[] states;
         try (Arena arena = Arena.ofConfined()) {
             states = run.net.downloadAll(run.net.memory().states(), arena).toArray(ValueLayout.JAVA_FLOAT);
         }
-        return new Snapshot(run.net.paramSpace().values().toHost(), states, buffers, run.opt.state().scalars(), position);
+        return new Snapshot(run.net.paramSpace().values().toHost(), states, buffers, masks, run.opt.state().scalars(), position);
     }
 
     private static void restore(Run run, Snapshot s) {
         run.net.paramSpace().values().fromHost(s.params());
         for (Map.Entry<String, ParamBuffer> e : run.opt.state().buffers().entrySet()) e.getValue().fromHost(s.buffers().get(e.getKey()));
+        for (var e : run.opt.state().masks().entrySet()) e.getValue().fromHost(s.masks().get(e.getKey()));
         run.opt.restoreScalars(s.scalars());
         var states = run.net.memory().states();
         run.net.backend().upload(MemorySegment.ofArray(s.states()), new io.sparsestep.backend.Tensor(states, 0, s.states().length));
@@ -128,7 +143,9 @@ class TrainerResumeTest {
             BatchLoader train = new BatchLoader(data.train(), 8, true, true, 5, norm), test = new BatchLoader(data.test(), 8, false, false, 5, norm);
             net = Network.build("resnet20", be, Models.create("resnet20", SHAPE, data.classes()), SHAPE, data.classes(), 8, 5,
                     train.lastBatchSize(), test.lastBatchSize());
-            opt = Methods.parse(method, Map.of("--lr", "0.05")).build(net.paramSpace());
+            Map<String, String> options = new HashMap<>(ACTING.getOrDefault(method, Map.of()));
+            options.put("--lr", "0.05");
+            opt = Methods.parse(method, options).build(net.paramSpace(), new io.sparsestep.optim.TrainingPlan(EPOCHS, train.batches(), 5));
             List<TrainingListener> listeners = new ArrayList<>(List.of(extra));
             listeners.add(new TrainingListener() {
                 @Override

@@ -1,6 +1,10 @@
 package io.sparsestep.bench;
 
+import io.sparsestep.optim.DropPruningSpec;
+import io.sparsestep.optim.GmpSpec;
 import io.sparsestep.optim.GrdaSpec;
+import io.sparsestep.optim.GsmSpec;
+import io.sparsestep.optim.MagnitudeSpec;
 import io.sparsestep.optim.Method;
 import io.sparsestep.optim.MethodSpec;
 import io.sparsestep.optim.SgdSpec;
@@ -23,7 +27,21 @@ public enum StepKind {
     /** Plain SGD: read w and g, write w. */
     SGD("sgd", 12, SgdSpec.METHOD, Map.of("--lr", "0.01", "--momentum", "0")),
     /** SGD with momentum: read w, g and m, write w and m. */
-    SGD_MOMENTUM("sgd-momentum", 20, SgdSpec.METHOD, Map.of("--lr", "0.01", "--momentum", "0.9"));
+    SGD_MOMENTUM("sgd-momentum", 20, SgdSpec.METHOD, Map.of("--lr", "0.01", "--momentum", "0.9")),
+    /**
+     * GSM: three radix-select histogram passes over |g*w| (read g and w: 8 each), then the
+     * gated momentum step (read w, g, m, write w, m: 20). Keeps 5% of the weights.
+     */
+    GSM("gsm", 44, GsmSpec.METHOD, Map.of("--lr", "0.01", "--momentum", "0.9", "--ratio", "0.05")),
+    /**
+     * Gradual magnitude pruning: the masked momentum step (read w, g, m and the u8 mask, write
+     * w, m: 21), with the default schedule's mask update every 100 steps amortised into it.
+     */
+    GMP("gmp", 21, GmpSpec.METHOD, Map.of("--lr", "0.01", "--momentum", "0.9", "--final-sparsity", "0.9")),
+    /** DropPruning between rounds: the masked momentum step (21); rounds happen at epoch starts, which a step benchmark has none of. */
+    DROPPRUNING("droppruning", 21, DropPruningSpec.METHOD, Map.of("--lr", "0.01", "--momentum", "0.9")),
+    /** One-shot magnitude between prunes: the masked momentum step (21). */
+    MAGNITUDE("magnitude", 21, MagnitudeSpec.METHOD, Map.of("--lr", "0.01", "--momentum", "0.9"));
 
     private final String id;
     private final int bytesPerParam;
