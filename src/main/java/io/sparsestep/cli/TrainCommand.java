@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
@@ -112,6 +113,10 @@ public final class TrainCommand implements Callable<Integer> {
     static void report(RunConfig cfg, TrainingRun.Result r, TrainTest data) {
         System.out.printf(Locale.ROOT, "%s: test accuracy %.4f, sparsity %.4f, %.1f s; outputs in %s%n",
                 TrainingRun.label(cfg.optimizer()), r.summary().testAccuracy(), r.summary().sparsity(), r.summary().seconds(), cfg.out());
+        if (r.summary().hyperparameters().get("mask") instanceof Map<?, ?> mask) {
+            System.out.printf(Locale.ROOT, "  mask: %.4f of %,d conv/linear weights pruned (%,d kept)%n", ((Number) mask.get("sparsity")).doubleValue(),
+                    ((Number) mask.get("prunable")).longValue(), ((Number) mask.get("kept")).longValue());
+        }
         // last, so it is what the user sees; the exit code stays 0: the run itself worked
         collapseWarning(cfg, r.summary(), data.classes()).ifPresent(System.out::println);
     }

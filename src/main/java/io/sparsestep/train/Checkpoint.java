@@ -82,7 +82,8 @@ public record Checkpoint(Path file, Map<String, String> metadata, LinkedHashMap<
      * format's reader takes float32 only, and a checkpoint's size is not the point (in
      * memory a mask stays one byte per weight).
      */
-    private static void putMask(LinkedHashMap<String, FloatTensorData> tensors, String maskName, Mask mask, Arena arena) {
+    /** The mask as float32 0/1 tensors, one per prunable tensor, named {@code mask.<mask>.<parameter>} (also in weights.safetensors). */
+    static void putMask(LinkedHashMap<String, FloatTensorData> tensors, String maskName, Mask mask, Arena arena) {
         byte[] bytes = mask.toHost();
         long start = mask.space().layout().group(ParamGroup.WEIGHTS).offset();
         for (ParamEntry e : mask.space().layout().entries()) {

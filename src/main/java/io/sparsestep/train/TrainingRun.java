@@ -175,6 +175,9 @@ public final class TrainingRun {
         hyper.put("augment", augment.option());
         hyper.put("method", cfg.method().options());
         hyper.put("groups", opt.hyperparameters());
+        // a masked method's sparsity is its mask's; the exact zeros (the summary's sparsity) may count a few kept zeros too
+        opt.pruningMask().ifPresent(m -> hyper.put("mask", Map.of("kept", m.kept(), "prunable", m.size(),
+                "sparsity", Sparsity.masked(m).fraction(), "counts", "conv/linear weights")));
         RunSummary summary = new RunSummary(opt.name(), cfg.model(), cfg.dataset(), backend.name(), cfg.epochs(),
                 last.testAccuracy(), last.sparsity(), net.parameterCount(), seconds, runBytes, opt.stateBytes(), hyper,
                 last.trainLoss(), last.testLoss(), data.train().count(), data.test().count(), last.layerSparsity(),
@@ -182,7 +185,7 @@ public final class TrainingRun {
         try {
             // the summary says the run finished, so it goes last: a run that cannot write
             // its weights (a full disk) must not leave one behind
-            writeWeights(net, cfg, summary, cfg.out().resolve("weights.safetensors"));
+            writeWeights(net, opt, cfg, summary, cfg.out().resolve("weights.safetensors"));
             SummaryJson.write(cfg.out().resolve("summary.json"), List.of(summary));
         } catch (IOException e) {
             throw outputFailure(cfg, e);
@@ -246,9 +249,11 @@ public final class TrainingRun {
 
 
     /** Final parameters and running statistics by name, float32, with run metadata. */
-    static void writeWeights(Network net, RunConfig cfg, RunSummary summary, Path file) throws IOException {
+    static void writeWeights(Network net, Optimizer opt, RunConfig cfg, RunSummary summary, Path file) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             LinkedHashMap<String, FloatTensorData> tensors = NetworkTensors.of(net, arena);
+            // a masked method's mask goes with its weights (pruned entries are exactly 0 there), for mask comparisons
+            opt.pruningMask().ifPresent(m -> Checkpoint.putMask(tensors, "prune", m, arena));
             Map<String, String> meta = new LinkedHashMap<>();
             meta.put("format", "sparsestep");
             meta.put("model", cfg.model());

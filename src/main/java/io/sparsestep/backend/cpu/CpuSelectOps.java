@@ -32,13 +32,13 @@ final class CpuSelectOps implements SelectOps {
 
     private final CpuBackend be;
     /** One histogram and two counts (candidates, NaN) per worker, reused by every selection. */
-    private final long[][] hist;
+    private final int[][] hist;
     private final long[] workerCandidates, workerNan;
     private final long[] total = new long[BINS];
 
     CpuSelectOps(CpuBackend be, int threads) {
         this.be = be;
-        this.hist = new long[threads][BINS];
+        this.hist = new int[threads][BINS];
         this.workerCandidates = new long[threads];
         this.workerNan = new long[threads];
     }
@@ -73,6 +73,33 @@ final class CpuSelectOps implements SelectOps {
         return new Views(sw, sg, sc);
     }
 
+    /** Bits of +inf: a score's bits above this are a NaN (the score is an absolute value, so its sign bit is 0). */
+    private static final int INF_BITS = 0x7f800000;
+
+    /**
+     * One histogram pass over [start, end): every candidate with a non-NaN score whose bits
+     * match {@code pre} under {@code preMask} adds one to the bin of its digit. Returns the
+     * candidates seen (high 32 bits) and the NaN scores among them (low 32 bits); a piece
+     * is at most a few CHUNKs, so both fit. The loop is kept tight (no per-element switch)
+     * since GSM runs three of these every step.
+     */
+    private static long histogram(Views v, boolean saliency, long start, long end, int[] h, int pre, int preMask, int shift, int digitMask) {
+        MemorySegment w = v.w, g = v.g, c = v.candidates;
+        long cands = 0, nan = 0;
+        for (long i = start; i < end; i++) {
+            if (c != null && c.get(B, i) == 0) continue;
+            float wi = w.getAtIndex(F, i);
+            int bits = Float.floatToRawIntBits(Math.abs(saliency ? g.getAtIndex(F, i) * wi : wi));
+            cands++;
+            if (bits > INF_BITS) {
+                nan++;
+            } else if ((bits & preMask) == pre) {
+                h[(bits >>> shift) & digitMask]++;
+            }
+        }
+        return cands << 32 | nan;
+    }
+
     @Override
     public void kthLargest(Score score, Tensor w, Tensor g, Tensor candidates, long k, Tensor scratch) {
         Views v = views("kthLargest", score, w, g, candidates);
@@ -85,32 +112,18 @@ final class CpuSelectOps implements SelectOps {
         for (int level = 0; level < 3; level++) {
             final int pre = prefix, preMask = prefixMask, shift = SHIFT[level], digitMask = (1 << WIDTH[level]) - 1;
             final boolean first = level == 0;
-            for (long[] h : hist) Arrays.fill(h, 0);
+            for (int[] h : hist) Arrays.fill(h, 0);
             Arrays.fill(workerCandidates, 0);
             Arrays.fill(workerNan, 0);
             be.chunked(n, (worker, start, count) -> {
-                long[] h = hist[worker];
-                long c = 0, bad = 0;
-                for (long i = start; i < start + count; i++) {
-                    if (v.candidates != null && v.candidates.get(B, i) == 0) continue;
-                    float s = score(score, v.w, v.g, i);
-                    if (first) {
-                        c++;
-                        if (s != s) {
-                            bad++;
-                            continue;
-                        }
-                    } else if (s != s) {
-                        continue;
-                    }
-                    int bits = Float.floatToRawIntBits(s);
-                    if ((bits & preMask) == pre) h[(bits >>> shift) & digitMask]++;
+                long counted = histogram(v, score == Score.SALIENCY, start, start + count, hist[worker], pre, preMask, shift, digitMask);
+                if (first) {
+                    workerCandidates[worker] += counted >>> 32;
+                    workerNan[worker] += counted & 0xFFFFFFFFL;
                 }
-                workerCandidates[worker] += c;
-                workerNan[worker] += bad;
             });
             Arrays.fill(total, 0);
-            for (long[] h : hist) for (int d = 0; d < BINS; d++) total[d] += h[d];
+            for (int[] h : hist) for (int d = 0; d < BINS; d++) total[d] += h[d];
             if (first) {
                 for (int t = 0; t < hist.length; t++) {
                     cands += workerCandidates[t];
