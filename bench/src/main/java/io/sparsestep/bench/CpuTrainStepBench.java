@@ -34,7 +34,7 @@ public class CpuTrainStepBench {
     @Param({"128"})
     public int batch;
 
-    @Param({"grda", "sgd-momentum"})
+    @Param({"grda", "sgd-momentum", "gsm", "gmp"})
     public String optimizer;
 
     private Backend backend;

@@ -39,7 +39,7 @@ public class CudaTrainStepBench {
     @Param({"128"})
     public int batch;
 
-    @Param({"grda", "sgd-momentum"})
+    @Param({"grda", "sgd-momentum", "gsm", "gmp"})
     public String optimizer;
 
     private Backend backend;

@@ -37,7 +37,9 @@ public enum StepKind {
      * Gradual magnitude pruning: the masked momentum step (read w, g, m and the u8 mask, write
      * w, m: 21), with the default schedule's mask update every 100 steps amortised into it.
      */
-    GMP("gmp", 21, GmpSpec.METHOD, Map.of("--lr", "0.01", "--momentum", "0.9", "--final-sparsity", "0.9")),
+    GMP("gmp", 21, GmpSpec.METHOD, Map.of("--lr", "0.01", "--momentum", "0.9", "--final-sparsity", "0.9",
+            // a benchmark runs far beyond a plan's steps: the schedule must keep updating every 100 steps for the amortised cost
+            "--end-step", "1000000000000")),
     /** DropPruning between rounds: the masked momentum step (21); rounds happen at epoch starts, which a step benchmark has none of. */
     DROPPRUNING("droppruning", 21, DropPruningSpec.METHOD, Map.of("--lr", "0.01", "--momentum", "0.9")),
     /** One-shot magnitude between prunes: the masked momentum step (21). */

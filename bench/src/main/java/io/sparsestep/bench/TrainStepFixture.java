@@ -26,7 +26,7 @@ public final class TrainStepFixture implements AutoCloseable {
 
     private TrainStepFixture(Backend backend, String model, int batch, StepKind optimizerKind, long seed) {
         if (!optimizerKind.isOptimizer()) {
-            throw new IllegalArgumentException("a training step needs an optimizer (grda, sgd or sgd-momentum), got " + optimizerKind.id());
+            throw new IllegalArgumentException("a training step needs an optimizer (a method of the registry), got " + optimizerKind.id());
         }
         if (batch <= 0) throw new IllegalArgumentException("benchmark batch size must be positive, got " + batch);
         int[] input = inputShape(model);
