@@ -49,7 +49,8 @@ class TrainerResumeTest {
             "gsm", Map.of("--ratio", "0.3"),
             "gmp", Map.of("--frequency", "2", "--final-sparsity", "0.8"),
             "droppruning", Map.of("--final-epochs", "1", "--alpha", "0.5", "--q", "0.2"),
-            "magnitude", Map.of("--prune-epoch", "1"));
+            "magnitude", Map.of("--prune-epoch", "1"),
+            "campfire", Map.of("--freeze-epoch", "2"));
 
     @Test
     void resumingFromAnEpochBoundaryGivesTheUninterruptedRunBitForBit() {

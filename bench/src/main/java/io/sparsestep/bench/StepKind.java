@@ -1,5 +1,6 @@
 package io.sparsestep.bench;
 
+import io.sparsestep.optim.CampfireSpec;
 import io.sparsestep.optim.DropPruningSpec;
 import io.sparsestep.optim.GmpSpec;
 import io.sparsestep.optim.GrdaSpec;
@@ -43,7 +44,9 @@ public enum StepKind {
     /** DropPruning between rounds: the masked momentum step (21); rounds happen at epoch starts, which a step benchmark has none of. */
     DROPPRUNING("droppruning", 21, DropPruningSpec.METHOD, Map.of("--lr", "0.01", "--momentum", "0.9")),
     /** One-shot magnitude between prunes: the masked momentum step (21). */
-    MAGNITUDE("magnitude", 21, MagnitudeSpec.METHOD, Map.of("--lr", "0.01", "--momentum", "0.9"));
+    MAGNITUDE("magnitude", 21, MagnitudeSpec.METHOD, Map.of("--lr", "0.01", "--momentum", "0.9")),
+    /** Campfire between mask updates (epoch starts): the masked momentum step (21). Needs conv weights: train-step rows only. */
+    CAMPFIRE("campfire", 21, CampfireSpec.METHOD, Map.of("--lr", "0.01", "--momentum", "0.9"));
 
     private final String id;
     private final int bytesPerParam;
