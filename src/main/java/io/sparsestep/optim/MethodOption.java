@@ -8,7 +8,7 @@ import java.util.List;
  * The CLI registers these, the help and the docs print them, a checkpoint records the values.
  */
 public record MethodOption(String name, String description, String defaultValue, Kind kind, List<String> choices) {
-    public enum Kind { NUMBER, FLAG, CHOICE }
+    public enum Kind { NUMBER, FLAG, CHOICE, TEXT }
 
     public MethodOption {
         choices = List.copyOf(choices);
@@ -29,6 +29,11 @@ public record MethodOption(String name, String description, String defaultValue,
     /** A flag that is on unless turned off ({@code --name false}). */
     public static MethodOption flagOn(String name, String description) {
         return new MethodOption(name, description, "true", Kind.FLAG, List.of());
+    }
+
+    /** Free text the method parses itself (a list, a per-layer map), empty by default. */
+    public static MethodOption text(String name, String description) {
+        return new MethodOption(name, description, "", Kind.TEXT, List.of());
     }
 
     /** One of {@code choices}, the first being the default unless {@code defaultValue} says otherwise. */

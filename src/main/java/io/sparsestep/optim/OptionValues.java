@@ -43,6 +43,9 @@ public final class OptionValues {
         return (long) v;
     }
 
+    /** The option's text as given (empty when not given). */
+    public String text(String option) { return value(option); }
+
     /** One of the option's choices, refusing anything else with the list. */
     public String choice(String option) {
         String text = value(option);

@@ -50,7 +50,8 @@ class TrainerResumeTest {
             "gmp", Map.of("--frequency", "2", "--final-sparsity", "0.8"),
             "droppruning", Map.of("--final-epochs", "1", "--alpha", "0.5", "--q", "0.2"),
             "magnitude", Map.of("--prune-epoch", "1"),
-            "campfire", Map.of("--freeze-epoch", "2"));
+            "campfire", Map.of("--freeze-epoch", "2"),
+            "l1-filter", Map.of("--prune-epoch", "1", "--ratio", "0.6"));
 
     @Test
     void resumingFromAnEpochBoundaryGivesTheUninterruptedRunBitForBit() {

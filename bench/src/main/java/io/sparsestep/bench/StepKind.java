@@ -2,6 +2,7 @@ package io.sparsestep.bench;
 
 import io.sparsestep.optim.CampfireSpec;
 import io.sparsestep.optim.DropPruningSpec;
+import io.sparsestep.optim.FilterPruningSpec;
 import io.sparsestep.optim.GmpSpec;
 import io.sparsestep.optim.GrdaSpec;
 import io.sparsestep.optim.GsmSpec;
@@ -46,7 +47,9 @@ public enum StepKind {
     /** One-shot magnitude between prunes: the masked momentum step (21). */
     MAGNITUDE("magnitude", 21, MagnitudeSpec.METHOD, Map.of("--lr", "0.01", "--momentum", "0.9")),
     /** Campfire between mask updates (epoch starts): the masked momentum step (21). Needs conv weights: train-step rows only. */
-    CAMPFIRE("campfire", 21, CampfireSpec.METHOD, Map.of("--lr", "0.01", "--momentum", "0.9"));
+    CAMPFIRE("campfire", 21, CampfireSpec.METHOD, Map.of("--lr", "0.01", "--momentum", "0.9")),
+    /** L1 filter pruning between prunes: the masked momentum step (21). Needs conv weights: train-step rows only. */
+    L1_FILTER("l1-filter", 21, FilterPruningSpec.METHOD, Map.of("--lr", "0.01", "--momentum", "0.9"));
 
     private final String id;
     private final int bytesPerParam;
