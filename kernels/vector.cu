@@ -1,7 +1,7 @@
 // sparsestep: bitwise
 // Vector ops over flat f32 ranges, for the analysis tools (loss between two parameter
 // vectors, Hessian-vector products by gradient differences, norms of directions): axpy,
-// scale, and dot / squared-norm reductions in a fixed order.
+// add_scaled_sign (L1 subgradients), scale, and dot / squared-norm reductions in a fixed order.
 //
 // axpy and scale round each product and sum on its own (__fmul_rn, __fadd_rn), as Java's
 // float arithmetic does, so they equal the CPU twins (backend.cpu.CpuVectorOps) bit for
@@ -15,8 +15,8 @@
 // launch rule), so a result is reproducible run to run on one GPU; it differs from the
 // CPU's fixed-chunk order only by double rounding (~n * 1e-16 relative).
 //
-// Launch (all four): 1-D, blockDim.x a multiple of 32, <= 1024 (256 intended); axpy,
-// scale and dot_partials any grid (grid-stride); sum_partials one block.
+// Launch (all five): 1-D, blockDim.x a multiple of 32, <= 1024 (256 intended); axpy,
+// add_scaled_sign, scale and dot_partials any grid (grid-stride); sum_partials one block.
 
 #include "common.cuh"
 
@@ -32,6 +32,27 @@ extern "C" __global__ void axpy_f32(float alpha, const float* x, float* y, unsig
             y4.y = __fadd_rn(y4.y, __fmul_rn(alpha, x4.y));
             y4.z = __fadd_rn(y4.z, __fmul_rn(alpha, x4.z));
             y4.w = __fadd_rn(y4.w, __fmul_rn(alpha, x4.w));
+            *reinterpret_cast<float4*>(y + i) = y4;
+        });
+}
+
+// ----------------------------------------------------------------------------
+// add_scaled_sign_f32: y = y + s*sign(x), sign(+-0) = 0, NaN stays NaN (network slimming's L1
+// subgradient on batch-norm scales).   Bytes per element: 12 (read x, read y, write y).
+__device__ __forceinline__ float sign_term(float s, float x) {
+    return x > 0.0f ? s : x < 0.0f ? -s : x == 0.0f ? 0.0f : x;
+}
+
+extern "C" __global__ void add_scaled_sign_f32(float s, const float* x, float* y, unsigned long long n) {
+    for_each_split(n, float4_split(n, x, y),
+        [&](u64 i) { y[i] = __fadd_rn(y[i], sign_term(s, x[i])); },
+        [&](u64 i) {
+            const float4 x4 = *reinterpret_cast<const float4*>(x + i);
+            float4 y4 = *reinterpret_cast<const float4*>(y + i);
+            y4.x = __fadd_rn(y4.x, sign_term(s, x4.x));
+            y4.y = __fadd_rn(y4.y, sign_term(s, x4.y));
+            y4.z = __fadd_rn(y4.z, sign_term(s, x4.z));
+            y4.w = __fadd_rn(y4.w, sign_term(s, x4.w));
             *reinterpret_cast<float4*>(y + i) = y4;
         });
 }

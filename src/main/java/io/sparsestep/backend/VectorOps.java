@@ -12,6 +12,14 @@ public interface VectorOps extends OpFamily {
     /** y = y + alpha*x (x and y the same size; they must not overlap). */
     void axpy(float alpha, Tensor x, Tensor y);
 
+    /**
+     * y = y + s*sign(x): the L1 subgradient network slimming adds to the gradient of the
+     * batch-norm scales (x the scales, y their gradient). sign(0) = 0; a NaN in x makes y
+     * NaN (a diverged scale stays visible). One rounding, the sum, as Java's; bitwise on
+     * every backend. 12 bytes per element.
+     */
+    void addScaledSign(float s, Tensor x, Tensor y);
+
     /** x = alpha*x, in place. */
     void scale(Tensor x, float alpha);
 

@@ -46,6 +46,20 @@ final class CpuVectorOps implements VectorOps {
     }
 
     @Override
+    public void addScaledSign(float s, Tensor x, Tensor y) {
+        Tensor.requireSameSize("addScaledSign", x, y);
+        MemorySegment xs = be.bytes(x, "addScaledSign x", DType.F32), ys = be.bytes(y, "addScaledSign y", DType.F32);
+        be.chunked(x.size(), (worker, start, count) -> {
+            for (long i = start; i < start + count; i++) ys.setAtIndex(F, i, ys.getAtIndex(F, i) + signTerm(s, xs.getAtIndex(F, i)));
+        });
+    }
+
+    /** s*sign(x) exactly: s, -s, 0 for a zero of either sign, NaN for NaN (as kernels/vector.cu's sign_term). */
+    static float signTerm(float s, float x) {
+        return x > 0 ? s : x < 0 ? -s : x == 0 ? 0f : x;
+    }
+
+    @Override
     public void scale(Tensor x, float alpha) {
         MemorySegment xs = be.bytes(x, "scale x", DType.F32);
         be.chunked(x.size(), (worker, start, count) -> {

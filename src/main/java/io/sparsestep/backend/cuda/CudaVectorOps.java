@@ -23,6 +23,14 @@ final class CudaVectorOps implements VectorOps {
     }
 
     @Override
+    public void addScaledSign(float s, Tensor x, Tensor y) {
+        be.enter();
+        Tensor.requireSameSize("addScaledSign", x, y);
+        long px = be.ptr(x, "addScaledSign x", DType.F32), py = be.ptr(y, "addScaledSign y", DType.F32);
+        be.kernels().launchFlat(KernelSignature.ADD_SCALED_SIGN_F32, x.size(), be.stream(), KernelArgs.begin().f32(s).ptr(px).ptr(py).u64(x.size()));
+    }
+
+    @Override
     public void scale(Tensor x, float alpha) {
         be.enter();
         long px = be.ptr(x, "scale x", DType.F32);

@@ -24,6 +24,7 @@ enum KernelSignature {
     BIAS_GRAD("elementwise", "bias_grad", POINTER, POINTER, I32, I32, I32),
     SOFTMAX_XENT("loss", "softmax_xent", POINTER, POINTER, I32, I32, POINTER, F32, POINTER),
     AXPY_F32("vector", "axpy_f32", F32, POINTER, POINTER, U64),
+    ADD_SCALED_SIGN_F32("vector", "add_scaled_sign_f32", F32, POINTER, POINTER, U64),
     SCALE_F32("vector", "scale_f32", POINTER, U64, F32),
     DOT_PARTIALS("vector", "dot_partials", POINTER, POINTER, U64, POINTER),
     SUM_PARTIALS("vector", "sum_partials", POINTER, I32, POINTER),

@@ -25,7 +25,8 @@ final class VectorOpsChecks {
     private VectorOpsChecks() {}
 
     static List<Check> checks() {
-        return List.of(new Check("vectors.axpy", VectorOpsChecks::axpy), new Check("vectors.scale", VectorOpsChecks::scale),
+        return List.of(new Check("vectors.axpy", VectorOpsChecks::axpy), new Check("vectors.addScaledSign", VectorOpsChecks::addScaledSign),
+                new Check("vectors.scale", VectorOpsChecks::scale),
                 new Check("vectors.dot", VectorOpsChecks::dot), new Check("vectors.norm", VectorOpsChecks::norm));
     }
 
@@ -38,6 +39,30 @@ final class VectorOpsChecks {
                     s.variant = "alpha=" + alpha + " n=" + n + " offsets=" + off[0] + "," + off[1];
                     Twin x = s.random(off[0], n), y = s.random(off[1], n);
                     s.both(b -> b.vectors().axpy(alpha, x.on(b), y.on(b)));
+                    s.compare("y", y, Tolerance.BITWISE);
+                    s.compare("x unchanged", x, Tolerance.BITWISE);
+                }
+            }
+        }
+        s.requireReached("float4 split paths", FLOAT4_PATHS);
+    }
+
+    private static void addScaledSign(ConformanceSession s) {
+        for (float scale : new float[] {1e-4f, -2.5f}) {
+            for (int n : ALL_SIZES) {
+                for (int[] off : alignmentCombinations(2)) {
+                    if (n == GRID_STRIDE_SIZE && off[0] != off[1]) continue;
+                    Float4Split.of(n, off[0], off[1]).markReached(s);
+                    s.variant = "s=" + scale + " n=" + n + " offsets=" + off[0] + "," + off[1];
+                    float[] data = s.uniform(n);
+                    // zeros of both signs and a NaN: sign(0) = 0, NaN stays NaN
+                    if (n > 3) {
+                        data[0] = 0f;
+                        data[1] = -0f;
+                        data[2] = Float.NaN;
+                    }
+                    Twin x = s.twin(data, off[0], n), y = s.random(off[1], n);
+                    s.both(b -> b.vectors().addScaledSign(scale, x.on(b), y.on(b)));
                     s.compare("y", y, Tolerance.BITWISE);
                     s.compare("x unchanged", x, Tolerance.BITWISE);
                 }

@@ -84,4 +84,15 @@ class CpuVectorOpsTest {
         }
         return total;
     }
+
+    @Test
+    void addScaledSignAddsTheL1SubgradientWithSignOfZeroZero() {
+        try (CpuBackend be = new CpuBackend(2)) {
+            Tensor x = tensor(be, new float[]{2f, -0.5f, 0f, -0f, Float.NaN}, 5);
+            Tensor y = tensor(be, new float[]{1f, 1f, 1f, 1f, 1f}, 5);
+            be.vectors().addScaledSign(0.25f, x, y);
+            float[] out = read(be, y);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(new float[]{1.25f, 0.75f, 1f, 1f, Float.NaN}, out);
+        }
+    }
 }
