@@ -31,13 +31,13 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Train one model with one method (gRDA, SGD, GSM, GMP, DropPruning, one-shot magnitude, Campfire or L1 filter pruning; --method); writes metrics.csv, summary.json, chart.png, "
+        description = "Train one model with one method (gRDA, SGD, GSM, GMP, DropPruning, one-shot magnitude, Campfire, L1 filter pruning or network slimming; --method); writes metrics.csv, summary.json, chart.png, "
                 + "chart-layers.png, weights.safetensors and, every --checkpoint-every epochs, checkpoint.safetensors to --out.")
 public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "lenet300, lenet5, vgg16, resnet20, resnet56, wrn28-K")
     String model;
 
-    @Option(names = "--method", description = "Training method: grda, sgd, gsm, gmp, droppruning, magnitude, campfire, l1-filter (default: grda); its options are listed below")
+    @Option(names = "--method", description = "Training method: grda, sgd, gsm, gmp, droppruning, magnitude, campfire, l1-filter, slimming (default: grda); its options are listed below")
     String method;
 
     @Option(names = "--optimizer", description = "Same as --method (kept so existing commands work)")

@@ -51,7 +51,8 @@ class TrainerResumeTest {
             "droppruning", Map.of("--final-epochs", "1", "--alpha", "0.5", "--q", "0.2"),
             "magnitude", Map.of("--prune-epoch", "1"),
             "campfire", Map.of("--freeze-epoch", "2"),
-            "l1-filter", Map.of("--prune-epoch", "1", "--ratio", "0.6"));
+            "l1-filter", Map.of("--prune-epoch", "1", "--ratio", "0.6"),
+            "slimming", Map.of("--prune-epoch", "1", "--percent", "0.6", "--penalty", "1e-3"));
 
     @Test
     void resumingFromAnEpochBoundaryGivesTheUninterruptedRunBitForBit() {

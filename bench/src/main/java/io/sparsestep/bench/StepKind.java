@@ -10,6 +10,7 @@ import io.sparsestep.optim.MagnitudeSpec;
 import io.sparsestep.optim.Method;
 import io.sparsestep.optim.MethodSpec;
 import io.sparsestep.optim.SgdSpec;
+import io.sparsestep.optim.SlimmingSpec;
 
 import java.util.Arrays;
 import java.util.Map;
@@ -49,7 +50,9 @@ public enum StepKind {
     /** Campfire between mask updates (epoch starts): the masked momentum step (21). Needs conv weights: train-step rows only. */
     CAMPFIRE("campfire", 21, CampfireSpec.METHOD, Map.of("--lr", "0.01", "--momentum", "0.9")),
     /** L1 filter pruning between prunes: the masked momentum step (21). Needs conv weights: train-step rows only. */
-    L1_FILTER("l1-filter", 21, FilterPruningSpec.METHOD, Map.of("--lr", "0.01", "--momentum", "0.9"));
+    L1_FILTER("l1-filter", 21, FilterPruningSpec.METHOD, Map.of("--lr", "0.01", "--momentum", "0.9")),
+    /** Network slimming before its prune: the masked momentum step (21) and the L1 subgradient on the batch-norm scales. Needs batch norm. */
+    SLIMMING("slimming", 21, SlimmingSpec.METHOD, Map.of("--lr", "0.01", "--momentum", "0.9"));
 
     private final String id;
     private final int bytesPerParam;
