@@ -44,8 +44,11 @@ class SlimmingTest {
                     set(be, space.grads(), "bn1.weight", 1, 1, 1, 1);
                     set(be, space.grads(), "bn1.bias", 1, 1, 1, 1);
                     set(be, space.grads(), "conv1.weight", 1, 1, 1, 1);
+                    float kept = get(be, space, "bn1.weight")[1];
                     s.step(1);
                     float[] g1 = get(be, space, "bn1.weight"), b1 = get(be, space, "bn1.bias"), c1 = get(be, space, "conv1.weight");
+                    // fine-tuning has no penalty: a kept scale moves by its gradient alone
+                    assertEquals(kept - 0.1f * 1f, g1[1], "kept scale after step " + step);
                     for (int c : new int[]{0, 2}) {
                         assertEquals(0, Float.floatToRawIntBits(g1[c]), "bn1 gamma " + c);
                         assertEquals(0, Float.floatToRawIntBits(b1[c]), "bn1 beta " + c);
