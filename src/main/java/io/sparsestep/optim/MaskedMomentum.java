@@ -65,6 +65,7 @@ final class MaskedMomentum implements AutoCloseable {
         float lr = (float) (s.lr() * lrFactor);
         be.steps().maskedSgd(w, g, m, mask.all(), lr, (float) s.momentum(), 0f, (float) s.weightDecay(), s.nesterov(), first, true);
         biasStep(lr);
+        first = false;
     }
 
     /** The unmasked, undecayed step of biases and batch norm (also GSM's). */

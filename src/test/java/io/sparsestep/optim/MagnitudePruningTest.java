@@ -75,4 +75,42 @@ class MagnitudePruningTest {
             assertTrue(e.getMessage().startsWith("--prune-epoch 4 leaves no epoch to fine-tune"), e.getMessage());
         }
     }
+
+    @Test
+    void beforeThePruneEveryMaskedMethodIsMomentumSgdBitForBit() {
+        // the masked methods whose first steps prune nothing: their step is SGD with decay on the weights only
+        java.util.Map<String, Map<String, String>> methods = Map.of(
+                "magnitude", Map.of(),
+                "droppruning", Map.of(),
+                "gmp", Map.of("--begin-step", "50", "--end-step", "100"));
+        for (var m : methods.entrySet()) {
+            Random r = new Random(1);
+            int n = 3000;
+            float[] w0 = GsmTest.gaussian(r, n), b0 = GsmTest.gaussian(r, 4);
+            java.util.Map<String, String> options = new java.util.HashMap<>(m.getValue());
+            options.putAll(Map.of("--lr", "0.05", "--momentum", "0.9", "--weight-decay", "1e-3", "--nesterov", "true"));
+            try (PruningFixture a = new PruningFixture(2, 4, n); PruningFixture b = new PruningFixture(2, 4, n)) {
+                for (PruningFixture f : new PruningFixture[]{a, b}) {
+                    f.set("w0", w0);
+                    f.set("b", b0);
+                }
+                try (Optimizer method = a.build(m.getKey(), options, new TrainingPlan(4, 25, 0));
+                     Optimizer sgd = Sgd.builder().lr(0.05).momentum(0.9).nesterov(true).weightDecay(1e-3)
+                             .group(io.sparsestep.params.ParamGroup.BIAS_AND_NORM, s -> s.withWeightDecay(0)).build(b.space)) {
+                    method.startEpoch(1);
+                    for (int step = 0; step < 4; step++) {
+                        float[] g = GsmTest.gaussian(r, n), gb = GsmTest.gaussian(r, 4);
+                        for (PruningFixture f : new PruningFixture[]{a, b}) {
+                            f.grad("w0", g);
+                            f.grad("b", gb);
+                        }
+                        method.step(1);
+                        sgd.step(1);
+                        io.sparsestep.testing.Bits.assertSameBits(b.get("w0"), a.get("w0"), m.getKey() + " weights, step " + (step + 1));
+                        io.sparsestep.testing.Bits.assertSameBits(b.get("b"), a.get("b"), m.getKey() + " bias, step " + (step + 1));
+                    }
+                }
+            }
+        }
+    }
 }
