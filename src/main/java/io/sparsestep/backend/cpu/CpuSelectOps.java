@@ -1,6 +1,7 @@
 package io.sparsestep.backend.cpu;
 
 import io.sparsestep.backend.DType;
+import io.sparsestep.backend.SelectChecks;
 import io.sparsestep.backend.SelectOps;
 import io.sparsestep.backend.Tensor;
 
@@ -57,26 +58,17 @@ final class CpuSelectOps implements SelectOps {
     private record Views(MemorySegment w, MemorySegment g, MemorySegment candidates) {}
 
     private Views views(String op, Score score, Tensor w, Tensor g, Tensor candidates) {
-        if (score == null) throw new IllegalArgumentException(op + ": score is null");
+        SelectChecks.operands(op, score, w, g, candidates);
         MemorySegment sw = be.view(w, op + " weights w");
-        MemorySegment sg = null;
-        if (score == Score.SALIENCY) {
-            if (g == null) throw new IllegalArgumentException(op + ": the saliency score |g*w| needs the gradient g, got null");
-            sg = be.view(g, op + " gradient g");
-            CpuBackend.sameSize(op, w, "w", g, "g");
-        }
-        MemorySegment sc = null;
-        if (candidates != null) {
-            sc = be.bytes(candidates, op + " candidates mask", DType.U8);
-            Tensor.requireSameSize(op, w, candidates);
-        }
+        MemorySegment sg = score == Score.SALIENCY ? be.view(g, op + " gradient g") : null;
+        MemorySegment sc = candidates == null ? null : be.bytes(candidates, op + " candidates mask", DType.U8);
         return new Views(sw, sg, sc);
     }
 
     @Override
     public void kthLargest(Score score, Tensor w, Tensor g, Tensor candidates, long k, Tensor scratch) {
         Views v = views("kthLargest", score, w, g, candidates);
-        if (k < 1) throw new IllegalArgumentException("kthLargest: k must be >= 1, got " + k + " (selecting nothing needs no threshold)");
+        SelectChecks.k(k);
         MemorySegment st = scratchView(scratch, w.size());
         long n = w.size();
         int prefix = 0, prefixMask = 0;
@@ -154,9 +146,8 @@ final class CpuSelectOps implements SelectOps {
     @Override
     public void keepTop(Score score, Tensor w, Tensor g, Tensor candidates, Ties ties, Tensor scratch, Tensor mask) {
         Views v = views("keepTop", score, w, g, candidates);
-        if (ties == null) throw new IllegalArgumentException("keepTop: ties is null");
+        SelectChecks.keepTop(ties, w, mask);
         MemorySegment m = be.bytes(mask, "keepTop mask", DType.U8);
-        Tensor.requireSameSize("keepTop", w, mask);
         long n = w.size();
         MemorySegment st = scratchView(scratch, n);
         Selection sel = read(scratch);
