@@ -450,7 +450,11 @@ static SelectRef ref_select(const float* w, const float* g, const unsigned char*
 
 // Scores with many exact ties, zeros of both signs, subnormals, +inf and NaN among them.
 static void fill_scores(View& w, View& g, Rng& rng, bool all_equal) {
-    const float levels[] = {0.0f, -0.0f, 1.0f, -1.0f, 0.5f, 3e-39f, 1e-45f, 1e30f, INFINITY, -INFINITY};
+    // the last: a NaN whose bits share +inf's leading digits, so only the NaN test keeps it
+    // out once +inf is the prefix
+    const std::uint32_t nan_after_inf = 0x7f800001u;
+    float levels[11] = {0.0f, -0.0f, 1.0f, -1.0f, 0.5f, 3e-39f, 1e-45f, 1e30f, INFINITY, -INFINITY, 0.0f};
+    std::memcpy(&levels[10], &nan_after_inf, 4);
     for (std::size_t i = 0; i < w.n; ++i) {
         if (all_equal) {
             w[i] = -0.75f;
@@ -458,7 +462,7 @@ static void fill_scores(View& w, View& g, Rng& rng, bool all_equal) {
             continue;
         }
         const std::uint32_t r = rng.next() % 16;
-        w[i] = r < 5 ? levels[rng.next() % 10] : r == 5 ? std::nanf("") : rng.uniform(-2.0f, 2.0f);
+        w[i] = r < 5 ? levels[rng.next() % 11] : r == 5 ? std::nanf("") : rng.uniform(-2.0f, 2.0f);
         g[i] = r == 6 ? 0.5f : r == 7 ? std::nanf("") : rng.uniform(-1.0f, 1.0f);
     }
 }

@@ -32,16 +32,16 @@ final class CpuSelectOps implements SelectOps {
     private static final int[] SHIFT = {21, 10, 0}, WIDTH = {11, 11, 10};
 
     private final CpuBackend be;
-    /** One histogram and two counts (candidates, NaN) per worker, reused by every selection. */
-    private final long[][] hist;
-    private final long[] workerCandidates, workerNan;
+    /** Per worker, reused by every selection: a histogram, two counts (candidates, NaN), a vector's lanes. */
+    private final long[][] hist, workerCounts;
+    private final int[][] lanes;
     private final long[] total = new long[BINS];
 
     CpuSelectOps(CpuBackend be, int threads) {
         this.be = be;
         this.hist = new long[threads][BINS];
-        this.workerCandidates = new long[threads];
-        this.workerNan = new long[threads];
+        this.workerCounts = new long[threads][2];
+        this.lanes = new int[threads][CpuSelectPass.V];
     }
 
     @Override
@@ -75,53 +75,32 @@ final class CpuSelectOps implements SelectOps {
         long remaining = k, above = 0, equal = 0, cands = 0, nan = 0;
         boolean valid = true;
         for (int level = 0; level < 3; level++) {
-            final int pre = prefix, preMask = prefixMask, shift = SHIFT[level], digitMask = (1 << WIDTH[level]) - 1;
-            final boolean first = level == 0;
+            CpuSelectPass.Digit digit = new CpuSelectPass.Digit(prefix, prefixMask, SHIFT[level], (1 << WIDTH[level]) - 1, level == 0);
             for (long[] h : hist) Arrays.fill(h, 0);
-            Arrays.fill(workerCandidates, 0);
-            Arrays.fill(workerNan, 0);
-            be.chunked(n, (worker, start, count) -> {
-                long[] h = hist[worker];
-                long c = 0, bad = 0;
-                for (long i = start; i < start + count; i++) {
-                    if (v.candidates != null && v.candidates.get(B, i) == 0) continue;
-                    float s = score(score, v.w, v.g, i);
-                    if (first) {
-                        c++;
-                        if (s != s) {
-                            bad++;
-                            continue;
-                        }
-                    } else if (s != s) {
-                        continue;
-                    }
-                    int bits = Float.floatToRawIntBits(s);
-                    if ((bits & preMask) == pre) h[(bits >>> shift) & digitMask]++;
-                }
-                workerCandidates[worker] += c;
-                workerNan[worker] += bad;
-            });
+            for (long[] c : workerCounts) Arrays.fill(c, 0);
+            be.chunked(n, (worker, start, count) ->
+                    CpuSelectPass.histogram(v.w, v.g, v.candidates, start, start + count, digit, hist[worker], lanes[worker], workerCounts[worker]));
             Arrays.fill(total, 0);
             for (long[] h : hist) for (int d = 0; d < BINS; d++) total[d] += h[d];
-            if (first) {
-                for (int t = 0; t < hist.length; t++) {
-                    cands += workerCandidates[t];
-                    nan += workerNan[t];
+            if (digit.first()) {
+                for (long[] c : workerCounts) {
+                    cands += c[0];
+                    nan += c[1];
                 }
                 if (k > cands - nan) {
                     valid = false;
                     break;
                 }
             }
-            int d = digitMask;
+            int digitMask = digit.digitMask(), d = digitMask;
             while (total[d] < remaining) {
                 remaining -= total[d];
                 above += total[d];
                 d--;
             }
             equal = total[d];
-            prefix |= d << shift;
-            prefixMask |= digitMask << shift;
+            prefix |= d << digit.shift();
+            prefixMask |= digitMask << digit.shift();
         }
         st.set(I, 0, valid ? prefix : Float.floatToRawIntBits(Float.NaN));
         st.set(I, 4, valid ? 1 : 0);

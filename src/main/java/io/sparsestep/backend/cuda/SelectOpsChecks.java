@@ -36,7 +36,7 @@ final class SelectOpsChecks {
      * tie passes' chunk loops stride too (on a real GPU the host-kernel check covers that).
      */
     static final int CHUNK_STRIDE_SIZE = 140_001;
-    private static final int[] SIZES = {1, 5, 1023, GRID_STRIDE_SIZE, CHUNK_STRIDE_SIZE};
+    private static final int[] SIZES = {0, 1, 5, 1023, GRID_STRIDE_SIZE, CHUNK_STRIDE_SIZE};
 
     private SelectOpsChecks() {}
 
@@ -66,7 +66,7 @@ final class SelectOpsChecks {
         int rotation = 0;
         for (int n : SIZES) {
             boolean large = n >= GRID_STRIDE_SIZE;
-            if (!large) {
+            if (n > 0 && !large) {
                 for (int[] off : alignmentCombinations(3)) {
                     Flavor flavor = Flavor.values()[rotation++ % Flavor.values().length];
                     cases.add(new Case(n, off[0], off[1], off[2], (off[0] + off[1] + off[2]) & 3, Score.SALIENCY, true, flavor));
@@ -88,7 +88,7 @@ final class SelectOpsChecks {
         for (Case c : cases()) {
             Inputs in = Inputs.draw(s, c);
             if (!masks) markFloat4Paths(s, c);
-            for (long k : in.ks(c.n >= GRID_STRIDE_SIZE)) {
+            for (long k : in.ks(c.n >= GRID_STRIDE_SIZE, masks)) {
                 s.variant = c.describe() + " k=" + k;
                 Twin scratch = s.twin(nanWords(words(s, c.n)), c.wOffset, words(s, c.n));
                 s.both(b -> b.selects().kthLargest(c.score, in.w.on(b), in.g.on(b), in.candidates == null ? null : in.candidates.on(b), k,
@@ -122,19 +122,17 @@ final class SelectOpsChecks {
         s.checkGuards("scratch", scratch);
     }
 
-    /** Both tie rules into a separate mask, and the exact rule in place over a copy of the candidates. */
+    /** Both tie rules into a separate mask, and in place over a copy of the candidates. */
     private static void keepTop(ConformanceSession s, Case c, Inputs in, Twin scratch) {
         for (Ties ties : Ties.values()) {
             Twin mask = s.bytesTwin(new byte[c.n], c.maskOffset);
             s.both(b -> b.selects().keepTop(c.score, in.w.on(b), in.g.on(b), in.candidates == null ? null : in.candidates.on(b), ties,
                     scratch.on(b), mask.on(b)));
             s.compareBytes("mask " + ties, mask);
-        }
-        if (in.candidates != null) {
+            if (in.candidates == null) continue;
             Twin inPlace = s.bytesTwin(in.candidateBytes, c.candidatesOffset);
-            s.both(b -> b.selects().keepTop(c.score, in.w.on(b), in.g.on(b), inPlace.on(b), Ties.LOWEST_INDEX_FIRST, scratch.on(b),
-                    inPlace.on(b)));
-            s.compareBytes("mask LOWEST_INDEX_FIRST in place", inPlace);
+            s.both(b -> b.selects().keepTop(c.score, in.w.on(b), in.g.on(b), inPlace.on(b), ties, scratch.on(b), inPlace.on(b)));
+            s.compareBytes("mask " + ties + " in place", inPlace);
         }
         s.checkGuards("scratch", scratch);
     }
@@ -169,16 +167,28 @@ final class SelectOpsChecks {
                     cand, valid);
         }
 
-        /** k = 1, inside the ties, all valid candidates, one beyond (invalid); and a k over 32 bits once per case on the long sizes. */
-        Set<Long> ks(boolean large) {
-            Set<Long> ks = new LinkedHashSet<>(List.of(1L, Math.max(1, valid / 2), Math.max(1, valid), valid + 1));
-            if (large) ks.add(1L << 40);
+        /**
+         * k = 1, inside the ties, all valid candidates, one beyond (invalid), and on the long
+         * sizes a k over 32 bits. The masks take fewer: inside the ties (where the exact rule
+         * cuts them) and beyond, and k = 1 on the short sizes.
+         */
+        Set<Long> ks(boolean large, boolean masks) {
+            Set<Long> ks = new LinkedHashSet<>();
+            if (!masks || !large) ks.add(1L);
+            ks.add(Math.max(1, valid / 2));
+            if (!masks) ks.add(Math.max(1, valid));
+            ks.add(valid + 1);
+            if (large && !masks) ks.add(1L << 40);
             return ks;
         }
     }
 
+    /**
+     * Ties, zeros, subnormals, infinities, and a NaN whose bits share +inf's leading digits
+     * (0x7f800001: once +inf is the threshold's prefix, only the NaN test keeps it out).
+     */
     private static final float[] LEVELS = {0f, -0f, 1f, -1f, 0.5f, 3e-39f, Float.MIN_VALUE, 1e30f, Float.POSITIVE_INFINITY,
-            Float.NEGATIVE_INFINITY};
+            Float.NEGATIVE_INFINITY, Float.intBitsToFloat(0x7f800001)};
     private static final float[] TIE_LEVELS = {0f, 0.5f, -0.5f, 1f, -1f, 2f};
 
     private static float value(ConformanceSession s, Flavor flavor, boolean weight) {
