@@ -11,6 +11,11 @@ ResNet-50 and VGG-16 (ImageNet, as torchvision builds them):
   sgd_momentum_fused    torch.optim.SGD(momentum=0.9, fused=True)
   sgd_momentum_foreach  torch.optim.SGD(momentum=0.9, foreach=True)
   copy                  one device-to-device copy of all parameters (the bandwidth baseline)
+  topk                  GSM's threshold as the authors' code finds it every step (flat
+                        workloads): torch.topk(torch.abs(g * w), Q) with Q = int(0.05 * N)
+                        (floored, as GSM floors); the Java suite's "select" row is the radix
+                        select of the same k-th largest |g*w|, and `sparsestep bench --pytorch`
+                        prints topk / Java select
 
 Timing: CUDA events around a window of --steps steps after --warmup steps, repeated
 --repeats times; the median window divided by --steps is the time per step. Writes
@@ -32,8 +37,10 @@ MIB = 1 << 20
 FLAT_SIZES = {"flat-1M": 1 * MIB, "flat-16M": 16 * MIB, "flat-64M": 64 * MIB, "flat-256M": 256 * MIB}
 # fp32 bytes per parameter that each method must move at the least (each operand read or
 # written once); the per-tensor gRDA loop moves far more, which is what the figure shows
-NOMINAL_BYTES = {"copy": 8, "grda_loop": 16, "sgd_momentum_fused": 20, "sgd_momentum_foreach": 20}
-METHODS = ["copy", "grda_loop", "sgd_momentum_fused", "sgd_momentum_foreach"]
+NOMINAL_BYTES = {"copy": 8, "grda_loop": 16, "sgd_momentum_fused": 20, "sgd_momentum_foreach": 20, "topk": 8}
+METHODS = ["copy", "grda_loop", "sgd_momentum_fused", "sgd_momentum_foreach", "topk"]
+# GSM's kept fraction for the topk row (20x, the issue's ratio); Q = int(TOPK_KEEP * N) floors
+TOPK_KEEP = 0.05
 
 # gRDA and SGD settings: the values do not change the work per step
 GRDA_LR, GRDA_C, GRDA_MU = 0.01, 0.0005, 0.6
@@ -196,6 +203,16 @@ def bench_workload(torch, name, shapes, args, grda_cls):
             dst = torch.empty_like(src)
             record(method, lambda: dst.copy_(src))
             del src, dst
+        elif method == "topk":
+            if len(shapes) != 1:
+                print(f"  {method:22s} skipped: flat workloads only (the Java select row is one flat range)", flush=True)
+                continue
+            w = torch.empty(total, device=dev).uniform_(-1, 1, generator=gen)
+            g = torch.empty(total, device=dev).uniform_(-1, 1, generator=gen)
+            q = max(1, int(TOPK_KEEP * total))
+            # as gsm_train.py: the score each step, then the Q largest (values sorted, the last is the threshold)
+            record(method, lambda: torch.topk(torch.abs(g * w), q))
+            del w, g
         elif method == "grda_loop":
             params = fresh_params()
             opt = grda_cls(params, lr=GRDA_LR, c=GRDA_C, mu=GRDA_MU)
@@ -238,7 +255,8 @@ def markdown(doc):
     lines = [f"# PyTorch optimizer steps ({doc['device']}, torch {doc['torch']}, CUDA {doc['cuda']}, {doc['date']})", "",
              f"Median of {doc['settings']['repeats']} CUDA-event windows of {doc['settings']['steps']} steps "
              f"after {doc['settings']['warmup']} warm-up steps. GB/s at nominal bytes/param "
-             "(copy 8, gRDA 16, SGD-momentum 20); 'of copy' = that over the copy's GB/s on the same workload.", "",
+             "(copy 8, gRDA 16, SGD-momentum 20, topk 8: read g and w); 'of copy' = that over the copy's GB/s on the "
+             "same workload. topk is torch.topk(|g*w|, int(0.05 N)); `sparsestep bench --pytorch` prints topk / Java select.", "",
              "| workload | params | tensors | method | median ms | GB/s | of copy | / fused SGD-m |",
              "|---|---:|---:|---|---:|---:|---:|---:|"]
     by = {}
@@ -252,7 +270,7 @@ def markdown(doc):
             if r is None:
                 continue
             frac = f"{r['gb_per_s'] / copy['gb_per_s']:.2f}" if copy else "-"
-            vs = f"{r['median_ms'] / fused['median_ms']:.2f}" if fused and m != "copy" else "-"
+            vs = f"{r['median_ms'] / fused['median_ms']:.2f}" if fused and m not in ("copy", "topk") else "-"
             lines.append(f"| {w} | {r['params']:,} | {r['tensors']} | {m} | {r['median_ms']:.4f} | "
                          f"{r['gb_per_s']:.1f} | {frac} | {vs} |")
     if doc["errors"]:
@@ -261,8 +279,8 @@ def markdown(doc):
 
 
 def parse_args(argv):
-    p = argparse.ArgumentParser(description="Time gRDA (per-tensor loop), fused/foreach SGD-momentum and a "
-                                            "device copy with PyTorch on a CUDA GPU.")
+    p = argparse.ArgumentParser(description="Time gRDA (per-tensor loop), fused/foreach SGD-momentum, GSM's topk "
+                                            "threshold and a device copy with PyTorch on a CUDA GPU.")
     p.add_argument("--out", required=True, help="directory for pytorch.json and pytorch.md")
     p.add_argument("--workloads", default="", help="comma-separated subset of: "
                    + ", ".join(list(FLAT_SIZES) + ["resnet50", "vgg16"]) + " (default: all)")

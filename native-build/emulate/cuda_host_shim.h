@@ -395,25 +395,45 @@ inline To checked_reinterpret_cast(From from) {
 
 inline void __syncthreads() { shim::syncthreads(); }
 
-// Full-mask xor shuffle: every lane of the warp writes its value, waits for the other 31,
-// and reads its partner's. Two slot sets alternate by warp generation, so a lane that
-// races ahead to the next shuffle never overwrites a value a slower lane has yet to read.
-template <typename T>
-inline T __shfl_xor_sync(unsigned mask, T v, int lane_mask) {
+namespace shim {
+
+// A full-mask shuffle: every lane of the warp writes its value, waits for the other 31,
+// and reads the value of lane source(lane). Two slot sets alternate by warp generation,
+// so a lane that races ahead to the next shuffle never overwrites a value a slower lane
+// has yet to read.
+template <typename T, typename Source>
+inline T shuffle(unsigned mask, T v, Source source) {
     static_assert(sizeof(T) <= sizeof(std::uint64_t), "shuffle of more than 8 bytes");
-    shim::State& s = shim::state();
+    State& s = state();
     const unsigned t = threadIdx.x, lane = t & 31u, warp = t >> 5;
-    if (mask != 0xffffffffu) shim::fail(shim::kLaunchFailed, shim::where() + ": shuffle with a partial mask");
+    if (mask != 0xffffffffu) fail(kLaunchFailed, where() + ": shuffle with a partial mask");
     if (32 * (warp + 1) > blockDim.x)
-        shim::fail(shim::kLaunchFailed, shim::where() + ": full-mask shuffle in a partial warp (blockDim not a multiple of 32)");
+        fail(kLaunchFailed, where() + ": full-mask shuffle in a partial warp (blockDim not a multiple of 32)");
     const unsigned parity = s.warp_generation[warp] & 1u;
     std::memcpy(&s.shuffle_slots[parity][t], &v, sizeof(T));
-    shim::switch_to_scheduler(shim::Wait::WarpBarrier);
-    const unsigned partner = (warp << 5) | ((lane ^ static_cast<unsigned>(lane_mask)) & 31u);
+    switch_to_scheduler(Wait::WarpBarrier);
+    const unsigned partner = (warp << 5) | (source(lane) & 31u);
     T r;
     std::memcpy(&r, &s.shuffle_slots[parity][partner < blockDim.x ? partner : t], sizeof(T));
     return r;
 }
+
+}  // namespace shim
+
+// The value of lane (lane ^ lane_mask).
+template <typename T>
+inline T __shfl_xor_sync(unsigned mask, T v, int lane_mask) {
+    return shim::shuffle(mask, v, [&](unsigned lane) { return lane ^ static_cast<unsigned>(lane_mask); });
+}
+
+// The value of lane (lane - delta); lanes below delta keep their own.
+template <typename T>
+inline T __shfl_up_sync(unsigned mask, T v, unsigned delta) {
+    return shim::shuffle(mask, v, [&](unsigned lane) { return lane >= delta ? lane - delta : lane; });
+}
+
+inline unsigned __float_as_uint(float f) { unsigned u; std::memcpy(&u, &f, sizeof u); return u; }
+inline float __uint_as_float(unsigned u) { float f; std::memcpy(&f, &u, sizeof f); return f; }
 
 // One OS thread runs every thread of a launch, so an atomic is a plain read-modify-write.
 template <typename T>

@@ -413,6 +413,163 @@ static void check_mask() {
             }
 }
 
+// ---------------------------------------------------------------------------- selection
+
+// The selection by a sort (a different algorithm from the kernels' radix select): the
+// candidates' non-NaN scores, largest first.
+struct SelectRef {
+    bool valid;
+    float th;
+    unsigned above, equal, candidates, nans;
+};
+
+static float ref_score(const float* w, const float* g, std::size_t i) {
+    return g == nullptr ? std::fabs(w[i]) : std::fabs(g[i] * w[i]);  // -ffp-contract=off: the product rounds
+}
+
+static SelectRef ref_select(const float* w, const float* g, const unsigned char* cand, std::size_t n, std::uint64_t k) {
+    std::vector<float> s;
+    SelectRef r{false, std::nanf(""), 0, 0, 0, 0};
+    for (std::size_t i = 0; i < n; ++i) {
+        if (cand != nullptr && cand[i] == 0) continue;
+        ++r.candidates;
+        const float x = ref_score(w, g, i);
+        if (std::isnan(x)) ++r.nans;
+        else s.push_back(x);
+    }
+    std::sort(s.begin(), s.end(), [](float a, float b) { return a > b; });
+    if (k < 1 || k > s.size()) return r;
+    r.valid = true;
+    r.th = s[k - 1];
+    for (float x : s) {
+        r.above += x > r.th;
+        r.equal += x == r.th;
+    }
+    return r;
+}
+
+// Scores with many exact ties, zeros of both signs, subnormals, +inf and NaN among them.
+static void fill_scores(View& w, View& g, Rng& rng, bool all_equal) {
+    // the last: a NaN whose bits share +inf's leading digits, so only the NaN test keeps it
+    // out once +inf is the prefix
+    const std::uint32_t nan_after_inf = 0x7f800001u;
+    float levels[11] = {0.0f, -0.0f, 1.0f, -1.0f, 0.5f, 3e-39f, 1e-45f, 1e30f, INFINITY, -INFINITY, 0.0f};
+    std::memcpy(&levels[10], &nan_after_inf, 4);
+    for (std::size_t i = 0; i < w.n; ++i) {
+        if (all_equal) {
+            w[i] = -0.75f;
+            g[i] = 2.0f;
+            continue;
+        }
+        const std::uint32_t r = rng.next() % 16;
+        w[i] = r < 5 ? levels[rng.next() % 11] : r == 5 ? std::nanf("") : rng.uniform(-2.0f, 2.0f);
+        g[i] = r == 6 ? 0.5f : r == 7 ? std::nanf("") : rng.uniform(-1.0f, 1.0f);
+    }
+}
+
+// scratch: the kernels' state, histogram and one tie word per 4096 elements, NaN-filled
+// around so that a kernel relying on memory it did not clear shows.
+static void run_select(const float* w, const float* g, const unsigned char* cand, std::size_t n, std::uint64_t k,
+                       unsigned* scratch, Launch l) {
+    launch(l.grid, l.block, [&] { select_init(scratch, k); });
+    for (int level = 0; level < 3; ++level) {
+        launch(l.grid, l.block, [&] { select_histogram(w, g, cand, n, scratch, level); });
+        launch(l.grid, l.block, [&] { select_pick(scratch, level); });
+    }
+}
+
+static float word_float(unsigned u) { float f; std::memcpy(&f, &u, 4); return f; }
+
+static void check_select() {
+    Rng rng(8);
+    // every combination of the three pointers' offsets on the short lengths, in one score
+    // and candidates setting each (rotating); the long ones (several chunks of 4096, grids
+    // that stride) in 16 combinations, every setting
+    const std::size_t lengths[] = {0, 1, 5, 13, 1027, 9001};
+    const Launch launches[] = {{1, 32}, {3, 64}, {2, 96}, {5, 256}, {2, 1024}};
+    int variant = 0;
+    for (std::size_t n : lengths)
+        for (Offsets o : kOffsets) {
+            const bool long_case = n > 100;
+            if (long_case && o.a != o.c) continue;
+            for (int setting = 0; setting < 4; ++setting) {
+                if (!long_case && setting != (int)((o.a + o.b + o.c + n) % 4)) continue;
+                const bool saliency = setting & 1, with_candidates = setting & 2;
+                    const bool all_equal = variant % 7 == 3;
+                    const Launch l = launches[variant++ % 5];
+                    View w(n, o.a), g(n, o.b);
+                    fill_scores(w, g, rng, all_equal);
+                    std::vector<unsigned char> cand_store(n + o.c + 1, 0xEE), mask_store(n + 3, 0xEE);
+                    unsigned char* cand = with_candidates ? cand_store.data() + o.c : nullptr;
+                    unsigned char* mask = mask_store.data() + 1;
+                    for (std::size_t i = 0; with_candidates && i < n; ++i) {
+                        const std::uint32_t r = rng.next() % 8;
+                        cand[i] = r < 3 ? 0 : r == 3 ? 2 : r == 4 ? 255 : 1;
+                    }
+                    const float* gp = saliency ? g.p : nullptr;
+                    const SelectRef all = ref_select(w.p, gp, cand, n, ~0ull);
+                    const unsigned valid_count = all.candidates - all.nans;
+                    std::vector<std::uint64_t> ks = {1, valid_count / 3 + 1, valid_count, valid_count + 1, 1ull << 33};
+                    if (!long_case) ks = {variant % 2 ? 1 : valid_count / 2 + 1, valid_count + (variant % 3 == 0)};
+                    std::vector<unsigned> scratch(16 + 2048 + (n + 4095) / 4096 + 1, 0x7fc00001u);
+                    for (std::uint64_t k : ks) {
+                        if (k == 0) continue;  // the host refuses k < 1
+                        const std::string what = std::string("select n=") + std::to_string(n) + " offsets=" + std::to_string(o.a) + "," +
+                                                 std::to_string(o.b) + "," + std::to_string(o.c) + " launch=" +
+                                                 std::to_string(l.grid) + "x" + std::to_string(l.block) +
+                                                 (saliency ? " |g*w|" : " |w|") + (with_candidates ? " candidates" : "") +
+                                                 (all_equal ? " all equal" : "") + " k=" + std::to_string(k);
+                        const SelectRef want = ref_select(w.p, gp, cand, n, k);
+                        run_select(w.p, gp, cand, n, k, scratch.data(), l);
+                        const bool valid = scratch[1] != 0;
+                        bool ok = valid == want.valid && scratch[4] == want.candidates && scratch[5] == want.nans &&
+                                  scratch[6] == (unsigned)k && scratch[7] == (unsigned)(k >> 32);
+                        if (want.valid) ok &= same_bits(word_float(scratch[0]), want.th) && scratch[2] == want.above && scratch[3] == want.equal;
+                        else ok &= std::isnan(word_float(scratch[0])) && scratch[2] == 0 && scratch[3] == 0;
+                        expect(ok, what + ": threshold " + std::to_string(word_float(scratch[0])) + " vs " + std::to_string(want.th) +
+                                       ", above " + std::to_string(scratch[2]) + " vs " + std::to_string(want.above) + ", equal " +
+                                       std::to_string(scratch[3]) + " vs " + std::to_string(want.equal));
+                        bool cleared = true;
+                        for (unsigned b = 0; b < 2048; ++b) cleared &= scratch[16 + b] == 0 || !valid;
+                        expect(cleared, what + ": histogram not cleared after the last pick");
+                        // both tie rules, and the ranked one in place over a copy of the candidates
+                        for (int rule = 0; rule < 3; ++rule) {
+                            const bool ranked = rule > 0, in_place = rule == 2 && with_candidates;
+                            if (rule == 2 && !with_candidates) continue;
+                            std::vector<unsigned char> cand_copy(cand_store);
+                            const unsigned char* c_in = in_place ? cand_copy.data() + o.c : cand;
+                            unsigned char* out = in_place ? cand_copy.data() + o.c : mask;
+                            if (ranked) {
+                                launch(l.grid, l.block, [&] { select_tie_counts(w.p, gp, c_in, n, scratch.data()); });
+                                launch(l.grid, l.block, [&] { select_tie_scan(scratch.data(), n); });
+                                launch(l.grid, l.block, [&] { select_keep_ranked(w.p, gp, c_in, n, scratch.data(), out); });
+                            } else {
+                                launch(l.grid, l.block, [&] { select_keep(w.p, gp, c_in, n, scratch.data(), out); });
+                            }
+                            bool mask_ok = true;
+                            std::uint64_t ties_kept = 0, kept = 0;
+                            for (std::size_t i = 0; i < n; ++i) {
+                                bool keep = false;
+                                if (want.valid && (cand == nullptr || cand[i] != 0)) {
+                                    const float x = ref_score(w.p, gp, i);
+                                    if (x > want.th) keep = true;
+                                    else if (x == want.th) keep = !ranked || ties_kept++ < k - want.above;
+                                }
+                                kept += keep;
+                                mask_ok &= out[i] == (keep ? 1 : 0);
+                            }
+                            if (in_place) mask_ok &= cand_copy[o.c + n] == 0xEE && (o.c == 0 || cand_copy[o.c - 1] == 0xEE);
+                            else mask_ok &= mask_store[0] == 0xEE && mask_store[n + 1] == 0xEE;
+                            if (want.valid && ranked) mask_ok &= kept == k;
+                            expect(mask_ok, what + (ranked ? " lowest index first" : " keep all") + (in_place ? " in place" : "") + ": mask");
+                        }
+                    }
+                    expect(w.front_intact() && g.front_intact() && scratch.back() == 0x7fc00001u,
+                           "select wrote before a view or past its scratch");
+                }
+        }
+}
+
 // ---------------------------------------------------------------------------- the shim itself
 
 // Kernels that break CUDA's rules: the shim must refuse each launch, with the reason.
@@ -434,6 +591,14 @@ static void shuffle_in_partial_warp(int) { (void)__shfl_xor_sync(0xffffffffu, 1.
 static void block_sum_of_indices(unsigned* out) {
     const unsigned total = block_sum_u32(threadIdx.x);
     if (threadIdx.x == 0) out[blockIdx.x] = total;
+}
+
+// An exclusive scan of the thread indices by __shfl_up_sync (select.cu's block scan).
+static void block_scan_of_indices(unsigned* out) {
+    unsigned total;
+    const unsigned before = block_exclusive_scan_u32(threadIdx.x, &total);
+    out[threadIdx.x] = before;
+    if (threadIdx.x == 0) out[blockDim.x] = total;
 }
 
 static void check_shim() {
@@ -458,6 +623,11 @@ static void check_shim() {
         launch(3, block, [&] { block_sum_of_indices(out); });
         const unsigned want = block * (block - 1) / 2;
         expect(out[0] == want && out[1] == want && out[2] == want, "shim: block sum of indices, block " + std::to_string(block));
+        std::vector<unsigned> scan(block + 1, 0);
+        launch(1, block, [&] { block_scan_of_indices(scan.data()); });
+        bool ok = scan[block] == want;
+        for (unsigned t = 0; t < block; ++t) ok &= scan[t] == t * (t - 1) / 2;
+        expect(ok, "shim: block exclusive scan of indices (__shfl_up_sync), block " + std::to_string(block));
     }
 }
 
@@ -470,6 +640,7 @@ int main() {
     check_softmax_xent();
     check_vector();
     check_mask();
+    check_select();
     std::printf("%d checks, %d failures\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }

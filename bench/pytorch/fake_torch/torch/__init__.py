@@ -23,11 +23,16 @@ class Tensor:
     def mul_(self, o): self.a *= (o.a if isinstance(o, Tensor) else o); return self
     def clamp_(self, min=None): np.maximum(self.a, min, out=self.a); return self
     def abs(self): return Tensor(np.abs(self.a))
+    def __mul__(self, o): return Tensor(self.a * (o.a if isinstance(o, Tensor) else o))
     def detach(self): return self
     def clone(self): return Tensor(self.a.copy())
 def empty(shape, device=None): return Tensor(np.empty(shape, dtype=np.float32))
 def empty_like(t): return Tensor(np.empty_like(t.a))
 def sign(t): return Tensor(np.sign(t.a))
+def abs(t): return Tensor(np.abs(t.a))
+def topk(t, k, sorted=True):
+    i = np.argsort(-t.a, kind="stable")[:k]
+    return types.SimpleNamespace(values=Tensor(t.a[i]), indices=Tensor(i))
 def no_grad():
     def deco(f):
         @functools.wraps(f)

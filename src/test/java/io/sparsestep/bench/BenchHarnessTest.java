@@ -63,15 +63,23 @@ class BenchHarnessTest {
         return v;
     }
 
-    @Test
-    void grdaBenchmarkStateStepsTheRealOptimizer() {
+    /** The CPU benchmark's state for {@code kind} at size N, set up and stepped once as JMH would, then {@code check}ed and torn down. */
+    private static void steppedOnce(String kind, java.util.function.Consumer<FlatStepFixture> check) {
         CpuOptimizerStepBench bench = new CpuOptimizerStepBench();
         bench.size = N;
-        bench.kind = "grda";
+        bench.kind = kind;
         bench.setUp();
         try {
-            FlatStepFixture f = bench.fixture();
             bench.step();
+            check.accept(bench.fixture());
+        } finally {
+            bench.tearDown();
+        }
+    }
+
+    @Test
+    void grdaBenchmarkStateStepsTheRealOptimizer() {
+        steppedOnce("grda", f -> {
             // one gRDA step from acc = w0 with gradient g: w = S_tau(w0 - lr*g), tau = c * lr^(0.5+mu)
             float[] w0 = expectedRandom(42, N), g = expectedRandom(43, N);
             float lr = (float) FlatStepFixture.GRDA_LR;
@@ -85,9 +93,26 @@ class BenchHarnessTest {
             // one accumulator as long as the (aligned) parameter buffer
             assertEquals(4L * f.params().words(), f.stateBytes());
             assertTrue(f.params().words() >= N && f.params().words() < N + 16);
-        } finally {
-            bench.tearDown();
-        }
+        });
+    }
+
+    /** The select benchmark finds GSM's threshold: the floor(5% n)-th largest |g*w| of the fixture's w and g, as a sort finds it. */
+    @Test
+    void selectBenchmarkStateFindsGsmsThreshold() {
+        steppedOnce("select", f -> {
+            float[] w = expectedRandom(42, N), g = expectedRandom(43, N), scores = new float[N];
+            for (int i = 0; i < N; i++) scores[i] = Math.abs(g[i] * w[i]);
+            java.util.Arrays.sort(scores);
+            long k = StepKind.selectK(N);
+            assertEquals(50, k, "floor(0.05 * 1000)");
+            io.sparsestep.backend.SelectOps.Selection sel = f.backend().selects().read(f.selectScratch());
+            assertEquals(Float.floatToRawIntBits(scores[N - (int) k]), Float.floatToRawIntBits(sel.threshold()));
+            assertEquals(k, sel.k());
+            assertEquals(N, sel.candidates());
+            assertEquals(4L * f.selectScratch().size(), f.stateBytes());
+        });
+        assertFalse(StepKind.SELECT.isOptimizer());
+        assertEquals(1, StepKind.selectK(3), "at least one");
     }
 
     @Test

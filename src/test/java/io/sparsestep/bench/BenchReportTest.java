@@ -176,6 +176,25 @@ class BenchReportTest {
     }
 
     @Test
+    void topkSideBySideWithTheJavaSelectOnTheSameFlatVector() {
+        long n = 16L << 20;
+        List<Measurement> gpu = List.of(opt("cuda", n, "select", 0.12), opt("cuda", n, "copy", 0.03));
+        PytorchResults torch = new PytorchResults("H200", "2.5", List.of(new PytorchResults.Row("flat-16M", n, 1, "copy", 0.03),
+                new PytorchResults.Row("flat-16M", n, 1, "topk", 1.8)));
+        BenchReport report = new BenchReport(gpu, List.of(), torch);
+        BenchReport.PytorchRow r = report.pytorchRows().getFirst();
+        assertEquals(0.12, r.javaSelectMs(), EPS);
+        assertEquals(1.8, r.torchTopkMs(), EPS);
+        assertEquals(15.0, r.torchTopkOverJavaSelect(), 1e-9);
+        assertNull(r.torchGrdaLoopOverJavaGrda());
+        String md = report.markdown(new BenchReport.Context("quick", "2025-01-01T00:00Z", Map.of(), Map.of(), List.of()));
+        assertTrue(md.contains("| 0.1200 | 1.800 | 15.00 |"), md);
+        // the select row's bandwidth counts its nominal 8 B/param (w and g once)
+        BenchReport.OptimizerRow select = report.optimizerRows().stream().filter(x -> x.kind().equals("select")).findFirst().orElseThrow();
+        assertEquals(8.0 * n / 0.12e-3 / 1e9, select.gbPerSecond(), 1e-9);
+    }
+
+    @Test
     void markdownShowsTheComputedFiguresAndMissingValuesAsDashes() {
         BenchReport.Context ctx = new BenchReport.Context("quick", "2025-01-01T00:00Z", Map.of("cpu", "test cpu"),
                 Map.of("cuda", "no GPU"), List.of("a note"));

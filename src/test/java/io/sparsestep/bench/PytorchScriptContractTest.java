@@ -34,14 +34,17 @@ class PytorchScriptContractTest {
 
         PytorchResults results = PytorchResults.read(out.resolve("pytorch.json"));
         Set<String> methods = results.results().stream().map(PytorchResults.Row::method).collect(Collectors.toSet());
-        assertEquals(Set.of("copy", "grda_loop", "sgd_momentum_fused", "sgd_momentum_foreach"), methods);
+        assertEquals(Set.of("copy", "grda_loop", "sgd_momentum_fused", "sgd_momentum_foreach", "topk"), methods);
         for (PytorchResults.Row row : results.results()) {
             assertEquals("flat-1M", row.workload());
             assertEquals(1L << 20, row.params());
             assertTrue(row.medianMs() > 0, row.toString());
         }
-        BenchReport report = new BenchReport(List.of(), List.of(), results);
+        BenchReport report = new BenchReport(List.of(new Measurement("optimizer-step", "cuda", java.util.Map.of("size", "1048576",
+                "kind", "select"), 0.05, 0.05, null, 1)), List.of(), results);
         assertEquals(1, report.pytorchRows().size(), "one side-by-side row for the one workload");
+        BenchReport.PytorchRow row = report.pytorchRows().getFirst();
+        assertEquals(row.torchTopkMs() / 0.05, row.torchTopkOverJavaSelect(), 1e-12, "topk / Java select on the same vector");
     }
 
     private record Result(int exit, String output) {}

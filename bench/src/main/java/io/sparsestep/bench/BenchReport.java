@@ -32,10 +32,16 @@ public final class BenchReport {
                            Double sgdMomentumMs, Double sgdMomentumErrorMs, Double grdaOverSgdMomentum, Long grdaStateBytes, Long sgdMomentumStateBytes,
                            Long grdaPeakBytes, Long sgdMomentumPeakBytes) {}
 
+    /**
+     * One workload on both sides. The selection columns: the Java radix select of the k-th
+     * largest |g*w| and torch.topk of the same k over the same vector (GSM's authors' code
+     * does a full topk every step), and how many times longer topk takes.
+     */
     public record PytorchRow(String workload, long params, int tensors, Double javaGrdaMs, Double javaCopyMs,
                              Double torchCopyMs, Double torchGrdaLoopMs, Double torchSgdMomentumFusedMs,
                              Double torchSgdMomentumForeachMs, Double javaGrdaOverTorchFusedSgdMomentum,
-                             Double torchGrdaLoopOverJavaGrda) {}
+                             Double torchGrdaLoopOverJavaGrda, Double javaSelectMs, Double torchTopkMs,
+                             Double torchTopkOverJavaSelect) {}
 
     /** One of the performance targets: the goal, the value measured, and whether it is met (null: not measured). */
     public record Target(String device, String name, String goal, Double measured, Boolean met, String detail) {}
@@ -141,11 +147,14 @@ public final class BenchReport {
             Double javaCopy = optimizerTime(BenchDevice.CUDA.id(), n, StepKind.COPY).orElse(null);
             Double fused = torchTime(e.getValue(), PytorchResults.SGD_MOMENTUM_FUSED);
             Double loop = torchTime(e.getValue(), PytorchResults.GRDA_LOOP);
+            Double javaSelect = optimizerTime(BenchDevice.CUDA.id(), n, StepKind.SELECT).orElse(null);
+            Double topk = torchTime(e.getValue(), PytorchResults.TOPK);
             rows.add(new PytorchRow(e.getKey(), n, first.tensors(), javaGrda, javaCopy,
                     torchTime(e.getValue(), PytorchResults.COPY), loop, fused,
                     torchTime(e.getValue(), PytorchResults.SGD_MOMENTUM_FOREACH),
                     javaGrda != null && fused != null ? javaGrda / fused : null,
-                    javaGrda != null && loop != null ? loop / javaGrda : null));
+                    javaGrda != null && loop != null ? loop / javaGrda : null,
+                    javaSelect, topk, javaSelect != null && topk != null ? topk / javaSelect : null));
         }
         return rows;
     }
@@ -264,7 +273,8 @@ public final class BenchReport {
         sb.append('\n');
 
         sb.append("## Optimizer step on a flat buffer\n\n");
-        sb.append("Bytes per parameter: copy 8, gRDA 16, SGD 12, SGD-momentum 20 (fp32, each operand once). "
+        sb.append("Bytes per parameter: copy 8, gRDA 16, SGD 12, SGD-momentum 20, select 8 (fp32, each operand once; "
+                + "select is the k-th largest |g*w|, k = floor(0.05 n), whose radix select reads w and g in three passes, 24 B). "
                 + "GB/s = bytes/param x params / median time; 'of copy' = that over the copy's GB/s at the same size and device; "
                 + "± = JMH's 99.9% confidence half-width of the mean.\n\n");
         sb.append("| device | params | step | B/param | median ms | ± ms | GB/s | of copy | time / SGD-m | state MiB | peak MiB | allocs/step |\n");
@@ -292,13 +302,14 @@ public final class BenchReport {
         if (!py.isEmpty()) {
             sb.append("## GPU: Java fused step next to PyTorch (").append(Objects.requireNonNullElse(pytorch.device(), "?"))
                     .append(", torch ").append(Objects.requireNonNullElse(pytorch.torch(), "?")).append(")\n\n");
-            sb.append("| workload | params | tensors | Java gRDA ms | Java copy ms | torch copy ms | torch gRDA loop ms | torch SGD-m fused ms | torch SGD-m foreach ms | Java gRDA / fused SGD-m | loop gRDA / Java gRDA |\n");
-            sb.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            sb.append("| workload | params | tensors | Java gRDA ms | Java copy ms | torch copy ms | torch gRDA loop ms | torch SGD-m fused ms | torch SGD-m foreach ms | Java gRDA / fused SGD-m | loop gRDA / Java gRDA | Java select ms | torch topk ms | topk / Java select |\n");
+            sb.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
             for (PytorchRow r : py) {
-                sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+                sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
                         r.workload(), sizeLabel(r.params()), r.tensors(), ms(r.javaGrdaMs()), ms(r.javaCopyMs()), ms(r.torchCopyMs()),
                         ms(r.torchGrdaLoopMs()), ms(r.torchSgdMomentumFusedMs()), ms(r.torchSgdMomentumForeachMs()),
-                        fixed(r.javaGrdaOverTorchFusedSgdMomentum(), 3), fixed(r.torchGrdaLoopOverJavaGrda(), 1)));
+                        fixed(r.javaGrdaOverTorchFusedSgdMomentum(), 3), fixed(r.torchGrdaLoopOverJavaGrda(), 1),
+                        ms(r.javaSelectMs()), ms(r.torchTopkMs()), fixed(r.torchTopkOverJavaSelect(), 2)));
             }
             sb.append('\n');
         }
@@ -319,7 +330,7 @@ public final class BenchReport {
         out.put("machine", ctx.machine());
         out.put("skipped", ctx.skipped());
         out.put("notes", ctx.notes());
-        out.put("bytes_per_param", Map.of("copy", 8, "grda", 16, "sgd", 12, "sgd-momentum", 20));
+        out.put("bytes_per_param", Map.of("copy", 8, "grda", 16, "sgd", 12, "sgd-momentum", 20, "select", 8));
         out.put("optimizer_steps", optimizerRows());
         out.put("train_steps", trainRows());
         out.put("pytorch", pytorchRows());

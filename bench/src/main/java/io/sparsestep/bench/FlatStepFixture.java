@@ -2,6 +2,7 @@ package io.sparsestep.bench;
 
 import io.sparsestep.backend.Backend;
 import io.sparsestep.backend.Buffer;
+import io.sparsestep.backend.SelectOps.Score;
 import io.sparsestep.backend.Tensor;
 import io.sparsestep.nn.FlatMemory;
 import io.sparsestep.nn.Init;
@@ -19,7 +20,8 @@ import java.util.SplittableRandom;
  * One flat buffer of {@code size} parameters and what a {@link StepKind} needs to step it:
  * for the optimizers, a one-tensor {@link FlatMemory} (parameters and gradients) and the
  * real {@link Grda} or {@link Sgd} object, so the benchmark times the library's own path
- * (threshold bookkeeping, zero counting and all); for the copy, a source and a destination
+ * (threshold bookkeeping, zero counting and all); for the selection, the same memory and a
+ * selection scratch, selecting GSM's threshold over it; for the copy, a source and a destination
  * buffer, copied by the backend's own copy (the GPU's device-to-device copy; on the CPU a
  * copy split over the same workers the fused steps use). Weights and gradients hold seeded random values, so nothing is denormal and
  * nothing is trivially zero. The backend is borrowed, not owned.
@@ -37,10 +39,12 @@ public final class FlatStepFixture implements AutoCloseable {
     private final Backend backend;
     private final StepKind kind;
     private final int size;
-    private final FlatMemory memory;       // optimizers only
+    private final FlatMemory memory;       // optimizers and the selection
     private final Optimizer optimizer;     // optimizers only
     private final Buffer copySrc, copyDst; // copy only
     private final Tensor src, dst;
+    private final Buffer selectScratch;    // selection only
+    private final Tensor selectW, selectG, selectState;
 
     private FlatStepFixture(Backend backend, StepKind kind, int size, long seed) {
         if (size <= 0) throw new IllegalArgumentException("benchmark size must be a positive parameter count, got " + size);
@@ -50,6 +54,8 @@ public final class FlatStepFixture implements AutoCloseable {
         if (kind == StepKind.COPY) {
             memory = null;
             optimizer = null;
+            selectScratch = null;
+            selectW = selectG = selectState = null;
             copySrc = backend.allocate(size, "copy.src");
             copyDst = backend.allocate(size, "copy.dst");
             src = new Tensor(copySrc, 0, size);
@@ -64,7 +70,12 @@ public final class FlatStepFixture implements AutoCloseable {
             memory = new FlatMemory(plan, seed);
             fillRandom(backend, memory.groupView(memory.params(), ParamGroup.WEIGHTS), seed);
             fillRandom(backend, memory.groupView(memory.grads(), ParamGroup.WEIGHTS), seed + 1);
-            optimizer = kind.spec().build(memory.paramSpace());
+            optimizer = kind.isOptimizer() ? kind.spec().build(memory.paramSpace()) : null;
+            boolean select = kind == StepKind.SELECT;
+            selectScratch = select ? backend.allocate(backend.selects().scratchWords(size), "select.scratch") : null;
+            selectW = select ? memory.groupView(memory.params(), ParamGroup.WEIGHTS) : null;
+            selectG = select ? memory.groupView(memory.grads(), ParamGroup.WEIGHTS) : null;
+            selectState = select ? new Tensor(selectScratch, 0, Math.toIntExact(selectScratch.words())) : null;
         }
         backend.synchronize();
     }
@@ -77,15 +88,21 @@ public final class FlatStepFixture implements AutoCloseable {
     /** One step (asynchronous on a GPU backend: call {@link Backend#synchronize()} to wait). */
     public void step() {
         if (optimizer != null) optimizer.step(1.0);
+        else if (selectState != null) backend.selects().kthLargest(Score.SALIENCY, selectW, selectG, null, StepKind.selectK(size), selectState);
         else backend.copy(src, dst);
     }
+
+    /** The selection's scratch (null for the other kinds): tests read the selection from it. */
+    public Tensor selectScratch() { return selectState; }
 
     public StepKind kind() { return kind; }
     public int size() { return size; }
     public Backend backend() { return backend; }
 
-    /** Bytes of optimizer state (0 for the copy and for plain SGD). */
-    public long stateBytes() { return optimizer == null ? 0 : optimizer.stateBytes(); }
+    /** Bytes of optimizer state (0 for the copy and for plain SGD), or of the selection's scratch. */
+    public long stateBytes() {
+        return optimizer != null ? optimizer.stateBytes() : selectScratch != null ? 4 * selectScratch.words() : 0;
+    }
 
     /** The parameter buffer (null for the copy): tests read it to check a step happened. */
     public Buffer params() { return memory == null ? null : memory.params(); }
@@ -110,6 +127,7 @@ public final class FlatStepFixture implements AutoCloseable {
 
     @Override
     public void close() {
+        if (selectScratch != null) selectScratch.close();
         if (optimizer != null) optimizer.close();
         if (memory != null) memory.close();
         if (copySrc != null) copySrc.close();

@@ -14,12 +14,13 @@ import java.util.List;
 /**
  * What {@code bench/pytorch/bench_pytorch.py} wrote: per workload (a flat size or a
  * model's list of parameter shapes) and method (copy, the per-tensor gRDA loop, fused and
- * foreach SGD-momentum), the median time of one step.
+ * foreach SGD-momentum, and on the flat sizes torch.topk of GSM's k largest |g*w|), the
+ * median time of one step.
  */
 public record PytorchResults(String device, String torch, List<Row> results) {
     private static final String FIX = "pass the pytorch.json that bench/pytorch/bench_pytorch.py --out DIR writes";
     public static final String COPY = "copy", GRDA_LOOP = "grda_loop",
-            SGD_MOMENTUM_FUSED = "sgd_momentum_fused", SGD_MOMENTUM_FOREACH = "sgd_momentum_foreach";
+            SGD_MOMENTUM_FUSED = "sgd_momentum_fused", SGD_MOMENTUM_FOREACH = "sgd_momentum_foreach", TOPK = "topk";
 
     public record Row(String workload, long params, int tensors, String method, double medianMs) {}
 

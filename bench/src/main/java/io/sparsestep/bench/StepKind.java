@@ -52,7 +52,16 @@ public enum StepKind {
     /** L1 filter pruning between prunes: the masked momentum step (21). Needs conv weights: train-step rows only. */
     L1_FILTER("l1-filter", 21, FilterPruningSpec.METHOD, Map.of("--lr", "0.01", "--momentum", "0.9")),
     /** Network slimming before its prune: the masked momentum step (21) and the L1 subgradient on the batch-norm scales. Needs batch norm. */
-    SLIMMING("slimming", 21, SlimmingSpec.METHOD, Map.of("--lr", "0.01", "--momentum", "0.9"));
+    SLIMMING("slimming", 21, SlimmingSpec.METHOD, Map.of("--lr", "0.01", "--momentum", "0.9")),
+    /**
+     * GSM's threshold: the k-th largest |g*w| with k = floor({@link #SELECT_KEEP} * n), by
+     * {@code selects().kthLargest}. At the least it reads w and g once (8); the radix select
+     * takes three passes over both (24 moved), so its "of copy" is at most about a third.
+     */
+    SELECT("select", 8, null, Map.of());
+
+    /** The fraction of the entries the select benchmark keeps: GSM at 20x (ALGORITHMS.md 3), floored as GSM floors. */
+    public static final double SELECT_KEEP = 0.05;
 
     private final String id;
     private final int bytesPerParam;
@@ -66,7 +75,7 @@ public enum StepKind {
         this.options = options;
     }
 
-    /** The registry's method this step benchmarks (null for the copy baseline). */
+    /** The registry's method this step benchmarks (null for the copy baseline and the selection). */
     public Method method() { return method; }
 
     /** The method with this kind's settings, from the registry (the benchmark builds optimizers as the CLI does). */
@@ -81,7 +90,13 @@ public enum StepKind {
     /** Minimum bytes of memory traffic per parameter for one step. */
     public int bytesPerParam() { return bytesPerParam; }
 
-    public boolean isOptimizer() { return this != COPY; }
+    /** Whether this kind steps an optimizer of the registry (the copy and the selection do not). */
+    public boolean isOptimizer() { return method != null; }
+
+    /** The select benchmark's k for n entries: floor(SELECT_KEEP * n), at least 1. */
+    public static long selectK(long n) {
+        return Math.max(1, (long) Math.floor(SELECT_KEEP * n));
+    }
 
     public static StepKind of(String id) {
         for (StepKind k : values()) if (k.id.equals(id)) return k;

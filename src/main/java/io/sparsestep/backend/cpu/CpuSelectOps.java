@@ -1,6 +1,7 @@
 package io.sparsestep.backend.cpu;
 
 import io.sparsestep.backend.DType;
+import io.sparsestep.backend.SelectChecks;
 import io.sparsestep.backend.SelectOps;
 import io.sparsestep.backend.Tensor;
 
@@ -31,16 +32,16 @@ final class CpuSelectOps implements SelectOps {
     private static final int[] SHIFT = {21, 10, 0}, WIDTH = {11, 11, 10};
 
     private final CpuBackend be;
-    /** One histogram and two counts (candidates, NaN) per worker, reused by every selection. */
-    private final int[][] hist;
-    private final long[] workerCandidates, workerNan;
+    /** Per worker, reused by every selection: a histogram, two counts (candidates, NaN), a vector's lanes. */
+    private final long[][] hist, workerCounts;
+    private final int[][] lanes;
     private final long[] total = new long[BINS];
 
     CpuSelectOps(CpuBackend be, int threads) {
         this.be = be;
-        this.hist = new int[threads][BINS];
-        this.workerCandidates = new long[threads];
-        this.workerNan = new long[threads];
+        this.hist = new long[threads][BINS];
+        this.workerCounts = new long[threads][2];
+        this.lanes = new int[threads][CpuSelectPass.V];
     }
 
     @Override
@@ -57,92 +58,49 @@ final class CpuSelectOps implements SelectOps {
     private record Views(MemorySegment w, MemorySegment g, MemorySegment candidates) {}
 
     private Views views(String op, Score score, Tensor w, Tensor g, Tensor candidates) {
-        if (score == null) throw new IllegalArgumentException(op + ": score is null");
+        SelectChecks.operands(op, score, w, g, candidates);
         MemorySegment sw = be.view(w, op + " weights w");
-        MemorySegment sg = null;
-        if (score == Score.SALIENCY) {
-            if (g == null) throw new IllegalArgumentException(op + ": the saliency score |g*w| needs the gradient g, got null");
-            sg = be.view(g, op + " gradient g");
-            CpuBackend.sameSize(op, w, "w", g, "g");
-        }
-        MemorySegment sc = null;
-        if (candidates != null) {
-            sc = be.bytes(candidates, op + " candidates mask", DType.U8);
-            Tensor.requireSameSize(op, w, candidates);
-        }
+        MemorySegment sg = score == Score.SALIENCY ? be.view(g, op + " gradient g") : null;
+        MemorySegment sc = candidates == null ? null : be.bytes(candidates, op + " candidates mask", DType.U8);
         return new Views(sw, sg, sc);
-    }
-
-    /** Bits of +inf: a score's bits above this are a NaN (the score is an absolute value, so its sign bit is 0). */
-    private static final int INF_BITS = 0x7f800000;
-
-    /**
-     * One histogram pass over [start, end): every candidate with a non-NaN score whose bits
-     * match {@code pre} under {@code preMask} adds one to the bin of its digit. Returns the
-     * candidates seen (high 32 bits) and the NaN scores among them (low 32 bits); a piece
-     * is at most a few CHUNKs, so both fit. The loop is kept tight (no per-element switch)
-     * since GSM runs three of these every step.
-     */
-    private static long histogram(Views v, boolean saliency, long start, long end, int[] h, int pre, int preMask, int shift, int digitMask) {
-        MemorySegment w = v.w, g = v.g, c = v.candidates;
-        long cands = 0, nan = 0;
-        for (long i = start; i < end; i++) {
-            if (c != null && c.get(B, i) == 0) continue;
-            float wi = w.getAtIndex(F, i);
-            int bits = Float.floatToRawIntBits(Math.abs(saliency ? g.getAtIndex(F, i) * wi : wi));
-            cands++;
-            if (bits > INF_BITS) {
-                nan++;
-            } else if ((bits & preMask) == pre) {
-                h[(bits >>> shift) & digitMask]++;
-            }
-        }
-        return cands << 32 | nan;
     }
 
     @Override
     public void kthLargest(Score score, Tensor w, Tensor g, Tensor candidates, long k, Tensor scratch) {
         Views v = views("kthLargest", score, w, g, candidates);
-        if (k < 1) throw new IllegalArgumentException("kthLargest: k must be >= 1, got " + k + " (selecting nothing needs no threshold)");
+        SelectChecks.k(k);
         MemorySegment st = scratchView(scratch, w.size());
         long n = w.size();
         int prefix = 0, prefixMask = 0;
         long remaining = k, above = 0, equal = 0, cands = 0, nan = 0;
         boolean valid = true;
         for (int level = 0; level < 3; level++) {
-            final int pre = prefix, preMask = prefixMask, shift = SHIFT[level], digitMask = (1 << WIDTH[level]) - 1;
-            final boolean first = level == 0;
-            for (int[] h : hist) Arrays.fill(h, 0);
-            Arrays.fill(workerCandidates, 0);
-            Arrays.fill(workerNan, 0);
-            be.chunked(n, (worker, start, count) -> {
-                long counted = histogram(v, score == Score.SALIENCY, start, start + count, hist[worker], pre, preMask, shift, digitMask);
-                if (first) {
-                    workerCandidates[worker] += counted >>> 32;
-                    workerNan[worker] += counted & 0xFFFFFFFFL;
-                }
-            });
+            CpuSelectPass.Digit digit = new CpuSelectPass.Digit(prefix, prefixMask, SHIFT[level], (1 << WIDTH[level]) - 1, level == 0);
+            for (long[] h : hist) Arrays.fill(h, 0);
+            for (long[] c : workerCounts) Arrays.fill(c, 0);
+            be.chunked(n, (worker, start, count) ->
+                    CpuSelectPass.histogram(v.w, v.g, v.candidates, start, start + count, digit, hist[worker], lanes[worker], workerCounts[worker]));
             Arrays.fill(total, 0);
-            for (int[] h : hist) for (int d = 0; d < BINS; d++) total[d] += h[d];
-            if (first) {
-                for (int t = 0; t < hist.length; t++) {
-                    cands += workerCandidates[t];
-                    nan += workerNan[t];
+            for (long[] h : hist) for (int d = 0; d < BINS; d++) total[d] += h[d];
+            if (digit.first()) {
+                for (long[] c : workerCounts) {
+                    cands += c[0];
+                    nan += c[1];
                 }
                 if (k > cands - nan) {
                     valid = false;
                     break;
                 }
             }
-            int d = digitMask;
+            int digitMask = digit.digitMask(), d = digitMask;
             while (total[d] < remaining) {
                 remaining -= total[d];
                 above += total[d];
                 d--;
             }
             equal = total[d];
-            prefix |= d << shift;
-            prefixMask |= digitMask << shift;
+            prefix |= d << digit.shift();
+            prefixMask |= digitMask << digit.shift();
         }
         st.set(I, 0, valid ? prefix : Float.floatToRawIntBits(Float.NaN));
         st.set(I, 4, valid ? 1 : 0);
@@ -167,9 +125,8 @@ final class CpuSelectOps implements SelectOps {
     @Override
     public void keepTop(Score score, Tensor w, Tensor g, Tensor candidates, Ties ties, Tensor scratch, Tensor mask) {
         Views v = views("keepTop", score, w, g, candidates);
-        if (ties == null) throw new IllegalArgumentException("keepTop: ties is null");
+        SelectChecks.keepTop(ties, w, mask);
         MemorySegment m = be.bytes(mask, "keepTop mask", DType.U8);
-        Tensor.requireSameSize("keepTop", w, mask);
         long n = w.size();
         MemorySegment st = scratchView(scratch, n);
         Selection sel = read(scratch);

@@ -89,6 +89,7 @@ public final class CudaBackend implements Backend {
     private long reductionScratch;
     private CudaVectorOps vectors;
     private CudaMaskOps masks;
+    private CudaSelectOps selects;
     private CudaStepOps steps;
     private CudaElementwiseOps elementwise;
     private CudaLossOps loss;
@@ -184,6 +185,7 @@ public final class CudaBackend implements Backend {
             reductionScratch = driver.memAlloc(8L * (maxFlatGrid() + 1));
             vectors = new CudaVectorOps(this);
             masks = new CudaMaskOps(this);
+            selects = new CudaSelectOps(this);
             steps = new CudaStepOps(this);
             elementwise = new CudaElementwiseOps(this);
             loss = new CudaLossOps(this);
@@ -373,7 +375,7 @@ public final class CudaBackend implements Backend {
     public StepOps steps() { return steps; }
 
     @Override
-    public SelectOps selects() { throw new UnsupportedOperationException("PENDING: kernels/select.cu"); }
+    public SelectOps selects() { return selects; }
 
     @Override
     public ElementwiseOps elementwise() { return elementwise; }
@@ -404,7 +406,7 @@ public final class CudaBackend implements Backend {
     /** The largest grid {@link LaunchConfig#flat} gives on this device. */
     int maxFlatGrid() { return Math.max(1, info.multiprocessors()) * LaunchConfig.BLOCKS_PER_SM; }
 
-    // package-private access for the op families (CudaElementwiseOps, CudaLossOps, CudaVectorOps, CudaMaskOps, CudaStepOps)
+    // package-private access for the op families (CudaElementwiseOps, CudaLossOps, CudaVectorOps, CudaMaskOps, CudaSelectOps, CudaStepOps)
     LoadedKernels kernels() { return kernels; }
     long counterScratch() { return counterScratch; }
     long reductionScratch() { return reductionScratch; }

@@ -30,7 +30,14 @@ enum KernelSignature {
     SUM_PARTIALS("vector", "sum_partials", POINTER, I32, POINTER),
     MASK_APPLY("mask", "mask_apply", POINTER, POINTER, U64),
     MASK_COUNT_KEPT("mask", "mask_count_kept", POINTER, U64, POINTER),
-    MASK_FROM_MAGNITUDE("mask", "mask_from_magnitude", POINTER, U64, F32, POINTER);
+    MASK_FROM_MAGNITUDE("mask", "mask_from_magnitude", POINTER, U64, F32, POINTER),
+    SELECT_INIT("select", "select_init", POINTER, U64),
+    SELECT_HISTOGRAM("select", "select_histogram", POINTER, POINTER, POINTER, U64, POINTER, I32),
+    SELECT_PICK("select", "select_pick", POINTER, I32),
+    SELECT_KEEP("select", "select_keep", POINTER, POINTER, POINTER, U64, POINTER, POINTER),
+    SELECT_TIE_COUNTS("select", "select_tie_counts", POINTER, POINTER, POINTER, U64, POINTER),
+    SELECT_TIE_SCAN("select", "select_tie_scan", POINTER, U64),
+    SELECT_KEEP_RANKED("select", "select_keep_ranked", POINTER, POINTER, POINTER, U64, POINTER, POINTER);
 
     private final String module;
     private final String kernel;

@@ -24,7 +24,7 @@ final class MaskOpsChecks {
     }
 
     /** A mask keeping about 60%, with kept bytes 1, 2 or 255 (any non-zero keeps). */
-    private static byte[] mask(ConformanceSession s, int n) {
+    static byte[] mask(ConformanceSession s, int n) {
         byte[] m = new byte[n];
         for (int i = 0; i < n; i++) {
             double u = s.random.nextDouble();

@@ -64,6 +64,7 @@ class KernelSignaturePtxTest {
             "loss", io.sparsestep.backend.LossOps.class,
             "vector", io.sparsestep.backend.VectorOps.class,
             "mask", io.sparsestep.backend.MaskOps.class,
+            "select", io.sparsestep.backend.SelectOps.class,
             "optim", io.sparsestep.backend.StepOps.class);
 
     /** StepOps' kernels are launched through the raw-pointer API its CUDA file ends in. */
