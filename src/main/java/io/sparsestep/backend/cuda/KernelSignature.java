@@ -15,6 +15,8 @@ import static io.sparsestep.backend.cuda.KernelArgs.Kind.U64;
 enum KernelSignature {
     GRDA_STEP("optim", "grda_step", POINTER, POINTER, POINTER, U64, F32, F32, POINTER),
     SGD_STEP("optim", "sgd_step", POINTER, POINTER, POINTER, U64, F32, F32, F32, F32, I32, I32),
+    GSM_STEP("optim", "gsm_step", POINTER, POINTER, POINTER, POINTER, U64, F32, F32, F32, I32, I32),
+    MASKED_SGD_STEP("optim", "masked_sgd_step", POINTER, POINTER, POINTER, POINTER, U64, F32, F32, F32, F32, I32, I32, I32),
     FILL_F32("elementwise", "fill_f32", POINTER, U64, F32),
     ADD_F32("elementwise", "add_f32", POINTER, POINTER, POINTER, U64),
     COUNT_ZEROS("elementwise", "count_zeros", POINTER, U64, POINTER),
@@ -29,7 +31,8 @@ enum KernelSignature {
     SUM_PARTIALS("vector", "sum_partials", POINTER, I32, POINTER),
     MASK_APPLY("mask", "mask_apply", POINTER, POINTER, U64),
     MASK_COUNT_KEPT("mask", "mask_count_kept", POINTER, U64, POINTER),
-    MASK_FROM_MAGNITUDE("mask", "mask_from_magnitude", POINTER, U64, F32, POINTER);
+    MASK_FROM_MAGNITUDE("mask", "mask_from_magnitude", POINTER, U64, F32, POINTER),
+    MASK_DROP_STEP("mask", "mask_drop_step", POINTER, POINTER, POINTER, POINTER, U64, U64, U64, U64, F32, F32);
 
     private final String module;
     private final String kernel;
