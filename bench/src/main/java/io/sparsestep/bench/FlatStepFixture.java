@@ -19,7 +19,8 @@ import java.util.SplittableRandom;
  * One flat buffer of {@code size} parameters and what a {@link StepKind} needs to step it:
  * for the optimizers, a one-tensor {@link FlatMemory} (parameters and gradients) and the
  * real {@link Grda} or {@link Sgd} object, so the benchmark times the library's own path
- * (threshold bookkeeping, zero counting and all); for the copy, a source and a destination
+ * (threshold bookkeeping, zero counting and all); for an op-level kind, the same memory and
+ * the op's own state ({@link FusedOpStep}); for the copy, a source and a destination
  * buffer, copied by the backend's own copy (the GPU's device-to-device copy; on the CPU a
  * copy split over the same workers the fused steps use). Weights and gradients hold seeded random values, so nothing is denormal and
  * nothing is trivially zero. The backend is borrowed, not owned.
@@ -39,6 +40,7 @@ public final class FlatStepFixture implements AutoCloseable {
     private final int size;
     private final FlatMemory memory;       // optimizers only
     private final Optimizer optimizer;     // optimizers only
+    private final FusedOpStep op;          // op-level kinds only
     private final Buffer copySrc, copyDst; // copy only
     private final Tensor src, dst;
 
@@ -50,6 +52,7 @@ public final class FlatStepFixture implements AutoCloseable {
         if (kind == StepKind.COPY) {
             memory = null;
             optimizer = null;
+            op = null;
             copySrc = backend.allocate(size, "copy.src");
             copyDst = backend.allocate(size, "copy.dst");
             src = new Tensor(copySrc, 0, size);
@@ -64,7 +67,8 @@ public final class FlatStepFixture implements AutoCloseable {
             memory = new FlatMemory(plan, seed);
             fillRandom(backend, memory.groupView(memory.params(), ParamGroup.WEIGHTS), seed);
             fillRandom(backend, memory.groupView(memory.grads(), ParamGroup.WEIGHTS), seed + 1);
-            optimizer = kind.spec().build(memory.paramSpace());
+            optimizer = kind.isOptimizer() ? kind.spec().build(memory.paramSpace()) : null;
+            op = kind.fusedOp() == null ? null : FusedOpStep.open(memory.paramSpace(), kind.fusedOp(), seed + 2);
         }
         backend.synchronize();
     }
@@ -77,6 +81,7 @@ public final class FlatStepFixture implements AutoCloseable {
     /** One step (asynchronous on a GPU backend: call {@link Backend#synchronize()} to wait). */
     public void step() {
         if (optimizer != null) optimizer.step(1.0);
+        else if (op != null) op.step();
         else backend.copy(src, dst);
     }
 
@@ -84,8 +89,8 @@ public final class FlatStepFixture implements AutoCloseable {
     public int size() { return size; }
     public Backend backend() { return backend; }
 
-    /** Bytes of optimizer state (0 for the copy and for plain SGD). */
-    public long stateBytes() { return optimizer == null ? 0 : optimizer.stateBytes(); }
+    /** Bytes of optimizer state (0 for the copy and for plain SGD; an op-level kind's momentum and mask). */
+    public long stateBytes() { return optimizer != null ? optimizer.stateBytes() : op != null ? op.stateBytes() : 0; }
 
     /** The parameter buffer (null for the copy): tests read it to check a step happened. */
     public Buffer params() { return memory == null ? null : memory.params(); }
@@ -111,6 +116,7 @@ public final class FlatStepFixture implements AutoCloseable {
     @Override
     public void close() {
         if (optimizer != null) optimizer.close();
+        if (op != null) op.close();
         if (memory != null) memory.close();
         if (copySrc != null) copySrc.close();
         if (copyDst != null) copyDst.close();
