@@ -1,5 +1,5 @@
 // Shared device helpers for sparsestep's kernels: the float4 split of a flat range, the
-// grid-stride loop over it, and block reductions. Every kernels/*.cu includes this file;
+// grid-stride loop over it, block reductions, and the Philox counter-based generator. Every kernels/*.cu includes this file;
 // native-build/build.sh hashes it together with each .cu, so editing it makes every PTX
 // stale until rebuilt.
 //
@@ -113,4 +113,48 @@ __device__ __forceinline__ float block_sum_f32(float v) {
 __device__ __forceinline__ void block_count_into(unsigned per_thread, unsigned* counter) {
     const unsigned total = block_sum_u32(per_thread);
     if (threadIdx.x == 0 && total != 0u) atomicAdd(counter, total);
+}
+
+// ----------------------------------------------------------------------------
+// Philox4x32-10 (Salmon, Moraes, Dror, Shaw, "Parallel random numbers: as easy as 1, 2, 3",
+// SC 2011; Random123's philox4x32 with 10 rounds, also cuRAND's): a random number is a
+// pure function of a 128-bit counter and a 64-bit key, so thread i draws element i's
+// number with no generator state, and the Java twin (backend.Philox) draws the same one.
+// A round: two 32x32 -> 64-bit products of counter words 0 and 2, their high halves xored
+// with counter words 1 and 3 and the key, the low halves carried; the key is bumped by the
+// Weyl constants between rounds. Each product is __umulhi (high 32 bits, mul.hi.u32) and
+// a 32-bit multiply (low 32 bits); the host shim defines __umulhi from a 64-bit product.
+// native-build/emulate/kernel_logic_check.cpp checks this against Random123's known answers.
+struct Philox4x32 {
+    unsigned v[4];
+};
+
+__device__ __forceinline__ Philox4x32 philox4x32_10(unsigned c0, unsigned c1, unsigned c2, unsigned c3, unsigned k0, unsigned k1) {
+    for (int r = 0; r < 10; ++r) {
+        if (r > 0) {
+            k0 += 0x9E3779B9u;  // golden ratio
+            k1 += 0xBB67AE85u;  // sqrt(3) - 1
+        }
+        const unsigned n0 = __umulhi(0xCD9E8D57u, c2) ^ c1 ^ k0, n2 = __umulhi(0xD2511F53u, c0) ^ c3 ^ k1;
+        c1 = 0xCD9E8D57u * c2;  // the low halves: 32-bit products, modulo 2^32
+        c3 = 0xD2511F53u * c0;
+        c0 = n0;
+        c2 = n2;
+    }
+    Philox4x32 out;
+    out.v[0] = c0;
+    out.v[1] = c1;
+    out.v[2] = c2;
+    out.v[3] = c3;
+    return out;
+}
+
+// sparsestep's draw for element `index` of draw `round` on `stream`, keyed by `seed`:
+// counter (low 32 bits of index, high 32 bits of index, low 32 bits of round, stream), key
+// (low, high 32 bits of seed); word 0 mapped to [0, 1) as (word >> 8) * 2^-24, exact in
+// float (24 bits), so u < p compares the same on every machine.
+__device__ __forceinline__ float philox_uniform(u64 seed, u64 index, u64 round, unsigned stream) {
+    const Philox4x32 r = philox4x32_10((unsigned)index, (unsigned)(index >> 32), (unsigned)round, stream, (unsigned)seed,
+                                       (unsigned)(seed >> 32));
+    return __fmul_rn((float)(r.v[0] >> 8), 0x1p-24f);
 }

@@ -2,15 +2,16 @@
 // Pruning masks: one byte per prunable weight (1 = kept, 0 = pruned), laid out like the
 // weights, so a mask costs a quarter of the parameters' memory. The ops a pruning method
 // needs around a training step: apply a mask to weights or gradients in place, count what
-// is kept, and make a mask from weight magnitudes against a threshold.
+// is kept, make a mask from weight magnitudes against a threshold, and DropPruning's
+// stochastic drop-out / drop-in move.
 //
 // Element access is scalar on purpose: a warp's 32 one-byte mask loads fall in one 32-byte
 // sector and its 32 float loads in four, so scalar loads already move whole sectors; the
-// passes are memory bound at 5-9 bytes per element. The CPU twins are
-// backend.cpu.CpuMaskOps; every result is exact (a select or a comparison), so the two
-// agree bit for bit.
+// passes are memory bound at 1-9 bytes per element. The CPU twins are
+// backend.cpu.CpuMaskOps; every result is exact (a select, a comparison, or an integer
+// random number turned into a float exactly), so the two agree bit for bit.
 //
-// Launch (all three): 1-D, any grid (grid-stride), blockDim.x a multiple of 32, <= 1024
+// Launch (all four): 1-D, any grid (grid-stride), blockDim.x a multiple of 32, <= 1024
 // (256 intended; the count reduces per block).
 
 #include "common.cuh"
@@ -47,5 +48,39 @@ extern "C" __global__ void mask_from_magnitude(const float* x, unsigned long lon
     const u64 stride = (u64)gridDim.x * blockDim.x;
     for (u64 i = (u64)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) {
         mask[i] = !(fabsf(x[i]) <= threshold) ? 1 : 0;
+    }
+}
+
+// ----------------------------------------------------------------------------
+// mask_drop_step: one DropPruning move (ALGORITHMS.md 7) with counter-based random numbers
+// (philox_uniform, common.cuh; the Java twin draws the same number per element):
+//   kept (mask != 0) and not a survivor (survivors == 0, the candidates: the lowest-|w|
+//   fraction), and u(stream 0) < p:  saved = w (when saved != NULL), w = +0.0, mask = 0
+//   pruned before this move, and u(stream 1) < q:  mask = 1, w = saved (when saved != NULL)
+//   or +0.0
+// with u = philox_uniform(seed, index_base + i, round, stream). The streams differ, so a
+// weight's drop-out and drop-in decisions are independent draws; an entry dropped in this
+// move is not restored in it (the else). Everything else is left untouched, not rewritten.
+// Bytes per element: 2 read always (mask, and survivors for kept entries: one sector per
+// warp either way); a drop adds 5 (w and mask written) + 8 with saved (w read, saved
+// written); a restore adds 5 (w and mask written) + 4 with saved (saved read). About 2.1 B
+// at the authors'-style rates (alpha*p and q of a few percent). One Philox block (ten
+// rounds, 20 integer multiplies) per entry that can change, far below the memory time.
+extern "C" __global__ void mask_drop_step(float* w, unsigned char* mask, const unsigned char* survivors, float* saved,
+                                          unsigned long long n, unsigned long long seed, unsigned long long round,
+                                          unsigned long long index_base, float p, float q) {
+    const u64 stride = (u64)gridDim.x * blockDim.x;
+    for (u64 i = (u64)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) {
+        const u64 index = index_base + i;
+        if (mask[i] != 0) {
+            if (survivors[i] == 0 && philox_uniform(seed, index, round, 0u) < p) {
+                if (saved != nullptr) saved[i] = w[i];
+                w[i] = 0.0f;
+                mask[i] = 0;
+            }
+        } else if (philox_uniform(seed, index, round, 1u) < q) {
+            mask[i] = 1;
+            w[i] = saved != nullptr ? saved[i] : 0.0f;
+        }
     }
 }

@@ -5,7 +5,8 @@
 // several block sizes. Built with AddressSanitizer, so a read or write past a view's end
 // fails the run, and UBSan. The shim itself reports a float4 access off a 16-byte
 // boundary, and a barrier or shuffle not every thread reaches, as a failed launch; the
-// last section checks that it does.
+// last section checks that it does. The Philox generator is checked against Random123's
+// known answers, and the drop step against a reference built on it.
 // Build and run: native-build/emulate/build.sh run (needs g++ >= 12, no GPU);
 // HostKernelSanitizerTest does this in the test suite.
 #include <algorithm>
@@ -174,6 +175,184 @@ static void check_sgd() {
                                                " nesterov=" + std::to_string(nesterov) + " first=" + std::to_string(first));
                                 expect(w.front_intact() && g.front_intact() && m.front_intact(), "sgd_step wrote before a view");
                             }
+}
+
+// torch.optim.SGD._single_tensor_sgd on one element in float32 (dampening as given), the
+// reference of the masked steps: returns the new w, updates buf when there is momentum.
+static float torch_sgd(float w, float d_p, float& buf, float lr, float momentum, float dampening, float wd, int nesterov, int first) {
+    if (wd != 0.0f) d_p = d_p + wd * w;
+    if (momentum != 0.0f) {
+        buf = first ? d_p : buf * momentum + (1.0f - dampening) * d_p;
+        d_p = nesterov ? d_p + momentum * buf : buf;
+    }
+    return w - lr * d_p;
+}
+
+// GSM (gsm_train.py): the gradient survives where |g*w| >= threshold (ties kept, NaN never),
+// then SGD with dampening 0. The threshold is a score of the data, copied to other entries
+// so ties fall in the head, body and tail; a NaN gradient must leave its weight finite.
+static void check_gsm() {
+    Rng rng(8);
+    const std::size_t lengths[] = {1, 5, 13, 1027};
+    for (std::size_t n : lengths)
+        for (Offsets o : kOffsets)
+            for (float momentum : {0.0f, 0.9f})
+                for (int nesterov : {0, 1})
+                    for (int first : {0, 1}) {
+                        if (momentum == 0.0f && (nesterov || first)) continue;
+                        const Launch l = kLaunches[(n + o.b + first) % 4];
+                        const float wd = nesterov ? 0.0f : 5e-3f, lr = 0.05f;
+                        View w(n, o.a), g(n, o.b), m(momentum != 0.0f ? n : 0, o.c), th(1, (o.a + o.c) % 4);
+                        fill_random(w, rng, 1.0f);
+                        fill_random(g, rng, 1.0f);
+                        if (momentum != 0.0f) fill_random(m, rng, 0.5f);
+                        const std::size_t mid = n / 2;
+                        for (std::size_t i = 3; i < n; i += 5) { w[i] = w[mid]; g[i] = (i % 2 ? -1.0f : 1.0f) * g[mid]; }
+                        if (n > 4) g[1] = std::nanf("");
+                        th[0] = std::fabs(g[mid] * w[mid]);
+                        std::vector<float> w0(w.p, w.p + n), m0(m.p, m.p + m.n);
+                        launch(l.grid, l.block, [&] {
+                            gsm_step(w.p, g.p, momentum != 0.0f ? m.p : nullptr, th.p, n, lr, momentum, wd, nesterov, first);
+                        });
+                        bool ok = true;
+                        std::size_t selected = 0;
+                        for (std::size_t i = 0; i < n; ++i) {
+                            const float score = std::fabs(g[i] * w0[i]);
+                            const bool keep = score >= th[0];
+                            selected += keep;
+                            float buf = momentum != 0.0f ? m0[i] : 0.0f;
+                            ok &= same_bits(w[i], torch_sgd(w0[i], keep ? g[i] : 0.0f, buf, lr, momentum, 0.0f, wd, nesterov, first));
+                            if (momentum != 0.0f) ok &= same_bits(m[i], buf);
+                        }
+                        if (n > 4) ok &= std::isfinite(w[1]);  // a NaN gradient scores NaN: not selected, only decayed
+                        const std::string what = label("gsm_step", n, o, l) + " momentum=" + std::to_string(momentum) +
+                                                 " nesterov=" + std::to_string(nesterov) + " first=" + std::to_string(first);
+                        expect(ok, what);
+                        expect(selected >= 1 && (n < 5 || selected < n), what + ": the threshold selects some, not all (" + std::to_string(selected) + ")");
+                        expect(w.front_intact() && g.front_intact() && m.front_intact() && th.front_intact(), what + ": wrote before a view");
+                    }
+}
+
+// Masked SGD: g' = mask ? g : +0, SGD, then pruned weights +0.0 when zero_pruned. Masks at
+// byte offsets 0-3 with kept bytes other than 1, guard bytes on both sides.
+static void check_masked_sgd() {
+    Rng rng(9);
+    const std::size_t lengths[] = {1, 5, 1027};
+    for (std::size_t n : lengths)
+        for (Offsets o : kOffsets)
+            for (float momentum : {0.0f, 0.9f})
+                for (float dampening : {0.0f, 0.25f})
+                    for (int zero : {0, 1})
+                        for (int first : {0, 1}) {
+                            if (momentum == 0.0f && (dampening != 0.0f || first)) continue;
+                            const Launch l = kLaunches[(n + o.c + first + zero) % 4];
+                            const std::size_t mask_offset = (o.a + o.b + zero) % 4;
+                            const float wd = 5e-3f, lr = 0.05f;
+                            View w(n, o.a), g(n, o.b), m(momentum != 0.0f ? n : 0, o.c);
+                            fill_random(w, rng, 1.0f);
+                            fill_random(g, rng, 1.0f);
+                            if (momentum != 0.0f) fill_random(m, rng, 0.5f);
+                            std::vector<unsigned char> bytes(n + mask_offset + 1, 0xEE);
+                            unsigned char* mask = bytes.data() + mask_offset;
+                            for (std::size_t i = 0; i < n; ++i) {
+                                const std::uint32_t r = rng.next() % 8;
+                                mask[i] = r < 3 ? 0 : r == 3 ? 2 : r == 4 ? 255 : 1;
+                            }
+                            std::vector<float> w0(w.p, w.p + n), m0(m.p, m.p + m.n);
+                            launch(l.grid, l.block, [&] {
+                                masked_sgd_step(w.p, g.p, momentum != 0.0f ? m.p : nullptr, mask, n, lr, momentum, dampening, wd, 0, first, zero);
+                            });
+                            bool ok = bytes[n + mask_offset] == 0xEE && (mask_offset == 0 || bytes[mask_offset - 1] == 0xEE);
+                            for (std::size_t i = 0; i < n; ++i) {
+                                float buf = momentum != 0.0f ? m0[i] : 0.0f;
+                                const float updated = torch_sgd(w0[i], mask[i] ? g[i] : 0.0f, buf, lr, momentum, dampening, wd, 0, first);
+                                ok &= same_bits(w[i], zero && !mask[i] ? 0.0f : updated);
+                                if (momentum != 0.0f) ok &= same_bits(m[i], buf);
+                            }
+                            expect(ok, label("masked_sgd_step", n, o, l) + " momentum=" + std::to_string(momentum) + " dampening=" +
+                                           std::to_string(dampening) + " zero_pruned=" + std::to_string(zero) + " first=" +
+                                           std::to_string(first) + " mask offset=" + std::to_string(mask_offset));
+                            expect(w.front_intact() && g.front_intact() && m.front_intact(), "masked_sgd_step wrote before a view");
+                        }
+}
+
+// ---------------------------------------------------------------------------- random numbers
+
+// Random123's known answers for philox4x32 with 10 rounds (kat_vectors): counter, key, output.
+static void check_philox() {
+    struct Kat { std::uint32_t c[4], k[2], out[4]; };
+    const Kat kats[] = {
+        {{0, 0, 0, 0}, {0, 0}, {0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8}},
+        {{0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff}, {0xffffffff, 0xffffffff}, {0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd}},
+        {{0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344}, {0xa4093822, 0x299f31d0}, {0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1}},
+    };
+    for (const Kat& k : kats) {
+        const Philox4x32 r = philox4x32_10(k.c[0], k.c[1], k.c[2], k.c[3], k.k[0], k.k[1]);
+        char hex[16];
+        std::snprintf(hex, sizeof hex, "%08x", k.c[0]);
+        expect(r.v[0] == k.out[0] && r.v[1] == k.out[1] && r.v[2] == k.out[2] && r.v[3] == k.out[3],
+               std::string("philox4x32_10 known answer for counter word 0 ") + hex);
+    }
+    // sparsestep's counter layout: (index low, index high, round, stream), key (seed low, seed high)
+    const std::uint64_t seed = 0x123456789abcdef0ull, index = 0x0000000380000001ull;
+    const Philox4x32 b = philox4x32_10((std::uint32_t)index, (std::uint32_t)(index >> 32), 7, 1, (std::uint32_t)seed,
+                                       (std::uint32_t)(seed >> 32));
+    expect(philox_uniform(seed, index, 7, 1) == (float)(b.v[0] >> 8) / 16777216.0f, "philox_uniform is word 0 of the block in [0, 1)");
+}
+
+// DropPruning's move against a reference written from the rule: kept non-survivors drop on
+// u(stream 0) < p, pruned entries return on u(stream 1) < q, with and without saved weights.
+static void check_drop_step() {
+    Rng rng(10);
+    struct Rates { float p, q; };
+    const Rates rates[] = {{0.5f, 0.3f}, {1.0f, 0.0f}, {0.0f, 1.0f}};
+    for (std::size_t n : kLengths)
+        for (std::size_t offset : {0u, 1u, 2u, 3u})
+            for (Rates r : rates)
+                for (Launch l : kLaunches) {
+                    const bool with_saved = (n + offset) % 2 == 0;
+                    const std::uint64_t seed = 0x9E3779B97F4A7C15ull ^ n, round = 0x100000002ull, base = 0x2FFFFFFF0ull + offset;
+                    View w(n, offset), saved(with_saved ? n : 0, (offset + 1) % 4);
+                    fill_random(w, rng, 1.0f);
+                    if (with_saved) fill_random(saved, rng, 1.0f);
+                    std::vector<unsigned char> mask_bytes(n + offset + 1, 0xEE), surv_bytes(n + 3 - offset + 1, 0xEE);
+                    unsigned char* mask = mask_bytes.data() + offset;
+                    unsigned char* survivors = surv_bytes.data() + (3 - offset);
+                    for (std::size_t i = 0; i < n; ++i) {
+                        mask[i] = rng.next() % 5 < 3 ? (rng.next() % 2 ? 1 : 7) : 0;
+                        survivors[i] = rng.next() % 2;
+                    }
+                    std::vector<float> w0(w.p, w.p + n), s0(saved.p, saved.p + saved.n);
+                    std::vector<unsigned char> m0(mask, mask + n);
+                    launch(l.grid, l.block, [&] {
+                        mask_drop_step(w.p, mask, survivors, with_saved ? saved.p : nullptr, n, seed, round, base, r.p, r.q);
+                    });
+                    bool ok = mask_bytes[n + offset] == 0xEE && surv_bytes[n + 3 - offset] == 0xEE;
+                    std::size_t changed = 0;
+                    for (std::size_t i = 0; i < n; ++i) {
+                        const std::uint64_t index = base + i;
+                        auto u = [&](std::uint32_t stream) {
+                            const Philox4x32 b = philox4x32_10((std::uint32_t)index, (std::uint32_t)(index >> 32), (std::uint32_t)round,
+                                                               stream, (std::uint32_t)seed, (std::uint32_t)(seed >> 32));
+                            return (float)(b.v[0] >> 8) / 16777216.0f;
+                        };
+                        unsigned char want_mask = m0[i];
+                        float want_w = w0[i], want_saved = with_saved ? s0[i] : 0.0f;
+                        if (m0[i] != 0) {
+                            if (survivors[i] == 0 && u(0) < r.p) { want_saved = w0[i]; want_w = 0.0f; want_mask = 0; }
+                        } else if (u(1) < r.q) {
+                            want_mask = 1;
+                            want_w = with_saved ? s0[i] : 0.0f;
+                        }
+                        changed += want_mask != m0[i];
+                        ok &= mask[i] == want_mask && same_bits(w[i], want_w) && (!with_saved || same_bits(saved[i], want_saved));
+                    }
+                    const std::string what = "mask_drop_step n=" + std::to_string(n) + " offset=" + std::to_string(offset) + " p=" +
+                                             std::to_string(r.p) + " q=" + std::to_string(r.q) + (with_saved ? "" : " saved=NULL");
+                    expect(ok, what);
+                    expect(n < 1000 || changed > 0, what + ": some entries change");
+                    expect(w.front_intact() && saved.front_intact(), what + ": wrote before a view");
+                }
 }
 
 // ---------------------------------------------------------------------------- elementwise
@@ -635,6 +814,10 @@ int main() {
     check_shim();
     check_grda();
     check_sgd();
+    check_gsm();
+    check_masked_sgd();
+    check_philox();
+    check_drop_step();
     check_flat_kernels();
     check_bias();
     check_softmax_xent();

@@ -89,7 +89,7 @@ public interface Backend extends AutoCloseable {
     /** Pruning-mask ops: apply a mask, count what it keeps, make one from magnitudes. */
     MaskOps masks();
 
-    /** The fused optimizer steps: gRDA (with its zero count) and SGD. */
+    /** The fused optimizer steps: gRDA (with its zero count), SGD, GSM and SGD under a fixed mask. */
     StepOps steps();
 
     /** Exact selection: the k-th largest score by radix select, and the mask of the entries at or above it (kernels/select.cu). */

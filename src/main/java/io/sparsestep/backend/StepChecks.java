@@ -19,4 +19,20 @@ public final class StepChecks {
                     + momentum + ", dampening " + dampening);
         }
     }
+
+    /**
+     * Whether a step with this momentum uses its buffer (momentum 0 never touches it, so it
+     * may be null then); refuses a missing buffer or one whose size is not w's, naming the op.
+     */
+    public static boolean usesMomentumBuffer(String op, float momentum, Tensor w, Tensor momentumBuf) {
+        if (momentum == 0f) return false;
+        if (momentumBuf == null) {
+            throw new IllegalArgumentException(op + ": momentum " + momentum + " needs a momentum buffer of " + w.size() + " floats, got null");
+        }
+        if (momentumBuf.size() != w.size()) {
+            throw new IllegalArgumentException(op + ": momentum buffer " + momentumBuf + " has " + momentumBuf.size() + " elements but w "
+                    + w + " has " + w.size() + "; they must match");
+        }
+        return true;
+    }
 }

@@ -2,12 +2,12 @@ package io.sparsestep.backend;
 
 /**
  * The fused optimizer steps over flat f32 ranges (one group of parameters at a time), the
- * ops sparsestep exists for: one pass over the parameters per step, no temporaries. Both
- * round every product and sum separately, exactly as Java's float arithmetic does, so the
- * backends agree bit for bit, the sign of a zero included. w, g and the state buffer are
- * views of equal size that must not overlap. Kernels: {@code kernels/optim.cu}; the same
- * steps on raw memory, for code that owns its memory: {@code backend.cpu.CpuFusedSteps},
- * {@code backend.cuda.CudaFusedSteps}.
+ * ops sparsestep exists for: one pass over the parameters per step, no temporaries. Every
+ * step rounds every product and sum separately, exactly as Java's float arithmetic does, so
+ * the backends agree bit for bit, the sign of a zero included. w, g and the state buffer
+ * (and a mask) are views of equal size that must not overlap. Kernels:
+ * {@code kernels/optim.cu}; gRDA and SGD also on raw memory, for code that owns its memory:
+ * {@code backend.cpu.CpuFusedSteps}, {@code backend.cuda.CudaFusedSteps}.
  */
 public interface StepOps extends OpFamily {
     /**

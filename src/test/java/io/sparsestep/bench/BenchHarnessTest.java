@@ -136,6 +136,62 @@ class BenchHarnessTest {
         }
     }
 
+    /**
+     * The op-level kinds step the fused op itself: GSM at its threshold moves exactly the
+     * entries whose |g*w| reaches it (about 5%, a binomial bound) by lr*g (the buffer starts at
+     * 0, no decay) and leaves the rest bit for bit; masked SGD moves the kept 5% and writes
+     * every pruned weight +0.0. Neither is a method's optimizer, so no training step takes one.
+     */
+    @Test
+    void opLevelKindsStepTheFusedOpItself() {
+        int n = 20_000;
+        float[] w0 = expectedRandom(7, n), g = expectedRandom(8, n);
+        try (Backend be = new CpuBackend()) {
+            try (FlatStepFixture gsm = FlatStepFixture.open(be, StepKind.GSM_STEP, n, 7)) {
+                gsm.step();
+                float[] w = read(be, gsm.params(), n);
+                int moved = 0;
+                for (int i = 0; i < n; i++) {
+                    boolean selected = Math.abs(g[i] * w0[i]) >= FusedOpStep.GSM_THRESHOLD;
+                    float want = selected ? w0[i] - FusedOpStep.LR * (FusedOpStep.MOMENTUM * 0f + g[i]) : w0[i];
+                    assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(w[i]), "gsm-step w[" + i + "]");
+                    moved += selected ? 1 : 0;
+                }
+                assertWithinBinomial(moved, n, 0.05, "entries GSM's threshold selects");
+                assertEquals(4L * gsm.params().words(), gsm.stateBytes(), "one momentum buffer");
+            }
+            try (FlatStepFixture masked = FlatStepFixture.open(be, StepKind.MASKED_SGD_STEP, n, 7)) {
+                masked.step();
+                float[] w = read(be, masked.params(), n);
+                int kept = 0;
+                for (int i = 0; i < n; i++) {
+                    if (w[i] == 0f) {
+                        assertEquals(0, Float.floatToRawIntBits(w[i]), "a pruned weight is +0.0 at " + i);
+                    } else {
+                        assertEquals(w0[i] - FusedOpStep.LR * g[i], w[i], 0f, "a kept weight steps by lr*g at " + i);
+                        kept++;
+                    }
+                }
+                assertWithinBinomial(kept, n, FusedOpStep.MASK_DENSITY, "weights the mask keeps");
+                assertEquals(4L * masked.params().words() + n, masked.stateBytes(), "momentum buffer and one mask byte per weight");
+            }
+        }
+        for (StepKind k : List.of(StepKind.GSM_STEP, StepKind.MASKED_SGD_STEP)) {
+            assertFalse(k.isOptimizer(), k.id());
+            assertEquals(1, k.passes(), k.id());
+            assertThrows(IllegalArgumentException.class, () -> TrainStepFixture.open(null, "lenet300", 4, k, 1));
+            MemoryRecord mem = MemoryProbe.measure(BenchTarget.CPU_OPTIMIZER_STEP, Map.of("size", Integer.toString(N), "kind", k.id()));
+            assertEquals(0, mem.allocationsPerStep(), k.id() + " must not allocate in a step");
+        }
+        assertEquals(20, StepKind.GSM_STEP.bytesPerParam());
+        assertEquals(21, StepKind.MASKED_SGD_STEP.bytesPerParam());
+    }
+
+    private static void assertWithinBinomial(int count, int trials, double p, String what) {
+        double sd = Math.sqrt(trials * p * (1 - p));
+        assertTrue(Math.abs(count - trials * p) <= 5 * sd, what + ": " + count + " of " + trials + ", expected " + trials * p + " +- 5 x " + sd);
+    }
+
     /** Words of the parameter buffer the fixture allocates for n parameters (FlatMemory pads to 16 words). */
     private static final class FlatStepFixtureWords {
         static long of(int n) {
@@ -249,6 +305,10 @@ class BenchHarnessTest {
     void quickPlanIsCpuOnlyWithoutAGpuAndShrinksOnlyTheCpuVggBatch() {
         BenchPlan quick = BenchPlan.quick(java.util.EnumSet.of(BenchDevice.CPU));
         assertTrue(quick.runs().stream().allMatch(r -> r.target().device() == BenchDevice.CPU));
+        List<String> kinds = quick.runs().stream().filter(r -> r.target() == BenchTarget.CPU_OPTIMIZER_STEP)
+                .flatMap(r -> r.params().get("kind").stream()).toList();
+        assertEquals(List.of("copy", "grda", "sgd", "sgd-momentum", "gsm-step", "masked-sgd-step"), kinds, "the methods' kinds and the op-level ones");
+        kinds.forEach(StepKind::of); // every planned kind exists
         List<Map<String, String>> train = quick.runs().stream().filter(r -> r.target() == BenchTarget.CPU_TRAIN_STEP)
                 .flatMap(r -> r.combinations().stream()).toList();
         assertEquals(6, train.size(), "3 models x 2 optimizers");

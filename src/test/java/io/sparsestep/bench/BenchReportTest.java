@@ -41,6 +41,8 @@ class BenchReportTest {
             opt("cpu", 2_000_000, "copy", 2.5),
             opt("cpu", 2_000_000, "grda", 6.4),          // 32 MB / 6.4 ms = 5 GB/s = 0.78125 of copy
             opt("cpu", 2_000_000, "sgd-momentum", 6.0),  // gRDA / SGD-m = 6.4 / 6 = 16/15
+            opt("cpu", 2_000_000, "masked-sgd-step", 7.5), // 42 MB / 7.5 ms = 5.6 GB/s = 0.875 of copy; 1.25 x SGD-m
+            opt("cpu", 2_000_000, "gsm-step", 9.0),      // 40 MB / 9 ms = 4.444 GB/s; 1.5 x SGD-m
             train("lenet300", 128, "grda", 10.2),
             train("lenet300", 128, "sgd-momentum", 10.0),
             train("vgg16", 16, "grda", 104.0),
@@ -60,7 +62,7 @@ class BenchReportTest {
     @Test
     void bandwidthFractionsAndRatiosFromHandWorkedNumbers() {
         List<BenchReport.OptimizerRow> rows = new BenchReport(CPU, MEMORY, null).optimizerRows();
-        assertEquals(7, rows.size());
+        assertEquals(9, rows.size());
 
         BenchReport.OptimizerRow copy = row(rows, 1_000_000, "copy");
         assertEquals(8, copy.bytesPerParam());
@@ -93,8 +95,16 @@ class BenchReportTest {
         assertEquals(16.0 / 15.0, big.timeVsSgdMomentum(), EPS);
         assertNull(big.stateBytes(), "no memory record for this size: missing, not zero");
 
-        // rows come out by size, then copy, grda, sgd, sgd-momentum
-        assertEquals(List.of("copy", "grda", "sgd", "sgd-momentum", "copy", "grda", "sgd-momentum"),
+        BenchReport.OptimizerRow masked = row(rows, 2_000_000, "masked-sgd-step");
+        assertEquals(21, masked.bytesPerParam());
+        assertEquals(1, masked.passes());
+        assertEquals(5.6, masked.gbPerSecond(), EPS);
+        assertEquals(0.875, masked.fractionOfCopy(), EPS);
+        assertEquals(1.25, masked.timeVsSgdMomentum(), EPS);
+        assertEquals(1.5, row(rows, 2_000_000, "gsm-step").timeVsSgdMomentum(), EPS);
+
+        // rows come out by size, then copy, the methods (grda, sgd, sgd-momentum), then the op-level kinds
+        assertEquals(List.of("copy", "grda", "sgd", "sgd-momentum", "copy", "grda", "sgd-momentum", "gsm-step", "masked-sgd-step"),
                 rows.stream().map(BenchReport.OptimizerRow::kind).toList());
     }
 
@@ -199,8 +209,10 @@ class BenchReportTest {
         BenchReport.Context ctx = new BenchReport.Context("quick", "2025-01-01T00:00Z", Map.of("cpu", "test cpu"),
                 Map.of("cuda", "no GPU"), List.of("a note"));
         String md = new BenchReport(CPU, MEMORY, null).markdown(ctx);
-        assertTrue(md.contains("| cpu | 1,000,000 | grda | 16 | 2.500 | - | 6.4 | 0.80 | 1.000 | 3.8 | 11.4 | 0 |"), md);
-        assertTrue(md.contains("| cpu | 2,000,000 | grda | 16 | 6.400 | - | 5.0 | 0.78 | 1.067 | - | - | - |"), md);
+        assertTrue(md.contains("| cpu | 1,000,000 | grda | 1 | 16 | 2.500 | - | 6.4 | 0.80 | 1.000 | 3.8 | 11.4 | 0 |"), md);
+        assertTrue(md.contains("| cpu | 2,000,000 | grda | 1 | 16 | 6.400 | - | 5.0 | 0.78 | 1.067 | - | - | - |"), md);
+        assertTrue(md.contains("| cpu | 2,000,000 | masked-sgd-step | 1 | 21 | 7.500 | - | 5.6 | 0.87 | 1.250 | - | - | - |"), md);
+        assertTrue(md.contains("copy 8, grda 16, sgd 12, sgd-momentum 20, gsm-step 20, masked-sgd-step 21"), md);
         assertTrue(md.contains("| cpu | lenet300 | 128 | 266,610 | 10.200 | 0.1020 | 10.000 | 0.1000 | 1.020 |"), md);
         assertTrue(md.contains("cuda skipped: no GPU"), md);
         assertTrue(md.contains("MISSED"), md);

@@ -60,4 +60,32 @@ public final class FusedStepReference {
     public static void sgd(float[] w, float[] g, float[] buf, float lr, SgdVariant v, boolean firstStep) {
         sgd(w, g, buf, 0, w.length, lr, v, firstStep);
     }
+
+    /**
+     * One GSM step over whole arrays (gsm_train.py's rule, ALGORITHMS.md 3.1): the gradient
+     * survives where {@code |g*w| >= threshold} (ties kept; a NaN score compares false), then
+     * {@link #sgd} with dampening 0 on it. The variant's dampening must be 0.
+     */
+    public static void gsm(float[] w, float[] g, float[] buf, float threshold, float lr, SgdVariant v, boolean firstStep) {
+        if (v.dampening() != 0f) throw new IllegalArgumentException("GSM has no dampening: " + v);
+        float[] gated = new float[g.length];
+        for (int i = 0; i < g.length; i++) gated[i] = Math.abs(g[i] * w[i]) >= threshold ? g[i] : 0f;
+        sgd(w, gated, buf, lr, v, firstStep);
+    }
+
+    /**
+     * One masked SGD step over whole arrays: {@link #sgd} on {@code mask[i] != 0 ? g : +0},
+     * then, when {@code zeroPruned}, +0.0 for every pruned weight.
+     */
+    public static void maskedSgd(float[] w, float[] g, float[] buf, byte[] mask, float lr, SgdVariant v, boolean firstStep,
+                                 boolean zeroPruned) {
+        float[] gated = new float[g.length];
+        for (int i = 0; i < g.length; i++) gated[i] = mask[i] != 0 ? g[i] : 0f;
+        sgd(w, gated, buf, lr, v, firstStep);
+        if (zeroPruned) {
+            for (int i = 0; i < w.length; i++) {
+                if (mask[i] == 0) w[i] = 0f;
+            }
+        }
+    }
 }

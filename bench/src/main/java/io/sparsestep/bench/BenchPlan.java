@@ -22,6 +22,8 @@ public record BenchPlan(String mode, List<BenchRun> runs, List<String> notes) {
     static final String RESNET50 = "25557032", VGG16 = "138357544";
 
     static final List<String> STEP_KINDS = List.of("copy", "grda", "sgd", "sgd-momentum", "select");
+    /** The op-level kinds (one fused op each, no method), run in every optimizer-step run after STEP_KINDS. */
+    static final List<String> OP_STEP_KINDS = List.of("gsm-step", "masked-sgd-step");
     static final List<String> TRAIN_OPTIMIZERS = List.of("grda", "sgd-momentum");
 
     public BenchPlan {
@@ -65,7 +67,7 @@ public record BenchPlan(String mode, List<BenchRun> runs, List<String> notes) {
                               int iterations, Duration iterationTime) {
         Map<String, List<String>> p = new LinkedHashMap<>();
         p.put("size", sizes);
-        p.put("kind", STEP_KINDS);
+        p.put("kind", java.util.stream.Stream.concat(STEP_KINDS.stream(), OP_STEP_KINDS.stream()).toList());
         return new BenchRun(t, p, forks, warmups, warmupTime, iterations, iterationTime);
     }
 

@@ -24,7 +24,7 @@ public final class BenchReport {
     static final double TRAIN_OVERHEAD_TARGET = 0.03, VS_FUSED_SGD_TARGET = 0.85, VS_LOOP_TARGET = 10;
     static final long RESNET50_PARAMS = 25_557_032L;
 
-    public record OptimizerRow(String device, long size, String kind, int bytesPerParam, double medianMs, Double errorMs,
+    public record OptimizerRow(String device, long size, String kind, int passes, int bytesPerParam, double medianMs, Double errorMs,
                                double gbPerSecond, Double fractionOfCopy, Double timeVsSgdMomentum,
                                Long stateBytes, Long peakBytes, Long allocationsPerStep) {}
 
@@ -70,7 +70,7 @@ public final class BenchReport {
             Double vsSgdm = kind == StepKind.COPY ? null
                     : optimizerTime(m.device(), size, StepKind.SGD_MOMENTUM).map(t -> m.medianMs() / t).orElse(null);
             Optional<MemoryRecord> mem = memoryFor(m.workload(), m.device(), m.params());
-            rows.add(new OptimizerRow(m.device(), size, kind.id(), kind.bytesPerParam(), m.medianMs(), m.errorMs(), gbs, fraction, vsSgdm,
+            rows.add(new OptimizerRow(m.device(), size, kind.id(), kind.passes(), kind.bytesPerParam(), m.medianMs(), m.errorMs(), gbs, fraction, vsSgdm,
                     mem.map(MemoryRecord::stateBytes).orElse(null), mem.map(MemoryRecord::peakBytes).orElse(null),
                     mem.map(MemoryRecord::allocationsPerStep).orElse(null)));
         }
@@ -82,6 +82,7 @@ public final class BenchReport {
                 .filter(m -> m.workload().equals(BenchTarget.Workload.OPTIMIZER_STEP.id()))
                 .sorted(Comparator.comparing(Measurement::device)
                         .thenComparingLong(m -> Long.parseLong(m.param("size")))
+                        .thenComparingInt(m -> StepKind.of(m.param("kind")).reportGroup())
                         .thenComparing(m -> StepKind.of(m.param("kind")).ordinal()))
                 .toList();
     }
@@ -273,15 +274,16 @@ public final class BenchReport {
         sb.append('\n');
 
         sb.append("## Optimizer step on a flat buffer\n\n");
-        sb.append("Bytes per parameter: copy 8, gRDA 16, SGD 12, SGD-momentum 20, select 8 (fp32, each operand once; "
-                + "select is the k-th largest |g*w|, k = floor(0.05 n), whose radix select reads w and g in three passes, 24 B). "
+        sb.append("Bytes per parameter (fp32, each operand once): ").append(bytesPerParamLine()).append(". "
+                + "Passes = sweeps over the parameter-sized buffers per step. "
                 + "GB/s = bytes/param x params / median time; 'of copy' = that over the copy's GB/s at the same size and device; "
-                + "± = JMH's 99.9% confidence half-width of the mean.\n\n");
-        sb.append("| device | params | step | B/param | median ms | ± ms | GB/s | of copy | time / SGD-m | state MiB | peak MiB | allocs/step |\n");
-        sb.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                + "± = JMH's 99.9% confidence half-width of the mean. gsm-step and masked-sgd-step time the fused op alone "
+                + "(StepOps.gsm at a precomputed threshold selecting 5%, StepOps.maskedSgd under a 5% mask), without a selection.\n\n");
+        sb.append("| device | params | step | passes | B/param | median ms | ± ms | GB/s | of copy | time / SGD-m | state MiB | peak MiB | allocs/step |\n");
+        sb.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (OptimizerRow r : optimizerRows()) {
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %s | %s | %.1f | %s | %s | %s | %s | %s |\n",
-                    r.device(), sizeLabel(r.size()), r.kind(), r.bytesPerParam(), ms(r.medianMs()), ms(r.errorMs()), r.gbPerSecond(),
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %d | %s | %s | %.1f | %s | %s | %s | %s | %s |\n",
+                    r.device(), sizeLabel(r.size()), r.kind(), r.passes(), r.bytesPerParam(), ms(r.medianMs()), ms(r.errorMs()), r.gbPerSecond(),
                     fixed(r.fractionOfCopy(), 2), fixed(r.timeVsSgdMomentum(), 3), mib(r.stateBytes()), mib(r.peakBytes()),
                     r.allocationsPerStep() == null ? "-" : r.allocationsPerStep().toString()));
         }
@@ -330,7 +332,13 @@ public final class BenchReport {
         out.put("machine", ctx.machine());
         out.put("skipped", ctx.skipped());
         out.put("notes", ctx.notes());
-        out.put("bytes_per_param", Map.of("copy", 8, "grda", 16, "sgd", 12, "sgd-momentum", 20, "select", 8));
+        Map<String, Integer> bytes = new LinkedHashMap<>(), passes = new LinkedHashMap<>();
+        for (StepKind k : StepKind.values()) {
+            bytes.put(k.id(), k.bytesPerParam());
+            passes.put(k.id(), k.passes());
+        }
+        out.put("bytes_per_param", bytes);
+        out.put("passes", passes);
         out.put("optimizer_steps", optimizerRows());
         out.put("train_steps", trainRows());
         out.put("pytorch", pytorchRows());
@@ -338,6 +346,12 @@ public final class BenchReport {
         out.put("measurements", measurements);
         out.put("memory", memory);
         return out;
+    }
+
+    /** "copy 8, grda 16, ..." for every kind, in report order. */
+    private static String bytesPerParamLine() {
+        return java.util.Arrays.stream(StepKind.values()).sorted(Comparator.comparingInt(StepKind::reportGroup))
+                .map(k -> k.id() + " " + k.bytesPerParam()).collect(java.util.stream.Collectors.joining(", "));
     }
 
     /** 1048576 -> "1M"; other counts with thousands separators. */

@@ -20,7 +20,8 @@ import java.util.SplittableRandom;
  * One flat buffer of {@code size} parameters and what a {@link StepKind} needs to step it:
  * for the optimizers, a one-tensor {@link FlatMemory} (parameters and gradients) and the
  * real {@link Grda} or {@link Sgd} object, so the benchmark times the library's own path
- * (threshold bookkeeping, zero counting and all); for the selection, the same memory and a
+ * (threshold bookkeeping, zero counting and all); for an op-level kind, the same memory and
+ * the op's own state ({@link FusedOpStep}); for the selection, the same memory and a
  * selection scratch, selecting GSM's threshold over it; for the copy, a source and a destination
  * buffer, copied by the backend's own copy (the GPU's device-to-device copy; on the CPU a
  * copy split over the same workers the fused steps use). Weights and gradients hold seeded random values, so nothing is denormal and
@@ -41,6 +42,7 @@ public final class FlatStepFixture implements AutoCloseable {
     private final int size;
     private final FlatMemory memory;       // optimizers and the selection
     private final Optimizer optimizer;     // optimizers only
+    private final FusedOpStep op;          // op-level kinds only
     private final Buffer copySrc, copyDst; // copy only
     private final Tensor src, dst;
     private final Buffer selectScratch;    // selection only
@@ -56,6 +58,7 @@ public final class FlatStepFixture implements AutoCloseable {
             optimizer = null;
             selectScratch = null;
             selectW = selectG = selectState = null;
+            op = null;
             copySrc = backend.allocate(size, "copy.src");
             copyDst = backend.allocate(size, "copy.dst");
             src = new Tensor(copySrc, 0, size);
@@ -76,6 +79,7 @@ public final class FlatStepFixture implements AutoCloseable {
             selectW = select ? memory.groupView(memory.params(), ParamGroup.WEIGHTS) : null;
             selectG = select ? memory.groupView(memory.grads(), ParamGroup.WEIGHTS) : null;
             selectState = select ? new Tensor(selectScratch, 0, Math.toIntExact(selectScratch.words())) : null;
+            op = kind.fusedOp() == null ? null : FusedOpStep.open(memory.paramSpace(), kind.fusedOp(), seed + 2);
         }
         backend.synchronize();
     }
@@ -89,6 +93,7 @@ public final class FlatStepFixture implements AutoCloseable {
     public void step() {
         if (optimizer != null) optimizer.step(1.0);
         else if (selectState != null) backend.selects().kthLargest(Score.SALIENCY, selectW, selectG, null, StepKind.selectK(size), selectState);
+        else if (op != null) op.step();
         else backend.copy(src, dst);
     }
 
@@ -99,9 +104,9 @@ public final class FlatStepFixture implements AutoCloseable {
     public int size() { return size; }
     public Backend backend() { return backend; }
 
-    /** Bytes of optimizer state (0 for the copy and for plain SGD), or of the selection's scratch. */
+    /** Bytes of optimizer state (0 for the copy and for plain SGD; an op-level kind's momentum and mask), or of the selection's scratch. */
     public long stateBytes() {
-        return optimizer != null ? optimizer.stateBytes() : selectScratch != null ? 4 * selectScratch.words() : 0;
+        return optimizer != null ? optimizer.stateBytes() : op != null ? op.stateBytes() : selectScratch != null ? 4 * selectScratch.words() : 0;
     }
 
     /** The parameter buffer (null for the copy): tests read it to check a step happened. */
@@ -129,6 +134,7 @@ public final class FlatStepFixture implements AutoCloseable {
     public void close() {
         if (selectScratch != null) selectScratch.close();
         if (optimizer != null) optimizer.close();
+        if (op != null) op.close();
         if (memory != null) memory.close();
         if (copySrc != null) copySrc.close();
         if (copyDst != null) copyDst.close();

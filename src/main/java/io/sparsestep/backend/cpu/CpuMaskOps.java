@@ -1,6 +1,7 @@
 package io.sparsestep.backend.cpu;
 
 import io.sparsestep.backend.DType;
+import io.sparsestep.backend.MaskChecks;
 import io.sparsestep.backend.MaskOps;
 import io.sparsestep.backend.Philox;
 import io.sparsestep.backend.Tensor;
@@ -59,20 +60,10 @@ final class CpuMaskOps implements MaskOps {
 
     @Override
     public void dropStep(Tensor w, Tensor mask, Tensor survivors, Tensor saved, long seed, long round, long indexBase, float p, float q) {
-        Tensor.requireSameSize("mask dropStep", w, mask);
-        Tensor.requireSameSize("mask dropStep", w, survivors);
-        if (!(p >= 0f && p <= 1f) || !(q >= 0f && q <= 1f)) {
-            throw new IllegalArgumentException("mask dropStep: probabilities must be in [0, 1], got p=" + p + ", q=" + q);
-        }
-        if (indexBase < 0) throw new IllegalArgumentException("mask dropStep: indexBase must be >= 0, got " + indexBase);
+        MaskChecks.dropStep(w, mask, survivors, saved, indexBase, p, q);
         MemorySegment ws = be.bytes(w, "dropped weights", DType.F32), m = be.bytes(mask, "mask", DType.U8);
         MemorySegment sv = be.bytes(survivors, "survivors mask", DType.U8);
-        MemorySegment ss = null;
-        if (saved != null) {
-            Tensor.requireSameSize("mask dropStep", w, saved);
-            ss = be.bytes(saved, "saved weights", DType.F32);
-        }
-        MemorySegment keep = ss;
+        MemorySegment keep = saved == null ? null : be.bytes(saved, "saved weights", DType.F32);
         be.chunked(w.size(), (worker, start, count) -> {
             for (long i = start; i < start + count; i++) {
                 if (m.get(B, i) != 0) {

@@ -1,5 +1,6 @@
 package io.sparsestep.backend.cpu;
 
+import io.sparsestep.backend.DType;
 import io.sparsestep.backend.StepChecks;
 import io.sparsestep.backend.StepOps;
 import io.sparsestep.backend.Tensor;
@@ -66,7 +67,8 @@ final class CpuStepOps implements StepOps {
         MemorySegment sw = be.view(w, "gsm weights w"), sg = be.view(g, "gsm gradient g");
         CpuBackend.sameSize("gsmStep", w, "w", g, "g");
         StepChecks.sgd(momentum, nesterov, 0f);
-        MemorySegment buf = momentumView("gsmStep", w, momentumBuf, momentum);
+        MemorySegment buf = StepChecks.usesMomentumBuffer("gsmStep", momentum, w, momentumBuf)
+                ? be.view(momentumBuf, "gsmStep momentum buffer") : null;
         float th = be.view(threshold, "gsm threshold", 1).getAtIndex(ValueLayout.JAVA_FLOAT, 0);
         CpuMaskedSteps.Hyper h = new CpuMaskedSteps.Hyper(lr, momentum, 0f, weightDecay, nesterov, firstStep);
         be.chunked(w.size(), (worker, start, count) -> CpuMaskedSteps.gsm(sw, sg, buf, start, count, th, h));
@@ -77,18 +79,12 @@ final class CpuStepOps implements StepOps {
                           float weightDecay, boolean nesterov, boolean firstStep, boolean zeroPruned) {
         MemorySegment sw = be.view(w, "masked sgd weights w"), sg = be.view(g, "masked sgd gradient g");
         CpuBackend.sameSize("maskedSgdStep", w, "w", g, "g");
-        MemorySegment sm = be.bytes(mask, "masked sgd mask", io.sparsestep.backend.DType.U8);
+        MemorySegment sm = be.bytes(mask, "masked sgd mask", DType.U8);
         Tensor.requireSameSize("maskedSgdStep", w, mask);
         StepChecks.sgd(momentum, nesterov, dampening);
-        MemorySegment buf = momentumView("maskedSgdStep", w, momentumBuf, momentum);
+        MemorySegment buf = StepChecks.usesMomentumBuffer("maskedSgdStep", momentum, w, momentumBuf)
+                ? be.view(momentumBuf, "maskedSgdStep momentum buffer") : null;
         CpuMaskedSteps.Hyper h = new CpuMaskedSteps.Hyper(lr, momentum, dampening, weightDecay, nesterov, firstStep);
         be.chunked(w.size(), (worker, start, count) -> CpuMaskedSteps.masked(sw, sg, buf, sm, start, count, h, zeroPruned));
-    }
-
-    private MemorySegment momentumView(String op, Tensor w, Tensor momentumBuf, float momentum) {
-        if (momentum == 0f) return null;
-        if (momentumBuf == null) throw new IllegalArgumentException(op + ": momentum " + momentum + " needs a momentum buffer of " + w.size() + " floats, got null");
-        CpuBackend.sameSize(op, w, "w", momentumBuf, "momentumBuf");
-        return be.view(momentumBuf, op + " momentum buffer");
     }
 }

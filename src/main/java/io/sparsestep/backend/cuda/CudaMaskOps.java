@@ -1,6 +1,7 @@
 package io.sparsestep.backend.cuda;
 
 import io.sparsestep.backend.DType;
+import io.sparsestep.backend.MaskChecks;
 import io.sparsestep.backend.MaskOps;
 import io.sparsestep.backend.Tensor;
 
@@ -40,6 +41,11 @@ final class CudaMaskOps implements MaskOps {
 
     @Override
     public void dropStep(Tensor w, Tensor mask, Tensor survivors, Tensor saved, long seed, long round, long indexBase, float p, float q) {
-        throw new UnsupportedOperationException("PENDING mask_drop_step");
+        be.enter();
+        MaskChecks.dropStep(w, mask, survivors, saved, indexBase, p, q);
+        long pw = be.ptr(w, "dropped weights", DType.F32), pm = be.ptr(mask, "mask", DType.U8);
+        long ps = be.ptr(survivors, "survivors mask", DType.U8), pv = saved == null ? 0 : be.ptr(saved, "saved weights", DType.F32);
+        be.kernels().launchFlat(KernelSignature.MASK_DROP_STEP, w.size(), be.stream(), KernelArgs.begin().ptr(pw).ptr(pm).ptr(ps).ptr(pv)
+                .u64(w.size()).u64(seed).u64(round).u64(indexBase).f32(p).f32(q));
     }
 }

@@ -15,6 +15,8 @@ import static io.sparsestep.backend.cuda.KernelArgs.Kind.U64;
 enum KernelSignature {
     GRDA_STEP("optim", "grda_step", POINTER, POINTER, POINTER, U64, F32, F32, POINTER),
     SGD_STEP("optim", "sgd_step", POINTER, POINTER, POINTER, U64, F32, F32, F32, F32, I32, I32),
+    GSM_STEP("optim", "gsm_step", POINTER, POINTER, POINTER, POINTER, U64, F32, F32, F32, I32, I32),
+    MASKED_SGD_STEP("optim", "masked_sgd_step", POINTER, POINTER, POINTER, POINTER, U64, F32, F32, F32, F32, I32, I32, I32),
     FILL_F32("elementwise", "fill_f32", POINTER, U64, F32),
     ADD_F32("elementwise", "add_f32", POINTER, POINTER, POINTER, U64),
     COUNT_ZEROS("elementwise", "count_zeros", POINTER, U64, POINTER),
@@ -37,7 +39,8 @@ enum KernelSignature {
     SELECT_KEEP("select", "select_keep", POINTER, POINTER, POINTER, U64, POINTER, POINTER),
     SELECT_TIE_COUNTS("select", "select_tie_counts", POINTER, POINTER, POINTER, U64, POINTER),
     SELECT_TIE_SCAN("select", "select_tie_scan", POINTER, U64),
-    SELECT_KEEP_RANKED("select", "select_keep_ranked", POINTER, POINTER, POINTER, U64, POINTER, POINTER);
+    SELECT_KEEP_RANKED("select", "select_keep_ranked", POINTER, POINTER, POINTER, U64, POINTER, POINTER),
+    MASK_DROP_STEP("mask", "mask_drop_step", POINTER, POINTER, POINTER, POINTER, U64, U64, U64, U64, F32, F32);
 
     private final String module;
     private final String kernel;

@@ -12,15 +12,17 @@ import static io.sparsestep.backend.cuda.ConformanceChecks.ALL_SIZES;
  * Conformance of {@link io.sparsestep.backend.MaskOps} (kernels/mask.cu vs
  * backend.cpu.CpuMaskOps), all bitwise: masks with kept values other than 1, weights with
  * NaN, -0.0 and values exactly at the threshold (the tie rule), masks and weights at every
- * byte and word offset 0-3. Found by {@link ConformanceChecks#all()} through
- * {@code Backend.masks()}.
+ * byte and word offset 0-3. DropPruning's move under Philox draws: seeds, rounds and
+ * element indices with their high words set (the counter's upper halves), rates that drop or
+ * restore about half, everything, or nothing, with and without a saved-weights buffer.
+ * Found by {@link ConformanceChecks#all()} through {@code Backend.masks()}.
  */
 final class MaskOpsChecks {
     private MaskOpsChecks() {}
 
     static List<Check> checks() {
         return List.of(new Check("masks.apply", MaskOpsChecks::apply), new Check("masks.countKept", MaskOpsChecks::countKept),
-                new Check("masks.fromMagnitude", MaskOpsChecks::fromMagnitude));
+                new Check("masks.fromMagnitude", MaskOpsChecks::fromMagnitude), new Check("masks.dropStep", MaskOpsChecks::dropStep));
     }
 
     /** A mask keeping about 60%, with kept bytes 1, 2 or 255 (any non-zero keeps). */
@@ -78,6 +80,35 @@ final class MaskOpsChecks {
                     s.both(b -> b.masks().fromMagnitude(x.on(b), threshold, m.on(b)));
                     s.compareBytes("mask", m);
                     s.compare("x unchanged", x, Tolerance.BITWISE);
+                }
+            }
+        }
+    }
+
+    /** {seed, round, indexBase} and {p, q} of the drop-step variants. */
+    private static final long[][] DRAWS = {{42, 0, 0}, {0x9E3779B97F4A7C15L, 0x1_0000_0003L, 0x3_FFFF_FFF0L}, {-7, 5, 1_000_003}};
+    private static final float[][] RATES = {{0.5f, 0.3f}, {1f, 0f}, {0f, 1f}, {0.07f, 0.02f}};
+
+    private static void dropStep(ConformanceSession s) {
+        int variant = 0;
+        for (long[] draw : DRAWS) {
+            for (float[] rate : RATES) {
+                for (int n : ALL_SIZES) {
+                    // offsets of w, mask, survivors, saved (words for floats, bytes for masks), odd byte offsets among them
+                    int[] off = new int[][] {{0, 0, 0, 0}, {1, 3, 1, 2}, {3, 1, 2, 0}, {2, 2, 3, 1}}[variant++ % 4];
+                    boolean withSaved = variant % 3 != 0;
+                    long seed = draw[0], round = draw[1], indexBase = draw[2];
+                    float p = rate[0], q = rate[1];
+                    s.variant = "seed=" + seed + " round=" + round + " indexBase=" + indexBase + " p=" + p + " q=" + q + " n=" + n
+                            + " offsets=" + off[0] + "," + off[1] + "," + off[2] + "," + off[3] + (withSaved ? "" : " saved=null");
+                    Twin w = s.random(off[0], n), mask = s.bytesTwin(mask(s, n), off[1]), survivors = s.bytesTwin(mask(s, n), off[2]);
+                    Twin saved = withSaved ? s.random(off[3], n) : null;
+                    s.both(b -> b.masks().dropStep(w.on(b), mask.on(b), survivors.on(b), saved == null ? null : saved.on(b), seed, round,
+                            indexBase, p, q));
+                    s.compareBytes("mask", mask);
+                    s.compare("w", w, Tolerance.BITWISE);
+                    if (saved != null) s.compare("saved", saved, Tolerance.BITWISE);
+                    s.compareBytes("survivors unchanged", survivors);
                 }
             }
         }

@@ -95,7 +95,7 @@ class FakeCudaStackTest {
         Map<String, Long> after = hostKernelLaunches();
         List<String> neverLaunched = after.keySet().stream().filter(k -> after.get(k) <= before.get(k)).toList();
         assertEquals(List.of(), neverLaunched, "kernels the conformance checks never launched");
-        for (String step : List.of("steps.grda", "steps.sgd")) {
+        for (String step : List.of("steps.grda", "steps.sgd", "steps.gsm", "steps.maskedSgd")) {
             Result paths = results.stream().filter(r -> r.name().equals(step + ".float4 split paths")).findFirst().orElseThrow();
             for (String path : ConformanceChecks.FLOAT4_PATHS) assertTrue(paths.note().contains(path), paths.line());
         }
