@@ -307,11 +307,11 @@ class BenchHarnessTest {
         assertTrue(quick.runs().stream().allMatch(r -> r.target().device() == BenchDevice.CPU));
         List<String> kinds = quick.runs().stream().filter(r -> r.target() == BenchTarget.CPU_OPTIMIZER_STEP)
                 .flatMap(r -> r.params().get("kind").stream()).toList();
-        assertEquals(List.of("copy", "grda", "sgd", "sgd-momentum", "gsm-step", "masked-sgd-step"), kinds, "the methods' kinds and the op-level ones");
+        assertEquals(List.of("copy", "grda", "sgd", "sgd-momentum", "gsm", "gmp", "select", "gsm-step", "masked-sgd-step"), kinds, "the methods' kinds, the selection and the op-level ones");
         kinds.forEach(StepKind::of); // every planned kind exists
         List<Map<String, String>> train = quick.runs().stream().filter(r -> r.target() == BenchTarget.CPU_TRAIN_STEP)
                 .flatMap(r -> r.combinations().stream()).toList();
-        assertEquals(6, train.size(), "3 models x 2 optimizers");
+        assertEquals(9, train.size(), "3 models x 3 optimizers (gRDA, SGD-momentum, GMP)");
         for (Map<String, String> c : train) {
             assertEquals(c.get("model").equals("vgg16") ? Integer.toString(BenchPlan.QUICK_CPU_VGG_BATCH) : "128", c.get("batch"));
         }

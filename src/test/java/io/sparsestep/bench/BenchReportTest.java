@@ -212,7 +212,8 @@ class BenchReportTest {
         assertTrue(md.contains("| cpu | 1,000,000 | grda | 1 | 16 | 2.500 | - | 6.4 | 0.80 | 1.000 | 3.8 | 11.4 | 0 |"), md);
         assertTrue(md.contains("| cpu | 2,000,000 | grda | 1 | 16 | 6.400 | - | 5.0 | 0.78 | 1.067 | - | - | - |"), md);
         assertTrue(md.contains("| cpu | 2,000,000 | masked-sgd-step | 1 | 21 | 7.500 | - | 5.6 | 0.87 | 1.250 | - | - | - |"), md);
-        assertTrue(md.contains("copy 8, grda 16, sgd 12, sgd-momentum 20, gsm-step 20, masked-sgd-step 21"), md);
+        assertTrue(md.contains("copy 8, grda 16, sgd 12, sgd-momentum 20, gsm 44, gmp 21"), md);
+        assertTrue(md.contains("gsm-step 20, masked-sgd-step 21, select 8"), md);
         assertTrue(md.contains("| cpu | lenet300 | 128 | 266,610 | 10.200 | 0.1020 | 10.000 | 0.1000 | 1.020 |"), md);
         assertTrue(md.contains("cuda skipped: no GPU"), md);
         assertTrue(md.contains("MISSED"), md);
