@@ -114,10 +114,10 @@ public final class ComparisonReport {
                 .append("</title>\n<style>\n")
                 .append("body { font-family: sans-serif; margin: 2em auto; max-width: 1100px; padding: 0 1em; color: #222; }\n")
                 .append("table { border-collapse: collapse; margin: 1em 0; }\n")
-                .append("th, td { border: 1px solid #bbb; padding: 4px 8px; text-align: right; white-space: nowrap; }\n")
-                .append("th:first-child, td:first-child, td:last-child { text-align: left; }\n")
-                .append("td:last-child { white-space: normal; }\n")
+                .append("th, td { border: 1px solid #bbb; padding: 4px 8px; text-align: right; }\n")
+                .append("th:first-child, td:first-child, tr.failed td { text-align: left; }\n")
                 .append("tr.failed td { color: #a00; }\n")
+                .append("td:nth-child(2), td:nth-child(5), td:nth-child(6), td:nth-child(7) { white-space: nowrap; }\n")
                 .append("img { max-width: 100%; height: auto; border: 1px solid #ddd; }\n")
                 .append("code { background: #f4f4f4; padding: 1px 3px; }\n")
                 .append("</style>\n</head>\n<body>\n");

@@ -86,12 +86,18 @@ final class ComparisonTable {
         return out.toString();
     }
 
+    /** The same table in HTML; a failed method's reason spans the columns of the figures it has not got. */
     static String html(List<Row> rows) {
         StringBuilder out = new StringBuilder("<table>\n<tr>");
         for (String h : HEADER) out.append("<th>").append(Html.escape(h)).append("</th>");
         out.append("</tr>\n");
         for (Row r : rows) {
-            out.append(r.failed() ? "<tr class=\"failed\">" : "<tr>");
+            if (r.failed()) {
+                out.append("<tr class=\"failed\"><td>").append(Html.escape(r.cells().getFirst())).append("</td><td colspan=\"")
+                        .append(HEADER.size() - 1).append("\">failed: ").append(Html.escape(r.cells().getLast())).append("</td></tr>\n");
+                continue;
+            }
+            out.append("<tr>");
             for (String c : r.cells()) out.append("<td>").append(Html.escape(c)).append("</td>");
             out.append("</tr>\n");
         }

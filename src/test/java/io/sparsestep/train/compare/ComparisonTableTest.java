@@ -57,7 +57,7 @@ class ComparisonTableTest {
     void htmlCellsAreEscaped() {
         MethodOutcome failed = MethodOutcome.failed(config("sgd"), "SGD", new IllegalArgumentException("<script>alert('x')</script> & more"));
         String html = ComparisonTable.html(ComparisonTable.rows(List.of(failed)));
-        assertTrue(html.contains("<tr class=\"failed\"><td>SGD</td>"), html);
+        assertTrue(html.contains("<tr class=\"failed\"><td>SGD</td><td colspan=\"7\">failed: "), html);
         assertTrue(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; more"), html);
         assertTrue(!html.contains("<script>"), html);
     }
