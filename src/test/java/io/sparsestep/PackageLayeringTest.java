@@ -33,6 +33,9 @@ class PackageLayeringTest {
                     "io.sparsestep.cli"),
             "io.sparsestep.prune", List.of("io.sparsestep.nn", "io.sparsestep.train", "io.sparsestep.cli", "io.sparsestep.devices"),
             "io.sparsestep.train", List.of("io.sparsestep.cli", "io.sparsestep.bench"),
+            // the run outputs know nothing of what uses them; mask similarity nothing of comparisons
+            "io.sparsestep.train.io", List.of("io.sparsestep.train.compare", "io.sparsestep.train.masks"),
+            "io.sparsestep.train.masks", List.of("io.sparsestep.train.compare"),
             "io.sparsestep.bench", List.of("io.sparsestep.cli"));
     private static final Pattern IMPORT = Pattern.compile("^import (?:static )?(io\\.sparsestep\\.[\\w.]+)\\.[\\w*]+;", Pattern.MULTILINE);
     private static final Pattern PACKAGE = Pattern.compile("^package ([\\w.]+);", Pattern.MULTILINE);

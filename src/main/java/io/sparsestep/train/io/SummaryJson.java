@@ -31,7 +31,16 @@ public final class SummaryJson {
 
     /** Atomically writes {@code file} with all {@code runs}, in order. */
     public static void write(Path file, List<RunSummary> runs) throws IOException {
-        byte[] json = MAPPER.writeValueAsBytes(new Runs(List.copyOf(runs)));
+        writeJson(file, new Runs(List.copyOf(runs)));
+    }
+
+    /** Atomically writes the summary.json of a comparison. */
+    public static void write(Path file, ComparisonSummary comparison) throws IOException {
+        writeJson(file, comparison);
+    }
+
+    private static void writeJson(Path file, Object value) throws IOException {
+        byte[] json = MAPPER.writeValueAsBytes(value);
         AtomicFiles.write(file, out -> {
             out.write(json);
             out.write('\n');
