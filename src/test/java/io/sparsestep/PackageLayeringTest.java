@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Packages follow the data (docs/DESIGN.md): {@code backend <- params <- nn / optim <- train
- * <- cli}, and nothing imports upward. Read from the sources' import lines, so a new upward
+ * <- cli}, {@code shrink} between nn and train, and nothing imports upward. Read from the sources' import lines, so a new upward
  * import fails here with the file and the import that break the rule.
  */
 class PackageLayeringTest {
@@ -32,6 +32,9 @@ class PackageLayeringTest {
             "io.sparsestep.data", List.of("io.sparsestep.backend", "io.sparsestep.nn", "io.sparsestep.optim", "io.sparsestep.train",
                     "io.sparsestep.cli"),
             "io.sparsestep.prune", List.of("io.sparsestep.nn", "io.sparsestep.train", "io.sparsestep.cli", "io.sparsestep.devices"),
+            // the shrink reads models (nn) and nothing that runs or stores them
+            "io.sparsestep.shrink", List.of("io.sparsestep.optim", "io.sparsestep.train", "io.sparsestep.cli", "io.sparsestep.devices",
+                    "io.sparsestep.bench", "io.sparsestep.data"),
             "io.sparsestep.train", List.of("io.sparsestep.cli", "io.sparsestep.bench"),
             "io.sparsestep.bench", List.of("io.sparsestep.cli"));
     private static final Pattern IMPORT = Pattern.compile("^import (?:static )?(io\\.sparsestep\\.[\\w.]+)\\.[\\w*]+;", Pattern.MULTILINE);

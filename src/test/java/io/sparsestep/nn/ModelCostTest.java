@@ -58,6 +58,18 @@ class ModelCostTest {
         assertEquals("27.6", String.format(Locale.ROOT, "%.1f", 100.0 * (1 - (double) withoutProjections(b) / withoutProjections(full))));
     }
 
+    /** Per conv 9*c_in*c_out + 2*c_out (batch norm), per projection c_in*c_out + 2*c_out, classifier in*10 + 10. */
+    @Test
+    void parametersByHand() {
+        // 13 convs of VGG-16 / VGG-16-A, then 512*10+10 or 256*10+10
+        assertEquals(14_724_042L, cost(Architecture.defaults("vgg16")).parameters());
+        assertEquals(5_261_866L, cost(Architecture.preset("vgg16-a")).parameters());
+        // stem 9*3*16 + 32; per block 9*c_in*w + 2w + 9*w*C + 2C; projections 16*32+64 and 32*64+128; fc 650
+        assertEquals(855_770L, cost(Architecture.defaults("resnet56")).parameters());
+        assertEquals(776_088L, cost(Architecture.preset("resnet56-a")).parameters());
+        assertEquals(738_464L, cost(Architecture.preset("resnet56-b")).parameters());
+    }
+
     /** ALGORITHMS.md 8.1-8.2: Scratch-B trains int(160 * FLOPs_full / FLOPs_pruned) epochs; our models' ratios give the golden counts. */
     @Test
     void scratchBEpochsFromOurCountsAreTheGoldenOnes() {
