@@ -108,6 +108,18 @@ public final class Shrink {
         }
     }
 
+    /**
+     * Whether consumer {@code q} can absorb a constant input channel into its bias: a linear
+     * layer, or a conv without padding (each output then sees the constant at every tap), with a bias.
+     */
+    static boolean foldable(ModelGraph.Weighted q) {
+        return q.bias() && (q instanceof ModelGraph.Dense || q instanceof ModelGraph.Conv conv && conv.padding() == 0);
+    }
+
+    private static String unfoldable(ModelGraph.Weighted q) {
+        return q instanceof ModelGraph.Conv c && c.padding() > 0 ? "pads its input (padding " + c.padding() + ")" : "has no bias";
+    }
+
     private static ModelGraph graph(Architecture arch, int[] input, int classes) {
         return ModelGraph.of(Models.create(arch, input, classes), input);
     }
@@ -242,14 +254,6 @@ public final class Shrink {
         }
 
         private double value(ModelGraph.Norm n, String tensor, int c) { return t.get(n.name() + "." + tensor).values()[c]; }
-
-        private static boolean foldable(ModelGraph.Weighted q) {
-            return q.bias() && (q instanceof ModelGraph.Dense || q instanceof ModelGraph.Conv conv && conv.padding() == 0);
-        }
-
-        private static String unfoldable(ModelGraph.Weighted q) {
-            return q instanceof ModelGraph.Conv c && c.padding() > 0 ? "pads its input (padding " + c.padding() + ")" : "has no bias";
-        }
 
         private int[] kept(int s) {
             int[] out = new int[removed[s].length];

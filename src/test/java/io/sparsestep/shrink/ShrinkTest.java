@@ -118,6 +118,16 @@ class ShrinkTest {
         set(t, bn + ".running_var", c, var);
     }
 
+    /** The zoo has no padded conv with a bias (VGG and the ResNets have none, LeNet-5 does not pad), so the rule is held here on its own. */
+    @Test
+    void onlyALinearLayerOrAnUnpaddedConvWithABiasAbsorbsAConstant() {
+        assertTrue(Shrink.foldable(new ModelGraph.Dense("fc", 0, 1, 4, 2, true)));
+        assertFalse(Shrink.foldable(new ModelGraph.Dense("fc", 0, 1, 4, 2, false)));
+        assertTrue(Shrink.foldable(new ModelGraph.Conv("conv", 0, 1, 3, 8, 5, 1, 0, true)));
+        assertFalse(Shrink.foldable(new ModelGraph.Conv("conv", 0, 1, 3, 8, 3, 1, 1, true)), "its border sees zeros, not the constant");
+        assertFalse(Shrink.foldable(new ModelGraph.Conv("conv", 0, 1, 3, 8, 1, 2, 0, false)));
+    }
+
     @Test
     void aChannelAnIdentityShortcutTiesGoesOnlyIfEveryTensorOnThePathDropsIt() {
         int[] in = {3, 16, 16};
