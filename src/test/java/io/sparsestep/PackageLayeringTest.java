@@ -17,26 +17,29 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Packages follow the data (docs/DESIGN.md): {@code backend <- params <- nn / optim <- train
- * <- cli}, and nothing imports upward. Read from the sources' import lines, so a new upward
+ * <- cli}, {@code shrink} between nn and train, and nothing imports upward. Read from the sources' import lines, so a new upward
  * import fails here with the file and the import that break the rule.
  */
 class PackageLayeringTest {
     /** Package (prefix) to the packages it must not import (prefixes). */
-    private static final Map<String, List<String>> FORBIDDEN = Map.of(
-            "io.sparsestep.backend", List.of("io.sparsestep.params", "io.sparsestep.nn", "io.sparsestep.optim", "io.sparsestep.train",
-                    "io.sparsestep.cli", "io.sparsestep.devices", "io.sparsestep.bench", "io.sparsestep.data"),
-            "io.sparsestep.params", List.of("io.sparsestep.nn", "io.sparsestep.optim", "io.sparsestep.train", "io.sparsestep.cli",
-                    "io.sparsestep.devices", "io.sparsestep.data"),
-            "io.sparsestep.nn", List.of("io.sparsestep.optim", "io.sparsestep.train", "io.sparsestep.cli", "io.sparsestep.devices"),
-            "io.sparsestep.optim", List.of("io.sparsestep.nn", "io.sparsestep.train", "io.sparsestep.cli", "io.sparsestep.devices"),
-            "io.sparsestep.data", List.of("io.sparsestep.backend", "io.sparsestep.nn", "io.sparsestep.optim", "io.sparsestep.train",
-                    "io.sparsestep.cli"),
-            "io.sparsestep.prune", List.of("io.sparsestep.nn", "io.sparsestep.train", "io.sparsestep.cli", "io.sparsestep.devices"),
-            "io.sparsestep.train", List.of("io.sparsestep.cli", "io.sparsestep.bench"),
+    private static final Map<String, List<String>> FORBIDDEN = Map.ofEntries(
+            Map.entry("io.sparsestep.backend", List.of("io.sparsestep.params", "io.sparsestep.nn", "io.sparsestep.optim", "io.sparsestep.train",
+                    "io.sparsestep.cli", "io.sparsestep.devices", "io.sparsestep.bench", "io.sparsestep.data")),
+            Map.entry("io.sparsestep.params", List.of("io.sparsestep.nn", "io.sparsestep.optim", "io.sparsestep.train", "io.sparsestep.cli",
+                    "io.sparsestep.devices", "io.sparsestep.data")),
+            Map.entry("io.sparsestep.nn", List.of("io.sparsestep.optim", "io.sparsestep.train", "io.sparsestep.cli", "io.sparsestep.devices")),
+            Map.entry("io.sparsestep.optim", List.of("io.sparsestep.nn", "io.sparsestep.train", "io.sparsestep.cli", "io.sparsestep.devices")),
+            Map.entry("io.sparsestep.data", List.of("io.sparsestep.backend", "io.sparsestep.nn", "io.sparsestep.optim", "io.sparsestep.train",
+                    "io.sparsestep.cli")),
+            Map.entry("io.sparsestep.prune", List.of("io.sparsestep.nn", "io.sparsestep.train", "io.sparsestep.cli", "io.sparsestep.devices")),
+            // the shrink reads models (nn) and nothing that runs or stores them
+            Map.entry("io.sparsestep.shrink", List.of("io.sparsestep.optim", "io.sparsestep.train", "io.sparsestep.cli", "io.sparsestep.devices",
+                    "io.sparsestep.bench", "io.sparsestep.data")),
+            Map.entry("io.sparsestep.train", List.of("io.sparsestep.cli", "io.sparsestep.bench")),
             // the run outputs know nothing of what uses them; mask similarity nothing of comparisons
-            "io.sparsestep.train.io", List.of("io.sparsestep.train.compare", "io.sparsestep.train.masks"),
-            "io.sparsestep.train.masks", List.of("io.sparsestep.train.compare"),
-            "io.sparsestep.bench", List.of("io.sparsestep.cli"));
+            Map.entry("io.sparsestep.train.io", List.of("io.sparsestep.train.compare", "io.sparsestep.train.masks")),
+            Map.entry("io.sparsestep.train.masks", List.of("io.sparsestep.train.compare")),
+            Map.entry("io.sparsestep.bench", List.of("io.sparsestep.cli")));
     private static final Pattern IMPORT = Pattern.compile("^import (?:static )?(io\\.sparsestep\\.[\\w.]+)\\.[\\w*]+;", Pattern.MULTILINE);
     private static final Pattern PACKAGE = Pattern.compile("^package ([\\w.]+);", Pattern.MULTILINE);
 

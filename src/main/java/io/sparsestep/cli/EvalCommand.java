@@ -6,6 +6,7 @@ import io.sparsestep.data.Datasets;
 import io.sparsestep.data.TrainTest;
 import io.sparsestep.nn.Models;
 import io.sparsestep.train.WeightsEvaluation;
+import io.sparsestep.train.WeightsFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -20,8 +21,13 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--weights", required = true, description = "weights.safetensors or checkpoint.safetensors of a run")
     Path weights;
 
-    @Option(names = "--model", required = true, description = "the model the weights belong to: lenet300, lenet5, vgg16, resnet20, resnet56, wrn28-K")
+    @Option(names = "--model", description = "the model the weights belong to: lenet300, lenet5, vgg16, resnet20, resnet56, wrn28-K "
+            + "(default: what the file's metadata says)")
     String model;
+
+    @Option(names = "--widths", paramLabel = "PRESET|FILE", description = "the widths the weights have: a preset or an architecture .json "
+            + "(default: the architecture recorded in the file, as train and shrink write it)")
+    String widths;
 
     @Option(names = "--dataset", description = "mnist, cifar10, cifar100, synth-digits, synth-cifar (default: ${DEFAULT-VALUE})")
     String dataset = "synth-digits";
@@ -46,16 +52,17 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Models.requireKnown(model);
+        if (model != null) Models.requireKnown(model);
         Datasets.requireKnown(dataset);
         if (batchSize <= 0) throw new IllegalArgumentException("--batch-size must be positive, got " + batchSize);
         if (trainLimit < 0 || testLimit < 0) throw new IllegalArgumentException("--train-samples and --test-samples must be >= 0 (0 = all)");
         if (!java.nio.file.Files.isRegularFile(weights)) {
             throw new IllegalArgumentException("--weights " + weights + ": no such file; pass a weights.safetensors or checkpoint.safetensors");
         }
+        WeightsFile file = WeightsFile.describe(weights, model, widths);
         TrainTest data = Datasets.load(dataset, dataDir, seed, trainLimit, testLimit);
         try (Backend backend = Backends.open(device, System.err)) {
-            WeightsEvaluation.Report r = WeightsEvaluation.run(weights, model, data, Math.min(batchSize, data.test().count()), backend);
+            WeightsEvaluation.Report r = WeightsEvaluation.run(weights, file.architecture(), data, Math.min(batchSize, data.test().count()), backend);
             System.out.printf(Locale.ROOT, "%s on %s (%,d test samples): test loss %.4f, test accuracy %.4f%n", weights, dataset,
                     r.test().samples(), r.test().loss(), r.test().accuracy());
             System.out.println("sparsity: " + r.weights().describe());

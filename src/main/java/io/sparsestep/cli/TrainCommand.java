@@ -34,7 +34,7 @@ import java.util.concurrent.Callable;
         description = "Train one model with one method (gRDA, SGD, GSM, GMP, DropPruning, one-shot magnitude, Campfire, L1 filter pruning or network slimming; --method); writes metrics.csv, summary.json, chart.png, "
                 + "chart-layers.png, weights.safetensors and, every --checkpoint-every epochs, checkpoint.safetensors to --out.")
 public final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "lenet300, lenet5, vgg16, resnet20, resnet56, wrn28-K")
+    @Option(names = "--model", description = "lenet300, lenet5, vgg16, resnet20, resnet56, wrn28-K (required unless --widths names the model)")
     String model;
 
     @Option(names = "--method", description = "Training method: grda, sgd, gsm, gmp, droppruning, magnitude, campfire, l1-filter, slimming (default: grda); its options are listed below")
@@ -77,8 +77,16 @@ public final class TrainCommand implements Callable<Integer> {
     RunConfig config() {
         String id = methodId();
         MethodSpec spec = Methods.parse(id, MethodOptions.given(this.spec.commandLine().getParseResult()));
-        Path dir = out != null ? out : Path.of("runs", model + "-" + opts.dataset + "-" + id);
-        return config(opts, model, spec, dir);
+        String m = modelOf(model, opts.widths);
+        Path dir = out != null ? out : Path.of("runs", m + "-" + opts.dataset + "-" + id);
+        return config(opts, m, spec, dir);
+    }
+
+    /** {@code --model}, or the model {@code --widths} names when --model is left out. */
+    static String modelOf(String model, String widths) {
+        if (model != null) return model;
+        if (widths == null) throw new IllegalArgumentException("--model is required (lenet300, lenet5, vgg16, resnet20, resnet56, wrn28-K), or --widths naming an architecture");
+        return io.sparsestep.nn.Architecture.resolve(widths).model();
     }
 
     private String methodId() {
@@ -133,6 +141,6 @@ public final class TrainCommand implements Callable<Integer> {
 
     static RunConfig config(TrainOptions o, String model, MethodSpec method, Path out) {
         return new RunConfig(model, o.dataset, o.dataDir, method, o.epochs, o.batchSize, o.lrSchedule, o.milestones, o.gamma, o.seed,
-                o.device, out, o.trainLimit, o.testLimit, !o.noProgress, o.augment, o.checkpointEvery, o.initFrom);
+                o.device, out, o.trainLimit, o.testLimit, !o.noProgress, o.augment, o.checkpointEvery, o.initFrom, o.widths);
     }
 }

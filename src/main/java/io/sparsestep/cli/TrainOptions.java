@@ -53,6 +53,11 @@ public class TrainOptions {
     @Option(names = "--init-from", description = "Start from the weights (and batch-norm statistics) of a weights.safetensors or checkpoint of the same model")
     Path initFrom;
 
+    @Option(names = "--widths", paramLabel = "PRESET|FILE",
+            description = "Train the model with other widths: a preset (vgg16-a, resnet56-a, resnet56-b: Li et al.'s pruned CIFAR "
+                    + "networks) or an architecture .json (what `sparsestep shrink` writes); it names the model, so --model may be left out")
+    String widths;
+
     @Option(names = "--no-progress", description = "No progress bar")
     boolean noProgress;
 }

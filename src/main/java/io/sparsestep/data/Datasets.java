@@ -46,6 +46,27 @@ public final class Datasets {
         };
     }
 
+    /** What a model needs to know of a dataset: its per-sample image shape and its number of classes. */
+    public record Shape(int channels, int height, int width, int classes) {
+        /** [C,H,W]. */
+        public int[] input() { return new int[] {channels, height, width}; }
+
+        /** The shape of loaded data. */
+        public static Shape of(TrainTest data) { return new Shape(data.channels(), data.height(), data.width(), data.classes()); }
+    }
+
+    /** The image shape and class count of dataset {@code id}, as {@link #load} returns it, without loading anything. */
+    public static Shape shape(String id) {
+        return switch (key(id)) {
+            case "mnist" -> new Shape(1, MnistIdx.SIDE, MnistIdx.SIDE, MnistIdx.CLASSES);
+            case "cifar10" -> new Shape(3, CifarBinary.SIDE, CifarBinary.SIDE, CifarBinary.Variant.CIFAR10.classes);
+            case "cifar100" -> new Shape(3, CifarBinary.SIDE, CifarBinary.SIDE, CifarBinary.Variant.CIFAR100.classes);
+            case "synth-digits" -> new Shape(1, SynthDigits.SIDE, SynthDigits.SIDE, SynthDigits.CLASSES);
+            case "synth-cifar" -> new Shape(3, SynthCifar.SIDE, SynthCifar.SIDE, SynthCifar.CLASSES);
+            default -> throw unknown(id);
+        };
+    }
+
     private static void requireLimit(String option, int limit) {
         if (limit < 0) {
             throw new IllegalArgumentException(option + " must be 0 (all images) or a positive count, got " + limit);

@@ -26,6 +26,8 @@ public final class BatchNorm2d extends Layer {
         this.momentum = momentum;
     }
 
+    float eps() { return eps; }
+
     @Override
     public int[] plan(int[] in, Planner p) {
         be = p.backend();

@@ -25,6 +25,15 @@ public final class Conv2d extends Layer {
         this.hasBias = bias;
     }
 
+    int outChannels() { return outChannels; }
+    int kernel() { return kernel; }
+    int stride() { return stride; }
+    int padding() { return padding; }
+    boolean hasBias() { return hasBias; }
+
+    /** The same convolution with another number of filters (an unplanned copy). */
+    Conv2d withOutChannels(int width) { return new Conv2d(name, width, kernel, stride, padding, hasBias); }
+
     @Override
     public int[] plan(int[] in, Planner p) {
         if (in.length != 3) throw new IllegalArgumentException(name + ": Conv2d needs a [C,H,W] input, got rank " + in.length);

@@ -8,9 +8,11 @@ import java.util.List;
  * One node of the graph. A layer plans its memory once ({@link #plan}), then runs on views:
  * {@link #forward} keeps what {@link #backward} needs (its input view, its own output);
  * {@link #backward} writes parameter gradients (overwriting: each parameter is used once
- * per step) and returns the gradient of its input.
+ * per step) and returns the gradient of its input. The set of layer kinds is closed
+ * (sealed), so the walks over a model ({@link ModelGraph}, {@link Models#create(Architecture, int[], int)})
+ * are exhaustive switches that a new kind of layer cannot slip past.
  */
-public abstract class Layer {
+public abstract sealed class Layer permits BatchNorm2d, Conv2d, Flatten, Linear, Pool2d, ReLU, Residual, Sequential {
     protected final String name;
     /** False for the first layer of a network: nobody needs the input gradient. */
     protected boolean needInputGrad = true;

@@ -23,6 +23,10 @@ public final class Linear extends Layer {
     }
 
     public int outFeatures() { return outFeatures; }
+    boolean hasBias() { return hasBias; }
+
+    /** The same layer with another number of outputs (an unplanned copy). */
+    Linear withOutFeatures(int width) { return new Linear(name, width, hasBias); }
 
     @Override
     public int[] plan(int[] in, Planner p) {

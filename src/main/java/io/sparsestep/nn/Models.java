@@ -2,6 +2,7 @@ package io.sparsestep.nn;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -49,6 +50,51 @@ public final class Models {
                 if (!wrn.matches()) throw new IllegalStateException("requireKnown accepted '" + id + "' but create has no case for it");
                 yield wideResnet(28, Integer.parseInt(wrn.group(1)), classes);
             }
+        };
+    }
+
+    /**
+     * The root layer of {@code arch}'s model with its widths, for per-sample input [C,H,W]
+     * and {@code classes} outputs; the residual ties are checked again for this input, with
+     * the layers named in the message.
+     */
+    public static Layer create(Architecture arch, int[] input, int classes) {
+        Layer root = resize(create(arch.model(), input, classes), arch.widths());
+        ModelGraph.of(root, input);
+        return root;
+    }
+
+    /**
+     * An unplanned copy of {@code root} whose conv/linear layers named in {@code widths} get
+     * those widths (names scoped as the planner scopes them); the rest are shared, so the
+     * tree passed in must not be planned or used afterwards.
+     */
+    static Layer resize(Layer root, Map<String, Integer> widths) {
+        return resize(root, "", widths);
+    }
+
+    private static Layer resize(Layer layer, String scope, Map<String, Integer> widths) {
+        return switch (layer) {
+            case Sequential s -> {
+                String inner = s.name().isEmpty() ? scope : ModelGraph.join(scope, s.name());
+                List<Layer> children = new ArrayList<>();
+                for (Layer c : s.children()) children.add(resize(c, inner, widths));
+                yield new Sequential(s.name(), children);
+            }
+            case Residual r -> {
+                String inner = ModelGraph.join(scope, r.name());
+                yield new Residual(r.name(), resize(r.branch(), inner, widths),
+                        r.shortcut() == null ? null : resize(r.shortcut(), inner, widths), r.reluAfter());
+            }
+            case Conv2d c -> {
+                Integer w = widths.get(ModelGraph.join(scope, c.name()));
+                yield w == null ? c : c.withOutChannels(w);
+            }
+            case Linear l -> {
+                Integer w = widths.get(ModelGraph.join(scope, l.name()));
+                yield w == null ? l : l.withOutFeatures(w);
+            }
+            case BatchNorm2d _, ReLU _, Pool2d _, Flatten _ -> layer;
         };
     }
 

@@ -33,6 +33,12 @@ public final class Pool2d extends Layer {
     /** Global average pooling: [C,H,W] to [C,1,1]. */
     public static Pool2d globalAverage(String name) { return new Pool2d(name, PoolMode.AVERAGE, 0, 1, 0, true); }
 
+    PoolMode mode() { return mode; }
+    int window() { return window; }
+    int stride() { return stride; }
+    int padding() { return padding; }
+    boolean global() { return global; }
+
     @Override
     public int[] plan(int[] in, Planner p) {
         if (in.length != 3) throw new IllegalArgumentException(name + ": pooling needs a [C,H,W] input, got rank " + in.length);

@@ -25,6 +25,11 @@ public final class Residual extends Layer {
         this.reluAfter = reluAfter;
     }
 
+    Layer branch() { return branch; }
+    /** The projection, or null for the identity. */
+    Layer shortcut() { return shortcut; }
+    boolean reluAfter() { return reluAfter; }
+
     @Override
     public List<Layer> children() {
         List<Layer> c = new ArrayList<>();

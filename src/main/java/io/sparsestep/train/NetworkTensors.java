@@ -1,5 +1,6 @@
 package io.sparsestep.train;
 
+import io.sparsestep.nn.Architecture;
 import io.sparsestep.nn.Network;
 import io.sparsestep.nn.Param;
 import io.sparsestep.nn.StateTensor;
@@ -23,6 +24,9 @@ import java.util.Map;
  * mismatch, so a file of another model never half-loads.
  */
 final class NetworkTensors {
+    /** Metadata key of a weights file's architecture (its JSON): the widths the tensors have. */
+    static final String ARCHITECTURE = "architecture";
+
     private NetworkTensors() {}
 
     /** Every parameter, then every running statistic, downloaded into {@code arena}. */
@@ -62,9 +66,22 @@ final class NetworkTensors {
         }
         try (Arena arena = Arena.ofConfined()) {
             load(net, Safetensors.read(file, arena), file);
+        } catch (CheckpointException e) {
+            throw new CheckpointException(e.getMessage() + resizedHint(file, option), e);
         } catch (IOException e) {
             String m = String.valueOf(e.getMessage());
             throw new CheckpointException(option + " " + (m.contains(file.toString()) ? m : file + ": " + m), e);
+        }
+    }
+
+    /** When the file holds a model with other widths (a shrunk one), how to load it; empty otherwise. */
+    private static String resizedHint(Path file, String option) {
+        try {
+            String json = Safetensors.readMetadata(file).get(ARCHITECTURE);
+            if (json == null || Architecture.fromJson(json, file.toString()).isDefault()) return "";
+            return " (its metadata records other widths: load it with --widths and the architecture.json `sparsestep shrink` wrote beside it)";
+        } catch (IOException | IllegalArgumentException e) {
+            return "";
         }
     }
 

@@ -1,5 +1,6 @@
 package io.sparsestep.train;
 
+import io.sparsestep.nn.Architecture;
 import io.sparsestep.optim.MethodSpec;
 
 import java.nio.file.Path;
@@ -16,12 +17,13 @@ import java.util.stream.Collectors;
  * from. The constructor checks counts; {@link TrainingRun#check} checks the rest by the
  * rules of the code that uses each setting. {@code augment} is {@code --augment} as given,
  * null for the default of the data ({@code Augmentation.resolve}); {@code initFrom} may be
- * null.
+ * null; {@code widths} is {@code --widths} as given (a preset or an architecture file), null
+ * for the model's own widths.
  */
 public record RunConfig(String model, String dataset, Path dataDir, MethodSpec method,
                         int epochs, int batchSize, String lrSchedule, int[] milestones, double gamma,
                         long seed, String device, Path out, int trainLimit, int testLimit, boolean progress,
-                        String augment, int checkpointEvery, Path initFrom) {
+                        String augment, int checkpointEvery, Path initFrom, String widths) {
     public RunConfig {
         if (epochs <= 0) throw new IllegalArgumentException("--epochs must be positive, got " + epochs);
         if (batchSize <= 0) throw new IllegalArgumentException("--batch-size must be positive, got " + batchSize);
@@ -40,22 +42,36 @@ public record RunConfig(String model, String dataset, Path dataDir, MethodSpec m
     /** The method's base learning rate. */
     public double lr() { return method.lr(); }
 
+    /**
+     * The architecture this run trains: {@code --widths} read (a preset or an architecture
+     * file), or the model's own widths. The file is read on every call: resolve it once per run.
+     */
+    public Architecture architecture() {
+        if (widths == null) return Architecture.defaults(model);
+        Architecture a = Architecture.resolve(widths);
+        if (!a.model().equals(model)) {
+            throw new IllegalArgumentException("--widths " + widths + " is an architecture of " + a.model() + ", not of --model " + model
+                    + "; pass --model " + a.model() + " or leave --model out");
+        }
+        return a;
+    }
+
     /** The same run with another batch size. */
     public RunConfig withBatchSize(int newBatchSize) {
         return new RunConfig(model, dataset, dataDir, method, epochs, newBatchSize, lrSchedule, milestones, gamma, seed, device, out,
-                trainLimit, testLimit, progress, augment, checkpointEvery, initFrom);
+                trainLimit, testLimit, progress, augment, checkpointEvery, initFrom, widths);
     }
 
     /** The same run with another method, written to another folder (the demo's second run). */
     public RunConfig withMethod(MethodSpec newMethod, Path newOut) {
         return new RunConfig(model, dataset, dataDir, newMethod, epochs, batchSize, lrSchedule, milestones, gamma, seed, device, newOut,
-                trainLimit, testLimit, progress, augment, checkpointEvery, initFrom);
+                trainLimit, testLimit, progress, augment, checkpointEvery, initFrom, widths);
     }
 
     /** The same run on another device and with or without the progress bar (a resumed run may move). */
     public RunConfig on(String newDevice, boolean newProgress) {
         return new RunConfig(model, dataset, dataDir, method, epochs, batchSize, lrSchedule, milestones, gamma, seed, newDevice, out,
-                trainLimit, testLimit, newProgress, augment, checkpointEvery, initFrom);
+                trainLimit, testLimit, newProgress, augment, checkpointEvery, initFrom, widths);
     }
 
     /**
@@ -77,6 +93,7 @@ public record RunConfig(String model, String dataset, Path dataDir, MethodSpec m
         }
         if (augment != null) a.addAll(List.of("--augment", augment));
         if (initFrom != null) a.addAll(List.of("--init-from", initFrom.toAbsolutePath().toString()));
+        if (widths != null) a.addAll(List.of("--widths", Architecture.isPresetName(widths) ? widths : Path.of(widths).toAbsolutePath().toString()));
         return a;
     }
 }

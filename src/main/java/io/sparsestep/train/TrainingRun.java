@@ -7,6 +7,7 @@ import io.sparsestep.data.BatchLoader;
 import io.sparsestep.data.Datasets;
 import io.sparsestep.data.Normalization;
 import io.sparsestep.data.TrainTest;
+import io.sparsestep.nn.Architecture;
 import io.sparsestep.nn.Layer;
 import io.sparsestep.nn.Models;
 import io.sparsestep.nn.Network;
@@ -60,6 +61,7 @@ public final class TrainingRun {
      */
     public static void check(RunConfig cfg) {
         Models.requireKnown(cfg.model());
+        cfg.architecture();
         Datasets.requireKnown(cfg.dataset());
         if (cfg.dataDir() != null && Datasets.isSynthetic(cfg.dataset())) {
             // the default dataset is synthetic: "--data-dir ~/mnist" without --dataset would
@@ -117,7 +119,8 @@ public final class TrainingRun {
     private static Result train(RunConfig requested, RunConfig cfg, TrainTest data, Backend backend, PrintStream log, String commandLine,
                                 Checkpoint from) {
         int[] inputShape = {data.channels(), data.height(), data.width()};
-        Layer root = Models.create(cfg.model(), inputShape, data.classes());
+        Architecture arch = cfg.architecture();
+        Layer root = Models.create(arch, inputShape, data.classes());
         Augmentation augment = Augmentation.resolve(cfg.augment(), data.channels());
         String startedAt = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
         long start = System.nanoTime();
@@ -145,7 +148,8 @@ public final class TrainingRun {
                 List<TrainingListener> listeners = listeners(cfg, net, log);
                 listeners.add(checkpoints);
                 try (Trainer trainer = new Trainer(net, opt, ScheduleSetup.schedule(cfg), cfg.lr(), train, test, listeners)) {
-                    log.printf(Locale.ROOT, "%s on %s: %,d parameters (%,d prunable), %s, %s on %s%n", cfg.model(), cfg.dataset(),
+                    log.printf(Locale.ROOT, "%s on %s: %,d parameters (%,d prunable), %s, %s on %s%n",
+                            cfg.model() + (arch.isDefault() ? "" : " (--widths " + cfg.widths() + ")"), cfg.dataset(),
                             net.parameterCount(), Sparsity.prunableCount(net), opt.name(), describe(cfg, augment), backend.description());
                     // everything this run holds is allocated by now (a step allocates nothing), so
                     // this is its peak, also when runs share a backend
@@ -158,13 +162,13 @@ public final class TrainingRun {
                     }
                     double previous = position.rows().stream().mapToDouble(EpochRow::seconds).sum();
                     double seconds = previous + (System.nanoTime() - start) / 1e9;
-                    return finish(cfg, data, backend, net, opt, all, seconds, runBytes, augment, startedAt, commandLine);
+                    return finish(cfg, arch, data, backend, net, opt, all, seconds, runBytes, augment, startedAt, commandLine);
                 }
             }
         }
     }
 
-    private static Result finish(RunConfig cfg, TrainTest data, Backend backend, Network net, Optimizer opt, List<EpochRow> all,
+    private static Result finish(RunConfig cfg, Architecture arch, TrainTest data, Backend backend, Network net, Optimizer opt, List<EpochRow> all,
                                  double seconds, long runBytes, Augmentation augment, String startedAt, String commandLine) {
         EpochRow last = all.getLast();
         Map<String, Object> hyper = new LinkedHashMap<>();
@@ -185,7 +189,7 @@ public final class TrainingRun {
         try {
             // the summary says the run finished, so it goes last: a run that cannot write
             // its weights (a full disk) must not leave one behind
-            writeWeights(net, opt, cfg, summary, cfg.out().resolve("weights.safetensors"));
+            writeWeights(net, opt, cfg, arch, summary, cfg.out().resolve("weights.safetensors"));
             SummaryJson.write(cfg.out().resolve("summary.json"), List.of(summary));
         } catch (IOException e) {
             throw outputFailure(cfg, e);
@@ -248,8 +252,11 @@ public final class TrainingRun {
 
 
 
-    /** Final parameters and running statistics by name, float32, with run metadata. */
-    static void writeWeights(Network net, Optimizer opt, RunConfig cfg, RunSummary summary, Path file) throws IOException {
+    /**
+     * Final parameters and running statistics by name, float32, with run metadata; the
+     * architecture goes in too, so `eval` and `shrink` build the right widths from the file alone.
+     */
+    static void writeWeights(Network net, Optimizer opt, RunConfig cfg, Architecture arch, RunSummary summary, Path file) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             LinkedHashMap<String, FloatTensorData> tensors = NetworkTensors.of(net, arena);
             // a masked method's mask goes with its weights (pruned entries are exactly 0 there), for mask comparisons
@@ -261,6 +268,7 @@ public final class TrainingRun {
             meta.put("optimizer", summary.optimizer());
             meta.put("test_accuracy", Double.toString(summary.testAccuracy()));
             meta.put("sparsity", Double.toString(summary.sparsity()));
+            meta.put(NetworkTensors.ARCHITECTURE, arch.toCompactJson());
             Safetensors.write(file, tensors, meta);
         }
     }

@@ -445,4 +445,42 @@ class BenchHarnessTest {
         assertTrue(e.getMessage().startsWith("--out /proc/self: folder is not writable ("), e.getMessage());
         assertTrue(e.getMessage().endsWith("; pass --out a writable folder"), e.getMessage());
     }
+
+    /** The inference benchmark's "after" is the pruned architecture the shrink made, computing the "before" network's logits. */
+    @Test
+    void inferenceFixtureShrinksToThePrunedArchitectureWithTheSameLogits() {
+        try (Backend be = new CpuBackend();
+             InferenceFixture before = InferenceFixture.open(be, "resnet56", 2, "before", 1);
+             InferenceFixture after = InferenceFixture.open(be, "resnet56", 2, "after", 1)) {
+            int[] in = {3, 32, 32};
+            assertEquals(io.sparsestep.nn.ModelCost.of(io.sparsestep.nn.Architecture.defaults("resnet56"), in, 10).parameters(),
+                    before.network().parameterCount());
+            assertEquals(io.sparsestep.nn.ModelCost.of(io.sparsestep.nn.Architecture.preset("resnet56-b"), in, 10).parameters(),
+                    after.network().parameterCount());
+            float[] a = before.logits(), b = after.logits();
+            double scale = 0;
+            for (float v : a) scale = Math.max(scale, Math.abs(v));
+            for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-5 * (1 + scale), "logit " + i);
+        }
+        assertThrows(IllegalArgumentException.class, () -> InferenceFixture.open(null, "vgg16", 2, "during", 1));
+        assertThrows(IllegalArgumentException.class, () -> InferenceFixture.pruned("lenet5"));
+    }
+
+    @Test
+    void inferenceBenchmarkStateRunsAPass() {
+        CpuInferenceBench bench = new CpuInferenceBench();
+        bench.model = "vgg16";
+        bench.batch = 1;
+        bench.shrink = "after";
+        bench.setUp();
+        try {
+            bench.forward();
+        } finally {
+            bench.tearDown();
+        }
+        MemoryRecord m = MemoryProbe.measure(BenchTarget.CPU_INFERENCE, Map.of("model", "vgg16", "batch", "1", "shrink", "after"));
+        assertEquals(io.sparsestep.nn.ModelCost.of(io.sparsestep.nn.Architecture.preset("vgg16-a"), new int[] {3, 32, 32}, 10).parameters(),
+                m.parameters());
+        assertEquals(0, m.allocationsPerStep(), "an evaluation pass allocates nothing");
+    }
 }

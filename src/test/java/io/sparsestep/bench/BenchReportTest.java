@@ -225,4 +225,34 @@ class BenchReportTest {
         assertEquals("256M", BenchReport.sizeLabel(256L << 20));
         assertEquals("25,557,032", BenchReport.sizeLabel(25_557_032L));
     }
+
+    private static Measurement inference(String model, String stage, double ms) {
+        return new Measurement("inference", "cpu", Map.of("model", model, "batch", "16", "shrink", stage), ms, ms, ms / 50, 3);
+    }
+
+    @Test
+    void inferenceRowsPairBeforeWithAfter() {
+        List<Measurement> ms = List.of(inference("vgg16", "before", 300.0), inference("vgg16", "after", 200.0), inference("resnet56", "before", 90.0));
+        List<MemoryRecord> mem = List.of(new MemoryRecord("inference", "cpu", Map.of("model", "vgg16", "batch", "16", "shrink", "after"),
+                5_400_000, 0, 1, 0));
+        BenchReport report = new BenchReport(ms, mem, null);
+        List<BenchReport.InferenceRow> rows = report.inferenceRows();
+        assertEquals(2, rows.size());
+        BenchReport.InferenceRow vgg = rows.getFirst();
+        assertEquals("vgg16", vgg.model());
+        assertEquals(16, vgg.batch());
+        assertEquals(1.5, vgg.speedup(), EPS);
+        assertEquals(6.0, vgg.beforeErrorMs(), EPS);
+        assertEquals(4.0, vgg.afterErrorMs(), EPS);
+        assertNull(vgg.parametersBefore(), "not probed");
+        assertEquals(5_400_000L, vgg.parametersAfter());
+        // the multiply-adds of VGG-16 and VGG-16-A on 3x32x32 (ModelCostTest)
+        assertEquals(313_201_664L, vgg.macsBefore());
+        assertEquals(206_146_048L, vgg.macsAfter());
+        BenchReport.InferenceRow resnet = rows.get(1);
+        assertNull(resnet.afterMs());
+        assertNull(resnet.speedup(), "a missing half gives no ratio, not zero");
+        String md = report.markdown(new BenchReport.Context("quick", "2026-01-01", Map.of(), Map.of(), List.of()));
+        assertTrue(md.contains("| cpu | vgg16 | 16 | - | 5,400,000 | 313,201,664 | 206,146,048 | 300.0 | 6.000 | 200.0 | 4.000 | 1.50 |"), md);
+    }
 }

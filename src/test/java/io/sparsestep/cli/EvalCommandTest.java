@@ -32,7 +32,8 @@ class EvalCommandTest {
 
         String wrongModel = CliRun.of("eval", "--weights", out.resolve("weights.safetensors").toString(), "--model", "lenet5",
                 "--train-samples", "600", "--test-samples", "200", "--device", "cpu").badInputLine();
-        assertTrue(wrongModel.contains("has no tensor 'conv1.weight', which lenet5 needs"), wrongModel);
+        // the file records its architecture, so the disagreement is named before any tensor is read
+        assertTrue(wrongModel.contains("its architecture is of lenet300, not of --model lenet5"), wrongModel);
         Path garbage = Files.writeString(dir.resolve("garbage.safetensors"), "not a safetensors file at all");
         String corrupt = CliRun.of("eval", "--weights", garbage.toString(), "--model", "lenet300", "--device", "cpu").badInputLine();
         assertTrue(corrupt.contains(garbage.toString()), corrupt);

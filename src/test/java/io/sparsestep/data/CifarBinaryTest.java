@@ -98,6 +98,7 @@ class CifarBinaryTest {
         assertEquals(32, tt.height());
         assertEquals(32, tt.width());
         assertEquals(10, tt.classes());
+        assertEquals(Datasets.shape("cifar10"), Datasets.Shape.of(tt));
         assertEquals(5 * PER_BATCH, tt.train().count());
         assertArrayEquals(expectedPixels(0, 5 * PER_BATCH), tt.train().pixels());
         for (int i = 0; i < 5 * PER_BATCH; i++) {
@@ -124,6 +125,7 @@ class CifarBinaryTest {
         IdxFiles.write(folder, "test.bin", cifar100Records(50, new byte[] {5}, new byte[] {64}));
         TrainTest tt = Datasets.load("cifar100", dir, 1);
         assertEquals(100, tt.classes());
+        assertEquals(Datasets.shape("cifar100"), Datasets.Shape.of(tt));
         assertArrayEquals(new byte[] {99, 42, 7}, tt.train().labels());
         assertArrayEquals(expectedPixels(0, 3), tt.train().pixels());
         assertArrayEquals(new byte[] {64}, tt.test().labels());

@@ -34,6 +34,9 @@ class DatasetsTest {
         assertEquals(25, cifar.train().count());
         assertEquals(15, cifar.test().count());
         assertEquals(3, cifar.channels());
+        // the shape known without loading is the loaded one
+        assertEquals(Datasets.shape("synth-cifar"), Datasets.Shape.of(cifar));
+        assertEquals(Datasets.shape("synth-digits"), Datasets.Shape.of(digits));
         // the generator behind the id, with the same seed
         assertArrayEquals(SynthCifar.generate(4, 25, 15).train().pixels(), cifar.train().pixels());
     }

@@ -46,6 +46,7 @@ class MnistIdxTest {
         assertEquals(ROWS, tt.height());
         assertEquals(COLS, tt.width());
         assertEquals(10, tt.classes());
+        assertEquals(Datasets.shape("mnist"), Datasets.Shape.of(tt));
         assertEquals(TRAIN, tt.train().count());
         assertEquals(TEST, tt.test().count());
         assertArrayEquals(IdxFiles.pattern(TRAIN, ROWS * COLS), tt.train().pixels());

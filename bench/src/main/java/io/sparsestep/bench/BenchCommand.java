@@ -27,12 +27,13 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code sparsestep bench}: runs the JMH suite (optimizer steps against the copy baseline,
- * full training steps, gRDA against SGD), measures memory next to it, and writes
+ * full training steps, gRDA against SGD, inference before and after the shrink), measures memory next to it, and writes
  * jmh-results.json (JMH's own format), summary.json and results.md to --out, printing
  * the table. Exit 0 when every configuration produced a result, 1 when some failed.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Benchmark gRDA against SGD and SGD-momentum (step time vs copy bandwidth, full training steps, memory) with JMH.",
+        description = {"Benchmark gRDA against SGD and SGD-momentum (step time vs copy bandwidth, full training steps, memory) and "
+                + "inference before and after `shrink` with JMH.",
                 "The default is a quick subset (minutes); --full runs more sizes, forks and iterations."})
 public final class BenchCommand implements Callable<Integer> {
     static final String JMH_JSON = "jmh-results.json", SUMMARY_JSON = "summary.json", MARKDOWN = "results.md";

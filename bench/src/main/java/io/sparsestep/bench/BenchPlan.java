@@ -15,6 +15,8 @@ import java.util.Set;
  */
 public record BenchPlan(String mode, List<BenchRun> runs, List<String> notes) {
     static final int QUICK_CPU_VGG_BATCH = 16;
+    /** Models of the inference rows, each before and after the shrink to a pruned architecture of Li et al. */
+    static final List<String> INFERENCE_MODELS = List.of("vgg16", "resnet56");
 
     /** Flat sizes: 2^20, 2^24, 2^26 (and 2^27, 2^28) parameters. */
     static final String M1 = "1048576", M16 = "16777216", M64 = "67108864", M128 = "134217728", M256 = "268435456";
@@ -40,11 +42,14 @@ public record BenchPlan(String mode, List<BenchRun> runs, List<String> notes) {
             runs.add(optimizer(BenchTarget.CPU_OPTIMIZER_STEP, List.of(M1, M16, M64), 1, 4, ms(500), 8, ms(500)));
             runs.add(train(BenchTarget.CPU_TRAIN_STEP, List.of("lenet300", "lenet5"), "128", 1, 8, ms(1000), 5, ms(1000)));
             runs.add(train(BenchTarget.CPU_TRAIN_STEP, List.of("vgg16"), Integer.toString(QUICK_CPU_VGG_BATCH), 1, 5, ms(1000), 5, ms(1000)));
+            runs.add(inference(BenchTarget.CPU_INFERENCE, Integer.toString(QUICK_CPU_VGG_BATCH), 1, 2, ms(1000), 3, ms(1000)));
             notes.add("quick plan: CPU VGG-16 runs at batch " + QUICK_CPU_VGG_BATCH + " (not 128) so the run takes minutes; use --full for batch 128");
+            notes.add("quick plan: CPU inference (VGG-16, ResNet-56 before and after the shrink) runs at batch " + QUICK_CPU_VGG_BATCH);
         }
         if (devices.contains(BenchDevice.CUDA)) {
             runs.add(optimizer(BenchTarget.CUDA_OPTIMIZER_STEP, List.of(M1, M16, M64, M256, RESNET50, VGG16), 1, 4, ms(500), 7, ms(500)));
             runs.add(train(BenchTarget.CUDA_TRAIN_STEP, List.of("lenet300", "lenet5", "vgg16"), "128", 1, 5, ms(1000), 5, ms(1000)));
+            runs.add(inference(BenchTarget.CUDA_INFERENCE, "128", 1, 3, ms(1000), 5, ms(1000)));
         }
         return new BenchPlan("quick", runs, notes);
     }
@@ -55,10 +60,12 @@ public record BenchPlan(String mode, List<BenchRun> runs, List<String> notes) {
             runs.add(optimizer(BenchTarget.CPU_OPTIMIZER_STEP, List.of(M1, M16, M64, M128), 2, 5, ms(1000), 5, ms(1000)));
             // a VGG-16 step at batch 128 takes seconds on two cores: each iteration is one step
             runs.add(train(BenchTarget.CPU_TRAIN_STEP, List.of("lenet300", "lenet5", "vgg16"), "128", 2, 10, ms(1000), 5, ms(2000)));
+            runs.add(inference(BenchTarget.CPU_INFERENCE, "128", 2, 3, ms(2000), 5, ms(2000)));
         }
         if (devices.contains(BenchDevice.CUDA)) {
             runs.add(optimizer(BenchTarget.CUDA_OPTIMIZER_STEP, List.of(M1, M16, M64, M256, RESNET50, VGG16), 2, 5, ms(1000), 10, ms(1000)));
             runs.add(train(BenchTarget.CUDA_TRAIN_STEP, List.of("lenet300", "lenet5", "vgg16"), "128", 2, 5, ms(1000), 10, ms(1000)));
+            runs.add(inference(BenchTarget.CUDA_INFERENCE, "128", 2, 5, ms(1000), 10, ms(1000)));
         }
         return new BenchPlan("full", runs, List.of());
     }
@@ -77,6 +84,14 @@ public record BenchPlan(String mode, List<BenchRun> runs, List<String> notes) {
         p.put("model", models);
         p.put("batch", List.of(batch));
         p.put("optimizer", TRAIN_OPTIMIZERS);
+        return new BenchRun(t, p, forks, warmups, warmupTime, iterations, iterationTime);
+    }
+
+    static BenchRun inference(BenchTarget t, String batch, int forks, int warmups, Duration warmupTime, int iterations, Duration iterationTime) {
+        Map<String, List<String>> p = new LinkedHashMap<>();
+        p.put("model", INFERENCE_MODELS);
+        p.put("batch", List.of(batch));
+        p.put("shrink", List.of("before", "after"));
         return new BenchRun(t, p, forks, warmups, warmupTime, iterations, iterationTime);
     }
 

@@ -33,6 +33,14 @@ public final class BenchReport {
                            Long grdaPeakBytes, Long sgdMomentumPeakBytes) {}
 
     /**
+     * One batch in evaluation mode before and after the shrink: parameters and multiply-adds
+     * per sample of both networks, their times, and the speed-up (before / after).
+     */
+    public record InferenceRow(String device, String model, int batch, Long parametersBefore, Long parametersAfter,
+                               long macsBefore, long macsAfter, Double beforeMs, Double beforeErrorMs, Double afterMs,
+                               Double afterErrorMs, Double speedup) {}
+
+    /**
      * One workload on both sides. The selection columns: the Java radix select of the k-th
      * largest |g*w| and torch.topk of the same k over the same vector (GSM's authors' code
      * does a full topk every step), and how many times longer topk takes.
@@ -132,6 +140,37 @@ public final class BenchReport {
 
     private static Map<String, String> trainParams(String model, String batch, StepKind kind) {
         return Map.of("model", model, "batch", batch, "optimizer", kind.id());
+    }
+
+    // ------------------------------------------------------------------ inference before and after the shrink
+
+    public List<InferenceRow> inferenceRows() {
+        String workload = BenchTarget.Workload.INFERENCE.id();
+        Map<List<String>, List<Measurement>> byKey = new LinkedHashMap<>();
+        for (Measurement m : measurements) {
+            if (m.workload().equals(workload)) byKey.computeIfAbsent(List.of(m.device(), m.param("model"), m.param("batch")), k -> new ArrayList<>()).add(m);
+        }
+        List<InferenceRow> rows = new ArrayList<>();
+        for (Map.Entry<List<String>, List<Measurement>> e : byKey.entrySet()) {
+            String device = e.getKey().get(0), model = e.getKey().get(1), batch = e.getKey().get(2);
+            Optional<Measurement> b = stage(e.getValue(), "before"), a = stage(e.getValue(), "after");
+            Double before = b.map(Measurement::medianMs).orElse(null), after = a.map(Measurement::medianMs).orElse(null);
+            rows.add(new InferenceRow(device, model, Integer.parseInt(batch), parameters(device, model, batch, "before"),
+                    parameters(device, model, batch, "after"), InferenceFixture.macs(model, "before"), InferenceFixture.macs(model, "after"),
+                    before, b.map(Measurement::errorMs).orElse(null), after, a.map(Measurement::errorMs).orElse(null),
+                    before != null && after != null ? before / after : null));
+        }
+        rows.sort(Comparator.comparing(InferenceRow::device));
+        return rows;
+    }
+
+    private static Optional<Measurement> stage(List<Measurement> ms, String stage) {
+        return ms.stream().filter(m -> m.param("shrink").equals(stage)).findFirst();
+    }
+
+    private Long parameters(String device, String model, String batch, String stage) {
+        return memoryFor(BenchTarget.Workload.INFERENCE.id(), device, Map.of("model", model, "batch", batch, "shrink", stage))
+                .map(MemoryRecord::parameters).orElse(null);
     }
 
     // ------------------------------------------------------------------ PyTorch side by side
@@ -294,11 +333,26 @@ public final class BenchReport {
         sb.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (TrainRow r : trainRows()) {
             sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-                    r.device(), r.model(), r.batch(), r.parameters() == null ? "-" : String.format(Locale.ROOT, "%,d", r.parameters()),
+                    r.device(), r.model(), r.batch(), count(r.parameters()),
                     ms(r.grdaMs()), ms(r.grdaErrorMs()), ms(r.sgdMomentumMs()), ms(r.sgdMomentumErrorMs()), fixed(r.grdaOverSgdMomentum(), 3),
                     mib(r.grdaStateBytes()), mib(r.sgdMomentumStateBytes()), mib(r.grdaPeakBytes()), mib(r.sgdMomentumPeakBytes())));
         }
         sb.append('\n');
+
+        List<InferenceRow> inference = inferenceRows();
+        if (!inference.isEmpty()) {
+            sb.append("## Inference: one batch in evaluation mode, before and after `shrink`\n\n");
+            sb.append("Before: the full model with the channels of Li et al.'s pruned architecture (VGG-16-A, ResNet-56-B) zeroed; "
+                    + "after: the smaller network `shrink` makes of it (the same logits). MACs: conv and linear multiply-adds per sample.\n\n");
+            sb.append("| device | model | batch | params before | params after | MACs before | MACs after | before ms | ± ms | after ms | ± ms | speed-up |\n");
+            sb.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            for (InferenceRow r : inference) {
+                sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %,d | %,d | %s | %s | %s | %s | %s |\n",
+                        r.device(), r.model(), r.batch(), count(r.parametersBefore()), count(r.parametersAfter()), r.macsBefore(), r.macsAfter(),
+                        ms(r.beforeMs()), ms(r.beforeErrorMs()), ms(r.afterMs()), ms(r.afterErrorMs()), fixed(r.speedup(), 2)));
+            }
+            sb.append('\n');
+        }
 
         List<PytorchRow> py = pytorchRows();
         if (!py.isEmpty()) {
@@ -341,6 +395,7 @@ public final class BenchReport {
         out.put("passes", passes);
         out.put("optimizer_steps", optimizerRows());
         out.put("train_steps", trainRows());
+        out.put("inference", inferenceRows());
         out.put("pytorch", pytorchRows());
         out.put("targets", targets());
         out.put("measurements", measurements);
@@ -365,6 +420,10 @@ public final class BenchReport {
         if (v < 1) return String.format(Locale.ROOT, "%.4f", v);
         if (v < 100) return String.format(Locale.ROOT, "%.3f", v);
         return String.format(Locale.ROOT, "%.1f", v);
+    }
+
+    static String count(Long n) {
+        return n == null ? "-" : String.format(Locale.ROOT, "%,d", n);
     }
 
     static String fixed(Double v, int decimals) {

@@ -38,6 +38,17 @@ public final class MemoryProbe {
                                 backend.allocationCount() - before);
                     }
                 }
+                case INFERENCE -> {
+                    int batch = Integer.parseInt(params.get("batch"));
+                    try (InferenceFixture f = InferenceFixture.open(backend, params.get("model"), batch, params.get("shrink"), 42)) {
+                        long before = backend.allocationCount();
+                        f.forward();
+                        backend.synchronize();
+                        // no optimizer: no state; the peak also saw the full network the weights were drawn from, so the report leaves it out
+                        yield new MemoryRecord(target.workload().id(), target.device().id(), params, f.network().parameterCount(), 0,
+                                backend.peakBytes(), backend.allocationCount() - before);
+                    }
+                }
             };
         }
     }

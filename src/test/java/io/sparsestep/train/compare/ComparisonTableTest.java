@@ -74,7 +74,7 @@ class ComparisonTableTest {
 
     static RunConfig config(String method) {
         return new RunConfig("lenet300", "synth-digits", null, Methods.parse(method, Map.of()), 2, 50, "constant", new int[0], 0.1, 1, "cpu",
-                Path.of("runs", method), 300, 100, false, null, 1, null);
+                Path.of("runs", method), 300, 100, false, null, 1, null, null);
     }
 
     /** One layer of {@code size} weights, the first {@code kept} kept. */

@@ -61,7 +61,7 @@ class TrainedWeightsFileTest {
     void theFileHoldsTheTrainedParametersAndRunningStatisticsBitForBit(@TempDir Path dir) throws IOException {
         TrainTest data = Datasets.load("synth-cifar", null, SEED, 2 * BATCH, BATCH);
         RunConfig cfg = new RunConfig(MODEL, "synth-cifar", null, new io.sparsestep.optim.SgdSpec(0.05, 0.9, 0, false, 0),
-                1, BATCH, "constant", new int[0], 0.1, SEED, "cpu", dir, 2 * BATCH, BATCH, false, null, 1, null);
+                1, BATCH, "constant", new int[0], 0.1, SEED, "cpu", dir, 2 * BATCH, BATCH, false, null, 1, null, null);
         try (Arena arena = Arena.ofConfined(); CpuBackend cpu = new CpuBackend()) {
             FinalMemory last = new FinalMemory(cpu, arena);
             TrainingRun.execute(cfg, data, last.recordingBackend(), new PrintStream(OutputStream.nullOutputStream()), "sparsestep train");
