@@ -92,6 +92,9 @@ public interface Backend extends AutoCloseable {
     /** The fused optimizer steps: gRDA (with its zero count) and SGD. */
     StepOps steps();
 
+    /** Structured ops over groups of a weight (filters, channels, kernels): the fused sDprun step, group norms, group masks (kernels/group.cu). */
+    GroupOps groups();
+
     // ---------------------------------------------------------------- core memory ops (no kernel of ours: not a family)
 
     /**

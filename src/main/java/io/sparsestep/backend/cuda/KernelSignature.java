@@ -29,7 +29,11 @@ enum KernelSignature {
     SUM_PARTIALS("vector", "sum_partials", POINTER, I32, POINTER),
     MASK_APPLY("mask", "mask_apply", POINTER, POINTER, U64),
     MASK_COUNT_KEPT("mask", "mask_count_kept", POINTER, U64, POINTER),
-    MASK_FROM_MAGNITUDE("mask", "mask_from_magnitude", POINTER, U64, F32, POINTER);
+    MASK_FROM_MAGNITUDE("mask", "mask_from_magnitude", POINTER, U64, F32, POINTER),
+    GROUP_SDPRUN_STEP_SMALL("group", "group_sdprun_step_small", POINTER, POINTER, POINTER, I32, I32, I32, I32, F32, F32, POINTER, POINTER),
+    GROUP_SDPRUN_STEP("group", "group_sdprun_step", POINTER, POINTER, POINTER, I32, I32, I32, I32, F32, F32, POINTER, POINTER),
+    GROUP_NORMS("group", "group_norms", POINTER, I32, I32, I32, I32, I32, POINTER),
+    GROUP_MASK_APPLY("group", "group_mask_apply", POINTER, POINTER, I32, I32, I32);
 
     private final String module;
     private final String kernel;

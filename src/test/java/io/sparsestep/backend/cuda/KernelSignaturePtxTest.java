@@ -64,7 +64,8 @@ class KernelSignaturePtxTest {
             "loss", io.sparsestep.backend.LossOps.class,
             "vector", io.sparsestep.backend.VectorOps.class,
             "mask", io.sparsestep.backend.MaskOps.class,
-            "optim", io.sparsestep.backend.StepOps.class);
+            "optim", io.sparsestep.backend.StepOps.class,
+            "group", io.sparsestep.backend.GroupOps.class);
 
     /** StepOps' kernels are launched through the raw-pointer API its CUDA file ends in. */
     private static final Map<String, Class<?>> FAMILY_HELPERS = Map.of("CudaFusedSteps", io.sparsestep.backend.StepOps.class);
