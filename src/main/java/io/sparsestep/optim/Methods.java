@@ -13,7 +13,7 @@ import java.util.stream.Collectors;
  * record and one entry here.
  */
 public final class Methods {
-    public static final List<Method> ALL = List.of(GrdaSpec.METHOD, SgdSpec.METHOD);
+    public static final List<Method> ALL = List.of(GrdaSpec.METHOD, SgdSpec.METHOD, SdprunSpec.METHOD);
 
     private Methods() {}
 

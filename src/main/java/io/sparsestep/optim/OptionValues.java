@@ -36,6 +36,16 @@ public final class OptionValues {
         return Boolean.parseBoolean(text);
     }
 
+    /** The value of a choice option, one of its listed values. */
+    public String choice(String option) {
+        String text = value(option);
+        java.util.List<String> allowed = method.option(option).orElseThrow().choices();
+        if (!allowed.contains(text)) {
+            throw new IllegalArgumentException(option + " must be one of " + String.join(", ", allowed) + "; got '" + text + "'");
+        }
+        return text;
+    }
+
     /** Every option of the method with the value it takes, in the method's order. */
     public Map<String, String> resolved() { return Map.copyOf(resolved); }
 

@@ -33,7 +33,7 @@ public class CpuOptimizerStepBench {
     @Param({"1048576", "16777216", "67108864"})
     public int size;
 
-    @Param({"copy", "grda", "sgd", "sgd-momentum"})
+    @Param({"copy", "grda", "sgd", "sgd-momentum", "sdprun"})
     public String kind;
 
     private Backend backend;

@@ -3,6 +3,7 @@ package io.sparsestep.bench;
 import io.sparsestep.optim.GrdaSpec;
 import io.sparsestep.optim.Method;
 import io.sparsestep.optim.MethodSpec;
+import io.sparsestep.optim.SdprunSpec;
 import io.sparsestep.optim.SgdSpec;
 
 import java.util.Arrays;
@@ -23,7 +24,13 @@ public enum StepKind {
     /** Plain SGD: read w and g, write w. */
     SGD("sgd", 12, SgdSpec.METHOD, Map.of("--lr", "0.01", "--momentum", "0")),
     /** SGD with momentum: read w, g and m, write w and m. */
-    SGD_MOMENTUM("sgd-momentum", 20, SgdSpec.METHOD, Map.of("--lr", "0.01", "--momentum", "0.9"));
+    SGD_MOMENTUM("sgd-momentum", 20, SgdSpec.METHOD, Map.of("--lr", "0.01", "--momentum", "0.9")),
+    /**
+     * sDprun on rows of 4096 (a [n/4096, 4096] weight, VGG-16's fc7 at 16M): like gRDA, read g
+     * and acc, write acc and w; the group's second pass re-reads acc from cache (20 B when
+     * it misses), plus 8 B per group of 4096.
+     */
+    SDPRUN("sdprun", 16, SdprunSpec.METHOD, Map.of("--lr", "0.01", "--c", "0.0005", "--mu", "0.6"));
 
     private final String id;
     private final int bytesPerParam;
