@@ -6,6 +6,7 @@ import io.sparsestep.backend.GroupGeometry;
 import io.sparsestep.backend.GroupOps;
 import io.sparsestep.backend.Tensor;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -134,9 +135,14 @@ final class CpuGroupOps implements GroupOps {
     private static long scaleContiguous(Step s, long first, int m, float factor) {
         long zeros = 0;
         int p = 0;
+        // w is loaded and kept alive by a blend under a mask that is never set (the factor is
+        // never negative, but the JIT cannot know), as CpuFusedSteps.grdaStep does: the line
+        // is read anyway (write-allocate), and a load the prefetcher sees coming is faster.
+        VectorMask<Float> never = SPECIES.maskAll(factor < 0f);
         for (int bound = m - m % V; p < bound; p += V) {
             long at = (first + p) * Float.BYTES;
-            FloatVector w = FloatVector.fromMemorySegment(SPECIES, s.acc, at, ORDER).mul(factor).add(0f);
+            FloatVector old = FloatVector.fromMemorySegment(SPECIES, s.w, at, ORDER);
+            FloatVector w = FloatVector.fromMemorySegment(SPECIES, s.acc, at, ORDER).mul(factor).add(0f).blend(old, never);
             zeros += w.eq(0f).trueCount();
             w.intoMemorySegment(s.w, at, ORDER);
         }

@@ -25,9 +25,13 @@ final class GroupOrder {
     private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Double> DOUBLES = DoubleVector.SPECIES_PREFERRED;
     private static final int PARTS = FLOATS.length() / DOUBLES.length();
+    private static final int D = DOUBLES.length();
+    /** Partials per warp: 32 threads of 4. */
+    private static final int WARP_LANES = 4 * WARP;
+    /** Zeros past the last partial, for the vectors that read a few lanes ahead. */
+    private static final int PAD = 2 * D + 2;
 
-    private final double[] lanes = new double[LANES];
-    private final double[] warp = new double[WARP];
+    private final double[] lanes = new double[LANES + PAD];
     private final double[] warps = new double[WARP];
     private int used;
 
@@ -37,11 +41,14 @@ final class GroupOrder {
         }
     }
 
-    /** Starts a group of m elements: the partials its terms will reach are zeroed. */
+    /** Starts a group of m elements: the partials its terms will reach, and the warps they fall in, are zeroed. */
     void start(int m) {
         used = Math.min(m, LANES);
-        Arrays.fill(lanes, 0, (used + 3) & ~3, 0.0);
+        Arrays.fill(lanes, 0, Math.min(LANES, warpsUsed() * WARP_LANES) + PAD, 0.0);
     }
+
+    /** Warps of the block that hold at least one element (each covers 128 partials). */
+    private int warpsUsed() { return (used + WARP_LANES - 1) / WARP_LANES; }
 
     /** Adds element p's term. */
     void add(int p, double term) {
@@ -70,20 +77,36 @@ final class GroupOrder {
     }
 
     /**
-     * The group's sum. Partials no element reached are +0.0, and adding +0.0 to the
-     * non-negative sums here changes no bit, so the warps beyond them are skipped as zeros.
+     * The group's sum. Each step is taken lanewise over the partials, in vectors, with the
+     * needed lane at a fixed distance: pairs {@code x[k] = s[k] + s[k+1]}, quads
+     * {@code y[k] = x[k] + x[k+2]} (thread t's total is y[4t]), then per warp the butterfly
+     * levels {@code y[k] += y[k + 4o]}; the lanes in between are computed and ignored. Each
+     * lane is the IEEE sum the kernel forms, so the result is its bits. Partials no element
+     * reached are +0.0, and adding +0.0 to the non-negative sums here changes no bit, so
+     * the warps beyond them are skipped as zeros.
      */
     double total() {
-        int threads = (used + 3) / 4;
-        Arrays.fill(warps, 0.0);
-        for (int w = 0; w * WARP < threads; w++) {
-            for (int l = 0; l < WARP; l++) {
-                int t = w * WARP + l, k = 4 * t;
-                warp[l] = t < threads ? (lanes[k] + lanes[k + 1]) + (lanes[k + 2] + lanes[k + 3]) : 0.0;
+        int warps = warpsUsed(), span = warps * WARP_LANES;
+        shifted(1, span);
+        shifted(2, span);
+        Arrays.fill(this.warps, 0.0);
+        for (int w = 0; w < warps; w++) {
+            int base = w * WARP_LANES;
+            for (int o = WARP / 2; o > 0; o >>= 1) {
+                for (int k = base; k < base + 4 * o; k += D) {
+                    DoubleVector.fromArray(DOUBLES, lanes, k).add(DoubleVector.fromArray(DOUBLES, lanes, k + 4 * o)).intoArray(lanes, k);
+                }
             }
-            warps[w] = pairwise(warp);
+            this.warps[w] = lanes[base];
         }
-        return pairwise(warps);
+        return pairwise(this.warps);
+    }
+
+    /** lanes[k] = lanes[k] + lanes[k + shift] for k in [0, span), front to back (each vector reads ahead of what it writes). */
+    private void shifted(int shift, int span) {
+        for (int k = 0; k < span; k += D) {
+            DoubleVector.fromArray(DOUBLES, lanes, k).add(DoubleVector.fromArray(DOUBLES, lanes, k + shift)).intoArray(lanes, k);
+        }
     }
 
     /** Lane 0 of a 32-lane xor butterfly: v[l] = v[l] + v[l ^ o] for l < o, o = 16 .. 1 (destroys v). */
