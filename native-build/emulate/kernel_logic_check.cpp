@@ -747,6 +747,220 @@ static void check_select() {
                            "select wrote before a view or past its scratch");
                 }
         }
+// ---------------------------------------------------------------------------- group kernels
+
+// A weight [O, I, K] and its grouping (0 filters, 1 channels, 2 kernels), with the
+// element indices of each group listed from (o, i, k) directly, not from the kernels'
+// (p / seg) * stride + g * seg + p % seg.
+struct GroupCase { unsigned O, I, K; int grouping; };
+
+struct GroupLayout {
+    unsigned groups, m, seg, stride;
+    std::vector<std::vector<unsigned>> members;  // members[g][p] = element index
+    explicit GroupLayout(GroupCase c) {
+        const unsigned O = c.O, I = c.I, K = c.K;
+        auto at = [&](unsigned o, unsigned i, unsigned k) { return (o * I + i) * K + k; };
+        if (c.grouping == 0) {
+            groups = O; m = I * K; seg = m; stride = m;
+            for (unsigned o = 0; o < O; ++o) {
+                members.emplace_back();
+                for (unsigned i = 0; i < I; ++i) for (unsigned k = 0; k < K; ++k) members.back().push_back(at(o, i, k));
+            }
+        } else if (c.grouping == 1) {
+            groups = I; m = O * K; seg = K; stride = I * K;
+            for (unsigned i = 0; i < I; ++i) {
+                members.emplace_back();
+                for (unsigned o = 0; o < O; ++o) for (unsigned k = 0; k < K; ++k) members.back().push_back(at(o, i, k));
+            }
+        } else {
+            groups = O * I; m = K; seg = m; stride = m;
+            for (unsigned o = 0; o < O; ++o)
+                for (unsigned i = 0; i < I; ++i) {
+                    members.emplace_back();
+                    for (unsigned k = 0; k < K; ++k) members.back().push_back(at(o, i, k));
+                }
+        }
+    }
+    unsigned size() const { return groups * m; }
+};
+
+static const GroupCase kGroupCases[] = {
+    {9, 1, 1, 0},     // m = 1: gRDA's soft threshold
+    {5, 3, 9, 0},     // m = 27: one thread per group
+    {2, 3, 3, 1},     // m = 6, strided, one thread per group
+    {4, 6, 9, 2},     // m = 9 kernels
+    {3, 7, 9, 0},     // m = 63: block per group, m % 4 != 0 (scalar)
+    {7, 20, 25, 0},   // m = 500: block per group, float4 when aligned
+    {6, 5, 9, 1},     // m = 54 channels: strided runs of 9
+    {40, 3, 1, 1},    // m = 40 channels of a linear-like [40, 3, 1]: stride 3, runs of 1
+    {3, 1200, 1, 0},  // m = 1200: more than 1024 lanes, thread sums go round twice
+    {1, 2050, 1, 0},  // m = 2050, one group, m % 4 == 2
+};
+
+static std::string group_label(const char* kernel, GroupCase c, unsigned grid, unsigned block) {
+    return std::string(kernel) + " [" + std::to_string(c.O) + "," + std::to_string(c.I) + "," + std::to_string(c.K) + "] grouping=" +
+           std::to_string(c.grouping) + " launch=" + std::to_string(grid) + "x" + std::to_string(block);
+}
+
+// The documented order for m > 32 and a block of B threads: 4*B partial sums (p mod 4B, in
+// increasing p), (s0 + s1) + (s2 + s3) per thread, a pairwise tree over each warp of 32
+// threads, then over the warp totals padded with zeros to 32.
+static double pairwise32(std::vector<double> v) {
+    for (unsigned o = 16; o > 0; o >>= 1)
+        for (unsigned l = 0; l < o; ++l) v[l] = v[l] + v[l + o];
+    return v[0];
+}
+
+static double ordered_sum(const std::vector<double>& terms, unsigned block) {
+    if (terms.size() <= 32) {
+        double s = 0.0;
+        for (double t : terms) s = s + t;
+        return s;
+    }
+    std::vector<double> lanes(4 * block, 0.0);
+    for (std::size_t p = 0; p < terms.size(); ++p) lanes[p % (4 * block)] = lanes[p % (4 * block)] + terms[p];
+    std::vector<double> warps(32, 0.0);
+    for (unsigned w = 0; w < block / 32; ++w) {
+        std::vector<double> threads(32);
+        for (unsigned l = 0; l < 32; ++l) {
+            const unsigned t = 32 * w + l;
+            threads[l] = (lanes[4 * t] + lanes[4 * t + 1]) + (lanes[4 * t + 2] + lanes[4 * t + 3]);
+        }
+        warps[w] = pairwise32(threads);
+    }
+    return pairwise32(warps);
+}
+
+// The sDprun rule for one group from its new accumulator values and their ordered sum of squares.
+static float sdprun_weight(float a, double sum, float threshold, unsigned m) {
+    if (m == 1) return std::isnan(a) ? a : a > threshold ? a - threshold : a < -threshold ? a + threshold : 0.0f;
+    const double norm = std::sqrt(sum);
+    const float factor = norm <= (double)threshold ? 0.0f : (float)(1.0 - (double)threshold / norm);
+    const float w = a * factor;
+    return w == 0.0f ? 0.0f : w;
+}
+
+// Values whose magnitudes span 2^-30..2^2, with exact zeros of both signs: sums of their
+// squares absorb small terms into large ones, so a sum in any other order than the
+// documented one differs in its last bits.
+static void fill_magnitudes(View& v, Rng& rng) {
+    for (std::size_t i = 0; i < v.n; ++i) {
+        const std::uint32_t r = rng.next() % 12;
+        const float mantissa = rng.uniform(1.0f, 2.0f) * (rng.next() % 2 ? 1.0f : -1.0f);
+        v[i] = r == 0 ? 0.0f : r == 1 ? -0.0f : std::ldexp(mantissa, -(int)(rng.next() % 32));
+    }
+}
+
+static void check_group_sdprun() {
+    Rng rng(8);
+    const unsigned blocks[] = {32, 64, 256};
+    for (GroupCase c : kGroupCases) {
+        const GroupLayout gl(c);
+        const unsigned n = gl.size();
+        const bool small = gl.m <= 32;
+        for (Offsets o : kOffsets)
+            for (float threshold : {0.0f, 0.4f})
+                for (unsigned block : blocks) {
+                    if (block != 256 && (o.a | o.b | o.c) != 0) continue;  // other block sizes: the aligned case
+                    // small groups: threads over groups (a grid of 1 makes the stride loop go round);
+                    // large: one block per group, or fewer so the block loop goes round
+                    const unsigned grid = small ? 1 : (o.a + o.b) % 2 == 0 ? gl.groups : std::max(1u, gl.groups / 2);
+                    View w(n, o.a), g(n, o.b), acc(n, o.c);
+                    std::vector<double> sums(gl.groups, std::nan(""));
+                    fill_magnitudes(g, rng);
+                    fill_magnitudes(acc, rng);
+                    for (unsigned i = 0; i < n; ++i) w[i] = std::nanf("");  // never read
+                    if (gl.groups > 2) {
+                        for (unsigned e : gl.members[1]) { acc[e] = 0.0f; g[e] = 0.0f; }          // an all-zero group: +0.0
+                        acc[gl.members[2][gl.m - 1]] = std::nanf("");                          // a NaN group stays NaN
+                    }
+                    std::vector<float> acc0(acc.p, acc.p + n);
+                    const float lr = 0.09f;
+                    const bool counting = (o.a + o.c) % 2 == 0;
+                    unsigned zeros = 3;  // counts add to what is there
+                    launch(grid, block, [&] {
+                        (small ? group_sdprun_step_small : group_sdprun_step)(w.p, g.p, acc.p, gl.groups, gl.m, gl.seg, gl.stride, lr,
+                                                                             threshold, sums.data(), counting ? &zeros : nullptr);
+                    });
+                    bool ok_acc = true, ok_w = true, ok_sum = true, ok_direction = true;
+                    unsigned expected_zeros = 3;
+                    for (unsigned gi = 0; gi < gl.groups; ++gi) {
+                        std::vector<double> terms;
+                        double plain = 0.0;
+                        for (unsigned e : gl.members[gi]) {
+                            const float a = acc0[e] - lr * g[e];
+                            ok_acc &= same_bits(acc[e], a);
+                            terms.push_back((double)a * (double)a);
+                            plain += (double)a * (double)a;
+                        }
+                        const double sum = ordered_sum(terms, block);
+                        ok_sum &= sums[gi] == sum || (std::isnan(sum) && std::isnan(sums[gi]));  // double, bit for bit
+                        ok_sum &= std::isnan(plain) || std::fabs(sum - plain) <= 1e-12 * plain;  // the order is a sum
+                        for (unsigned e : gl.members[gi]) {
+                            const float want = sdprun_weight(acc[e], sum, threshold, gl.m);
+                            ok_w &= same_bits(w[e], want);
+                            ok_direction &= std::isnan(w[e]) || (double)w[e] * (double)acc[e] >= 0.0;  // a shrink, never a flip
+                            expected_zeros += want == 0.0f;
+                        }
+                    }
+                    const std::string what = group_label("group_sdprun_step", c, grid, block) + " offsets=" + std::to_string(o.a) + "," +
+                                             std::to_string(o.b) + "," + std::to_string(o.c) + " threshold=" + std::to_string(threshold);
+                    expect(ok_acc, what + ": acc");
+                    expect(ok_sum, what + ": sums of squares");
+                    expect(ok_w, what + ": w");
+                    expect(ok_direction, what + ": direction");
+                    if (counting) expect(zeros == expected_zeros, what + ": zero count " + std::to_string(zeros) + " vs " + std::to_string(expected_zeros));
+                    if (gl.groups > 2) {
+                        bool zero_group = true;
+                        for (unsigned e : gl.members[1]) zero_group &= same_bits(w[e], 0.0f);
+                        expect(zero_group, what + ": an all-zero accumulator is written +0.0");
+                        expect(std::isnan(w[gl.members[2][0]]) || gl.m == 1, what + ": a NaN group is written NaN, not pruned");
+                    }
+                    expect(w.front_intact() && g.front_intact() && acc.front_intact(), what + ": wrote before a view");
+                }
+    }
+}
+
+static void check_group_norms_and_mask() {
+    Rng rng(9);
+    const unsigned blocks[] = {32, 96, 256};
+    for (GroupCase c : kGroupCases) {
+        const GroupLayout gl(c);
+        const unsigned n = gl.size();
+        const bool small = gl.m <= 32;
+        for (Offsets o : kOffsets) {
+            if (o.c != 0) continue;  // two pointers: 16 combinations
+            for (unsigned block : blocks) {
+                if (block != 256 && (o.a | o.b) != 0) continue;
+                const unsigned grid = small ? 2 : std::max(1u, gl.groups - 1);
+                View x(n, o.a), norms(gl.groups, o.b);
+                fill_magnitudes(x, rng);
+                for (int l2 : {0, 1}) {
+                    launch(grid, block, [&] { group_norms(x.p, gl.groups, gl.m, gl.seg, gl.stride, l2, norms.p); });
+                    bool ok = norms.front_intact();
+                    for (unsigned gi = 0; gi < gl.groups; ++gi) {
+                        std::vector<double> terms;
+                        for (unsigned e : gl.members[gi]) terms.push_back(l2 ? (double)x[e] * (double)x[e] : std::fabs((double)x[e]));
+                        const double sum = ordered_sum(terms, block);
+                        ok &= same_bits(norms[gi], (float)(l2 ? std::sqrt(sum) : sum));
+                    }
+                    expect(ok, group_label(l2 ? "group_norms L2" : "group_norms L1", c, grid, block) + " offsets=" +
+                                   std::to_string(o.a) + "," + std::to_string(o.b));
+                }
+                // mask: about a third of the groups pruned, kept bytes other than 1 among the rest
+                std::vector<unsigned char> mask(gl.groups + o.b + 1, 0xEE);
+                unsigned char* m = mask.data() + o.b;
+                for (unsigned gi = 0; gi < gl.groups; ++gi) m[gi] = gi % 3 == 1 ? 0 : gi % 3 == 0 ? 1 : 7;
+                std::vector<float> x0(x.p, x.p + n);
+                const unsigned period = gl.seg == gl.m ? gl.groups : c.I;
+                launch(grid, block, [&] { group_mask_apply(m, x.p, n, gl.seg, period); });
+                bool ok = x.front_intact() && mask[gl.groups + o.b] == 0xEE;
+                for (unsigned gi = 0; gi < gl.groups; ++gi)
+                    for (unsigned e : gl.members[gi]) ok &= same_bits(x[e], m[gi] ? x0[e] : 0.0f);
+                expect(ok, group_label("group_mask_apply", c, grid, block) + " offsets=" + std::to_string(o.a) + "," + std::to_string(o.b));
+            }
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------- the shim itself
@@ -824,6 +1038,8 @@ int main() {
     check_vector();
     check_mask();
     check_select();
+    check_group_sdprun();
+    check_group_norms_and_mask();
     std::printf("%d checks, %d failures\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }

@@ -94,6 +94,8 @@ public interface Backend extends AutoCloseable {
 
     /** Exact selection: the k-th largest score by radix select, and the mask of the entries at or above it (kernels/select.cu). */
     SelectOps selects();
+    /** Structured ops over groups of a weight (filters, channels, kernels): the fused sDprun step, group norms, group masks (kernels/group.cu). */
+    GroupOps groups();
 
     // ---------------------------------------------------------------- core memory ops (no kernel of ours: not a family)
 

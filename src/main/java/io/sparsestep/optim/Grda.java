@@ -38,6 +38,16 @@ public final class Grda implements Optimizer {
         public Settings withLr(double v) { return new Settings(v, c, mu); }
         public Settings withC(double v) { return new Settings(lr, v, mu); }
         public Settings withMu(double v) { return new Settings(lr, c, v); }
+
+        /** Every parameter group's settings, for summaries: {"weights": {"lr": .., "c": .., "mu": ..}, ...}. */
+        static Map<String, Object> perGroup(Map<ParamGroup, Settings> settings) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            for (ParamGroup pg : ParamGroup.values()) {
+                Settings s = settings.get(pg);
+                out.put(pg.id(), Map.of("lr", s.lr(), "c", s.c(), "mu", s.mu()));
+            }
+            return out;
+        }
     }
 
     private final Backend be;
@@ -47,8 +57,7 @@ public final class Grda implements Optimizer {
     private final Tensor counter;
     private final ParamGroup[] groups;
     private final Tensor[] w, g, a;
-    private final double[] tau;
-    private long step;
+    private final GrdaSchedule schedule;
 
     private Grda(ParamSpace space, Map<ParamGroup, Settings> settings) {
         this.be = space.backend();
@@ -72,7 +81,7 @@ public final class Grda implements Optimizer {
             g[i] = space.grads().group(groups[i]);
             a[i] = acc.group(groups[i]);
         }
-        this.tau = new double[groups.length];
+        this.schedule = new GrdaSchedule("gRDA", space.layout().nonEmptyGroups());
     }
 
     public static Builder builder() { return new Builder(); }
@@ -84,14 +93,14 @@ public final class Grda implements Optimizer {
 
     @Override
     public void step(double lrFactor) {
-        step++;
+        schedule.advance();
         be.elementwise().fill(counter, 0f);
         for (int i = 0; i < groups.length; i++) {
             Settings s = settings.get(groups[i]);
             double lr = s.lr() * lrFactor;
-            tau[i] += tauIncrement(s.c(), s.mu(), lr, step);
+            double tau = schedule.grow(i, s, lr);
             // the fused zero count covers the prunable group, so sparsity costs no extra pass
-            be.steps().grda(w[i], g[i], a[i], (float) lr, (float) tau[i], groups[i] == ParamGroup.WEIGHTS ? counter : null);
+            be.steps().grda(w[i], g[i], a[i], (float) lr, (float) tau, groups[i] == ParamGroup.WEIGHTS ? counter : null);
         }
     }
 
@@ -100,33 +109,15 @@ public final class Grda implements Optimizer {
     public long lastStepZeros() { return be.readCounter(counter); }
 
     /** Current threshold of a group. */
-    public double tau(ParamGroup group) {
-        for (int i = 0; i < groups.length; i++) if (groups[i] == group) return tau[i];
-        return 0;
-    }
+    public double tau(ParamGroup group) { return schedule.tau(group); }
 
-    public long steps() { return step; }
+    public long steps() { return schedule.steps(); }
 
     @Override
-    public OptimizerState state() {
-        Map<String, Double> scalars = new LinkedHashMap<>();
-        scalars.put("step", (double) step);
-        for (int i = 0; i < groups.length; i++) scalars.put("tau." + groups[i].id(), tau[i]);
-        return new OptimizerState(Map.of("acc", acc), scalars);
-    }
+    public OptimizerState state() { return new OptimizerState(Map.of("acc", acc), schedule.scalars()); }
 
     @Override
-    public void restoreScalars(Map<String, Double> scalars) {
-        double s = StateScalars.require(scalars, "step", "gRDA");
-        if (s < 0 || s != Math.rint(s)) throw new IllegalArgumentException("gRDA state: step must be a whole number >= 0, got " + s);
-        double[] restored = new double[groups.length];
-        for (int i = 0; i < groups.length; i++) {
-            restored[i] = StateScalars.require(scalars, "tau." + groups[i].id(), "gRDA");
-            if (restored[i] < 0) throw new IllegalArgumentException("gRDA state: tau." + groups[i].id() + " must be >= 0");
-        }
-        step = (long) s;
-        System.arraycopy(restored, 0, tau, 0, tau.length);
-    }
+    public void restoreScalars(Map<String, Double> scalars) { schedule.restore(scalars); }
 
     @Override
     public String name() { return "grda"; }
@@ -135,14 +126,7 @@ public final class Grda implements Optimizer {
     public long stateBytes() { return 4 * acc.buffer().words(); }
 
     @Override
-    public Map<String, Object> hyperparameters() {
-        Map<String, Object> out = new LinkedHashMap<>();
-        for (ParamGroup pg : ParamGroup.values()) {
-            Settings s = settings.get(pg);
-            out.put(pg.id(), Map.of("lr", s.lr(), "c", s.c(), "mu", s.mu()));
-        }
-        return out;
-    }
+    public Map<String, Object> hyperparameters() { return Settings.perGroup(settings); }
 
     @Override
     public void close() {

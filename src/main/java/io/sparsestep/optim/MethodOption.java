@@ -18,6 +18,11 @@ public record MethodOption(String name, String description, String defaultValue,
         }
     }
 
+    /** A number or a flag (no list of values). */
+    public MethodOption(String name, String description, String defaultValue, Kind kind) {
+        this(name, description, defaultValue, kind, List.of());
+    }
+
     public static MethodOption number(String name, String description, String defaultValue) {
         return new MethodOption(name, description, defaultValue, Kind.NUMBER, List.of());
     }
@@ -39,5 +44,10 @@ public record MethodOption(String name, String description, String defaultValue,
     /** One of {@code choices}, the first being the default unless {@code defaultValue} says otherwise. */
     public static MethodOption choice(String name, String description, String defaultValue, String... choices) {
         return new MethodOption(name, description, defaultValue, Kind.CHOICE, List.of(choices));
+    }
+
+    /** One of {@code choices}, as typed (e.g. {@code --groups filters}). */
+    public static MethodOption choice(String name, String description, String defaultValue, List<String> choices) {
+        return new MethodOption(name, description, defaultValue, Kind.CHOICE, choices);
     }
 }

@@ -115,6 +115,28 @@ class BenchHarnessTest {
         assertEquals(1, StepKind.selectK(3), "at least one");
     }
 
+    /** sDprun's fixture is rows of 4096 (and one row of the rest) and steps the real optimizer: one step against the group rule in double. */
+    @Test
+    void sdprunBenchmarkStepsRowsOf4096WithTheRealOptimizer() {
+        int n = 2 * FlatStepFixture.SDPRUN_ROW + 5;
+        try (Backend be = new CpuBackend(); FlatStepFixture f = FlatStepFixture.open(be, StepKind.SDPRUN, n, 42)) {
+            f.step();
+            float[] w0 = expectedRandom(42, n), g = expectedRandom(43, n), w = read(be, f.params(), n);
+            io.sparsestep.optim.SdprunSpec spec = (io.sparsestep.optim.SdprunSpec) StepKind.SDPRUN.spec();
+            float lr = (float) spec.lr();
+            double tau = Grda.tauIncrement(spec.c(), spec.mu(), spec.lr(), 1);
+            int[][] rows = {{0, FlatStepFixture.SDPRUN_ROW}, {FlatStepFixture.SDPRUN_ROW, FlatStepFixture.SDPRUN_ROW}, {2 * FlatStepFixture.SDPRUN_ROW, 5}};
+            for (int[] row : rows) {
+                double norm = 0;
+                for (int i = row[0]; i < row[0] + row[1]; i++) norm += Math.pow(w0[i] - lr * g[i], 2);
+                norm = Math.sqrt(norm);
+                double factor = Math.max(0, 1 - Math.sqrt(row[1]) * tau / norm);
+                for (int i = row[0]; i < row[0] + row[1]; i++) assertEquals((w0[i] - lr * g[i]) * factor, w[i], 1e-6, "w[" + i + "]");
+            }
+            assertEquals(4L * f.params().words(), f.stateBytes(), "one accumulator, as gRDA");
+        }
+    }
+
     @Test
     void copyFixtureCopiesAndSgdMomentumKeepsOneBuffer() {
         try (Backend be = new CpuBackend()) {

@@ -150,6 +150,19 @@ class BenchReportTest {
     }
 
     @Test
+    void sdprunIsJudgedAgainstGrdaFrom16MOnWhereMeasured() {
+        long m16 = 16L << 20, m64 = 64L << 20;
+        List<Measurement> gpu = List.of(opt("cuda", 1_000_000, "grda", 0.01), opt("cuda", 1_000_000, "sdprun", 0.05),
+                opt("cuda", m16, "grda", 0.1), opt("cuda", m16, "sdprun", 0.12), opt("cuda", m64, "grda", 0.4), opt("cuda", m64, "sdprun", 0.56));
+        BenchReport.Target t = new BenchReport(gpu, List.of(), null).targets().stream().filter(x -> x.name().startsWith("sDprun"))
+                .findFirst().orElseThrow();
+        assertEquals(1.4, t.measured(), EPS, "the worst size from 16M on; 1M (5x) is below the bound's range");
+        assertFalse(t.met());
+        assertTrue(t.detail().contains("64M"), t.detail());
+        assertTrue(new BenchReport(CPU, MEMORY, null).targets().stream().noneMatch(x -> x.name().startsWith("sDprun")), "not measured: no target");
+    }
+
+    @Test
     void unequalOptimizerStateIsReportedAsMissed() {
         List<MemoryRecord> mem = List.of(optMem(1_000_000, "grda", 8_000_000, 0), optMem(1_000_000, "sgd-momentum", 4_000_000, 0));
         BenchReport.Target state = new BenchReport(CPU, mem, null).targets().get(3);

@@ -32,7 +32,7 @@ class MethodsTest {
     @Test
     void anOptionOfAnotherMethodIsRefusedNamingItsOwner() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Methods.parse("sgd", Map.of("--c", "0.5")));
-        assertEquals("--c is an option of gRDA (--method grda); SGD (--method sgd) does not take it", e.getMessage());
+        assertEquals("--c is an option of gRDA (--method grda) and sDprun (--method sdprun); SGD (--method sgd) does not take it", e.getMessage());
         IllegalArgumentException m = assertThrows(IllegalArgumentException.class, () -> Methods.parse("grda", Map.of("--momentum", "0.9")));
         assertTrue(m.getMessage().startsWith("--momentum is an option of SGD (--method sgd)"), m.getMessage());
     }

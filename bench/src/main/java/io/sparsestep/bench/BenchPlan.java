@@ -23,7 +23,7 @@ public record BenchPlan(String mode, List<BenchRun> runs, List<String> notes) {
     /** Flat buffers as large as ResNet-50 and VGG-16 (ImageNet, torchvision), for the side-by-side with PyTorch. */
     static final String RESNET50 = "25557032", VGG16 = "138357544";
 
-    static final List<String> STEP_KINDS = List.of("copy", "grda", "sgd", "sgd-momentum", "gsm", "gmp", "select");
+    static final List<String> STEP_KINDS = List.of("copy", "grda", "sgd", "sgd-momentum", "gsm", "gmp", "sdprun", "select");
     /** The op-level kinds (one fused op each, no method), run in every optimizer-step run after STEP_KINDS. */
     static final List<String> OP_STEP_KINDS = List.of("gsm-step", "masked-sgd-step");
     static final List<String> TRAIN_OPTIMIZERS = List.of("grda", "sgd-momentum", "gmp");

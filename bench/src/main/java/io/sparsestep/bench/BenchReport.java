@@ -22,6 +22,8 @@ public final class BenchReport {
     static final double CPU_COPY_FRACTION_TARGET = 0.70, GPU_COPY_FRACTION_TARGET = 0.85;
     static final long GPU_LARGE_SIZE = 64L << 20;
     static final double TRAIN_OVERHEAD_TARGET = 0.03, VS_FUSED_SGD_TARGET = 0.85, VS_LOOP_TARGET = 10;
+    static final double SDPRUN_OVER_GRDA_TARGET = 1.3;
+    static final long SDPRUN_LARGE_SIZE = 16L << 20;
     static final long RESNET50_PARAMS = 25_557_032L;
 
     public record OptimizerRow(String device, long size, String kind, int passes, int bytesPerParam, double medianMs, Double errorMs,
@@ -238,6 +240,7 @@ public final class BenchReport {
                     worstTrain.map(r -> r.grdaOverSgdMomentum() - 1).orElse(null), TRAIN_OVERHEAD_TARGET,
                     worstTrain.map(r -> "worst: " + r.model() + " at batch " + r.batch()).orElse("not measured")));
             out.add(stateMemoryTarget(d, opt, tr));
+            sdprunTarget(d, opt).ifPresent(out::add);
         }
         if (pytorch != null) {
             List<PytorchRow> rows = pytorchRows();
@@ -253,6 +256,30 @@ public final class BenchReport {
                     resnet.map(r -> r.tensors() + " tensors").orElse("ResNet-50 workload not measured on both sides")));
         }
         return out;
+    }
+
+    /**
+     * sDprun's step (two passes over each group in one launch) against gRDA's at the same size,
+     * from 16M parameters up (issue 12: at most 1.3x on the GPU); only where sDprun was measured.
+     */
+    private static Optional<Target> sdprunTarget(BenchDevice d, List<OptimizerRow> opt) {
+        double worst = Double.NaN;
+        long at = 0;
+        for (OptimizerRow s : opt) {
+            if (!s.device().equals(d.id()) || !s.kind().equals(StepKind.SDPRUN.id()) || s.size() < SDPRUN_LARGE_SIZE) continue;
+            for (OptimizerRow g : opt) {
+                if (g.device().equals(d.id()) && g.size() == s.size() && g.kind().equals(StepKind.GRDA.id())) {
+                    double ratio = s.medianMs() / g.medianMs();
+                    if (Double.isNaN(worst) || ratio > worst) {
+                        worst = ratio;
+                        at = s.size();
+                    }
+                }
+            }
+        }
+        if (Double.isNaN(worst)) return Optional.empty();
+        return Optional.of(atMost(d, "sDprun / gRDA step time", "<= " + SDPRUN_OVER_GRDA_TARGET + " at >= 16M parameters (worst size)",
+                worst, SDPRUN_OVER_GRDA_TARGET, "worst at " + sizeLabel(at) + " parameters"));
     }
 
     /** gRDA keeps one accumulator, SGD-momentum one momentum buffer: the state must be the same size everywhere. */

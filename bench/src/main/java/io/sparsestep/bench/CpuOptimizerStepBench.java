@@ -33,7 +33,7 @@ public class CpuOptimizerStepBench {
     @Param({"1048576", "16777216", "67108864"})
     public int size;
 
-    @Param({"copy", "grda", "sgd", "sgd-momentum", "gsm", "gmp", "droppruning", "magnitude", "select"})
+    @Param({"copy", "grda", "sgd", "sgd-momentum", "gsm", "gmp", "droppruning", "magnitude", "sdprun", "select"})
     public String kind;
 
     private Backend backend;

@@ -39,7 +39,7 @@ public class CudaOptimizerStepBench {
     @Param({"1048576", "16777216", "67108864", "268435456"})
     public int size;
 
-    @Param({"copy", "grda", "sgd", "sgd-momentum", "gsm", "gmp", "droppruning", "magnitude", "select"})
+    @Param({"copy", "grda", "sgd", "sgd-momentum", "gsm", "gmp", "droppruning", "magnitude", "sdprun", "select"})
     public String kind;
 
     private Backend backend;

@@ -34,6 +34,8 @@ public final class FlatStepFixture implements AutoCloseable {
     static final double GRDA_LR = GRDA.lr(), GRDA_C = GRDA.c(), GRDA_MU = GRDA.mu();
     /** SGD's benchmark lr (both SGD kinds). */
     static final double SGD_LR = StepKind.SGD.spec().lr();
+    /** sDprun's benchmark weight is [size / 4096, 4096]: 4096-element rows, as VGG-16's fc7 (16M) has. */
+    static final int SDPRUN_ROW = 4096;
     /** Host staging is filled and uploaded in chunks, so a 256M-parameter setup needs only 4 MiB of host memory. */
     private static final int CHUNK = 1 << 20;
 
@@ -69,7 +71,14 @@ public final class FlatStepFixture implements AutoCloseable {
             src = dst = null;
             Planner plan = new Planner(backend, 1);
             // zeros here (cheap); the random values are written below, before the optimizer copies them
-            plan.param("w", new int[]{size}, ParamGroup.WEIGHTS, Init.ZEROS, 1);
+            if (kind == StepKind.SDPRUN) {
+                // sDprun needs a weight with groups: rows of SDPRUN_ROW (one tensor of the rest when size is not a multiple)
+                int rows = size / SDPRUN_ROW, rest = size % SDPRUN_ROW;
+                if (rows > 0) plan.param("w", new int[]{rows, SDPRUN_ROW}, ParamGroup.WEIGHTS, Init.ZEROS, 1);
+                if (rest > 0) plan.param("w.rest", new int[]{1, rest}, ParamGroup.WEIGHTS, Init.ZEROS, 1);
+            } else {
+                plan.param("w", new int[]{size}, ParamGroup.WEIGHTS, Init.ZEROS, 1);
+            }
             memory = new FlatMemory(plan, seed);
             fillRandom(backend, memory.groupView(memory.params(), ParamGroup.WEIGHTS), seed);
             fillRandom(backend, memory.groupView(memory.grads(), ParamGroup.WEIGHTS), seed + 1);

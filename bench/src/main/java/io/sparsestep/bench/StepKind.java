@@ -9,6 +9,7 @@ import io.sparsestep.optim.GsmSpec;
 import io.sparsestep.optim.MagnitudeSpec;
 import io.sparsestep.optim.Method;
 import io.sparsestep.optim.MethodSpec;
+import io.sparsestep.optim.SdprunSpec;
 import io.sparsestep.optim.SgdSpec;
 import io.sparsestep.optim.SlimmingSpec;
 
@@ -66,6 +67,12 @@ public enum StepKind {
     L1_FILTER("l1-filter", 21, FilterPruningSpec.METHOD, Map.of("--lr", "0.01", "--momentum", "0.9")),
     /** Network slimming before its prune: the masked momentum step (21) and the L1 subgradient on the batch-norm scales. Needs batch norm. */
     SLIMMING("slimming", 21, SlimmingSpec.METHOD, Map.of("--lr", "0.01", "--momentum", "0.9")),
+    /**
+     * sDprun on rows of 4096 (a [n/4096, 4096] weight, VGG-16's fc7 at 16M): like gRDA, read g
+     * and acc, write acc and w; the group's second pass re-reads acc from cache (20 B when
+     * it misses), plus 8 B per group of 4096.
+     */
+    SDPRUN("sdprun", 16, SdprunSpec.METHOD, Map.of("--lr", "0.01", "--c", "0.0005", "--mu", "0.6")),
     /**
      * GSM's threshold: the k-th largest |g*w| with k = floor({@link #SELECT_KEEP} * n), by
      * {@code selects().kthLargest}. At the least it reads w and g once (8); the radix select

@@ -6,6 +6,7 @@ import io.sparsestep.backend.Buffer;
 import io.sparsestep.backend.ConvGeometry;
 import io.sparsestep.backend.DType;
 import io.sparsestep.backend.ElementwiseOps;
+import io.sparsestep.backend.GroupOps;
 import io.sparsestep.backend.LossOps;
 import io.sparsestep.backend.MaskOps;
 import io.sparsestep.backend.PoolGeometry;
@@ -48,6 +49,7 @@ public final class CpuBackend implements Backend {
     private final CpuMaskOps masks = new CpuMaskOps(this);
     private final CpuStepOps steps;
     private final CpuSelectOps selects;
+    private final CpuGroupOps groups;
     private final CpuElementwiseOps elementwise;
     private final CpuLossOps loss;
     private final CpuGemm gemm;
@@ -70,6 +72,7 @@ public final class CpuBackend implements Backend {
         this.conv = new CpuConvolution(parallel, gemm);
         this.steps = new CpuStepOps(this, threads);
         this.selects = new CpuSelectOps(this, threads);
+        this.groups = new CpuGroupOps(this, threads);
         this.elementwise = new CpuElementwiseOps(this, threads);
         this.loss = new CpuLossOps(this, threads);
     }
@@ -222,6 +225,9 @@ public final class CpuBackend implements Backend {
 
     @Override
     public MaskOps masks() { return masks; }
+
+    @Override
+    public GroupOps groups() { return groups; }
 
     @Override
     public StepOps steps() { return steps; }

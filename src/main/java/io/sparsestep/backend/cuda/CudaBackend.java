@@ -6,6 +6,7 @@ import io.sparsestep.backend.Buffer;
 import io.sparsestep.backend.ConvGeometry;
 import io.sparsestep.backend.DType;
 import io.sparsestep.backend.ElementwiseOps;
+import io.sparsestep.backend.GroupOps;
 import io.sparsestep.backend.LossOps;
 import io.sparsestep.backend.MaskOps;
 import io.sparsestep.backend.PoolGeometry;
@@ -34,7 +35,7 @@ import java.util.function.Function;
 
 /**
  * The GPU backend: sparsestep's PTX kernels behind the op families (one {@code Cuda<Family>}
- * per {@code kernels/*.cu}: elementwise, loss, vector, mask, optim); cuBLAS for GEMM; cuDNN
+ * per {@code kernels/*.cu}: elementwise, loss, vector, mask, optim, group); cuBLAS for GEMM; cuDNN
  * for convolution, pooling and batch norm (core ops, here). All of it bound with
  * java.lang.foreign, no JNI.
  *
@@ -91,6 +92,7 @@ public final class CudaBackend implements Backend {
     private CudaMaskOps masks;
     private CudaSelectOps selects;
     private CudaStepOps steps;
+    private CudaGroupOps groups;
     private CudaElementwiseOps elementwise;
     private CudaLossOps loss;
     private final MemorySegment hostWord = Arena.ofAuto().allocate(8, 8);
@@ -187,6 +189,7 @@ public final class CudaBackend implements Backend {
             masks = new CudaMaskOps(this);
             selects = new CudaSelectOps(this);
             steps = new CudaStepOps(this);
+            groups = new CudaGroupOps(this);
             elementwise = new CudaElementwiseOps(this);
             loss = new CudaLossOps(this);
         } catch (RuntimeException e) {
@@ -378,6 +381,9 @@ public final class CudaBackend implements Backend {
     public SelectOps selects() { return selects; }
 
     @Override
+    public GroupOps groups() { return groups; }
+
+    @Override
     public ElementwiseOps elementwise() { return elementwise; }
 
     @Override
@@ -406,7 +412,7 @@ public final class CudaBackend implements Backend {
     /** The largest grid {@link LaunchConfig#flat} gives on this device. */
     int maxFlatGrid() { return Math.max(1, info.multiprocessors()) * LaunchConfig.BLOCKS_PER_SM; }
 
-    // package-private access for the op families (CudaElementwiseOps, CudaLossOps, CudaVectorOps, CudaMaskOps, CudaSelectOps, CudaStepOps)
+    // package-private access for the op families (CudaElementwiseOps, CudaLossOps, CudaVectorOps, CudaMaskOps, CudaSelectOps, CudaStepOps, CudaGroupOps)
     LoadedKernels kernels() { return kernels; }
     long counterScratch() { return counterScratch; }
     long reductionScratch() { return reductionScratch; }

@@ -40,7 +40,11 @@ enum KernelSignature {
     SELECT_TIE_COUNTS("select", "select_tie_counts", POINTER, POINTER, POINTER, U64, POINTER),
     SELECT_TIE_SCAN("select", "select_tie_scan", POINTER, U64),
     SELECT_KEEP_RANKED("select", "select_keep_ranked", POINTER, POINTER, POINTER, U64, POINTER, POINTER),
-    MASK_DROP_STEP("mask", "mask_drop_step", POINTER, POINTER, POINTER, POINTER, U64, U64, U64, U64, F32, F32);
+    MASK_DROP_STEP("mask", "mask_drop_step", POINTER, POINTER, POINTER, POINTER, U64, U64, U64, U64, F32, F32),
+    GROUP_SDPRUN_STEP_SMALL("group", "group_sdprun_step_small", POINTER, POINTER, POINTER, I32, I32, I32, I32, F32, F32, POINTER, POINTER),
+    GROUP_SDPRUN_STEP("group", "group_sdprun_step", POINTER, POINTER, POINTER, I32, I32, I32, I32, F32, F32, POINTER, POINTER),
+    GROUP_NORMS("group", "group_norms", POINTER, I32, I32, I32, I32, I32, POINTER),
+    GROUP_MASK_APPLY("group", "group_mask_apply", POINTER, POINTER, I32, I32, I32);
 
     private final String module;
     private final String kernel;

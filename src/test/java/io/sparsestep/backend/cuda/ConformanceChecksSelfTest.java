@@ -119,7 +119,7 @@ class ConformanceChecksSelfTest {
         java.util.Set<String> prefixes = ConformanceChecks.familyChecks().stream()
                 .map(c -> c.name().contains(".") ? c.name().substring(0, c.name().indexOf('.')) : "MISSING " + c.name())
                 .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
-        assertEquals(java.util.Set.of("elementwise", "loss", "masks", "selects", "steps", "vectors"), prefixes);
+        assertEquals(java.util.Set.of("elementwise", "groups", "loss", "masks", "selects", "steps", "vectors"), prefixes);
         assertTrue(ConformanceChecks.all().stream().anyMatch(c -> c.name().equals("vectors.dot")), "all() includes the families");
     }
 

@@ -65,7 +65,8 @@ class KernelSignaturePtxTest {
             "vector", io.sparsestep.backend.VectorOps.class,
             "mask", io.sparsestep.backend.MaskOps.class,
             "select", io.sparsestep.backend.SelectOps.class,
-            "optim", io.sparsestep.backend.StepOps.class);
+            "optim", io.sparsestep.backend.StepOps.class,
+            "group", io.sparsestep.backend.GroupOps.class);
 
     /** StepOps' kernels are launched through the raw-pointer API its CUDA file ends in. */
     private static final Map<String, Class<?>> FAMILY_HELPERS = Map.of("CudaFusedSteps", io.sparsestep.backend.StepOps.class);
