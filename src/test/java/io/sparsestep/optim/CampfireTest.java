@@ -88,6 +88,22 @@ class CampfireTest {
     }
 
     @Test
+    void kernelGranularityKeepsTheKernelsWithTheLargestL1Norms() {
+        try (Fixture f = new Fixture(); Optimizer c = f.build("kernel", 2)) {
+            c.startEpoch(2); // the freeze epoch: the target, from the initial weights
+            byte[] mask = c.pruningMask().orElseThrow().toHost();
+            double minKept = Double.MAX_VALUE, maxPruned = 0;
+            for (int k = 0; k < O * I; k++) {
+                double norm = 0;
+                for (int j = 0; j < K * K; j++) norm += Math.abs(f.initial[k * K * K + j]);
+                if (mask[k * K * K] != 0) minKept = Math.min(minKept, norm);
+                else maxPruned = Math.max(maxPruned, norm);
+            }
+            assertTrue(minKept >= maxPruned, "kept kernels' smallest L1 norm " + minKept + " vs pruned kernels' largest " + maxPruned);
+        }
+    }
+
+    @Test
     void aModelWithoutConvKernelsIsRefused() {
         try (CpuBackend be = new CpuBackend(1);
              ParamSpace space = ParamSpace.allocate(be, ParamLayout.of(List.of(new ParamLayout.Declared("fc.weight", new int[]{4, 4}, ParamGroup.WEIGHTS))))) {
