@@ -747,6 +747,69 @@ static void check_select() {
                            "select wrote before a view or past its scratch");
                 }
         }
+}
+
+// ---------------------------------------------------------------------------- the shim itself
+
+// Kernels that break CUDA's rules: the shim must refuse each launch, with the reason.
+static void divergent_barrier(int) {
+    if (threadIdx.x < 40) __syncthreads();
+}
+static void shuffle_missed_by_a_lane(int) {
+    if (threadIdx.x != 37) (void)__shfl_xor_sync(0xffffffffu, 1.0f, 1);
+}
+#define reinterpret_cast shim::checked_reinterpret_cast  // as kernels.inc does for the kernels
+static void misaligned_float4(float* p) {
+    if (threadIdx.x == 0) *reinterpret_cast<float4*>(p + 1) = make_float4(1, 2, 3, 4);
+}
+#undef reinterpret_cast
+static void shuffle_in_partial_warp(int) { (void)__shfl_xor_sync(0xffffffffu, 1.0f, 1); }
+
+// A block sum over a barrier and shuffles, with a thread order the shim cannot get right
+// by accident: every thread adds its index.
+static void block_sum_of_indices(unsigned* out) {
+    const unsigned total = block_sum_u32(threadIdx.x);
+    if (threadIdx.x == 0) out[blockIdx.x] = total;
+}
+
+// An exclusive scan of the thread indices by __shfl_up_sync (select.cu's block scan).
+static void block_scan_of_indices(unsigned* out) {
+    unsigned total;
+    const unsigned before = block_exclusive_scan_u32(threadIdx.x, &total);
+    out[threadIdx.x] = before;
+    if (threadIdx.x == 0) out[blockDim.x] = total;
+}
+
+static void check_shim() {
+    struct Refusal { const char* what; int code; int rc; std::string message; };
+    std::vector<Refusal> refusals;
+    refusals.push_back({"divergent __syncthreads", shim::kLaunchFailed, shim::launch(2, 64, [] { divergent_barrier(0); }),
+                        shim::state().message});
+    refusals.push_back({"shuffle a lane misses", shim::kLaunchFailed, shim::launch(1, 64, [] { shuffle_missed_by_a_lane(0); }),
+                        shim::state().message});
+    alignas(16) float buffer[8] = {};
+    refusals.push_back({"misaligned float4", shim::kMisalignedAddress, shim::launch(1, 32, [&] { misaligned_float4(buffer); }),
+                        shim::state().message});
+    refusals.push_back({"shuffle in a partial warp", shim::kLaunchFailed, shim::launch(1, 48, [] { shuffle_in_partial_warp(0); }),
+                        shim::state().message});
+    refusals.push_back({"block of 1025", shim::kInvalidValue, shim::launch(1, 1025, [] {}), shim::state().message});
+    for (const Refusal& r : refusals) {
+        expect(r.rc == r.code && !r.message.empty(),
+               std::string("shim: ") + r.what + " gave " + std::to_string(r.rc) + " (" + r.message + "), want " + std::to_string(r.code));
+    }
+    for (unsigned block : {32u, 96u, 1024u}) {
+        unsigned out[3] = {0, 0, 0};
+        launch(3, block, [&] { block_sum_of_indices(out); });
+        const unsigned want = block * (block - 1) / 2;
+        expect(out[0] == want && out[1] == want && out[2] == want, "shim: block sum of indices, block " + std::to_string(block));
+        std::vector<unsigned> scan(block + 1, 0);
+        launch(1, block, [&] { block_scan_of_indices(scan.data()); });
+        bool ok = scan[block] == want;
+        for (unsigned t = 0; t < block; ++t) ok &= scan[t] == t * (t - 1) / 2;
+        expect(ok, "shim: block exclusive scan of indices (__shfl_up_sync), block " + std::to_string(block));
+    }
+}
+
 // ---------------------------------------------------------------------------- group kernels
 
 // A weight [O, I, K] and its grouping (0 filters, 1 channels, 2 kernels), with the
@@ -960,67 +1023,6 @@ static void check_group_norms_and_mask() {
                 expect(ok, group_label("group_mask_apply", c, grid, block) + " offsets=" + std::to_string(o.a) + "," + std::to_string(o.b));
             }
         }
-    }
-}
-
-// ---------------------------------------------------------------------------- the shim itself
-
-// Kernels that break CUDA's rules: the shim must refuse each launch, with the reason.
-static void divergent_barrier(int) {
-    if (threadIdx.x < 40) __syncthreads();
-}
-static void shuffle_missed_by_a_lane(int) {
-    if (threadIdx.x != 37) (void)__shfl_xor_sync(0xffffffffu, 1.0f, 1);
-}
-#define reinterpret_cast shim::checked_reinterpret_cast  // as kernels.inc does for the kernels
-static void misaligned_float4(float* p) {
-    if (threadIdx.x == 0) *reinterpret_cast<float4*>(p + 1) = make_float4(1, 2, 3, 4);
-}
-#undef reinterpret_cast
-static void shuffle_in_partial_warp(int) { (void)__shfl_xor_sync(0xffffffffu, 1.0f, 1); }
-
-// A block sum over a barrier and shuffles, with a thread order the shim cannot get right
-// by accident: every thread adds its index.
-static void block_sum_of_indices(unsigned* out) {
-    const unsigned total = block_sum_u32(threadIdx.x);
-    if (threadIdx.x == 0) out[blockIdx.x] = total;
-}
-
-// An exclusive scan of the thread indices by __shfl_up_sync (select.cu's block scan).
-static void block_scan_of_indices(unsigned* out) {
-    unsigned total;
-    const unsigned before = block_exclusive_scan_u32(threadIdx.x, &total);
-    out[threadIdx.x] = before;
-    if (threadIdx.x == 0) out[blockDim.x] = total;
-}
-
-static void check_shim() {
-    struct Refusal { const char* what; int code; int rc; std::string message; };
-    std::vector<Refusal> refusals;
-    refusals.push_back({"divergent __syncthreads", shim::kLaunchFailed, shim::launch(2, 64, [] { divergent_barrier(0); }),
-                        shim::state().message});
-    refusals.push_back({"shuffle a lane misses", shim::kLaunchFailed, shim::launch(1, 64, [] { shuffle_missed_by_a_lane(0); }),
-                        shim::state().message});
-    alignas(16) float buffer[8] = {};
-    refusals.push_back({"misaligned float4", shim::kMisalignedAddress, shim::launch(1, 32, [&] { misaligned_float4(buffer); }),
-                        shim::state().message});
-    refusals.push_back({"shuffle in a partial warp", shim::kLaunchFailed, shim::launch(1, 48, [] { shuffle_in_partial_warp(0); }),
-                        shim::state().message});
-    refusals.push_back({"block of 1025", shim::kInvalidValue, shim::launch(1, 1025, [] {}), shim::state().message});
-    for (const Refusal& r : refusals) {
-        expect(r.rc == r.code && !r.message.empty(),
-               std::string("shim: ") + r.what + " gave " + std::to_string(r.rc) + " (" + r.message + "), want " + std::to_string(r.code));
-    }
-    for (unsigned block : {32u, 96u, 1024u}) {
-        unsigned out[3] = {0, 0, 0};
-        launch(3, block, [&] { block_sum_of_indices(out); });
-        const unsigned want = block * (block - 1) / 2;
-        expect(out[0] == want && out[1] == want && out[2] == want, "shim: block sum of indices, block " + std::to_string(block));
-        std::vector<unsigned> scan(block + 1, 0);
-        launch(1, block, [&] { block_scan_of_indices(scan.data()); });
-        bool ok = scan[block] == want;
-        for (unsigned t = 0; t < block; ++t) ok &= scan[t] == t * (t - 1) / 2;
-        expect(ok, "shim: block exclusive scan of indices (__shfl_up_sync), block " + std::to_string(block));
     }
 }
 

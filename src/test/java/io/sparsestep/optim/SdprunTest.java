@@ -304,9 +304,9 @@ class SdprunTest {
         assertEquals(Grouping.CHANNELS, spec.groups());
         assertEquals(Sdprun.Lambda.ONE, spec.lambda());
         assertEquals(spec, Methods.parse("sdprun", spec.options()));
-        assertEquals("--groups must be one of filters, channels; got 'rows'",
+        assertEquals("--groups must be one of filters, channels, got 'rows'",
                 assertThrows(IllegalArgumentException.class, () -> Methods.parse("sdprun", Map.of("--groups", "rows"))).getMessage());
-        assertEquals("--group-lambda must be one of sqrt, 1; got '2'",
+        assertEquals("--group-lambda must be one of sqrt, 1, got '2'",
                 assertThrows(IllegalArgumentException.class, () -> Methods.parse("sdprun", Map.of("--group-lambda", "2"))).getMessage());
         assertEquals("--mu must be in (0, 1) (the theory assumes mu > 0.5), got 1.0",
                 assertThrows(IllegalArgumentException.class, () -> Methods.parse("sdprun", Map.of("--mu", "1"))).getMessage());
