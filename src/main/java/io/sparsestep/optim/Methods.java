@@ -53,7 +53,9 @@ public final class Methods {
             if (method.option(name).isPresent()) continue;
             List<String> owners = new ArrayList<>();
             for (Method m : ALL) if (m.option(name).isPresent()) owners.add(m.label() + " (--method " + m.id() + ")");
-            throw new IllegalArgumentException(name + " is an option of " + String.join(" and ", owners) + "; "
+            String of = owners.size() == 1 ? owners.getFirst()
+                    : String.join(", ", owners.subList(0, owners.size() - 1)) + " and " + owners.getLast();
+            throw new IllegalArgumentException(name + " is an option of " + of + "; "
                     + method.label() + " (--method " + method.id() + ") does not take it");
         }
         return method.parse(given);

@@ -61,7 +61,7 @@ class CliOptionValidationTest {
                 c("--nesterov requires", "--optimizer", "sgd", "--nesterov", "--dampening", "0.5"),
                 c("--nesterov requires", "--optimizer", "sgd", "--nesterov", "--momentum", "0"),
                 // an option of the other method is refused, naming its owner: it would otherwise be ignored
-                c("--momentum is an option of SGD (--method sgd); gRDA (--method grda) does not take it", "--optimizer", "grda", "--momentum", "0.5"),
+                c("--dampening is an option of SGD (--method sgd); gRDA (--method grda) does not take it", "--optimizer", "grda", "--dampening", "0.5"),
                 c("--mu is an option of gRDA (--method grda) and sDprun (--method sdprun); SGD (--method sgd) does not take it", "--method", "sgd", "--mu", "0.6"),
                 c("--c is an option of gRDA", "--optimizer", "sgd", "--c", "0.5"),
                 c("unknown --method 'adam'; known: grda (gRDA), sgd (SGD)", "--method", "adam"),
