@@ -329,7 +329,7 @@ class BenchHarnessTest {
         assertTrue(quick.runs().stream().allMatch(r -> r.target().device() == BenchDevice.CPU));
         List<String> kinds = quick.runs().stream().filter(r -> r.target() == BenchTarget.CPU_OPTIMIZER_STEP)
                 .flatMap(r -> r.params().get("kind").stream()).toList();
-        assertEquals(List.of("copy", "grda", "sgd", "sgd-momentum", "gsm", "gmp", "select", "gsm-step", "masked-sgd-step"), kinds, "the methods' kinds, the selection and the op-level ones");
+        assertEquals(List.of("copy", "grda", "sgd", "sgd-momentum", "gsm", "gmp", "sdprun", "select", "gsm-step", "masked-sgd-step"), kinds, "the methods' kinds, the selection and the op-level ones");
         kinds.forEach(StepKind::of); // every planned kind exists
         List<Map<String, String>> train = quick.runs().stream().filter(r -> r.target() == BenchTarget.CPU_TRAIN_STEP)
                 .flatMap(r -> r.combinations().stream()).toList();
