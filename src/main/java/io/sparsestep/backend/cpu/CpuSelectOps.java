@@ -23,7 +23,7 @@ import java.util.Arrays;
  */
 final class CpuSelectOps implements SelectOps {
     static final int STATE_WORDS = 16;
-    private static final int BINS = 2048;
+    private static final int BINS = CpuSelectPass.BINS;
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
     private static final ValueLayout.OfByte B = ValueLayout.JAVA_BYTE;
     private static final ValueLayout.OfInt I = ValueLayout.JAVA_INT_UNALIGNED;
@@ -32,16 +32,16 @@ final class CpuSelectOps implements SelectOps {
     private static final int[] SHIFT = {21, 10, 0}, WIDTH = {11, 11, 10};
 
     private final CpuBackend be;
-    /** Per worker, reused by every selection: a histogram, two counts (candidates, NaN), a vector's lanes. */
-    private final long[][] hist, workerCounts;
-    private final int[][] lanes;
+    /** Per worker, reused by every selection: a histogram and the pass's buffers. */
+    private final long[][] hist;
+    private final CpuSelectPass.Scratch[] workers;
     private final long[] total = new long[BINS];
 
     CpuSelectOps(CpuBackend be, int threads) {
         this.be = be;
         this.hist = new long[threads][BINS];
-        this.workerCounts = new long[threads][2];
-        this.lanes = new int[threads][CpuSelectPass.V];
+        this.workers = new CpuSelectPass.Scratch[threads];
+        for (int t = 0; t < threads; t++) workers[t] = new CpuSelectPass.Scratch();
     }
 
     @Override
@@ -77,15 +77,15 @@ final class CpuSelectOps implements SelectOps {
         for (int level = 0; level < 3; level++) {
             CpuSelectPass.Digit digit = new CpuSelectPass.Digit(prefix, prefixMask, SHIFT[level], (1 << WIDTH[level]) - 1, level == 0);
             for (long[] h : hist) Arrays.fill(h, 0);
-            for (long[] c : workerCounts) Arrays.fill(c, 0);
+            for (CpuSelectPass.Scratch c : workers) Arrays.fill(c.counts, 0);
             be.chunked(n, (worker, start, count) ->
-                    CpuSelectPass.histogram(v.w, v.g, v.candidates, start, start + count, digit, hist[worker], lanes[worker], workerCounts[worker]));
+                    CpuSelectPass.histogram(v.w, v.g, v.candidates, start, start + count, digit, hist[worker], workers[worker]));
             Arrays.fill(total, 0);
             for (long[] h : hist) for (int d = 0; d < BINS; d++) total[d] += h[d];
             if (digit.first()) {
-                for (long[] c : workerCounts) {
-                    cands += c[0];
-                    nan += c[1];
+                for (CpuSelectPass.Scratch c : workers) {
+                    cands += c.counts[0];
+                    nan += c.counts[1];
                 }
                 if (k > cands - nan) {
                     valid = false;
