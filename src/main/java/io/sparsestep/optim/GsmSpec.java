@@ -16,7 +16,7 @@ public record GsmSpec(MomentumSettings sgd, double ratio, boolean exactQ, boolea
     public static final Method METHOD = new Method("gsm", "GSM",
             "Global Sparse Momentum SGD: only the top |g*w| weights get their gradient; the rest decay with their stale momentum",
             "conv/linear weights (biases and batch norm are never pruned)",
-            MomentumOptions.with("0.05", "0.9", "5e-4",
+            MomentumOptions.with("0.05", "0.9", "2e-3",
                     MethodOption.number("--ratio", "share of conv/linear weights kept, in (0, 1]: Q = floor(ratio * N) get the gradient", "0.05"),
                     MethodOption.flag("--exact-q", "exactly Q selected per step and at the final prune, ties broken by index "
                             + "(lowest first); default: every weight tied with the Q-th is kept, as the authors"),

@@ -48,7 +48,7 @@ class GsmTest {
         float[] w0 = gaussian(r, n), b0 = gaussian(r, 5);
         try (PruningFixture a = new PruningFixture(3, 5, n); PruningFixture b = new PruningFixture(3, 5, n);
              Optimizer gsm = a.build("gsm", Map.of("--ratio", "1", "--final-prune", "false", "--nesterov", "true"), TWO_EPOCHS);
-             Optimizer sgd = Sgd.builder().lr(0.05).momentum(0.9).nesterov(true).weightDecay(5e-4)
+             Optimizer sgd = Sgd.builder().lr(0.05).momentum(0.9).nesterov(true).weightDecay(2e-3)
                      .group(io.sparsestep.params.ParamGroup.BIAS_AND_NORM, s -> s.withWeightDecay(0)).build(b.space)) {
             for (PruningFixture f : new PruningFixture[]{a, b}) {
                 f.set("w0", w0);
