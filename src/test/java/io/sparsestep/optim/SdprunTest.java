@@ -264,37 +264,53 @@ class SdprunTest {
         }
     }
 
-    /** What the method says it prunes and counts, and the group report counting whole zero groups per tensor. */
+    /**
+     * What the method says it prunes and counts; the fused zero count; and the group report,
+     * on weights made so that tensor t (in layout order) has exactly its first 2(t+1) filters
+     * or rows below the threshold (1e-4 against 0.5, zero gradients), a different count in
+     * each tensor.
+     */
     @Test
     void sparsityIsReportedWithWhatItCounts() {
         assertTrue(SdprunSpec.METHOD.prunes().contains("sparsity counts conv/linear weights"), SdprunSpec.METHOD.prunes());
-        try (ParamSpace s = space(be, NET, 3); Sdprun sd = Sdprun.builder().lr(0.05).c(3).mu(0.6).build(s)) {
-            Random r = new Random(4);
-            for (int step = 0; step < 4; step++) {
-                randomGrads(s, r);
-                sd.step(1);
-            }
-            float[] w = s.values().toHost();
-            long zerosInWeights = 0;
-            ParamLayout.Range weights = s.layout().group(ParamGroup.WEIGHTS);
-            for (long i = weights.offset(); i < weights.offset() + weights.length(); i++) if (w[(int) i] == 0) zerosInWeights++;
-            assertEquals(zerosInWeights, sd.lastStepZeros(), "the fused count is the zeros among conv/linear weights, biases not counted");
-            List<Sdprun.GroupCount> counts = sd.zeroGroups();
-            assertEquals(List.of("conv1.weight", "conv2.weight", "fc.weight"), counts.stream().map(Sdprun.GroupCount::tensor).toList());
-            long zeroWeightsInGroups = 0;
-            for (Sdprun.GroupCount c : counts) {
-                ParamEntry e = s.layout().require(c.tensor());
-                assertEquals(e.shape()[0], c.groups(), c.tensor() + ": filters or rows");
-                int zero = 0;
+        try (ParamSpace s = space(be, NET, 3)) {
+            float[] w0 = s.values().toHost();
+            int t = 0;
+            for (ParamEntry e : s.layout().entries()) {
+                if (e.group() != ParamGroup.WEIGHTS) continue;
+                int rowSize = Math.toIntExact(e.size() / e.shape()[0]);
                 for (int o = 0; o < e.shape()[0]; o++) {
-                    boolean all = true;
-                    for (int j = 0; j < c.groupSize(); j++) all &= w[Math.toIntExact(e.offset() + (long) o * c.groupSize() + j)] == 0;
-                    if (all) zero++;
+                    for (int j = 0; j < rowSize; j++) w0[Math.toIntExact(e.offset() + (long) o * rowSize + j)] = o < 2 * (t + 1) ? 1e-4f : 0.5f;
                 }
-                assertEquals(zero, c.zero(), c.tensor() + ": whole zero filters");
-                zeroWeightsInGroups += (long) c.zero() * c.groupSize();
+                t++;
             }
-            assertTrue(zeroWeightsInGroups > 0 && zeroWeightsInGroups <= zerosInWeights, "zero groups are part of the zero weights");
+            s.values().fromHost(w0);
+            try (Sdprun fresh = Sdprun.builder().lr(0.05).c(0.27).mu(0.6).build(s)) { // the accumulator starts at these weights
+                s.grads().fromHost(new float[w0.length]);
+                fresh.step(1);
+                float[] w = s.values().toHost();
+                long zerosInWeights = 0;
+                ParamLayout.Range weights = s.layout().group(ParamGroup.WEIGHTS);
+                for (long i = weights.offset(); i < weights.offset() + weights.length(); i++) if (w[(int) i] == 0) zerosInWeights++;
+                assertEquals(zerosInWeights, fresh.lastStepZeros(), "the fused count is the zeros among conv/linear weights, biases not counted");
+                List<Sdprun.GroupCount> counts = fresh.zeroGroups();
+                assertEquals(List.of("conv1.weight", "conv2.weight", "fc.weight"), counts.stream().map(Sdprun.GroupCount::tensor).toList());
+                long zeroWeightsInGroups = 0;
+                for (int k = 0; k < counts.size(); k++) {
+                    Sdprun.GroupCount c = counts.get(k);
+                    ParamEntry e = s.layout().require(c.tensor());
+                    assertEquals(e.shape()[0], c.groups(), c.tensor() + ": filters or rows");
+                    assertEquals(2 * (k + 1), c.zero(), c.tensor() + ": whole zero filters or rows");
+                    for (int o = 0; o < e.shape()[0]; o++) {
+                        for (int j = 0; j < c.groupSize(); j++) {
+                            float v = w[Math.toIntExact(e.offset() + (long) o * c.groupSize() + j)];
+                            assertEquals(o < c.zero(), v == 0, c.tensor() + " group " + o + " element " + j);
+                        }
+                    }
+                    zeroWeightsInGroups += (long) c.zero() * c.groupSize();
+                }
+                assertEquals(zerosInWeights, zeroWeightsInGroups, "every zero is part of a whole zero group here");
+            }
         }
     }
 
