@@ -95,13 +95,11 @@ public record GroupGeometry(int outputs, int inputs, int kernel, Grouping groupi
         return (long) (p / seg) * stride() + (long) g * seg + p % seg;
     }
 
-    /** Index of the group that element e of the tensor belongs to. */
-    public int groupOf(long e) {
-        long run = e / segment();
-        return (int) (run % period());
-    }
-
-    /** Runs between two runs of one group, plus one: the modulus of {@link #groupOf}. */
+    /**
+     * Element e of the tensor belongs to group {@code (e / segment()) % period()}: the groups
+     * whose runs follow each other before the first group's next run (channels: I; a
+     * contiguous grouping: all of them). What group_mask_apply computes.
+     */
     public int period() { return grouping == Grouping.CHANNELS ? inputs : groups(); }
 
     @Override
