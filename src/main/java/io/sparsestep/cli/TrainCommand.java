@@ -60,6 +60,7 @@ public final class TrainCommand implements Callable<Integer> {
      */
     @Override
     public Integer call() {
+        boolean autoC = Tune.autoC(MethodOptions.given(spec.commandLine().getParseResult()));
         RunConfig cfg = config();
         TrainingRun.check(cfg);
         OutputFolder.checkUsable(cfg.out());
@@ -67,6 +68,8 @@ public final class TrainCommand implements Callable<Integer> {
             TrainTest data = Datasets.load(cfg.dataset(), cfg.dataDir(), cfg.seed(), cfg.trainLimit(), cfg.testLimit());
             try (Backend backend = Backends.open(cfg.device(), System.err)) {
                 RunSignals.install();
+                // --c auto: the tune's trials first (in <out>/tune, kept across a rerun), then the run with the c it chose
+                if (autoC) cfg = Tune.resolveAuto(cfg, data, backend, System.out, commandLine(spec));
                 report(cfg, TrainingRun.execute(cfg, data, backend, System.out, commandLine(spec)), data);
             }
         }
@@ -76,7 +79,9 @@ public final class TrainCommand implements Callable<Integer> {
     /** The run this command line asks for; every method option checked by the method's spec. */
     RunConfig config() {
         String id = methodId();
-        MethodSpec spec = Methods.parse(id, MethodOptions.given(this.spec.commandLine().getParseResult()));
+        Map<String, String> given = MethodOptions.given(this.spec.commandLine().getParseResult());
+        // --c auto is resolved once the data is loaded; a placeholder c lets every other option be checked first
+        MethodSpec spec = Methods.parse(id, Tune.autoC(given) ? Tune.placeholder(given) : given);
         String m = modelOf(model, opts.widths);
         Path dir = out != null ? out : Path.of("runs", m + "-" + opts.dataset + "-" + id);
         return config(opts, m, spec, dir);

@@ -27,7 +27,7 @@ public record GrdaSpec(double lr, double c, double mu, double biasNormC) impleme
     /** gRDA's options (--lr, --c, --mu, --bias-bn-c), which sDprun takes too, with its own default c. */
     static List<MethodOption> thresholdOptions(String defaultC) {
         return List.of(MethodOption.number("--lr", "base learning rate > 0", "0.1"),
-                MethodOption.number("--c", "threshold scale c >= 0", defaultC),
+                MethodOption.number("--c", "threshold scale c >= 0 (train: or auto, the largest c that keeps SGD's accuracy, found by `sparsestep tune` first)", defaultC),
                 MethodOption.number("--mu", "threshold exponent, 0 < mu < 1 (the theory assumes mu > 0.5; the authors also ran 0.4)", "0.6"),
                 MethodOption.number("--bias-bn-c", "c for biases and batch norm (0 keeps them dense)", "0"));
     }

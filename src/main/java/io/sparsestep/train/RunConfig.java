@@ -68,6 +68,16 @@ public record RunConfig(String model, String dataset, Path dataDir, MethodSpec m
                 trainLimit, testLimit, progress, augment, checkpointEvery, initFrom, widths);
     }
 
+    /**
+     * The same model, data, method, batch and seed for {@code newEpochs} epochs at the constant
+     * base learning rate, written to {@code newOut}: a short trial run (tune's), whose schedule
+     * must not depend on the full run's length.
+     */
+    public RunConfig trial(int newEpochs, Path newOut) {
+        return new RunConfig(model, dataset, dataDir, method, newEpochs, batchSize, "constant", new int[0], gamma, seed, device, newOut,
+                trainLimit, testLimit, progress, augment, Math.min(checkpointEvery, newEpochs), initFrom, widths);
+    }
+
     /** The same run on another device and with or without the progress bar (a resumed run may move). */
     public RunConfig on(String newDevice, boolean newProgress) {
         return new RunConfig(model, dataset, dataDir, method, epochs, batchSize, lrSchedule, milestones, gamma, seed, newDevice, out,

@@ -57,7 +57,12 @@ public final class Comparison {
         return outcomes;
     }
 
-    private static MethodOutcome runOne(String tag, RunConfig cfg, TrainTest data, Backend backend, PrintStream log, String commandLine) {
+    /**
+     * One run of a comparison (or of any search over runs): trained, resumed or kept as
+     * {@link RunStart} decides, a failure recorded rather than thrown, a stop by signal thrown.
+     * {@code tag} starts its log lines.
+     */
+    public static MethodOutcome runOne(String tag, RunConfig cfg, TrainTest data, Backend backend, PrintStream log, String commandLine) {
         String label = TrainingRun.label(cfg.optimizer());
         // the checkpoint's tensors stay in memory until they are restored into the network
         try (Arena arena = Arena.ofShared()) {

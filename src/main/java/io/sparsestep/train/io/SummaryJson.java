@@ -39,6 +39,11 @@ public final class SummaryJson {
         writeJson(file, comparison);
     }
 
+    /** Atomically writes any other summary ({@code tune.json}, ...): a record with Jackson annotations, indented. */
+    public static void writeDocument(Path file, Object value) throws IOException {
+        writeJson(file, value);
+    }
+
     private static void writeJson(Path file, Object value) throws IOException {
         byte[] json = MAPPER.writeValueAsBytes(value);
         AtomicFiles.write(file, out -> {
