@@ -19,10 +19,10 @@ public final class CifarBinary {
     enum Variant {
         CIFAR10("cifar10", 1, 10, 0, "cifar-10-batches-bin", "cifar-10-batches-py",
                 List.of("data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin"),
-                "test_batch.bin", "download and extract the CIFAR-10 binary version (cifar-10-binary.tar.gz)"),
+                "test_batch.bin", "run `sparsestep data fetch cifar10 --dir DIR` and pass --data-dir DIR, or download and extract the CIFAR-10 binary version (cifar-10-binary.tar.gz)"),
         CIFAR100("cifar100", 2, 100, 20, "cifar-100-binary", "cifar-100-python",
                 List.of("train.bin"), "test.bin",
-                "download and extract the CIFAR-100 binary version (cifar-100-binary.tar.gz)");
+                "run `sparsestep data fetch cifar100 --dir DIR` and pass --data-dir DIR, or download and extract the CIFAR-100 binary version (cifar-100-binary.tar.gz)");
 
         final String id;
         /** Label bytes before the pixels; the last one is the class used. */

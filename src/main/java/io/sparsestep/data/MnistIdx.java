@@ -17,7 +17,7 @@ public final class MnistIdx {
     /** Every MNIST image is 28x28; the models' input layers are planned for that shape. */
     static final int SIDE = 28;
     private static final String FIX = "re-download MNIST";
-    private static final String DOWNLOAD = "download the four MNIST IDX files, e.g. from the torchvision mirror, into that folder";
+    private static final String DOWNLOAD = "run `sparsestep data fetch mnist --dir DIR` and pass --data-dir DIR, or download the four MNIST IDX files, e.g. from the torchvision mirror, into that folder";
     private static final List<String> SUB_FOLDERS = List.of("mnist", "MNIST", "mnist/raw", "MNIST/raw", "raw");
 
     private MnistIdx() {

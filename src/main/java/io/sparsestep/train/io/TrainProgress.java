@@ -49,7 +49,7 @@ public final class TrainProgress implements AutoCloseable {
      * {@code System.console()} is not enough: since JDK 22 it returns a console even when
      * output is redirected, and only {@link Console#isTerminal()} tells the two apart.
      */
-    static boolean attachedToTerminal() {
+    public static boolean attachedToTerminal() {
         Console console = System.console();
         return console != null && console.isTerminal();
     }
