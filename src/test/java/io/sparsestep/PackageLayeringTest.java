@@ -35,6 +35,9 @@ class PackageLayeringTest {
             // the shrink reads models (nn) and nothing that runs or stores them
             Map.entry("io.sparsestep.shrink", List.of("io.sparsestep.optim", "io.sparsestep.train", "io.sparsestep.cli", "io.sparsestep.devices",
                     "io.sparsestep.bench", "io.sparsestep.data")),
+            // model formats (ONNX) read models, tensors and the normalisation; nothing that trains or runs them
+            Map.entry("io.sparsestep.store", List.of("io.sparsestep.optim", "io.sparsestep.train", "io.sparsestep.cli", "io.sparsestep.devices",
+                    "io.sparsestep.bench")),
             Map.entry("io.sparsestep.train", List.of("io.sparsestep.cli", "io.sparsestep.bench")),
             // the run outputs know nothing of what uses them; mask similarity nothing of comparisons
             Map.entry("io.sparsestep.train.io", List.of("io.sparsestep.train.compare", "io.sparsestep.train.masks")),

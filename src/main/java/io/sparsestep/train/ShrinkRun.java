@@ -44,7 +44,7 @@ public final class ShrinkRun {
      * null: the file's metadata says them.
      */
     public static Outcome run(Path from, Path out, String model, String widths, String dataset) {
-        Path file = locate(from);
+        Path file = locate("shrink", from);
         WeightsFile source = WeightsFile.describe(file, model, widths);
         String data = dataset != null ? dataset : source.dataset();
         if (data == null) throw new IllegalArgumentException(file + " does not say which dataset it was trained on; pass --dataset");
@@ -65,15 +65,16 @@ public final class ShrinkRun {
         return new Outcome(source, data, r, before, after, out);
     }
 
-    private static Path locate(Path from) {
+    /** {@code from} itself when a file, else a run folder's weights.safetensors, else its checkpoint; {@code command} starts the errors. */
+    static Path locate(String command, Path from) {
         if (Files.isRegularFile(from)) return from;
         if (!Files.isDirectory(from)) {
-            throw new IllegalArgumentException("shrink " + from + ": no such folder or file; pass a run folder (--out of `sparsestep train`) or its weights file");
+            throw new IllegalArgumentException(command + " " + from + ": no such folder or file; pass a run folder (--out of `sparsestep train`) or its weights file");
         }
         for (String name : new String[] {WEIGHTS, Checkpoint.FILE_NAME}) {
             if (Files.isRegularFile(from.resolve(name))) return from.resolve(name);
         }
-        throw new IllegalArgumentException("shrink " + from + ": holds neither " + WEIGHTS + " nor " + Checkpoint.FILE_NAME
+        throw new IllegalArgumentException(command + " " + from + ": holds neither " + WEIGHTS + " nor " + Checkpoint.FILE_NAME
                 + "; pass the folder of a run that trained for at least one epoch");
     }
 
@@ -91,7 +92,8 @@ public final class ShrinkRun {
         }
     }
 
-    private static LinkedHashMap<String, HostTensor> read(Path file) {
+    /** Every tensor of a safetensors file, on the heap. */
+    static LinkedHashMap<String, HostTensor> read(Path file) {
         try (Arena arena = Arena.ofConfined()) {
             LinkedHashMap<String, HostTensor> out = new LinkedHashMap<>();
             for (Map.Entry<String, FloatTensorData> e : Safetensors.read(file, arena).entrySet()) {
@@ -114,6 +116,9 @@ public final class ShrinkRun {
         meta.put("dataset", dataset);
         meta.put(NetworkTensors.ARCHITECTURE, after.toCompactJson());
         meta.put("shrunk_from", source.file().toAbsolutePath().toString());
+        // the inputs are normalised as the source's were
+        String norm = Safetensors.readMetadata(source.file()).get(NormalizationMetadata.KEY);
+        if (norm != null) meta.put(NormalizationMetadata.KEY, norm);
         Safetensors.write(out.resolve(WEIGHTS), tensors, meta);
         byte[] json = after.toJson().getBytes(StandardCharsets.UTF_8);
         AtomicFiles.write(out.resolve(ARCHITECTURE), o -> o.write(json));

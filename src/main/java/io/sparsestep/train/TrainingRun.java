@@ -162,14 +162,14 @@ public final class TrainingRun {
                     }
                     double previous = position.rows().stream().mapToDouble(EpochRow::seconds).sum();
                     double seconds = previous + (System.nanoTime() - start) / 1e9;
-                    return finish(cfg, arch, data, backend, net, opt, all, seconds, runBytes, augment, startedAt, commandLine);
+                    return finish(cfg, arch, data, backend, net, opt, all, seconds, runBytes, augment, norm, startedAt, commandLine);
                 }
             }
         }
     }
 
     private static Result finish(RunConfig cfg, Architecture arch, TrainTest data, Backend backend, Network net, Optimizer opt, List<EpochRow> all,
-                                 double seconds, long runBytes, Augmentation augment, String startedAt, String commandLine) {
+                                 double seconds, long runBytes, Augmentation augment, Normalization norm, String startedAt, String commandLine) {
         EpochRow last = all.getLast();
         Map<String, Object> hyper = new LinkedHashMap<>();
         hyper.put("lr", cfg.lr());
@@ -189,7 +189,7 @@ public final class TrainingRun {
         try {
             // the summary says the run finished, so it goes last: a run that cannot write
             // its weights (a full disk) must not leave one behind
-            writeWeights(net, opt, cfg, arch, summary, cfg.out().resolve("weights.safetensors"));
+            writeWeights(net, opt, cfg, arch, norm, summary, cfg.out().resolve("weights.safetensors"));
             SummaryJson.write(cfg.out().resolve("summary.json"), List.of(summary));
         } catch (IOException e) {
             throw outputFailure(cfg, e);
@@ -254,9 +254,11 @@ public final class TrainingRun {
 
     /**
      * Final parameters and running statistics by name, float32, with run metadata; the
-     * architecture goes in too, so `eval` and `shrink` build the right widths from the file alone.
+     * architecture goes in too, so `eval` and `shrink` build the right widths from the file alone,
+     * and the input normalisation, so `export` needs no training data.
      */
-    static void writeWeights(Network net, Optimizer opt, RunConfig cfg, Architecture arch, RunSummary summary, Path file) throws IOException {
+    static void writeWeights(Network net, Optimizer opt, RunConfig cfg, Architecture arch, Normalization norm, RunSummary summary, Path file)
+            throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             LinkedHashMap<String, FloatTensorData> tensors = NetworkTensors.of(net, arena);
             // a masked method's mask goes with its weights (pruned entries are exactly 0 there), for mask comparisons
@@ -269,6 +271,8 @@ public final class TrainingRun {
             meta.put("test_accuracy", Double.toString(summary.testAccuracy()));
             meta.put("sparsity", Double.toString(summary.sparsity()));
             meta.put(NetworkTensors.ARCHITECTURE, arch.toCompactJson());
+            // what the inputs were normalised with: an export or eval elsewhere needs no training data for it
+            meta.put(NormalizationMetadata.KEY, NormalizationMetadata.toJson(norm));
             Safetensors.write(file, tensors, meta);
         }
     }
