@@ -151,13 +151,15 @@ public final class Lanczos {
         return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.nextDouble());
     }
 
-    static double dot(double[] x, double[] y) {
+    /** x . y, summed in index order. */
+    public static double dot(double[] x, double[] y) {
         double s = 0;
         for (int i = 0; i < x.length; i++) s += x[i] * y[i];
         return s;
     }
 
-    static double norm(double[] x) { return Math.sqrt(dot(x, x)); }
+    /** ||x||, Euclidean. */
+    public static double norm(double[] x) { return Math.sqrt(dot(x, x)); }
 
     /** y += a x. */
     static void axpy(double a, double[] x, double[] y) {

@@ -39,7 +39,8 @@ public final class SummaryJson {
         writeJson(file, comparison);
     }
 
-    private static void writeJson(Path file, Object value) throws IOException {
+    /** Atomically writes any record tree as indented JSON (the analysis reports use it too). */
+    public static void writeJson(Path file, Object value) throws IOException {
         byte[] json = MAPPER.writeValueAsBytes(value);
         AtomicFiles.write(file, out -> {
             out.write(json);
