@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Packages follow the data (docs/DESIGN.md): {@code backend <- params <- nn / optim <- train
- * <- cli}, {@code shrink} between nn and train, and nothing imports upward. Read from the sources' import lines, so a new upward
+ * <- cli}, {@code shrink} and {@code analysis} between nn/optim and train, and nothing imports upward. Read from the sources' import lines, so a new upward
  * import fails here with the file and the import that break the rule.
  */
 class PackageLayeringTest {
@@ -38,6 +38,9 @@ class PackageLayeringTest {
             // model formats (ONNX) read models, tensors and the normalisation; nothing that trains or runs them
             Map.entry("io.sparsestep.store", List.of("io.sparsestep.optim", "io.sparsestep.train", "io.sparsestep.cli", "io.sparsestep.devices",
                     "io.sparsestep.bench")),
+            // the analysis math (Lanczos, Hessian products, loss paths) runs networks and never knows of runs or files
+            Map.entry("io.sparsestep.analysis", List.of("io.sparsestep.train", "io.sparsestep.cli", "io.sparsestep.devices", "io.sparsestep.bench",
+                    "io.sparsestep.shrink")),
             Map.entry("io.sparsestep.train", List.of("io.sparsestep.cli", "io.sparsestep.bench")),
             // the run outputs know nothing of what uses them; mask similarity nothing of comparisons
             Map.entry("io.sparsestep.train.io", List.of("io.sparsestep.train.compare", "io.sparsestep.train.masks")),

@@ -11,7 +11,8 @@ import io.sparsestep.backend.Tensor;
 public final class BatchNorm2d extends Layer {
     public static final float DEFAULT_EPS = 1e-5f;
     public static final float DEFAULT_MOMENTUM = 0.1f;
-    private final float eps, momentum;
+    private final float eps;
+    private float momentum;
     private Backend be;
     private int channels, spatial;
     private Param gamma, beta;
@@ -27,6 +28,18 @@ public final class BatchNorm2d extends Layer {
     }
 
     float eps() { return eps; }
+
+    /** The running statistics' momentum: running = (1-m) running + m batch, PyTorch's convention. */
+    public float momentum() { return momentum; }
+
+    /**
+     * Sets the momentum of later training-mode passes; recomputing the statistics of a point
+     * on a loss curve sets b/(seen+b) per batch for a cumulative average (analysis.BatchNormStatistics).
+     */
+    public void setMomentum(float m) {
+        if (!(m >= 0 && m <= 1)) throw new IllegalArgumentException(name + ": batch-norm momentum must be in [0, 1], got " + m);
+        this.momentum = m;
+    }
 
     @Override
     public int[] plan(int[] in, Planner p) {

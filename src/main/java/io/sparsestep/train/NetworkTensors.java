@@ -23,7 +23,7 @@ import java.util.Map;
  * the backend and back in. Loading checks every name and shape first and names the first
  * mismatch, so a file of another model never half-loads.
  */
-final class NetworkTensors {
+public final class NetworkTensors {
     /** Metadata key of a weights file's architecture (its JSON): the widths the tensors have. */
     static final String ARCHITECTURE = "architecture";
 
@@ -60,7 +60,7 @@ final class NetworkTensors {
      * {@code net} (names and shapes checked first); {@code option} names where the file came
      * from in errors ({@code --init-from}, {@code --weights}).
      */
-    static void loadFile(Network net, Path file, String option) {
+    public static void loadFile(Network net, Path file, String option) {
         if (!Files.isRegularFile(file)) {
             throw new CheckpointException(option + " " + file + ": no such file; pass a weights.safetensors or checkpoint.safetensors");
         }

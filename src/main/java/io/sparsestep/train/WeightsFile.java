@@ -26,13 +26,7 @@ public record WeightsFile(Path file, String model, String dataset, Architecture 
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException(file + ": no such file; pass a weights.safetensors or checkpoint.safetensors");
         }
-        Map<String, String> meta;
-        try {
-            meta = Safetensors.readMetadata(file);
-        } catch (IOException e) {
-            String m = String.valueOf(e.getMessage());
-            throw new CheckpointException(m.contains(file.toString()) ? m : file + ": " + m, e);
-        }
+        Map<String, String> meta = metadata(file);
         Architecture arch = widths != null ? Architecture.resolve(widths) : recorded(file, meta);
         String m = model != null ? model : arch != null ? arch.model() : meta.get("model");
         if (m == null) throw new IllegalArgumentException(file + " does not say which model it holds (no metadata); pass --model");
@@ -43,6 +37,16 @@ public record WeightsFile(Path file, String model, String dataset, Architecture 
                     + (widths != null ? " (--widths " + widths + ")" : "") + "; pass the model it holds");
         }
         return new WeightsFile(file, m, meta.get("dataset"), arch);
+    }
+
+    /** The metadata of a safetensors file; an unreadable one is a CheckpointException of one line naming it. */
+    public static Map<String, String> metadata(Path file) {
+        try {
+            return Safetensors.readMetadata(file);
+        } catch (IOException e) {
+            String m = String.valueOf(e.getMessage());
+            throw new CheckpointException(m.contains(file.toString()) ? m : file + ": " + m, e);
+        }
     }
 
     /** The architecture the file's metadata records, or null. */

@@ -39,12 +39,8 @@ public final class SummaryJson {
         writeJson(file, comparison);
     }
 
-    /** Atomically writes any other summary ({@code tune.json}, ...): a record with Jackson annotations, indented. */
-    public static void writeDocument(Path file, Object value) throws IOException {
-        writeJson(file, value);
-    }
-
-    private static void writeJson(Path file, Object value) throws IOException {
+    /** Atomically writes any record tree as indented JSON (the analysis reports use it too). */
+    public static void writeJson(Path file, Object value) throws IOException {
         byte[] json = MAPPER.writeValueAsBytes(value);
         AtomicFiles.write(file, out -> {
             out.write(json);

@@ -57,7 +57,7 @@ public record RunMask(String label, Path file, SparsityReport.Source source, Map
     public RunMask withLabel(String newLabel) { return new RunMask(newLabel, file, source, tensors, layers); }
 
     /** The file a run folder or file argument names. */
-    static Path fileOf(Path given) {
+    public static Path fileOf(Path given) {
         if (Files.isDirectory(given)) {
             for (String name : List.of(WEIGHTS_FILE, CHECKPOINT_FILE)) {
                 if (Files.isRegularFile(given.resolve(name))) return given.resolve(name);

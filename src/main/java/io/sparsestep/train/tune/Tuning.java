@@ -198,7 +198,7 @@ public final class Tuning {
                         summary.search().tolerancePoints(), summary.chosenC());
             }
             // last: its presence says the tune finished
-            SummaryJson.writeDocument(dir.resolve(JSON_FILE), summary);
+            SummaryJson.writeJson(dir.resolve(JSON_FILE), summary);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the tune outputs to " + dir + ": " + e.getMessage(), e);
         }
