@@ -12,6 +12,7 @@ import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A network's parameters and batch-norm statistics at some moment, as a weights file (the
@@ -35,7 +36,8 @@ public final class WeightsSnapshot {
             meta.put("format", "sparsestep");
             meta.put("model", net.modelId());
             meta.put(NetworkTensors.ARCHITECTURE, arch.toCompactJson());
-            meta.putAll(metadata);
+            // in key order: a Map.of's order changes from one JVM to the next, the file's bytes must not
+            meta.putAll(new TreeMap<>(metadata));
             Safetensors.write(file, tensors, meta);
         }
     }
