@@ -22,8 +22,8 @@ import java.util.Optional;
 /**
  * The top-level files of an IMP run, rewritten (atomically) after every round: imp.json (the
  * run's identity, its rule and reset in words, one entry per finished round), imp.csv (the same
- * rounds as a table) and imp.png (test accuracy against sparsity, one point per round, round
- * 0's dense accuracy as the dashed line). imp.json is written before round 0 too, so a folder
+ * rounds as a table) and imp.png (test accuracy against sparsity, one labelled point per
+ * round, round 0 the dense one). imp.json is written before round 0 too, so a folder
  * holding an IMP run always says which.
  */
 public final class ImpReport {
@@ -65,7 +65,8 @@ public final class ImpReport {
         ParetoChart.write(cfg.out().resolve(PNG), String.format(Locale.ROOT, "%s on %s: IMP, --fraction %s, --reset %s", cfg.base().model(),
                         cfg.base().dataset(), cfg.rule().fraction(), cfg.reset()),
                 String.format(Locale.ROOT, "sparsity (share of the %,d conv/linear weights pruned, mask)", dense.prunableWeights()),
-                points, new ParetoChart.Reference("round 0 (dense)", dense.testAccuracy()));
+                points, null); // no reference line: round 0, the dense accuracy, is the first point, and the line's label sits at 0.5
+
     }
 
     static String csv(List<ImpRound> rounds) {

@@ -131,7 +131,7 @@ public final class ImpRun {
         return switch (cfg.reset().kind()) {
             case REWIND -> "rewind to round 0's init";
             case REWIND_TO -> "rewind to round 0's step " + cfg.reset().step();
-            case REINIT -> "reinit seed " + cfg.reinitSeed(r);
+            case REINIT -> "reinit seed " + Long.toUnsignedString(cfg.reinitSeed(r));
             case CONTINUE -> "continue from round " + (r - 1);
         };
     }

@@ -41,7 +41,8 @@ final class ImpStart {
                 data.classes(), 1, cfg.reinitSeed(round));
              Mask mask = Mask.keepingAll(net.paramSpace(), "imp.mask")) {
             if (cfg.reset().kind() == ImpReset.Kind.REINIT) {
-                write(net, cfg, null, dir.resolve(ImpFiles.REINIT), meta, "round " + round + "'s fresh initialisation, seed " + cfg.reinitSeed(round));
+                write(net, cfg, null, dir.resolve(ImpFiles.REINIT), meta,
+                        "round " + round + "'s fresh initialisation, seed " + Long.toUnsignedString(cfg.reinitSeed(round)));
             }
             ImpFiles.loadMask(previous, mask);
             if (cfg.rule().criterion() == ImpRule.Criterion.L1) WeightsSnapshot.load(net, previous);
