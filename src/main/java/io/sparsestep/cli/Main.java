@@ -16,7 +16,7 @@ import java.io.UncheckedIOException;
  */
 @Command(name = "sparsestep", mixinStandardHelpOptions = true, version = "sparsestep 0.1.0",
         description = "Train sparse networks by pruning during training (gRDA directional pruning) on the CPU or a CUDA GPU.",
-        subcommands = {TrainCommand.class, ResumeCommand.class, DemoCommand.class, CompareCommand.class, MasksCommand.class, EvalCommand.class, ShrinkCommand.class, TuneCommand.class, DataCommand.class, ExportCommand.class, AnalyzeCommand.class, DoctorCommand.class, io.sparsestep.bench.BenchCommand.class,
+        subcommands = {TrainCommand.class, ResumeCommand.class, DemoCommand.class, CompareCommand.class, MasksCommand.class, ImpCommand.class, EvalCommand.class, ShrinkCommand.class, TuneCommand.class, DataCommand.class, ExportCommand.class, AnalyzeCommand.class, DoctorCommand.class, io.sparsestep.bench.BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_BAD_INPUT = 2;
@@ -34,6 +34,7 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         for (String command : new String[] {"train", "demo", "tune"}) MethodOptions.register(cl.getSubcommands().get(command).getCommandSpec());
         cl.getSubcommands().get("compare").getCommandSpec().usageMessage().footer(CompareCommand.footer());
+        MethodOptions.register(cl.getSubcommands().get("imp").getCommandSpec(), io.sparsestep.optim.MagnitudeSpec.METHOD, ImpCommand.TRAINER_OPTIONS);
         return cl;
     }
 

@@ -27,12 +27,25 @@ final class MethodOptions {
     static void register(CommandSpec spec) {
         for (String name : Methods.allOptions()) {
             if (spec.findOption(name) != null) continue;
-            OptionSpec.Builder b = OptionSpec.builder(name).description(description(name));
-            MethodOption first = Methods.option(name);
-            if (first.kind() == MethodOption.Kind.FLAG) b.type(boolean.class).arity("0..1");
-            else b.type(String.class).paramLabel("<" + name.substring(2) + ">");
-            spec.addOption(b.build());
+            add(spec, Methods.option(name), description(name));
         }
+    }
+
+    /** Adds the options {@code names} of {@code method} to {@code spec} (a command that trains with that method's step). */
+    static void register(CommandSpec spec, Method method, List<String> names) {
+        for (String name : names) {
+            MethodOption o = method.option(name).orElseThrow(() -> new IllegalArgumentException(method.id() + " has no option " + name));
+            add(spec, o, o.description() + (o.kind() == MethodOption.Kind.FLAG ? "" : " (default: " + o.defaultValue() + ")"));
+        }
+    }
+
+    /** A flag takes an optional true/false, anything else its text as typed. */
+    private static void add(CommandSpec spec, MethodOption option, String description) {
+        String name = option.name();
+        OptionSpec.Builder b = OptionSpec.builder(name).description(description);
+        if (option.kind() == MethodOption.Kind.FLAG) b.type(boolean.class).arity("0..1");
+        else b.type(String.class).paramLabel("<" + name.substring(2) + ">");
+        spec.addOption(b.build());
     }
 
     /** "--c: threshold scale c >= 0 (gRDA, default 0.01)", per method where they differ. */

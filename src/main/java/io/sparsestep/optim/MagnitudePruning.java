@@ -44,11 +44,7 @@ public final class MagnitudePruning implements Optimizer {
 
     /** The one prune: exactly round_half_even(sparsity * kept) removed per scope, then the weights zeroed. */
     void prune() {
-        for (PrunableTensors.Layer layer : prunable.scoped(spec.scope())) {
-            long kept = be.masks().countKept(layer.mask());
-            long remove = MaskPruning.roundHalfEven(spec.sparsity() * kept);
-            MaskPruning.keepLargest(be, layer, kept - remove, prunable.scratch());
-        }
+        MaskPruning.removeShare(be, prunable, spec.scope(), spec.sparsity());
         sgd.zeroPruned(space);
         pruned = true;
     }

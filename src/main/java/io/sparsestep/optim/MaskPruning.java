@@ -11,7 +11,7 @@ import java.lang.foreign.MemorySegment;
 /**
  * torch.nn.utils.prune's L1 rule on one range with its mask: among the entries the mask
  * still keeps, keep exactly {@code keep} with the largest |w| (ties at the boundary by index,
- * lowest first), in place. Shared by one-shot magnitude pruning and DropPruning's final prune.
+ * lowest first), in place. Shared by one-shot magnitude pruning, DropPruning's final prune and iterative pruning's rounds.
  */
 final class MaskPruning {
     private MaskPruning() {}
@@ -25,6 +25,18 @@ final class MaskPruning {
         be.selects().kthLargest(Score.MAGNITUDE, layer.w(), null, layer.mask(), keep, scratch);
         if (!be.selects().read(scratch).valid()) return; // fewer kept than asked (or NaN weights): nothing to remove
         be.selects().keepTop(Score.MAGNITUDE, layer.w(), null, layer.mask(), Ties.LOWEST_INDEX_FIRST, scratch, layer.mask());
+    }
+
+    /**
+     * torch's iterative amount on each range of {@code scope}: of the entries the mask still
+     * keeps, {@code round_half_even(share * kept)} with the smallest |value| are removed (the
+     * count read once per range), ties at the boundary by index, the lowest index kept.
+     */
+    static void removeShare(Backend be, PrunableTensors prunable, PruneScope scope, double share) {
+        for (PrunableTensors.Layer layer : prunable.scoped(scope)) {
+            long kept = be.masks().countKept(layer.mask());
+            keepLargest(be, layer, kept - roundHalfEven(share * kept), prunable.scratch());
+        }
     }
 
     static void clear(Backend be, Tensor mask) {

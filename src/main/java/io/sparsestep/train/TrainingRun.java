@@ -93,10 +93,15 @@ public final class TrainingRun {
      * {@code commandLine} is recorded in summary.json as the command that started the run.
      */
     public static Result execute(RunConfig requested, TrainTest data, Backend backend, PrintStream log, String commandLine) {
+        return execute(requested, data, backend, log, commandLine, RunHooks.NONE);
+    }
+
+    /** {@link #execute} with a caller's start step and listeners. */
+    public static Result execute(RunConfig requested, TrainTest data, Backend backend, PrintStream log, String commandLine, RunHooks hooks) {
         check(requested);
         RunConfig cfg = fitBatchToData(requested, data, log);
         OutputFolder.clearPrevious(cfg.out(), OUTPUT_FILES);
-        return train(requested, cfg, data, backend, log, commandLine, null);
+        return train(requested, cfg, data, backend, log, commandLine, null, hooks);
     }
 
     /**
@@ -107,17 +112,23 @@ public final class TrainingRun {
      */
     public static Result resume(RunConfig requested, Checkpoint checkpoint, TrainTest data, Backend backend, PrintStream log,
                                 String commandLine) {
+        return resume(requested, checkpoint, data, backend, log, commandLine, RunHooks.NONE);
+    }
+
+    /** {@link #resume} with a caller's listeners (its start step is not called: the checkpoint holds the state). */
+    public static Result resume(RunConfig requested, Checkpoint checkpoint, TrainTest data, Backend backend, PrintStream log,
+                                String commandLine, RunHooks hooks) {
         check(requested);
         RunConfig cfg = fitBatchToData(requested, data, log);
         // a run killed inside an atomic write left its temp file; the checkpoint itself is whole
         OutputFolder.clearTornWrites(cfg.out(), OUTPUT_FILES);
         log.printf(Locale.ROOT, "resuming %s after epoch %d of %d (global step %d) from %s%n", cfg.out(), checkpoint.epochsDone(),
                 cfg.epochs(), checkpoint.globalStep(), checkpoint.file());
-        return train(requested, cfg, data, backend, log, commandLine, checkpoint);
+        return train(requested, cfg, data, backend, log, commandLine, checkpoint, hooks);
     }
 
     private static Result train(RunConfig requested, RunConfig cfg, TrainTest data, Backend backend, PrintStream log, String commandLine,
-                                Checkpoint from) {
+                                Checkpoint from, RunHooks hooks) {
         int[] inputShape = {data.channels(), data.height(), data.width()};
         Architecture arch = cfg.architecture();
         Layer root = Models.create(arch, inputShape, data.classes());
@@ -141,11 +152,14 @@ public final class TrainingRun {
                     from.restoreInto(net, opt);
                     position = from.position();
                     if (position.epochsDone() > 0) writeEpochOutputs(cfg, label(cfg.optimizer()), position.rows());
+                } else {
+                    hooks.start().apply(net, opt);
                 }
                 CheckpointListener checkpoints = new CheckpointListener(checkpointFile, cfg.checkpointEvery(),
                         new Checkpoint.RunIdentity(SparsestepVersion.get(), cfg.model(), cfg.dataset(), requested.toArgs()),
                         position.epochsDone());
                 List<TrainingListener> listeners = listeners(cfg, net, log);
+                listeners.addAll(hooks.listeners());
                 listeners.add(checkpoints);
                 try (Trainer trainer = new Trainer(net, opt, ScheduleSetup.schedule(cfg), cfg.lr(), train, test, listeners)) {
                     log.printf(Locale.ROOT, "%s on %s: %,d parameters (%,d prunable), %s, %s on %s%n",
