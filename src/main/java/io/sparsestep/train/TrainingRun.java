@@ -72,6 +72,7 @@ public final class TrainingRun {
         Backends.checkDevice(cfg.device());
         if (cfg.augment() != null) Augmentation.parse(cfg.augment());
         ScheduleSetup.check(cfg);
+        FixedMasks.check(cfg);
     }
 
     /**
@@ -93,10 +94,20 @@ public final class TrainingRun {
      * {@code commandLine} is recorded in summary.json as the command that started the run.
      */
     public static Result execute(RunConfig requested, TrainTest data, Backend backend, PrintStream log, String commandLine) {
+        return execute(requested, data, backend, log, commandLine, Map.of());
+    }
+
+    /**
+     * {@link #execute(RunConfig, TrainTest, Backend, PrintStream, String)} with {@code extra}
+     * added to summary.json's hyperparameters (what `retrain` records: where the structure
+     * came from, the mode, the epoch count chosen).
+     */
+    public static Result execute(RunConfig requested, TrainTest data, Backend backend, PrintStream log, String commandLine,
+                                 Map<String, Object> extra) {
         check(requested);
         RunConfig cfg = fitBatchToData(requested, data, log);
         OutputFolder.clearPrevious(cfg.out(), OUTPUT_FILES);
-        return train(requested, cfg, data, backend, log, commandLine, null);
+        return train(requested, cfg, data, backend, log, commandLine, null, extra);
     }
 
     /**
@@ -113,11 +124,11 @@ public final class TrainingRun {
         OutputFolder.clearTornWrites(cfg.out(), OUTPUT_FILES);
         log.printf(Locale.ROOT, "resuming %s after epoch %d of %d (global step %d) from %s%n", cfg.out(), checkpoint.epochsDone(),
                 cfg.epochs(), checkpoint.globalStep(), checkpoint.file());
-        return train(requested, cfg, data, backend, log, commandLine, checkpoint);
+        return train(requested, cfg, data, backend, log, commandLine, checkpoint, Map.of());
     }
 
     private static Result train(RunConfig requested, RunConfig cfg, TrainTest data, Backend backend, PrintStream log, String commandLine,
-                                Checkpoint from) {
+                                Checkpoint from, Map<String, Object> extra) {
         int[] inputShape = {data.channels(), data.height(), data.width()};
         Architecture arch = cfg.architecture();
         Layer root = Models.create(arch, inputShape, data.classes());
@@ -137,6 +148,7 @@ public final class TrainingRun {
             if (from == null && cfg.initFrom() != null) NetworkTensors.loadFile(net, cfg.initFrom(), "--init-from");
             try (Optimizer opt = cfg.method().build(net.paramSpace(), new TrainingPlan(cfg.epochs(), train.batches(), cfg.seed()))) {
                 Trainer.Position position = Trainer.Position.START;
+                if (from == null) FixedMasks.loadInto(cfg, net, opt);
                 if (from != null) {
                     from.restoreInto(net, opt);
                     position = from.position();
@@ -162,14 +174,15 @@ public final class TrainingRun {
                     }
                     double previous = position.rows().stream().mapToDouble(EpochRow::seconds).sum();
                     double seconds = previous + (System.nanoTime() - start) / 1e9;
-                    return finish(cfg, arch, data, backend, net, opt, all, seconds, runBytes, augment, startedAt, commandLine);
+                    return finish(cfg, arch, data, backend, net, opt, all, seconds, runBytes, augment, startedAt, commandLine, extra);
                 }
             }
         }
     }
 
     private static Result finish(RunConfig cfg, Architecture arch, TrainTest data, Backend backend, Network net, Optimizer opt, List<EpochRow> all,
-                                 double seconds, long runBytes, Augmentation augment, String startedAt, String commandLine) {
+                                 double seconds, long runBytes, Augmentation augment, String startedAt, String commandLine,
+                                 Map<String, Object> extra) {
         EpochRow last = all.getLast();
         Map<String, Object> hyper = new LinkedHashMap<>();
         hyper.put("lr", cfg.lr());
@@ -182,6 +195,7 @@ public final class TrainingRun {
         // a masked method's sparsity is its mask's; the exact zeros (the summary's sparsity) may count a few kept zeros too
         opt.pruningMask().ifPresent(m -> hyper.put("mask", Map.of("kept", m.kept(), "prunable", m.size(),
                 "sparsity", Sparsity.masked(m).fraction(), "counts", "conv/linear weights")));
+        hyper.putAll(extra);
         RunSummary summary = new RunSummary(opt.name(), cfg.model(), cfg.dataset(), backend.name(), cfg.epochs(),
                 last.testAccuracy(), last.sparsity(), net.parameterCount(), seconds, runBytes, opt.stateBytes(), hyper,
                 last.trainLoss(), last.testLoss(), data.train().count(), data.test().count(), last.layerSparsity(),
