@@ -4,6 +4,7 @@ import io.sparsestep.backend.Backend;
 import io.sparsestep.data.Datasets;
 import io.sparsestep.data.TrainTest;
 import io.sparsestep.devices.Backends;
+import io.sparsestep.nn.Architecture;
 import io.sparsestep.train.FreshInit;
 import io.sparsestep.train.RunConfig;
 import io.sparsestep.train.RunSignals;
@@ -96,25 +97,32 @@ public final class RetrainCommand implements Callable<Integer> {
                 device, !noProgress);
         RetrainPlan plan = RetrainPlan.of(m, source.weights(), source.structure(), widths, recipe, source.recipe(), options, dir,
                 dir.resolve(INIT_FILE).toAbsolutePath());
-        RunConfig cfg = plan.config();
-        TrainingRun.check(cfg);
-        OutputFolder.checkUsable(dir);
-        try (FolderLock _ = FolderLock.acquire(dir)) {
-            TrainTest data = Datasets.load(cfg.dataset(), cfg.dataDir(), cfg.seed(), cfg.trainLimit(), cfg.testLimit());
-            try (Backend backend = Backends.open(cfg.device(), System.err)) {
-                if (m.fromScratch()) writeInit(backend, source, cfg, plan);
-                describe(plan, System.out);
-                RunSignals.install();
-                TrainCommand.report(cfg, TrainingRun.execute(cfg, data, backend, System.out, TrainCommand.commandLine(spec),
-                        Map.of("retrain", plan.provenance())), data);
-            }
-        }
+        run(plan, source.structure().architecture(), TrainCommand.commandLine(spec), plan.provenance());
         return 0;
     }
 
-    private static void writeInit(Backend backend, RetrainSource source, RunConfig cfg, RetrainPlan plan) {
+    /**
+     * Runs {@code plan} (checked first, then --out probed and locked, the data loaded, a scratch
+     * mode's fresh weights written) and records {@code provenance} in its summary.json.
+     */
+    static void run(RetrainPlan plan, Architecture arch, String commandLine, Map<String, Object> provenance) {
+        RunConfig cfg = plan.config();
+        TrainingRun.check(cfg);
+        OutputFolder.checkUsable(cfg.out());
+        try (FolderLock _ = FolderLock.acquire(cfg.out())) {
+            TrainTest data = Datasets.load(cfg.dataset(), cfg.dataDir(), cfg.seed(), cfg.trainLimit(), cfg.testLimit());
+            try (Backend backend = Backends.open(cfg.device(), System.err)) {
+                if (plan.mode().fromScratch()) writeInit(backend, arch, cfg, plan);
+                describe(plan, System.out);
+                RunSignals.install();
+                TrainCommand.report(cfg, TrainingRun.execute(cfg, data, backend, System.out, commandLine, Map.of("retrain", provenance)), data);
+            }
+        }
+    }
+
+    private static void writeInit(Backend backend, Architecture arch, RunConfig cfg, RetrainPlan plan) {
         try {
-            FreshInit.write(backend, source.structure().architecture(), cfg.dataset(), plan.initSeed(), cfg.initFrom());
+            FreshInit.write(backend, arch, cfg.dataset(), plan.initSeed(), cfg.initFrom());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the fresh initial weights " + cfg.initFrom() + ": " + e.getMessage(), e);
         }

@@ -18,7 +18,8 @@ import java.util.Map;
  * seed and epochs E), by the rules of ALGORITHMS.md 8.1 (the Rethinking repo's CIFAR scripts
  * {@code main_finetune.py}, {@code main_E.py}, {@code main_B.py}):
  * <ul>
- * <li>every mode: momentum SGD under the structure's mask held fixed ({@link FixedMaskSpec}),
+ * <li>every mode: momentum SGD under the structure's mask held fixed ({@link FixedMaskSpec}; none
+ *     when the structure has no mask),
  *     momentum 0.9 and weight decay 1e-4 (on conv/linear weights only: ours; their
  *     {@code optim.SGD} also decays biases and batch norm);</li>
  * <li>finetune: from the pruned weights, 40 epochs at a constant lr 0.001;</li>
@@ -66,7 +67,7 @@ public record RetrainPlan(RetrainMode mode, RunConfig config, long initSeed, Map
         MomentumSettings sgd = new MomentumSettings(lr, o.momentum() != null ? o.momentum() : MOMENTUM,
                 o.weightDecay() != null ? o.weightDecay() : WEIGHT_DECAY, false);
         long initSeed = o.initSeed() != null ? o.initSeed() : recipe.seed() + 1;
-        RunConfig cfg = new RunConfig(arch.model(), recipe.dataset(), recipe.dataDir(), new FixedMaskSpec(sgd, weights.toString()), epochs,
+        RunConfig cfg = new RunConfig(arch.model(), recipe.dataset(), recipe.dataDir(), new FixedMaskSpec(sgd, structure.mask() == null ? "" : weights.toString()), epochs,
                 o.batchSize() != null ? o.batchSize() : recipe.batchSize(), mode.fromScratch() ? "step" : "constant", milestones, GAMMA,
                 recipe.seed(), o.device(), out, recipe.trainLimit(), recipe.testLimit(), o.progress(), recipe.augment(),
                 o.checkpointEvery() != null ? o.checkpointEvery() : recipe.checkpointEvery(), mode.fromScratch() ? initFile : weights, widths);

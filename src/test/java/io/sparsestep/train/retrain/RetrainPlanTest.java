@@ -94,7 +94,7 @@ class RetrainPlanTest {
             FixedMaskSpec f = (FixedMaskSpec) c.method();
             assertEquals(0.9, f.sgd().momentum());
             assertEquals(1e-4, f.sgd().weightDecay());
-            assertEquals(WEIGHTS.toString(), f.maskFrom());
+            assertEquals("", f.maskFrom(), "an architecture alone: no mask to hold");
         }
         assertEquals(160, scratchB("resnet56-a").provenance().get("base_epochs"));
         assertEquals(178, scratchB("resnet56-a").provenance().get("epochs"));
@@ -146,6 +146,7 @@ class RetrainPlanTest {
         RetrainPlan b = RetrainPlan.of(RetrainMode.SCRATCH_B, WEIGHTS, s, null, recipeOn("lenet5", 3), RECIPE, RetrainOptions.defaults("cpu"),
                 Path.of("/runs/out"), INIT);
         assertEquals(87, b.config().epochs());
+        assertEquals(WEIGHTS.toString(), ((FixedMaskSpec) b.config().method()).maskFrom(), "the mask is held from the pruned weights");
     }
 
     private static RunConfig recipeOn(String model, int epochs) {
