@@ -128,6 +128,14 @@ public final class RetrainCommand implements Callable<Integer> {
         }
     }
 
+    /** "the model's own widths", or the layers whose widths differ from the model's: "widths conv2 50 -> 30, fc1 500 -> 400". */
+    static String changedWidths(Architecture arch) {
+        Map<String, Integer> own = Architecture.defaults(arch.model()).widths();
+        String changed = arch.widths().entrySet().stream().filter(e -> !e.getValue().equals(own.get(e.getKey())))
+                .map(e -> e.getKey() + " " + own.get(e.getKey()) + " -> " + e.getValue()).collect(java.util.stream.Collectors.joining(", "));
+        return changed.isEmpty() ? "the model's own widths" : "widths " + changed;
+    }
+
     /** What is retrained and how, before training starts. */
     static void describe(RetrainPlan plan, PrintStream log) {
         Map<String, Object> p = plan.provenance();
@@ -139,7 +147,7 @@ public final class RetrainCommand implements Callable<Integer> {
         Map<?, ?> mask = (Map<?, ?>) p.get("mask");
         log.printf(Locale.ROOT, "  structure: %s; the mask prunes %.4f of the conv/linear weights (%s); multiply-adds per sample of the kept "
                         + "weights %,d full -> %,d (x%.3f); %,d parameters kept%n",
-                p.get("architecture") instanceof Map<?, ?> w ? "widths " + w : "the model's own widths", ((Number) mask.get("sparsity")).doubleValue(),
+                changedWidths(c.architecture()), ((Number) mask.get("sparsity")).doubleValue(),
                 mask.get("source"), full, pruned, (double) full / pruned, ((Number) p.get("parameters")).longValue());
     }
 }
