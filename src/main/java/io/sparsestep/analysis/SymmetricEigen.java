@@ -12,18 +12,24 @@ import java.util.Arrays;
 public final class SymmetricEigen {
     private static final int MAX_SWEEPS = 100;
 
-    /** Eigenvalues in decreasing order, and {@code vectors[i]} the unit eigenvector of {@code values[i]}. */
+    /** Eigenvalues in decreasing order (equal ones by index, lowest first: the sort is stable), and {@code vectors[i]} the unit eigenvector of {@code values[i]}. */
     public record Decomposition(double[] values, double[][] vectors) {}
 
     private SymmetricEigen() {}
 
-    /** Decomposes {@code a} (m x m, symmetric; only read, never changed). */
+    /** Decomposes {@code a} (m x m, symmetric and finite, else refused; only read, never changed). */
     public static Decomposition of(double[][] a) {
         int m = a.length;
         double[][] s = new double[m][];
         for (int i = 0; i < m; i++) {
             if (a[i].length != m) throw new IllegalArgumentException("row " + i + " has " + a[i].length + " entries, not " + m);
             s[i] = a[i].clone();
+        }
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j <= i; j++) {
+                if (!Double.isFinite(a[i][j])) throw new IllegalArgumentException("entry (" + i + ", " + j + ") is " + a[i][j]);
+                if (a[i][j] != a[j][i]) throw new IllegalArgumentException("not symmetric at (" + i + ", " + j + ")");
+            }
         }
         // v holds the rotations' product by columns: column j is the eigenvector of s[j][j]
         double[][] v = new double[m][m];

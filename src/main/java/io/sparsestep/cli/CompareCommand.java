@@ -143,7 +143,8 @@ public final class CompareCommand implements Callable<Integer> {
     }
 
     private List<String> methodIds() {
-        if (methods == null) return Methods.ALL.stream().map(Method::id).toList();
+        // fixed-mask retrains another run's mask (`sparsestep retrain`): without one it is only momentum SGD again
+        if (methods == null) return Methods.ALL.stream().filter(m -> m != io.sparsestep.optim.FixedMaskSpec.METHOD).map(Method::id).toList();
         LinkedHashSet<String> ids = new LinkedHashSet<>();
         for (String id : methods) {
             String m = id.strip();

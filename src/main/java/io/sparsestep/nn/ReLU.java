@@ -26,6 +26,9 @@ public final class ReLU extends Layer {
         return y;
     }
 
+    /** The output of the last forward pass (null before one): what analyses of the activations read (`pca-widths`). */
+    public Tensor output() { return y; }
+
     @Override
     public Tensor backward(Tensor dy) {
         if (!needInputGrad) return null;

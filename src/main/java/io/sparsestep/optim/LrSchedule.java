@@ -83,7 +83,7 @@ public sealed interface LrSchedule {
     }
 
     /** Half and three quarters of {@code epochs}, once each, leaving out those not before the last epoch. */
-    static int[] defaultMilestones(int epochs) {
+    public static int[] defaultMilestones(int epochs) {
         return IntStream.of(epochs / 2, 3 * epochs / 4).filter(m -> m >= 1 && m < epochs).distinct().toArray();
     }
 

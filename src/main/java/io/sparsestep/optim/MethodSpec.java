@@ -9,7 +9,7 @@ import java.util.Map;
  * with instead of a string. Each method is a record implementing this, declaring its
  * {@link Method} (id, options, parser) for the registry.
  */
-public sealed interface MethodSpec permits GrdaSpec, SgdSpec, GsmSpec, GmpSpec, DropPruningSpec, MagnitudeSpec, CampfireSpec, FilterPruningSpec, SlimmingSpec, SdprunSpec {
+public sealed interface MethodSpec permits GrdaSpec, SgdSpec, GsmSpec, GmpSpec, DropPruningSpec, MagnitudeSpec, CampfireSpec, FilterPruningSpec, SlimmingSpec, SdprunSpec, FixedMaskSpec {
     /** The registry entry this spec belongs to. */
     Method method();
 

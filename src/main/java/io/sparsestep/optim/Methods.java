@@ -15,7 +15,7 @@ import java.util.stream.Collectors;
 public final class Methods {
     public static final List<Method> ALL = List.of(GrdaSpec.METHOD, SgdSpec.METHOD, GsmSpec.METHOD, GmpSpec.METHOD, DropPruningSpec.METHOD,
             MagnitudeSpec.METHOD, CampfireSpec.METHOD, FilterPruningSpec.METHOD,
-            SlimmingSpec.METHOD, SdprunSpec.METHOD);
+            SlimmingSpec.METHOD, SdprunSpec.METHOD, FixedMaskSpec.METHOD);
 
     private Methods() {}
 

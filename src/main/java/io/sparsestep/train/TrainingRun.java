@@ -72,6 +72,7 @@ public final class TrainingRun {
         Backends.checkDevice(cfg.device());
         if (cfg.augment() != null) Augmentation.parse(cfg.augment());
         ScheduleSetup.check(cfg);
+        FixedMasks.check(cfg);
     }
 
     /**
@@ -148,6 +149,7 @@ public final class TrainingRun {
             if (from == null && cfg.initFrom() != null) NetworkTensors.loadFile(net, cfg.initFrom(), "--init-from");
             try (Optimizer opt = cfg.method().build(net.paramSpace(), new TrainingPlan(cfg.epochs(), train.batches(), cfg.seed()))) {
                 Trainer.Position position = Trainer.Position.START;
+                if (from == null) FixedMasks.loadInto(cfg, net, opt);
                 if (from != null) {
                     from.restoreInto(net, opt);
                     position = from.position();
@@ -176,14 +178,15 @@ public final class TrainingRun {
                     }
                     double previous = position.rows().stream().mapToDouble(EpochRow::seconds).sum();
                     double seconds = previous + (System.nanoTime() - start) / 1e9;
-                    return finish(cfg, arch, data, backend, net, opt, all, seconds, runBytes, augment, norm, startedAt, commandLine);
+                    return finish(cfg, arch, data, backend, net, opt, all, seconds, runBytes, augment, norm, startedAt, commandLine, hooks.summary());
                 }
             }
         }
     }
 
     private static Result finish(RunConfig cfg, Architecture arch, TrainTest data, Backend backend, Network net, Optimizer opt, List<EpochRow> all,
-                                 double seconds, long runBytes, Augmentation augment, Normalization norm, String startedAt, String commandLine) {
+                                 double seconds, long runBytes, Augmentation augment, Normalization norm, String startedAt, String commandLine,
+                                 Map<String, Object> extra) {
         EpochRow last = all.getLast();
         Map<String, Object> hyper = new LinkedHashMap<>();
         hyper.put("lr", cfg.lr());
@@ -196,6 +199,7 @@ public final class TrainingRun {
         // a masked method's sparsity is its mask's; the exact zeros (the summary's sparsity) may count a few kept zeros too
         opt.pruningMask().ifPresent(m -> hyper.put("mask", Map.of("kept", m.kept(), "prunable", m.size(),
                 "sparsity", Sparsity.masked(m).fraction(), "counts", "conv/linear weights")));
+        hyper.putAll(extra);
         RunSummary summary = new RunSummary(opt.name(), cfg.model(), cfg.dataset(), backend.name(), cfg.epochs(),
                 last.testAccuracy(), last.sparsity(), net.parameterCount(), seconds, runBytes, opt.stateBytes(), hyper,
                 last.trainLoss(), last.testLoss(), data.train().count(), data.test().count(), last.layerSparsity(),

@@ -3,6 +3,7 @@ package io.sparsestep.bench;
 import io.sparsestep.optim.CampfireSpec;
 import io.sparsestep.optim.DropPruningSpec;
 import io.sparsestep.optim.FilterPruningSpec;
+import io.sparsestep.optim.FixedMaskSpec;
 import io.sparsestep.optim.GmpSpec;
 import io.sparsestep.optim.GrdaSpec;
 import io.sparsestep.optim.GsmSpec;
@@ -73,6 +74,8 @@ public enum StepKind {
      * it misses), plus 8 B per group of 4096.
      */
     SDPRUN("sdprun", 16, SdprunSpec.METHOD, Map.of("--lr", "0.01", "--c", "0.0005", "--mu", "0.6")),
+    /** Fixed-mask SGD (what `retrain` trains with): the masked momentum step (21); its mask is set once, before training. */
+    FIXED_MASK("fixed-mask", 21, FixedMaskSpec.METHOD, Map.of("--lr", "0.01", "--momentum", "0.9")),
     /**
      * GSM's threshold: the k-th largest |g*w| with k = floor({@link #SELECT_KEEP} * n), by
      * {@code selects().kthLargest}. At the least it reads w and g once (8); the radix select
