@@ -45,10 +45,7 @@ class PackageLayeringTest {
             // the run outputs know nothing of what uses them; mask similarity nothing of comparisons
             Map.entry("io.sparsestep.train.io", List.of("io.sparsestep.train.compare", "io.sparsestep.train.masks")),
             Map.entry("io.sparsestep.train.masks", List.of("io.sparsestep.train.compare")),
-            Map.entry("io.sparsestep.bench", List.of("io.sparsestep.cli")),
-            // the analyses are numerics on plain arrays: they know no network, backend or run
-            Map.entry("io.sparsestep.analysis", List.of("io.sparsestep.backend", "io.sparsestep.nn", "io.sparsestep.optim", "io.sparsestep.train",
-                    "io.sparsestep.cli", "io.sparsestep.devices", "io.sparsestep.data")));
+            Map.entry("io.sparsestep.bench", List.of("io.sparsestep.cli")));
     private static final Pattern IMPORT = Pattern.compile("^import (?:static )?(io\\.sparsestep\\.[\\w.]+)\\.[\\w*]+;", Pattern.MULTILINE);
     private static final Pattern PACKAGE = Pattern.compile("^package ([\\w.]+);", Pattern.MULTILINE);
 
