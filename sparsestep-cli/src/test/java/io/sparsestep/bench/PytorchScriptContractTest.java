@@ -1,6 +1,5 @@
 package io.sparsestep.bench;
 
-import io.sparsestep.testing.NativeToolchain;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,7 +23,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * side-by-side rows. Skipped where python3 with numpy is missing.
  */
 class PytorchScriptContractTest {
-    private static final Path ROOT = NativeToolchain.repository();
+    private static final Path ROOT = Path.of(System.getProperty("user.dir")); // the repository root: surefire runs there
 
     @Test
     void whatTheScriptWritesIsWhatTheBenchReads(@TempDir Path out) throws Exception {
