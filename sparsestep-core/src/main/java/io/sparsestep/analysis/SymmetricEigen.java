@@ -25,10 +25,17 @@ public final class SymmetricEigen {
             if (a[i].length != m) throw new IllegalArgumentException("row " + i + " has " + a[i].length + " entries, not " + m);
             s[i] = a[i].clone();
         }
+        double largest = 0;
         for (int i = 0; i < m; i++) {
-            for (int j = 0; j <= i; j++) {
+            for (int j = 0; j < m; j++) {
                 if (!Double.isFinite(a[i][j])) throw new IllegalArgumentException("entry (" + i + ", " + j + ") is " + a[i][j]);
-                if (a[i][j] != a[j][i]) throw new IllegalArgumentException("not symmetric at (" + i + ", " + j + ")");
+                largest = Math.max(largest, Math.abs(a[i][j]));
+            }
+        }
+        // symmetric up to the rounding of a product like Q D Q^T, not a matrix of another shape
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < i; j++) {
+                if (Math.abs(a[i][j] - a[j][i]) > 1e-10 * largest) throw new IllegalArgumentException("not symmetric at (" + i + ", " + j + ")");
             }
         }
         // v holds the rotations' product by columns: column j is the eigenvector of s[j][j]
