@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds kernels/*.cu to the committed PTX resources, or checks that they are fresh.
 #
-#   native-build/build.sh           rebuild src/main/resources/io/sparsestep/kernels/<name>.ptx
+#   native-build/build.sh           rebuild sparsestep-core/src/main/resources/io/sparsestep/kernels/<name>.ptx
 #   native-build/build.sh --check   rebuild into a temp dir and compare with the committed PTX
 #   NVCC=/path/to/nvcc PTXAS=/path/to/ptxas native-build/build.sh   use that toolkit
 #
@@ -22,7 +22,7 @@ PTX_ISA=8.0
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 kernels="$root/kernels"
-resources="$root/src/main/resources/io/sparsestep/kernels"
+resources="$root/sparsestep-core/src/main/resources/io/sparsestep/kernels"
 
 mode=build
 case "${1:-}" in

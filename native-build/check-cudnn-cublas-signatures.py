@@ -16,7 +16,7 @@ import hashlib, io, pathlib, re, sys, urllib.request, zipfile
 VERSION = "12.6-9.5-1.5.11"
 URL = f"https://repo1.maven.org/maven2/org/bytedeco/cuda/{VERSION}/cuda-{VERSION}-sources.jar"
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-OURS = [ROOT / "src/main/java/io/sparsestep/backend/cuda" / f for f in ("Cudnn.java", "Cublas.java")]
+OURS = [ROOT / "sparsestep-core/src/main/java/io/sparsestep/backend/cuda" / f for f in ("Cudnn.java", "Cublas.java")]
 CACHE = pathlib.Path.home() / ".cache/sparsestep" / f"cuda-{VERSION}-sources.jar"
 
 

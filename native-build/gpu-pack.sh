@@ -8,8 +8,10 @@ mvn -B -q -DskipTests test-compile
 mkdir -p .gpu
 # java.desktop for the XChart PNG, java.sql for Jackson
 [ -f .gpu/jre.tgz ] || MODULES=java.base,java.logging,java.management,jdk.management,jdk.unsupported,java.xml,java.naming,jdk.incubator.vector,jdk.crypto.ec,java.desktop,java.sql ../shared/tools/pack-jre .gpu/jre.tgz
-cp target/sparsestep-*.jar .gpu/sparsestep.jar
-rm -rf .gpu/test-classes && cp -r target/test-classes .gpu/test-classes
+cp sparsestep-cli/target/sparsestep-cli-*.jar .gpu/sparsestep.jar
+# both modules' tests in one folder (they share packages, never class names)
+rm -rf .gpu/test-classes && mkdir -p .gpu/test-classes
+cp -r sparsestep-core/target/test-classes/. sparsestep-cli/target/test-classes/. .gpu/test-classes/
 v=1.11.4
 jar=~/.m2/repository/org/junit/platform/junit-platform-console-standalone/$v/junit-platform-console-standalone-$v.jar
 [ -f "$jar" ] || mvn -B -q dependency:get -Dartifact=org.junit.platform:junit-platform-console-standalone:$v

@@ -74,7 +74,7 @@ for patch in "${patches[@]}"; do
         survivors=$((survivors + 1))
     else
         result="killed"
-        why="$(grep -l -E '<(failure|error)' "$clone"/target/surefire-reports/TEST-*.xml 2>/dev/null \
+        why="$(grep -l -E '<(failure|error)' "$clone"/*/target/surefire-reports/TEST-*.xml 2>/dev/null \
                | sed -E 's/.*TEST-io\.sparsestep\.//; s/\.xml$//' | head -3 | paste -sd, -)"
         [[ -n $why ]] || why="build failed before tests: $(grep -m1 -E 'ERROR' "$clone/test.log" | cut -c1-80)"
     fi
