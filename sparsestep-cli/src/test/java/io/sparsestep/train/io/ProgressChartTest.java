@@ -89,8 +89,8 @@ class ProgressChartTest {
     void accuracyAndSparsityHaveAxesOfTheirOwn() {
         XYChart chart = ProgressChart.accuracyAndSparsity("demo", demoLike());
         for (String run : List.of("gRDA", "SGD")) {
-            assertEquals(ProgressChart.ACCURACY_AXIS, chart.getSeriesMap().get(run + " accuracy").getYAxisGroup());
-            assertEquals(ProgressChart.SPARSITY_AXIS, chart.getSeriesMap().get(run + " sparsity").getYAxisGroup());
+            assertEquals(ProgressChart.ACCURACY_AXIS, chart.getSeries(run + " accuracy").getYAxisGroup());
+            assertEquals(ProgressChart.SPARSITY_AXIS, chart.getSeries(run + " sparsity").getYAxisGroup());
         }
         assertNotEquals(ProgressChart.ACCURACY_AXIS, ProgressChart.SPARSITY_AXIS);
         assertEquals(Styler.YAxisPosition.Right, chart.getStyler().getYAxisGroupPosistion(ProgressChart.SPARSITY_AXIS));
@@ -129,8 +129,8 @@ class ProgressChartTest {
     @Test
     void theLowerPanelShowsEachRunsTrainingLoss() {
         XYChart loss = ProgressChart.trainLoss(demoLike());
-        assertEquals(List.of("gRDA train loss", "SGD train loss"), List.copyOf(loss.getSeriesMap().keySet()));
-        assertEquals(1.0 / 3, loss.getSeriesMap().get("gRDA train loss").getYData()[2], 1e-15);
+        assertEquals(List.of("gRDA train loss", "SGD train loss"), loss.getSeriesCollection().stream().map(s -> s.getName()).toList());
+        assertEquals(1.0 / 3, loss.getSeries("gRDA train loss").getYData()[2], 1e-15);
     }
 
     @Test
