@@ -65,13 +65,14 @@ public final class ParetoChart {
         style.setAnnotationLineStroke(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[]{8f, 6f}, 0f));
         style.setAnnotationTextFontColor(Color.BLACK);
         double lift = (range[1] - range[0]) * 0.035;
+        double[] labelY = labelHeights(points, range, lift);
         for (int i = 0; i < points.size(); i++) {
             Point p = points.get(i);
             XYSeries s = chart.addSeries(p.label(), new double[]{p.sparsity()}, new double[]{p.accuracy()});
             s.setMarker(SeriesMarkers.CIRCLE);
             s.setMarkerColor(Charts.colour(i));
-            // the label just above its point (clear of the top edge), so the chart reads without the legend
-            chart.addAnnotation(new AnnotationText(p.label(), p.sparsity(), Math.min(p.accuracy() + lift, range[1] - lift / 2), false));
+            // the label next to its point, so the chart reads without the legend
+            chart.addAnnotation(new AnnotationText(p.label(), p.sparsity(), labelY[i], false));
         }
         if (reference != null) {
             chart.addAnnotation(new AnnotationLine(reference.accuracy(), false, false));
@@ -79,6 +80,38 @@ public final class ParetoChart {
                     0.5, reference.accuracy() - lift / 2, false));
         }
         return chart;
+    }
+
+    /** A label is about this share of the sparsity axis wide: closer labels at the same height would overlap. */
+    static final double LABEL_WIDTH = 0.14;
+
+    /**
+     * The height of each point's label: just above the point (clear of the top edge), or just
+     * below it where that would cover an earlier label (points of methods that end alike, such
+     * as two at 95% and 0.997), or higher still where both are taken.
+     */
+    static double[] labelHeights(List<Point> points, double[] range, double lift) {
+        double[] y = new double[points.size()];
+        for (int i = 0; i < points.size(); i++) {
+            Point p = points.get(i);
+            double above = Math.min(p.accuracy() + lift, range[1] - lift / 2), below = Math.max(p.accuracy() - 1.2 * lift, range[0] + lift / 2);
+            double[] tries = {above, below, above + lift, below - lift, above + 2 * lift};
+            y[i] = above;
+            for (double t : tries) {
+                if (free(points, y, i, p.sparsity(), t, lift)) {
+                    y[i] = t;
+                    break;
+                }
+            }
+        }
+        return y;
+    }
+
+    private static boolean free(List<Point> points, double[] y, int upTo, double x, double height, double lift) {
+        for (int j = 0; j < upTo; j++) {
+            if (Math.abs(points.get(j).sparsity() - x) < LABEL_WIDTH && Math.abs(y[j] - height) < 0.9 * lift) return false;
+        }
+        return true;
     }
 
     /** {min, max} of the accuracy axis: every point and the reference, widened to {@link #MIN_ACCURACY_SPAN}, plus a fifth, within 0..1. */

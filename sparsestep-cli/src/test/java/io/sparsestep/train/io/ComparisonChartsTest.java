@@ -121,4 +121,23 @@ class ComparisonChartsTest {
         }
         return n;
     }
+
+    @Test
+    void labelsOfPointsThatEndAlikeDoNotCoverEachOther() {
+        // the demo comparison's gRDA and GSM (0.9615 / 0.9967, 0.95 / 0.9966), sDprun and magnitude, SGD far away
+        List<ParetoChart.Point> pts = List.of(new ParetoChart.Point("gRDA", 0.9615, 0.9967), new ParetoChart.Point("SGD", 0, 0.9972),
+                new ParetoChart.Point("GSM", 0.95, 0.9966), new ParetoChart.Point("one-shot magnitude", 0.90, 0.9938),
+                new ParetoChart.Point("sDprun", 0.8711, 0.9938));
+        double[] range = ParetoChart.accuracyRange(pts, null);
+        double lift = (range[1] - range[0]) * 0.035;
+        double[] y = ParetoChart.labelHeights(pts, range, lift);
+        for (int i = 0; i < pts.size(); i++) {
+            for (int j = 0; j < i; j++) {
+                boolean near = Math.abs(pts.get(i).sparsity() - pts.get(j).sparsity()) < ParetoChart.LABEL_WIDTH;
+                assertTrue(!near || Math.abs(y[i] - y[j]) >= 0.9 * lift, pts.get(i).label() + " covers " + pts.get(j).label());
+            }
+            assertTrue(Math.abs(y[i] - pts.get(i).accuracy()) <= 3.1 * lift, pts.get(i).label() + "'s label stays by its point");
+        }
+        assertEquals(pts.get(1).accuracy() + lift, y[1], 1e-12, "a lone point's label sits just above it");
+    }
 }
