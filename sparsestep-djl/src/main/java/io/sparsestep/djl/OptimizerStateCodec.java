@@ -99,7 +99,7 @@ final class OptimizerStateCodec {
             throw new IllegalArgumentException("the optimizer state holds " + size + " elements for " + name + ", the block's parameter has "
                     + role.parameter().getShape().size() + " (" + role.parameter().getShape() + ")");
         }
-        if (size < 0 || steps < 0 || !(tau >= 0) || buffers != rule.bufferCount()) {
+        if (size < 0 || steps < 1 || !(tau >= 0) || buffers != rule.bufferCount()) {
             throw new IOException("optimizer state of " + name + " is damaged: size " + size + ", steps " + steps + ", tau " + tau
                     + ", " + buffers + " buffers (" + rule.bufferCount() + " expected)");
         }

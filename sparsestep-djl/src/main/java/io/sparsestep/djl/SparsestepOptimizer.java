@@ -73,8 +73,10 @@ public final class SparsestepOptimizer extends Optimizer {
         if (grad.size() != weight.size()) {
             throw new IllegalArgumentException(role.name() + ": gradient " + grad.getShape() + " does not match weight " + weight.getShape());
         }
-        StepState state = states.computeIfAbsent(parameterId, k -> new ConcurrentHashMap<>())
-                .computeIfAbsent(weight.getDevice(), d -> new StepState(weight.size(), rule.bufferCount()));
+        Map<Device, StepState> perDevice = states.get(parameterId);
+        StepState known = perDevice == null ? null : perDevice.get(weight.getDevice());
+        // a new state joins the map only once its first step runs, so a refused update leaves nothing behind
+        StepState state = known != null ? known : new StepState(weight.size(), rule.bufferCount());
         if (state.size() != weight.size()) {
             throw new IllegalArgumentException(role.name() + " on " + weight.getDevice() + " has " + weight.size()
                     + " elements but its optimizer state " + state.size() + "; was the parameter reshaped?");
@@ -89,7 +91,10 @@ public final class SparsestepOptimizer extends Optimizer {
         try (Arena scratch = Arena.ofConfined()) {
             HostFloats w = HostFloats.of(weight, scratch);
             HostFloats g = HostFloats.of(grad, scratch);
-            if (state.steps == 0) rule.start(state, w.segment());
+            if (known == null) {
+                rule.start(state, w.segment());
+                states.computeIfAbsent(parameterId, k -> new ConcurrentHashMap<>()).put(weight.getDevice(), state);
+            }
             state.steps = step;
             numUpdate = count;
             rule.step(w.segment(), g.segment(), state, lr, role.prunable());

@@ -156,6 +156,16 @@ class OptimizerStateTest {
                 assertArrayEquals(bits(weights.get("01Linear_weight")), bits(weights(model).get("01Linear_weight")));
             }
         }
+        // refused on its very first update, an optimizer keeps no state at all
+        try (NDManager manager = NDManager.newBaseManager(); Model model = Model.newInstance("mlp")) {
+            model.setBlock(Mlps.lenet300());
+            SparsestepOptimizer never = SparsestepOptimizer.grda().setBlock(model.getBlock()).setLearningRateTracker((id, n) -> 0f).build();
+            byte[] empty = save(never);
+            try (Trainer trainer = trainer(model, never)) {
+                assertThrows(IllegalArgumentException.class, () -> train(trainer, batches(manager).subList(0, 1)));
+            }
+            assertArrayEquals(empty, save(never));
+        }
     }
 
     @Test
