@@ -1,0 +1,124 @@
+package io.sparsestep.djl;
+
+import ai.djl.Device;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The stream format of {@link SparsestepOptimizer#saveState}: magic {@code SSDJ}, version 1,
+ * the rule's description (its settings), the entry count, then per parameter and device:
+ * the parameter's name in the block, the device type and id, its element count, step count,
+ * gRDA threshold (double), buffer count and each buffer as little-endian float32. Header
+ * fields are big-endian (DataOutputStream). Names rather than ids, because DJL gives every
+ * parameter a new random id each time a model is built.
+ */
+final class OptimizerStateCodec {
+    private static final int MAGIC = 0x53534A44; // "SSDJ"
+    private static final int VERSION = 1;
+    private static final ValueLayout.OfFloat STORED = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private OptimizerStateCodec() {}
+
+    static void write(OutputStream out, String rule, ParameterRoles roles, Map<String, Map<Device, StepState>> states) throws IOException {
+        DataOutputStream data = new DataOutputStream(out);
+        data.writeInt(MAGIC);
+        data.writeInt(VERSION);
+        data.writeUTF(rule);
+        int entries = 0;
+        for (Map<Device, StepState> perDevice : states.values()) entries += perDevice.size();
+        data.writeInt(entries);
+        for (Map.Entry<String, Map<Device, StepState>> e : states.entrySet()) {
+            String name = roles.require(e.getKey()).name();
+            for (Map.Entry<Device, StepState> d : e.getValue().entrySet()) {
+                StepState s = d.getValue();
+                data.writeUTF(name);
+                data.writeUTF(d.getKey().getDeviceType());
+                data.writeInt(d.getKey().getDeviceId());
+                data.writeLong(s.size());
+                data.writeLong(s.steps);
+                data.writeDouble(s.tau);
+                data.writeInt(s.bufferCount());
+                for (int i = 0; i < s.bufferCount(); i++) data.write(bytesOf(s.buffer(i), s.size()));
+            }
+        }
+        data.flush();
+    }
+
+    /** The states a stream holds, keyed by this block's parameter ids; checks everything before returning. */
+    static Map<String, Map<Device, StepState>> read(InputStream in, StepRule rule, ParameterRoles roles) throws IOException {
+        DataInputStream data = new DataInputStream(in);
+        try {
+            int magic = data.readInt();
+            if (magic != MAGIC) {
+                throw new IOException("not a sparsestep DJL optimizer state (starts with 0x" + Integer.toHexString(magic)
+                        + ", expected 0x" + Integer.toHexString(MAGIC) + "); pass what saveState wrote");
+            }
+            int version = data.readInt();
+            if (version != VERSION) throw new IOException("optimizer state version " + version + " is not known (this library reads " + VERSION + ")");
+            String saved = data.readUTF();
+            if (!saved.equals(rule.describe())) {
+                throw new IllegalArgumentException("the optimizer state is of " + saved + " but this optimizer is " + rule.describe()
+                        + "; build it with the settings the state was saved with");
+            }
+            int entries = data.readInt();
+            if (entries < 0) throw new IOException("optimizer state says it holds " + entries + " entries");
+            Map<String, Map<Device, StepState>> out = new HashMap<>();
+            for (int k = 0; k < entries; k++) readEntry(data, rule, roles, out);
+            return Collections.unmodifiableMap(out);
+        } catch (EOFException e) {
+            throw new IOException("the optimizer state ends early (truncated?); pass the whole stream saveState wrote", e);
+        }
+    }
+
+    private static void readEntry(DataInputStream data, StepRule rule, ParameterRoles roles, Map<String, Map<Device, StepState>> out)
+            throws IOException {
+        String name = data.readUTF();
+        Device device = Device.of(data.readUTF(), data.readInt());
+        long size = data.readLong();
+        long steps = data.readLong();
+        double tau = data.readDouble();
+        int buffers = data.readInt();
+        ParameterRoles.Role role = roles.byName(name);
+        if (role == null) {
+            throw new IllegalArgumentException("the optimizer state holds parameter " + name + ", which this block does not have;"
+                    + " load it into an optimizer built for the same model");
+        }
+        if (role.parameter().getShape() != null && role.parameter().getShape().size() != size) {
+            throw new IllegalArgumentException("the optimizer state holds " + size + " elements for " + name + ", the block's parameter has "
+                    + role.parameter().getShape().size() + " (" + role.parameter().getShape() + ")");
+        }
+        if (size < 0 || steps < 1 || !(tau >= 0) || buffers != rule.bufferCount()) {
+            throw new IOException("optimizer state of " + name + " is damaged: size " + size + ", steps " + steps + ", tau " + tau
+                    + ", " + buffers + " buffers (" + rule.bufferCount() + " expected)");
+        }
+        StepState state = new StepState(size, buffers);
+        state.steps = steps;
+        state.tau = tau;
+        for (int i = 0; i < buffers; i++) {
+            byte[] bytes = new byte[Math.toIntExact(size * Float.BYTES)];
+            data.readFully(bytes);
+            MemorySegment.copy(MemorySegment.ofArray(bytes), STORED, 0, state.buffer(i), ValueLayout.JAVA_FLOAT, 0, size);
+        }
+        if (out.computeIfAbsent(role.parameter().getId(), id -> new ConcurrentHashMap<>()).put(device, state) != null) {
+            throw new IOException("optimizer state holds " + name + " on " + device + " twice");
+        }
+    }
+
+    private static byte[] bytesOf(MemorySegment buffer, long size) {
+        byte[] bytes = new byte[Math.toIntExact(size * Float.BYTES)];
+        MemorySegment.copy(buffer, ValueLayout.JAVA_FLOAT, 0, MemorySegment.ofArray(bytes), STORED, 0, size);
+        return bytes;
+    }
+}
