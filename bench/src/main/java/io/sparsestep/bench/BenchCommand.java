@@ -48,20 +48,27 @@ public final class BenchCommand implements Callable<Integer> {
     Path out = Path.of("runs", "bench");
 
     @Option(names = "--pytorch", paramLabel = "FILE",
-            description = "pytorch.json from bench/pytorch/bench_pytorch.py, run on the same GPU: adds the side-by-side table and targets")
+            description = "pytorch.json from bench/pytorch/bench_pytorch.py (--device cuda on the same GPU, or --device cpu on this "
+                    + "machine): adds the side-by-side table and targets")
     Path pytorch;
+
+    @Option(names = "--peers-only", description = "With --pytorch: run only the configurations with a peer in that file, on its device "
+            + "(its flat sizes x copy/gRDA/SGD-momentum/select, its models at its batch with SGD-momentum), at the quick plan's iterations")
+    boolean peersOnly;
 
     @Override
     public Integer call() {
         PrintStream log = System.out;
         // Bad input fails here, in a second, rather than after minutes of benchmarking.
+        String deviceChoice = peersOnly ? peersDevice(pytorch, device, full) : device;
         PytorchResults torch = checkInputs(pytorch, out);
         String loadAtStart = MachineInfo.loadAverage();
         ZonedDateTime started = ZonedDateTime.now().truncatedTo(ChronoUnit.SECONDS);
         long startNanos = System.nanoTime();
         Map<String, String> skipped = new LinkedHashMap<>();
-        Set<BenchDevice> devices = devices(device, skipped);
-        BenchPlan plan = full ? BenchPlan.full(devices) : BenchPlan.quick(devices);
+        Set<BenchDevice> devices = devices(deviceChoice, skipped);
+        if (peersOnly) skipped.replaceAll((d, why) -> "--peers-only with a PyTorch file measured on " + deviceChoice);
+        BenchPlan plan = peersOnly ? BenchPlan.peers(torch) : full ? BenchPlan.full(devices) : BenchPlan.quick(devices);
         List<String> notes = new ArrayList<>(plan.notes());
         MachineInfo.busyWarning(loadAtStart, Runtime.getRuntime().availableProcessors()).ifPresent(notes::add);
         skipped.forEach((d, why) -> log.println("bench: " + d + " half skipped: " + why));
@@ -91,6 +98,21 @@ public final class BenchCommand implements Callable<Integer> {
             return 1;
         }
         return 0;
+    }
+
+    /**
+     * The --device that --peers-only leaves: the file's own backend (auto or that backend),
+     * checked before anything runs; --peers-only needs a --pytorch file and its own plan.
+     */
+    static String peersDevice(Path pytorchFile, String device, boolean full) {
+        if (pytorchFile == null) throw new IllegalArgumentException("--peers-only needs --pytorch FILE (the rows to run are that file's peers)");
+        if (full) throw new IllegalArgumentException("--peers-only runs its own plan; drop --full (or --peers-only)");
+        String backend = PytorchResults.read(pytorchFile).backend();
+        if (!device.equals("auto") && !device.equals(backend)) {
+            throw new IllegalArgumentException("--peers-only runs the device " + pytorchFile + " was measured on (" + backend
+                    + "); drop --device " + device + " or pass a file measured on " + device);
+        }
+        return backend;
     }
 
     /**

@@ -70,6 +70,48 @@ public record BenchPlan(String mode, List<BenchRun> runs, List<String> notes) {
         return new BenchPlan("full", runs, List.of());
     }
 
+    /**
+     * Exactly the configurations that have a peer in {@code torch}, on its device, at the quick
+     * plan's iteration counts: its flat parameter counts x the sparsestep kinds its optimizer
+     * methods are peers of, and per batch its models x the optimizers of its training steps.
+     * ResNet-20 and VGG-16 at batch 128 take seconds per CPU step, so this is the plan for a
+     * side-by-side with a PyTorch-CPU file (the quick plan has neither at 128).
+     */
+    public static BenchPlan peers(PytorchResults torch) {
+        BenchDevice device = torch.isCpu() ? BenchDevice.CPU : BenchDevice.CUDA;
+        boolean cpu = device == BenchDevice.CPU;
+        java.util.TreeSet<Long> sizes = new java.util.TreeSet<>();
+        java.util.EnumSet<StepKind> kinds = java.util.EnumSet.noneOf(StepKind.class);
+        Map<Integer, java.util.LinkedHashSet<String>> models = new java.util.TreeMap<>();
+        java.util.EnumSet<StepKind> trainKinds = java.util.EnumSet.noneOf(StepKind.class);
+        for (PytorchResults.Row r : torch.results()) {
+            if (r.peerKind().isEmpty()) continue;
+            if (r.isTrainStep()) {
+                models.computeIfAbsent(r.batch(), b -> new java.util.LinkedHashSet<>()).add(r.model());
+                trainKinds.add(r.peerKind().get());
+            } else {
+                sizes.add(r.params());
+                kinds.add(r.peerKind().get());
+            }
+        }
+        List<BenchRun> runs = new ArrayList<>();
+        if (!sizes.isEmpty()) {
+            Map<String, List<String>> p = new LinkedHashMap<>();
+            p.put("size", sizes.stream().map(String::valueOf).toList());
+            p.put("kind", kinds.stream().map(StepKind::id).toList());
+            runs.add(cpu ? new BenchRun(BenchTarget.CPU_OPTIMIZER_STEP, p, 1, 4, ms(500), 8, ms(500))
+                    : new BenchRun(BenchTarget.CUDA_OPTIMIZER_STEP, p, 1, 4, ms(500), 7, ms(500)));
+        }
+        models.forEach((batch, ids) -> {
+            Map<String, List<String>> p = new LinkedHashMap<>();
+            p.put("model", List.copyOf(ids));
+            p.put("batch", List.of(batch.toString()));
+            p.put("optimizer", trainKinds.stream().map(StepKind::id).toList());
+            runs.add(new BenchRun(cpu ? BenchTarget.CPU_TRAIN_STEP : BenchTarget.CUDA_TRAIN_STEP, p, 1, cpu ? 8 : 5, ms(1000), 5, ms(1000)));
+        });
+        return new BenchPlan("peers", runs, List.of("peers plan: only the " + device.id() + " configurations with a peer in the PyTorch file"));
+    }
+
     static BenchRun optimizer(BenchTarget t, List<String> sizes, int forks, int warmups, Duration warmupTime,
                               int iterations, Duration iterationTime) {
         Map<String, List<String>> p = new LinkedHashMap<>();

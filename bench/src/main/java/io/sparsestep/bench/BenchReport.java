@@ -15,7 +15,8 @@ import java.util.Optional;
  * the same run, and its time relative to SGD with momentum; per training step, gRDA's
  * time relative to SGD with momentum; memory next to the timings; the issue's targets as
  * met or missed with the measured value; and, when PyTorch results are given, the Java
- * GPU step next to PyTorch's on the same parameter counts. Missing values stay null
+ * GPU step next to PyTorch's on the same parameter counts, or, for a PyTorch-CPU file, the CPU
+ * rows next to PyTorch-CPU's ({@link PytorchCpuComparison}). Missing values stay null
  * (a benchmark that failed or a device that was skipped), never zero.
  */
 public final class BenchReport {
@@ -177,8 +178,9 @@ public final class BenchReport {
 
     // ------------------------------------------------------------------ PyTorch side by side
 
+    /** The GPU side by side; empty without a PyTorch file or for a CPU one (see {@link #pytorchCpu()}). */
     public List<PytorchRow> pytorchRows() {
-        if (pytorch == null) return List.of();
+        if (pytorch == null || pytorch.isCpu()) return List.of();
         Map<String, List<PytorchResults.Row>> byWorkload = new LinkedHashMap<>();
         for (PytorchResults.Row r : pytorch.results()) byWorkload.computeIfAbsent(r.workload(), k -> new ArrayList<>()).add(r);
         List<PytorchRow> rows = new ArrayList<>();
@@ -199,6 +201,11 @@ public final class BenchReport {
                     javaSelect, topk, javaSelect != null && topk != null ? topk / javaSelect : null));
         }
         return rows;
+    }
+
+    /** The CPU side by side, present for a PyTorch file measured on the CPU. */
+    public Optional<PytorchCpuComparison> pytorchCpu() {
+        return pytorch != null && pytorch.isCpu() ? Optional.of(new PytorchCpuComparison(measurements, memory, pytorch)) : Optional.empty();
     }
 
     private static Double torchTime(List<PytorchResults.Row> rows, String method) {
@@ -242,7 +249,8 @@ public final class BenchReport {
             out.add(stateMemoryTarget(d, opt, tr));
             sdprunTarget(d, opt).ifPresent(out::add);
         }
-        if (pytorch != null) {
+        pytorchCpu().ifPresent(c -> out.addAll(c.targets()));
+        if (pytorch != null && !pytorch.isCpu()) {
             List<PytorchRow> rows = pytorchRows();
             Optional<PytorchRow> worstFused = rows.stream().filter(r -> r.javaGrdaOverTorchFusedSgdMomentum() != null)
                     .max(Comparator.comparingDouble(PytorchRow::javaGrdaOverTorchFusedSgdMomentum));
@@ -396,6 +404,7 @@ public final class BenchReport {
             }
             sb.append('\n');
         }
+        pytorchCpu().ifPresent(c -> sb.append(c.markdown()));
 
         sb.append("## Targets\n\n| device | target | goal | measured | status | detail |\n|---|---|---|---:|---|---|\n");
         for (Target t : targets()) {
@@ -424,6 +433,10 @@ public final class BenchReport {
         out.put("train_steps", trainRows());
         out.put("inference", inferenceRows());
         out.put("pytorch", pytorchRows());
+        pytorchCpu().ifPresent(c -> {
+            out.put("pytorch_cpu", c.pairs());
+            out.put("pytorch_cpu_without_peer", Map.of("sparsestep", c.sparsestepWithoutPeer(), "pytorch", c.pytorchWithoutPeer()));
+        });
         out.put("targets", targets());
         out.put("measurements", measurements);
         out.put("memory", memory);

@@ -26,6 +26,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
@@ -415,6 +416,82 @@ class BenchHarnessTest {
         assertTrue(rejected(Files.writeString(dir.resolve("cut.json"), "{\"tool\": \"bench_py"))
                 .getMessage().contains("not valid JSON"));
         assertTrue(rejected(Files.writeString(dir.resolve("empty.json"), "")).getMessage().contains("top level is empty"));
+    }
+
+    /** A pytorch.json as bench_pytorch.py --device cpu writes it: backend, threads, flat rows and training-step rows. */
+    private static String cpuPytorchJson(String results) {
+        return """
+                {"tool": "bench_pytorch.py", "date": "2026-12-01T00:00:00+00:00", "backend": "cpu", "device": "AMD EPYC (2 logical CPUs)",
+                 "threads": {"intra_op": 2, "inter_op": 2}, "cpu_capability": "AVX2", "torch": "1.13.0a0", "cuda": null,
+                 "settings": {"warmup": 3, "steps": 5, "repeats": 5, "min_window_ms": 250.0, "batch": 128},
+                 "results": %s, "errors": []}
+                """.formatted(results);
+    }
+
+    private static final String FLAT_ROW = """
+            {"workload": "flat-%s", "params": %d, "tensors": 1, "method": "%s", "median_ms": 2.5, "min_ms": 2.4, "max_ms": 2.7,
+             "steps": 100, "repeats": 5, "bytes_per_param": 8, "gb_per_s": 3.4}""";
+    private static final String TRAIN_ROW = """
+            {"workload": "train-%1$s", "model": "%1$s", "batch": %2$d, "input": [1, 28, 28], "params": 431080, "tensors": 8,
+             "method": "train_sgd_momentum", "median_ms": 30.5, "min_ms": 29, "max_ms": 33, "steps": 9, "repeats": 5, "last_loss": 2.2}""";
+
+    @Test
+    void cpuPytorchFileIsReadWithItsBackendThreadsAndTrainingRows(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("pytorch.json"), cpuPytorchJson("[" + FLAT_ROW.formatted("1M", 1L << 20, "copy") + ", "
+                + TRAIN_ROW.formatted("lenet5", 128) + "]"));
+        PytorchResults r = PytorchResults.read(file);
+        assertTrue(r.isCpu());
+        assertEquals(2, r.intraOpThreads());
+        assertEquals(2, r.interOpThreads());
+        assertEquals(List.of(new PytorchResults.Row("flat-1M", 1L << 20, 1, "copy", 2.5),
+                new PytorchResults.Row("train-lenet5", 431_080L, 8, "train_sgd_momentum", 30.5, "lenet5", 128)), r.results());
+        assertEquals(Optional.of(StepKind.SGD_MOMENTUM), r.results().get(1).peerKind());
+        assertFalse(PytorchResults.read(Files.writeString(dir.resolve("gpu.json"),
+                pytorchJson("[" + ROW.formatted("copy", "0.1") + "]", "[]"))).isCpu(), "a file without a backend key is a GPU file");
+    }
+
+    @Test
+    void cpuPytorchFileWithAnUnknownBackendOrATrainingRowWithoutItsBatchIsRejected(@TempDir Path dir) throws Exception {
+        String noBatch = TRAIN_ROW.formatted("lenet5", 1).replace("\"batch\": 1,", "");
+        IllegalArgumentException e = rejected(Files.writeString(dir.resolve("a.json"), cpuPytorchJson("[" + noBatch + "]")));
+        assertTrue(e.getMessage().contains("results[0] lacks \"batch\" (positive integer)"), e.getMessage());
+        IllegalArgumentException tpu = rejected(Files.writeString(dir.resolve("b.json"),
+                cpuPytorchJson("[" + FLAT_ROW.formatted("1M", 1L << 20, "copy") + "]").replace("\"backend\": \"cpu\"", "\"backend\": \"tpu\"")));
+        assertTrue(tpu.getMessage().contains("\"backend\" (\"cpu\" or \"cuda\")"), tpu.getMessage());
+    }
+
+    @Test
+    void peersPlanRunsExactlyTheFilesPeersOnItsDevice(@TempDir Path dir) throws Exception {
+        PytorchResults torch = PytorchResults.read(Files.writeString(dir.resolve("pytorch.json"), cpuPytorchJson("["
+                + FLAT_ROW.formatted("16M", 16L << 20, "grda_loop") + ", " + FLAT_ROW.formatted("1M", 1L << 20, "copy") + ", "
+                + FLAT_ROW.formatted("1M", 1L << 20, "topk") + ", " + FLAT_ROW.formatted("1M", 1L << 20, "sgd_momentum_foreach") + ", "
+                + TRAIN_ROW.formatted("vgg16", 128) + ", " + TRAIN_ROW.formatted("lenet5", 128) + ", " + TRAIN_ROW.formatted("lenet5", 64) + "]")));
+        BenchPlan plan = BenchPlan.peers(torch);
+        assertEquals("peers", plan.mode());
+        assertEquals(List.of(BenchTarget.CPU_OPTIMIZER_STEP, BenchTarget.CPU_TRAIN_STEP, BenchTarget.CPU_TRAIN_STEP),
+                plan.runs().stream().map(BenchRun::target).toList(), "one optimizer run, one training run per batch");
+        BenchRun opt = plan.runs().getFirst();
+        assertEquals(List.of("1048576", "16777216"), opt.params().get("size"), "each size once, ascending");
+        assertEquals(List.of("copy", "grda", "sgd-momentum", "select"), opt.params().get("kind"), "each kind once, in StepKind order");
+        assertEquals(8, opt.combinations().size(), "2 sizes x 4 kinds: the cross product includes 16M copy, an unpaired extra");
+        assertEquals(Map.of("model", List.of("lenet5"), "batch", List.of("64"), "optimizer", List.of("sgd-momentum")), plan.runs().get(1).params());
+        assertEquals(Map.of("model", List.of("vgg16", "lenet5"), "batch", List.of("128"), "optimizer", List.of("sgd-momentum")),
+                plan.runs().get(2).params());
+    }
+
+    @Test
+    void peersOnlyNeedsAPytorchFileAndItsDevice(@TempDir Path dir) throws Exception {
+        Path cpuFile = Files.writeString(dir.resolve("cpu.json"), cpuPytorchJson("[" + FLAT_ROW.formatted("1M", 1L << 20, "copy") + "]"));
+        assertEquals("cpu", BenchCommand.peersDevice(cpuFile, "auto", false));
+        assertEquals("cpu", BenchCommand.peersDevice(cpuFile, "cpu", false));
+        IllegalArgumentException noFile = assertThrows(IllegalArgumentException.class, () -> BenchCommand.peersDevice(null, "auto", false));
+        assertTrue(noFile.getMessage().contains("--pytorch FILE"), noFile.getMessage());
+        IllegalArgumentException other = assertThrows(IllegalArgumentException.class, () -> BenchCommand.peersDevice(cpuFile, "cuda", false));
+        assertTrue(other.getMessage().contains("measured on (cpu)") && other.getMessage().contains("drop --device cuda"), other.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> BenchCommand.peersDevice(cpuFile, "auto", true), "--full has its own plan");
+        Path out = dir.resolve("runs/bench");
+        assertEquals(2, io.sparsestep.cli.Main.execute("bench", "--peers-only", "--out", out.toString()), "bad input: exit 2");
+        assertFalse(Files.exists(dir.resolve("runs")), "nothing left behind");
     }
 
     @Test

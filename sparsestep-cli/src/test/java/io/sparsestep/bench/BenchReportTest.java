@@ -217,6 +217,84 @@ class BenchReportTest {
         assertEquals(8.0 * n / 0.12e-3 / 1e9, select.gbPerSecond(), 1e-9);
     }
 
+    private static Measurement cpuTrain(String model, int batch, String optimizer, double ms) {
+        return new Measurement("train-step", "cpu", Map.of("model", model, "batch", Integer.toString(batch), "optimizer", optimizer), ms, ms, null, 5);
+    }
+
+    private static PytorchResults.Row torchTrain(String model, long params, int tensors, double ms) {
+        return new PytorchResults.Row("train-" + model, params, tensors, "train_sgd_momentum", ms, model, 128);
+    }
+
+    /** A PyTorch-CPU file and our CPU rows, the ratios worked out by hand: sparsestep / PyTorch. */
+    @Test
+    void cpuSideBySidePairsEachPytorchRowWithItsPeerAndListsTheRest() {
+        long m16 = 16L << 20;
+        List<Measurement> ours = List.of(opt("cpu", m16, "copy", 3.0), opt("cpu", m16, "grda", 5.0), opt("cpu", m16, "sgd-momentum", 6.0),
+                opt("cpu", m16, "select", 40.0), opt("cpu", m16, "sgd", 4.0),
+                cpuTrain("lenet300", 128, "sgd-momentum", 2.0), cpuTrain("lenet300", 128, "grda", 1.9),
+                cpuTrain("lenet5", 128, "sgd-momentum", 45.0), cpuTrain("vgg16", 16, "sgd-momentum", 500.0),
+                opt("cuda", m16, "grda", 0.1)); // a GPU row is nobody's peer here
+        List<MemoryRecord> mem = List.of(new MemoryRecord("train-step", "cpu", Map.of("model", "lenet5", "batch", "128", "optimizer", "sgd-momentum"),
+                431_080, 0, 1, 0), new MemoryRecord("train-step", "cpu", Map.of("model", "lenet300", "batch", "128", "optimizer", "sgd-momentum"),
+                266_000, 0, 1, 0));
+        PytorchResults torch = new PytorchResults("AMD EPYC (2 logical CPUs)", "1.13.0", "cpu", 2, 2, List.of(
+                new PytorchResults.Row("flat-16M", m16, 1, "copy", 2.0),
+                new PytorchResults.Row("flat-16M", m16, 1, "grda_loop", 100.0),
+                new PytorchResults.Row("flat-16M", m16, 1, "sgd_momentum_foreach", 5.0),
+                new PytorchResults.Row("flat-16M", m16, 1, "topk", 800.0),
+                torchTrain("lenet300", 266_610, 6, 4.0), torchTrain("lenet5", 431_080, 8, 30.0), torchTrain("resnet20", 272_474, 65, 400.0)));
+        BenchReport report = new BenchReport(ours, mem, torch);
+        assertTrue(report.pytorchRows().isEmpty(), "a CPU file fills no GPU table");
+        PytorchCpuComparison cmp = report.pytorchCpu().orElseThrow();
+
+        List<PytorchCpuComparison.Pair> p = cmp.pairs();
+        assertEquals(List.of("copy", "grda", "sgd-momentum", "select", "sgd-momentum", "sgd-momentum"),
+                p.stream().map(PytorchCpuComparison.Pair::sparsestep).toList());
+        assertEquals(1.5, p.get(0).sparsestepOverPytorch(), EPS);   // 3 / 2
+        assertEquals(0.05, p.get(1).sparsestepOverPytorch(), EPS);  // 5 / 100
+        assertEquals(1.2, p.get(2).sparsestepOverPytorch(), EPS);   // 6 / 5
+        assertEquals(0.05, p.get(3).sparsestepOverPytorch(), EPS);  // 40 / 800
+        assertEquals(0.5, p.get(4).sparsestepOverPytorch(), EPS);   // 2 / 4, the SGD-m step, not gRDA's 1.9
+        assertEquals(1.5, p.get(5).sparsestepOverPytorch(), EPS);   // 45 / 30
+        assertEquals(List.of(false, true, true, false, true, true), p.stream().map(PytorchCpuComparison.Pair::judged).toList(),
+                "copy and select / topk are shown, not judged");
+        assertEquals("lenet300, batch 128", p.get(4).workload());
+        assertEquals("parameter counts differ: sparsestep 266,000, PyTorch 266,610", p.get(4).note());
+        assertEquals("", p.get(5).note(), "equal counts: nothing to say");
+
+        assertEquals(List.of("train_sgd_momentum on resnet20, batch 128"), cmp.pytorchWithoutPeer());
+        assertEquals(List.of("optimizer step sgd (16M)", "training step grda (lenet300 at batch 128)",
+                "training step sgd-momentum (vgg16 at batch 16)"), cmp.sparsestepWithoutPeer());
+
+        List<BenchReport.Target> t = report.targets().stream().filter(x -> x.name().contains("PyTorch-CPU")).toList();
+        assertEquals(2, t.size());
+        assertEquals(1.2, t.get(0).measured(), EPS, "worst judged optimizer row: SGD-momentum; the copy's 1.5 is not judged");
+        assertFalse(t.get(0).met());
+        assertTrue(t.get(0).detail().contains("sgd-momentum on 16M"), t.get(0).detail());
+        assertEquals(1.5, t.get(1).measured(), EPS);
+        assertTrue(t.get(1).detail().contains("lenet5, batch 128"), t.get(1).detail());
+        assertTrue(report.targets().stream().noneMatch(x -> x.name().contains("fused SGD-momentum")), "no GPU targets from a CPU file");
+
+        String md = report.markdown(new BenchReport.Context("peers", "2026-12-01", Map.of(), Map.of(), List.of()));
+        assertTrue(md.contains("## CPU: sparsestep next to PyTorch (AMD EPYC (2 logical CPUs), torch 1.13.0, 2 intra-op / 2 inter-op threads)"), md);
+        assertTrue(md.contains("| optimizer step | 16M | grda | 5.000 | grda_loop | 100.0 | 0.050 |  |"), md);
+        assertTrue(md.contains("| training step | lenet5, batch 128 | sgd-momentum | 45.000 | train_sgd_momentum | 30.000 | 1.500 |  |"), md);
+        assertTrue(md.contains("| optimizer step | 16M | copy | 3.000 | copy | 2.000 | 1.500 | not judged |"), md);
+        assertTrue(md.contains("PyTorch rows without a sparsestep peer in this run: train_sgd_momentum on resnet20, batch 128"), md);
+        Map<String, Object> summary = report.summary(new BenchReport.Context("peers", "d", Map.of(), Map.of(), List.of()));
+        assertEquals(p, summary.get("pytorch_cpu"));
+    }
+
+    @Test
+    void cpuSideBySideWithNoMatchingRowsJudgesNothing() {
+        PytorchResults torch = new PytorchResults("cpu", "1.13.0", "cpu", 2, 2, List.of(torchTrain("vgg16", 14_724_042, 41, 3000.0)));
+        BenchReport report = new BenchReport(List.of(cpuTrain("vgg16", 16, "sgd-momentum", 500.0)), List.of(), torch);
+        List<BenchReport.Target> t = report.targets().stream().filter(x -> x.name().contains("PyTorch-CPU")).toList();
+        assertTrue(t.stream().allMatch(x -> x.met() == null && x.detail().equals("no paired rows")), t.toString());
+        assertEquals(List.of("train_sgd_momentum on vgg16, batch 128"), report.pytorchCpu().orElseThrow().pytorchWithoutPeer(),
+                "batch 16 is not batch 128");
+    }
+
     @Test
     void markdownShowsTheComputedFiguresAndMissingValuesAsDashes() {
         BenchReport.Context ctx = new BenchReport.Context("quick", "2025-01-01T00:00Z", Map.of("cpu", "test cpu"),
