@@ -76,12 +76,12 @@ public final class ExportRun {
             norm = fallback.get();
             normSource = "the training split (the file records none)";
         }
+        // fresh heap arrays of this file: the dead-unit pass may write into them
         LinkedHashMap<String, HostTensor> tensors = ShrinkRun.read(file);
         Architecture arch = source.architecture();
         int dead = 0;
         if (variant == Variant.SHRUNK) {
             ModelGraph g = ModelGraph.of(Models.create(arch, shape.input(), shape.classes()), shape.input());
-            copyArrays(tensors);
             dead = DeadUnits.zero(g, tensors);
             Shrink.Result r = Shrink.apply(arch, shape.input(), shape.classes(), tensors, file.toString());
             arch = r.after();
@@ -103,11 +103,6 @@ public final class ExportRun {
         }
         return new Outcome(out, source, arch, ModelCost.of(source.architecture(), shape.input(), shape.classes()),
                 ModelCost.of(arch, shape.input(), shape.classes()), dead, built.bytes().length, built.nodes(), built.sparseInitializers(), normSource);
-    }
-
-    /** The tensors as read are the file's own arrays; the dead-unit pass writes into them. */
-    private static void copyArrays(Map<String, HostTensor> tensors) {
-        tensors.replaceAll((k, t) -> new HostTensor(t.shape(), t.values().clone()));
     }
 
     /** One line per fact, for the command. */

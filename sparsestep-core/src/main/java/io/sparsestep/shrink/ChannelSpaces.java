@@ -109,6 +109,14 @@ final class ChannelSpaces {
     List<ModelGraph.Weighted> consumers(int s) { return consumers.get(s); }
     List<ModelGraph.Norm> norms(int s) { return norms.get(s); }
 
+    /**
+     * The weights one input channel has in one row (output filter) of {@code q}: a conv's
+     * kernel taps, a linear layer's flattened positions of that channel.
+     */
+    int span(ModelGraph.Weighted q) {
+        return q instanceof ModelGraph.Conv c ? c.kernel() * c.kernel() : positionsOf(q.input());
+    }
+
     /** Whether channels may leave space {@code s}: not the input's, not the logits'. */
     boolean removable(int s) {
         return s != space[graph.inputValue()] && s != space[graph.outputValue()];

@@ -43,10 +43,8 @@ public final class DeadUnits {
     private static boolean unread(ChannelSpaces spaces, Map<String, HostTensor> tensors, int s, int c) {
         for (ModelGraph.Weighted q : spaces.consumers(s)) {
             float[] w = tensors.get(q.name() + ".weight").values();
-            int inWidth = spaces.channelsOf(q.input());
-            // the weights one input channel has in one row: a conv's taps, a linear layer's flattened positions
-            int span = q instanceof ModelGraph.Conv conv ? conv.kernel() * conv.kernel() : spaces.positionsOf(q.input());
-            int row = inWidth * span;
+            int span = spaces.span(q);
+            int row = spaces.channelsOf(q.input()) * span;
             for (int o = 0; o < q.outWidth(); o++) {
                 for (int k = o * row + c * span, end = k + span; k < end; k++) if (w[k] != 0f) return false;
             }

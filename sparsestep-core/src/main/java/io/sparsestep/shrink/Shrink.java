@@ -299,8 +299,7 @@ public final class Shrink {
             int sIn = spaces.spaceOf(in);
             int[] ko = kept(spaces.spaceOf(w.output())), ki = kept(sIn);
             int inChannels = spaces.channelsOf(in);
-            // the weights one input channel has in one row: a conv's taps, a linear layer's flattened positions
-            int span = w instanceof ModelGraph.Conv c ? c.kernel() * c.kernel() : spaces.positionsOf(in);
+            int span = spaces.span(w);
             int row = inChannels * span;
             HostTensor weight = t.get(w.name() + ".weight");
             float[] src = weight.values(), dst = new float[ko.length * ki.length * span];
