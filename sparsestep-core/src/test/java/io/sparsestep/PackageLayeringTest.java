@@ -35,8 +35,9 @@ class PackageLayeringTest {
             // the shrink reads models (nn) and nothing that runs or stores them
             Map.entry("io.sparsestep.shrink", List.of("io.sparsestep.optim", "io.sparsestep.train", "io.sparsestep.cli", "io.sparsestep.devices",
                     "io.sparsestep.bench", "io.sparsestep.data")),
-            // model formats (ONNX) read models, tensors and the normalisation; nothing that trains or runs them
-            Map.entry("io.sparsestep.store", List.of("io.sparsestep.optim", "io.sparsestep.train", "io.sparsestep.cli", "io.sparsestep.devices",
+            // files: model formats (ONNX, safetensors) and checkpoints, which hold a network's tensors and an
+            // optimizer's state buffers; nothing that runs a training loop or picks a device
+            Map.entry("io.sparsestep.store", List.of("io.sparsestep.train", "io.sparsestep.cli", "io.sparsestep.devices",
                     "io.sparsestep.bench")),
             // the analysis math (Lanczos, Hessian products, loss paths) runs networks and never knows of runs or files
             Map.entry("io.sparsestep.analysis", List.of("io.sparsestep.train", "io.sparsestep.cli", "io.sparsestep.devices", "io.sparsestep.bench",

@@ -13,7 +13,7 @@ import io.sparsestep.optim.SgdSpec;
 import io.sparsestep.train.RunConfig;
 import io.sparsestep.train.RunSignals;
 import io.sparsestep.train.TrainingRun;
-import io.sparsestep.train.io.EpochRow;
+import io.sparsestep.store.EpochRow;
 import io.sparsestep.train.io.FolderLock;
 import io.sparsestep.train.io.OutputFolder;
 import io.sparsestep.train.io.ProgressChart;

@@ -93,7 +93,7 @@ public final class Main implements Runnable {
     static boolean isBadInput(Throwable ex) {
         return ex instanceof DataException || ex instanceof IllegalArgumentException || ex instanceof CudaUnavailableException
                 || ex instanceof TrainingDivergedException || ex instanceof io.sparsestep.optim.NonFiniteGradientException || ex instanceof UncheckedIOException || ex instanceof java.io.IOException
-                || ex instanceof io.sparsestep.backend.BackendOutOfMemoryException || ex instanceof io.sparsestep.train.CheckpointException;
+                || ex instanceof io.sparsestep.backend.BackendOutOfMemoryException || ex instanceof io.sparsestep.store.CheckpointException;
     }
 
     private static String firstLine(String s) {

@@ -1,6 +1,6 @@
 package io.sparsestep.cli;
 
-import io.sparsestep.train.io.AtomicFiles;
+import io.sparsestep.store.AtomicFiles;
 import io.sparsestep.train.io.OutputFolder;
 import io.sparsestep.train.io.SimilarityHeatmap;
 import io.sparsestep.train.masks.LayerSimilarity;

@@ -4,7 +4,7 @@ import io.sparsestep.backend.Backend;
 import io.sparsestep.devices.Backends;
 import io.sparsestep.data.Datasets;
 import io.sparsestep.data.TrainTest;
-import io.sparsestep.train.Checkpoint;
+import io.sparsestep.store.Checkpoint;
 import io.sparsestep.train.RunConfig;
 import io.sparsestep.train.RunSignals;
 import io.sparsestep.train.TrainingRun;

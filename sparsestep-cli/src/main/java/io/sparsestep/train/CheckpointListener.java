@@ -1,5 +1,8 @@
 package io.sparsestep.train;
 
+import io.sparsestep.store.RunPosition;
+import io.sparsestep.store.Checkpoint;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -35,7 +38,7 @@ final class CheckpointListener implements TrainingListener {
         int epoch = e.row().epoch();
         if (epoch % every != 0 && epoch != epochs) return;
         try {
-            Checkpoint.write(file, e.net(), e.optimizer(), new Trainer.Position(epoch, e.globalStep(), e.rows()), identity);
+            Checkpoint.write(file, e.net(), e.optimizer(), new RunPosition(epoch, e.globalStep(), e.rows()), identity);
         } catch (IOException ex) {
             throw new UncheckedIOException(ex.getMessage() == null ? "cannot write " + file : ex.getMessage(), ex);
         }

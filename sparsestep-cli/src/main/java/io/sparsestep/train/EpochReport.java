@@ -1,6 +1,6 @@
 package io.sparsestep.train;
 
-import io.sparsestep.train.io.EpochRow;
+import io.sparsestep.store.EpochRow;
 import io.sparsestep.train.io.LayerSparsityLines;
 
 import java.io.PrintStream;

@@ -1,5 +1,7 @@
 package io.sparsestep.train;
 
+import io.sparsestep.store.CheckpointException;
+
 import io.sparsestep.data.Datasets;
 import io.sparsestep.data.Normalization;
 import io.sparsestep.nn.Architecture;
@@ -10,9 +12,9 @@ import io.sparsestep.shrink.DeadUnits;
 import io.sparsestep.shrink.HostTensor;
 import io.sparsestep.shrink.Shrink;
 import io.sparsestep.store.OnnxModel;
-import io.sparsestep.train.io.AtomicFiles;
-import io.sparsestep.train.io.DiskFullException;
-import io.sparsestep.train.io.Safetensors;
+import io.sparsestep.store.AtomicFiles;
+import io.sparsestep.store.DiskFullException;
+import io.sparsestep.store.Safetensors;
 import io.sparsestep.train.io.SparsestepVersion;
 
 import java.io.IOException;

@@ -1,12 +1,14 @@
 package io.sparsestep.train;
 
+import io.sparsestep.store.NetworkTensors;
+
 import io.sparsestep.backend.Backend;
 import io.sparsestep.data.Datasets;
 import io.sparsestep.nn.Architecture;
 import io.sparsestep.nn.Models;
 import io.sparsestep.nn.Network;
-import io.sparsestep.train.io.FloatTensorData;
-import io.sparsestep.train.io.Safetensors;
+import io.sparsestep.store.FloatTensorData;
+import io.sparsestep.store.Safetensors;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;

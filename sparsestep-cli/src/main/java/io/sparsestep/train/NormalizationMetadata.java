@@ -1,5 +1,7 @@
 package io.sparsestep.train;
 
+import io.sparsestep.store.CheckpointException;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,5 +1,7 @@
 package io.sparsestep.train;
 
+import io.sparsestep.store.NetworkTensors;
+
 import io.sparsestep.analysis.Covariance;
 import io.sparsestep.analysis.PcaWidth;
 import io.sparsestep.backend.Backend;

@@ -1,16 +1,20 @@
 package io.sparsestep.train;
 
+import io.sparsestep.store.NetworkTensors;
+import io.sparsestep.store.Checkpoint;
+import io.sparsestep.store.CheckpointException;
+
 import io.sparsestep.data.Datasets;
 import io.sparsestep.nn.Architecture;
 import io.sparsestep.nn.ModelCost;
 import io.sparsestep.shrink.HostTensor;
 import io.sparsestep.shrink.Shrink;
-import io.sparsestep.train.io.AtomicFiles;
-import io.sparsestep.train.io.DiskFullException;
-import io.sparsestep.train.io.FloatTensorData;
+import io.sparsestep.store.AtomicFiles;
+import io.sparsestep.store.DiskFullException;
+import io.sparsestep.store.FloatTensorData;
 import io.sparsestep.train.io.FolderLock;
 import io.sparsestep.train.io.OutputFolder;
-import io.sparsestep.train.io.Safetensors;
+import io.sparsestep.store.Safetensors;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

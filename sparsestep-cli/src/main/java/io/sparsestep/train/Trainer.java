@@ -8,7 +8,8 @@ import io.sparsestep.optim.Optimizer;
 import io.sparsestep.train.TrainingListener.EpochEnd;
 import io.sparsestep.train.TrainingListener.EpochStart;
 import io.sparsestep.train.TrainingListener.StepEvent;
-import io.sparsestep.train.io.EpochRow;
+import io.sparsestep.store.RunPosition;
+import io.sparsestep.store.EpochRow;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -24,21 +25,11 @@ import java.util.List;
  * itself allocates nothing on the backend. Host-device traffic: the batch upload and one
  * two-float loss read-back per step.
  *
- * <p>A run can start after epochs already done ({@link Position}, from a checkpoint): the
+ * <p>A run can start after epochs already done ({@link RunPosition}, from a checkpoint): the
  * data order of each epoch is a function of (seed, epoch) and the lr schedule one of the
  * global step, so the remaining epochs are the ones the uninterrupted run would have had.
  */
 public final class Trainer implements AutoCloseable {
-    /** Where a run stands: epochs completed, global step (batches seen, skipped ones included), their rows. */
-    public record Position(int epochsDone, long globalStep, List<EpochRow> rows) {
-        public static final Position START = new Position(0, 0, List.of());
-
-        public Position {
-            rows = List.copyOf(rows);
-            if (epochsDone != rows.size()) throw new IllegalArgumentException(epochsDone + " epochs done but " + rows.size() + " rows");
-        }
-    }
-
     private final Network net;
     private final Optimizer optimizer;
     private final LrSchedule schedule;
@@ -84,10 +75,10 @@ public final class Trainer implements AutoCloseable {
     public void requestStop() { stopRequested = true; }
 
     /** Trains epochs 1..{@code epochs}. */
-    public List<EpochRow> run(int epochs) { return run(Position.START, epochs); }
+    public List<EpochRow> run(int epochs) { return run(RunPosition.START, epochs); }
 
     /** Trains epochs {@code from.epochsDone()+1 .. epochs}; returns every row, those of {@code from} first. */
-    public List<EpochRow> run(Position from, int epochs) {
+    public List<EpochRow> run(RunPosition from, int epochs) {
         List<EpochRow> rows = new ArrayList<>(from.rows());
         globalStep = from.globalStep();
         boolean completed = false;

@@ -2,7 +2,7 @@ package io.sparsestep.train;
 
 import io.sparsestep.nn.Network;
 import io.sparsestep.optim.Optimizer;
-import io.sparsestep.train.io.EpochRow;
+import io.sparsestep.store.EpochRow;
 
 import java.util.List;
 

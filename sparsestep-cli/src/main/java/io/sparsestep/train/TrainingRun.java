@@ -1,5 +1,9 @@
 package io.sparsestep.train;
 
+import io.sparsestep.store.RunPosition;
+import io.sparsestep.store.NetworkTensors;
+import io.sparsestep.store.Checkpoint;
+
 import io.sparsestep.backend.Backend;
 import io.sparsestep.devices.Backends;
 import io.sparsestep.data.Augmentation;
@@ -13,15 +17,15 @@ import io.sparsestep.nn.Models;
 import io.sparsestep.nn.Network;
 import io.sparsestep.optim.Optimizer;
 import io.sparsestep.optim.TrainingPlan;
-import io.sparsestep.train.io.DiskFullException;
-import io.sparsestep.train.io.EpochRow;
-import io.sparsestep.train.io.FloatTensorData;
+import io.sparsestep.store.DiskFullException;
+import io.sparsestep.store.EpochRow;
+import io.sparsestep.store.FloatTensorData;
 import io.sparsestep.train.io.LayerSparsityChart;
 import io.sparsestep.train.io.MetricsCsv;
 import io.sparsestep.train.io.OutputFolder;
 import io.sparsestep.train.io.ProgressChart;
 import io.sparsestep.train.io.RunSummary;
-import io.sparsestep.train.io.Safetensors;
+import io.sparsestep.store.Safetensors;
 import io.sparsestep.train.io.SparsestepVersion;
 import io.sparsestep.train.io.SummaryJson;
 
@@ -148,7 +152,7 @@ public final class TrainingRun {
             // before the optimizer: gRDA's accumulator starts at the weights it is built on
             if (from == null && cfg.initFrom() != null) NetworkTensors.loadFile(net, cfg.initFrom(), "--init-from");
             try (Optimizer opt = cfg.method().build(net.paramSpace(), new TrainingPlan(cfg.epochs(), train.batches(), cfg.seed()))) {
-                Trainer.Position position = Trainer.Position.START;
+                RunPosition position = RunPosition.START;
                 if (from == null) FixedMasks.loadInto(cfg, net, opt);
                 if (from != null) {
                     from.restoreInto(net, opt);

@@ -1,5 +1,7 @@
 package io.sparsestep.train;
 
+import io.sparsestep.store.NetworkTensors;
+
 import io.sparsestep.backend.Backend;
 import io.sparsestep.data.BatchLoader;
 import io.sparsestep.data.Normalization;

@@ -1,8 +1,13 @@
 package io.sparsestep.train;
 
+import io.sparsestep.store.NetworkTensors;
+
+import io.sparsestep.store.Checkpoint;
+import io.sparsestep.store.CheckpointException;
+
 import io.sparsestep.nn.Architecture;
 import io.sparsestep.nn.Models;
-import io.sparsestep.train.io.Safetensors;
+import io.sparsestep.store.Safetensors;
 
 import java.io.IOException;
 import java.nio.file.Files;

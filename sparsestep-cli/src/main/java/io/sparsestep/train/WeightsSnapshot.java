@@ -1,10 +1,14 @@
 package io.sparsestep.train;
 
+import io.sparsestep.store.NetworkTensors;
+
+import io.sparsestep.store.Checkpoint;
+
 import io.sparsestep.nn.Architecture;
 import io.sparsestep.nn.Network;
 import io.sparsestep.params.Mask;
-import io.sparsestep.train.io.FloatTensorData;
-import io.sparsestep.train.io.Safetensors;
+import io.sparsestep.store.FloatTensorData;
+import io.sparsestep.store.Safetensors;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

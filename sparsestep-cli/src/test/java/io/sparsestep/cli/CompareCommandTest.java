@@ -2,9 +2,9 @@ package io.sparsestep.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sparsestep.train.Checkpoint;
-import io.sparsestep.train.io.FloatTensorData;
-import io.sparsestep.train.io.Safetensors;
+import io.sparsestep.store.Checkpoint;
+import io.sparsestep.store.FloatTensorData;
+import io.sparsestep.store.Safetensors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

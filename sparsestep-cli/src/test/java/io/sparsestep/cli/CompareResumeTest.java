@@ -1,6 +1,6 @@
 package io.sparsestep.cli;
 
-import io.sparsestep.train.Checkpoint;
+import io.sparsestep.store.Checkpoint;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,7 +1,7 @@
 package io.sparsestep.cli;
 
 import io.sparsestep.train.io.RunSummary;
-import io.sparsestep.train.io.Safetensors;
+import io.sparsestep.store.Safetensors;
 import io.sparsestep.train.io.SummaryJson;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

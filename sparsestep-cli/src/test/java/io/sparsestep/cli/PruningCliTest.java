@@ -1,8 +1,8 @@
 package io.sparsestep.cli;
 
-import io.sparsestep.train.Checkpoint;
-import io.sparsestep.train.io.FloatTensorData;
-import io.sparsestep.train.io.Safetensors;
+import io.sparsestep.store.Checkpoint;
+import io.sparsestep.store.FloatTensorData;
+import io.sparsestep.store.Safetensors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -3,7 +3,7 @@ package io.sparsestep.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.sparsestep.train.Checkpoint;
+import io.sparsestep.store.Checkpoint;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -181,7 +181,7 @@ class ResumeTest {
 
     private static float[] floats(Path weights) throws IOException {
         try (var arena = java.lang.foreign.Arena.ofConfined()) {
-            var tensors = io.sparsestep.train.io.Safetensors.read(weights, arena);
+            var tensors = io.sparsestep.store.Safetensors.read(weights, arena);
             List<Float> all = new ArrayList<>();
             for (var t : tensors.values()) for (float f : t.data().toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT)) all.add(f);
             float[] out = new float[all.size()];

@@ -2,8 +2,8 @@ package io.sparsestep.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparsestep.nn.Architecture;
-import io.sparsestep.train.io.FloatTensorData;
-import io.sparsestep.train.io.Safetensors;
+import io.sparsestep.store.FloatTensorData;
+import io.sparsestep.store.Safetensors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -3,9 +3,9 @@ package io.sparsestep.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparsestep.nn.Architecture;
 import io.sparsestep.nn.ModelCost;
-import io.sparsestep.train.Checkpoint;
+import io.sparsestep.store.Checkpoint;
 import io.sparsestep.train.WeightsFile;
-import io.sparsestep.train.io.Safetensors;
+import io.sparsestep.store.Safetensors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

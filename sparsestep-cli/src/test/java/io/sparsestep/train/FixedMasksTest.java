@@ -1,5 +1,7 @@
 package io.sparsestep.train;
 
+import io.sparsestep.store.NetworkTensors;
+
 import io.sparsestep.backend.cpu.CpuBackend;
 import io.sparsestep.cli.Main;
 import io.sparsestep.nn.Architecture;
@@ -9,8 +11,8 @@ import io.sparsestep.optim.FixedMaskSpec;
 import io.sparsestep.optim.Methods;
 import io.sparsestep.optim.Optimizer;
 import io.sparsestep.optim.TrainingPlan;
-import io.sparsestep.train.io.FloatTensorData;
-import io.sparsestep.train.io.Safetensors;
+import io.sparsestep.store.FloatTensorData;
+import io.sparsestep.store.Safetensors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

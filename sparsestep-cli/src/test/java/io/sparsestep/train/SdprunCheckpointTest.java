@@ -1,5 +1,9 @@
 package io.sparsestep.train;
 
+import io.sparsestep.store.RunPosition;
+
+import io.sparsestep.store.Checkpoint;
+
 import io.sparsestep.backend.cpu.CpuBackend;
 import io.sparsestep.nn.Models;
 import io.sparsestep.nn.Network;
@@ -43,7 +47,7 @@ class SdprunCheckpointTest {
                 Random r = new Random(17);
                 for (int i = 0; i < k + m; i++) {
                     if (i == k) {
-                        Checkpoint.write(file, net, opt, new Trainer.Position(0, k, List.of()),
+                        Checkpoint.write(file, net, opt, new RunPosition(0, k, List.of()),
                                 new Checkpoint.RunIdentity("0.1.0", "lenet5", "synth-digits", List.of("--model", "lenet5", "--method", "sdprun")));
                     }
                     grads[i] = randomGrads(net, r);

@@ -1,5 +1,7 @@
 package io.sparsestep.train;
 
+import io.sparsestep.store.RunPosition;
+
 import io.sparsestep.backend.cpu.CpuBackend;
 import io.sparsestep.data.BatchLoader;
 import io.sparsestep.data.Datasets;
@@ -11,7 +13,7 @@ import io.sparsestep.optim.LrSchedule;
 import io.sparsestep.optim.Methods;
 import io.sparsestep.optim.Optimizer;
 import io.sparsestep.params.ParamBuffer;
-import io.sparsestep.train.io.EpochRow;
+import io.sparsestep.store.EpochRow;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -42,7 +44,7 @@ class TrainerResumeTest {
     private static final int EPOCHS = 3;
 
     private record Snapshot(float[] params, float[] states, Map<String, float[]> buffers, Map<String, byte[]> masks,
-                            Map<String, Double> scalars, Trainer.Position position) {}
+                            Map<String, Double> scalars, RunPosition position) {}
 
     /** Options that make each pruning method act inside these 3 epochs, on both sides of the resume point. */
     private static final Map<String, Map<String, String>> ACTING = Map.of(
@@ -62,13 +64,13 @@ class TrainerResumeTest {
             float[] uninterrupted;
             List<EpochRow> rowsUninterrupted;
             try (Run run = new Run(data, method)) {
-                rowsUninterrupted = run.trainer.run(Trainer.Position.START, EPOCHS);
+                rowsUninterrupted = run.trainer.run(RunPosition.START, EPOCHS);
                 uninterrupted = run.net.paramSpace().values().toHost();
             }
             try (Run run = new Run(data, method)) {
                 // stop after epoch 1 by running only it, then snapshot as a checkpoint would
-                List<EpochRow> first = run.trainer.run(Trainer.Position.START, 1);
-                atOne[0] = snapshot(run, new Trainer.Position(1, run.lastGlobalStep, first));
+                List<EpochRow> first = run.trainer.run(RunPosition.START, 1);
+                atOne[0] = snapshot(run, new RunPosition(1, run.lastGlobalStep, first));
             }
             try (Run run = new Run(data, method)) {
                 restore(run, atOne[0]);
@@ -111,7 +113,7 @@ class TrainerResumeTest {
                 r.layerSparsity());
     }
 
-    private static Snapshot snapshot(Run run, Trainer.Position position) {
+    private static Snapshot snapshot(Run run, RunPosition position) {
         Map<String, float[]> buffers = new HashMap<>();
         for (Map.Entry<String, ParamBuffer> e : run.opt.state().buffers().entrySet()) buffers.put(e.getKey(), e.getValue().toHost());
         Map<String, byte[]> masks = new HashMap<>();

@@ -1,7 +1,7 @@
 package io.sparsestep.train.analyze;
 
 import io.sparsestep.data.Augmentation;
-import io.sparsestep.train.Checkpoint;
+import io.sparsestep.store.Checkpoint;
 import io.sparsestep.train.WeightsFile;
 import io.sparsestep.train.masks.RunMask;
 

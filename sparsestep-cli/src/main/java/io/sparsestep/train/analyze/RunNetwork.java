@@ -8,7 +8,7 @@ import io.sparsestep.data.TrainTest;
 import io.sparsestep.nn.Models;
 import io.sparsestep.nn.Network;
 import io.sparsestep.params.ParamBuffer;
-import io.sparsestep.train.NetworkTensors;
+import io.sparsestep.store.NetworkTensors;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -2,7 +2,7 @@ package io.sparsestep.train.compare;
 
 import io.sparsestep.optim.SgdSpec;
 import io.sparsestep.train.RunConfig;
-import io.sparsestep.train.io.AtomicFiles;
+import io.sparsestep.store.AtomicFiles;
 import io.sparsestep.train.io.ComparisonSummary;
 import io.sparsestep.train.io.LayerBarChart;
 import io.sparsestep.train.io.ParetoChart;

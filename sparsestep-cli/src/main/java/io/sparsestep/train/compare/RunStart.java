@@ -1,7 +1,7 @@
 package io.sparsestep.train.compare;
 
-import io.sparsestep.train.Checkpoint;
-import io.sparsestep.train.CheckpointException;
+import io.sparsestep.store.Checkpoint;
+import io.sparsestep.store.CheckpointException;
 import io.sparsestep.train.RunConfig;
 import io.sparsestep.train.io.SummaryJson;
 

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import io.sparsestep.train.io.AtomicFiles;
+import io.sparsestep.store.AtomicFiles;
 import io.sparsestep.train.io.ParetoChart;
 import io.sparsestep.train.io.SparsestepVersion;
 

@@ -1,5 +1,7 @@
 package io.sparsestep.train.io;
 
+import io.sparsestep.store.AtomicFiles;
+
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;

@@ -1,5 +1,7 @@
 package io.sparsestep.train.io;
 
+import io.sparsestep.store.EpochRow;
+
 import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Path;

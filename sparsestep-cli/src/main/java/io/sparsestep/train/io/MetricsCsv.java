@@ -1,5 +1,8 @@
 package io.sparsestep.train.io;
 
+import io.sparsestep.store.AtomicFiles;
+import io.sparsestep.store.EpochRow;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

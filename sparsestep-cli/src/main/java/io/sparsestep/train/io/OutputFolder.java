@@ -1,5 +1,7 @@
 package io.sparsestep.train.io;
 
+import io.sparsestep.store.AtomicFiles;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;

@@ -1,5 +1,7 @@
 package io.sparsestep.train.io;
 
+import io.sparsestep.store.AtomicFiles;
+
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.DeserializationFeature;

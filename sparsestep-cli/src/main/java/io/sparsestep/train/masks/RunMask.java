@@ -1,8 +1,8 @@
 package io.sparsestep.train.masks;
 
 import io.sparsestep.train.SparsityReport;
-import io.sparsestep.train.io.FloatTensorData;
-import io.sparsestep.train.io.Safetensors;
+import io.sparsestep.store.FloatTensorData;
+import io.sparsestep.store.Safetensors;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;

@@ -1,10 +1,10 @@
 package io.sparsestep.train.retrain;
 
 import io.sparsestep.nn.Architecture;
-import io.sparsestep.train.Checkpoint;
-import io.sparsestep.train.CheckpointException;
+import io.sparsestep.store.Checkpoint;
+import io.sparsestep.store.CheckpointException;
 import io.sparsestep.train.WeightsFile;
-import io.sparsestep.train.io.Safetensors;
+import io.sparsestep.store.Safetensors;
 import io.sparsestep.train.masks.RunMask;
 
 import java.io.IOException;

@@ -9,7 +9,7 @@ import io.sparsestep.optim.Methods;
 import io.sparsestep.train.RunConfig;
 import io.sparsestep.train.compare.Comparison;
 import io.sparsestep.train.compare.MethodOutcome;
-import io.sparsestep.train.io.AtomicFiles;
+import io.sparsestep.store.AtomicFiles;
 import io.sparsestep.train.io.SparsestepVersion;
 import io.sparsestep.train.io.SummaryJson;
 import io.sparsestep.train.io.TuneChart;

@@ -1,5 +1,7 @@
 package io.sparsestep.train.io;
 
+import io.sparsestep.store.EpochRow;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

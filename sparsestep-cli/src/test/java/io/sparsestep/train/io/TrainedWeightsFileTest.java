@@ -1,5 +1,8 @@
 package io.sparsestep.train.io;
 
+import io.sparsestep.store.FloatTensorData;
+import io.sparsestep.store.Safetensors;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparsestep.backend.Backend;

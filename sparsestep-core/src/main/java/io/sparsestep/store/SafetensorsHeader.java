@@ -1,4 +1,4 @@
-package io.sparsestep.train.io;
+package io.sparsestep.store;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonFactory;

@@ -1,12 +1,12 @@
-package io.sparsestep.train.io;
+package io.sparsestep.store;
 
-import static io.sparsestep.train.io.ReaderProbe.Verdict.READ;
-import static io.sparsestep.train.io.ReaderProbe.Verdict.REJECTED;
+import static io.sparsestep.store.ReaderProbe.Verdict.READ;
+import static io.sparsestep.store.ReaderProbe.Verdict.REJECTED;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sparsestep.train.io.ReaderProbe.Outcome;
-import io.sparsestep.train.io.ReaderProbe.Verdict;
+import io.sparsestep.store.ReaderProbe.Outcome;
+import io.sparsestep.store.ReaderProbe.Verdict;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.Arena;

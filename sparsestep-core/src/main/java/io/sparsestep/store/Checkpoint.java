@@ -1,4 +1,4 @@
-package io.sparsestep.train;
+package io.sparsestep.store;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -10,9 +10,9 @@ import io.sparsestep.params.Mask;
 import io.sparsestep.params.ParamBuffer;
 import io.sparsestep.params.ParamEntry;
 import io.sparsestep.params.ParamGroup;
-import io.sparsestep.train.io.EpochRow;
-import io.sparsestep.train.io.FloatTensorData;
-import io.sparsestep.train.io.Safetensors;
+import io.sparsestep.store.EpochRow;
+import io.sparsestep.store.FloatTensorData;
+import io.sparsestep.store.Safetensors;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -51,7 +51,7 @@ public record Checkpoint(Path file, Map<String, String> metadata, LinkedHashMap<
     private static final ObjectMapper JSON = JsonMapper.builder().build();
 
     /** Writes the state of {@code net}, {@code opt} after {@code position} to {@code file}. */
-    static void write(Path file, Network net, Optimizer opt, Trainer.Position position, RunIdentity identity) throws IOException {
+    public static void write(Path file, Network net, Optimizer opt, RunPosition position, RunIdentity identity) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             LinkedHashMap<String, FloatTensorData> tensors = NetworkTensors.of(net, arena);
             for (Map.Entry<String, ParamBuffer> b : opt.state().buffers().entrySet()) {
@@ -83,7 +83,7 @@ public record Checkpoint(Path file, Map<String, String> metadata, LinkedHashMap<
      * memory a mask stays one byte per weight).
      */
     /** The mask as float32 0/1 tensors, one per prunable tensor, named {@code mask.<mask>.<parameter>} (also in weights.safetensors). */
-    static void putMask(LinkedHashMap<String, FloatTensorData> tensors, String maskName, Mask mask, Arena arena) {
+    public static void putMask(LinkedHashMap<String, FloatTensorData> tensors, String maskName, Mask mask, Arena arena) {
         byte[] bytes = mask.toHost();
         long start = mask.space().layout().group(ParamGroup.WEIGHTS).offset();
         for (ParamEntry e : mask.space().layout().entries()) {
@@ -183,10 +183,10 @@ public record Checkpoint(Path file, Map<String, String> metadata, LinkedHashMap<
         }
     }
 
-    public Trainer.Position position() { return new Trainer.Position(epochsDone(), globalStep(), rows()); }
+    public RunPosition position() { return new RunPosition(epochsDone(), globalStep(), rows()); }
 
     /** Puts the weights, running statistics, optimizer buffers and scalars back (names and shapes checked first). */
-    void restoreInto(Network net, Optimizer opt) {
+    public void restoreInto(Network net, Optimizer opt) {
         NetworkTensors.load(net, tensors, file);
         if (!method().equals(opt.name())) throw new CheckpointException(file + ": written by method " + method() + ", not " + opt.name());
         for (Map.Entry<String, ParamBuffer> b : opt.state().buffers().entrySet()) {

@@ -1,4 +1,4 @@
-package io.sparsestep.train.io;
+package io.sparsestep.store;
 
 import java.io.IOException;
 import java.nio.file.FileSystemException;
@@ -35,7 +35,7 @@ public final class DiskFullException extends IOException {
     }
 
     /** Whether {@code e}, or an exception it wraps, is the file system saying it is full. */
-    static boolean isNoSpaceLeft(Throwable e) {
+    public static boolean isNoSpaceLeft(Throwable e) {
         // bounded: a cause chain can be made circular
         Throwable t = e;
         for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {

@@ -1,4 +1,4 @@
-package io.sparsestep.train.io;
+package io.sparsestep.store;
 
 /**
  * Text from an untrusted file made fit for a one-line error message: control characters
@@ -7,24 +7,24 @@ package io.sparsestep.train.io;
  */
 final class OneLine {
     /** Enough to recognise a name or a value; the file itself holds the rest. */
-    static final int MAX_CHARS = 80;
+    public static final int MAX_CHARS = 80;
 
     private OneLine() {}
 
     /** {@code text} with line breaks and other control characters escaped, whole. */
-    static String of(String text) {
+    public static String of(String text) {
         StringBuilder out = new StringBuilder(text.length());
         text.codePoints().forEach(c -> appendEscaped(out, c));
         return out.toString();
     }
 
     /** {@code text} in single quotes, escaped and cut to about {@link #MAX_CHARS}. */
-    static String quoted(String text) {
+    public static String quoted(String text) {
         return "'" + excerpt(text) + "'";
     }
 
     /** {@code text} escaped and cut to about {@link #MAX_CHARS}, marking the cut. */
-    static String excerpt(String text) {
+    public static String excerpt(String text) {
         StringBuilder out = new StringBuilder();
         int[] codePoints = text.codePoints().limit(MAX_CHARS + 1).toArray();
         for (int i = 0; i < Math.min(codePoints.length, MAX_CHARS); i++) {

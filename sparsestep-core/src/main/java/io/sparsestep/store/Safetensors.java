@@ -1,4 +1,4 @@
-package io.sparsestep.train.io;
+package io.sparsestep.store;
 
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,4 +1,4 @@
-package io.sparsestep.train.io;
+package io.sparsestep.store;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

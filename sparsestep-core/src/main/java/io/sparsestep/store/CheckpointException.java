@@ -1,4 +1,4 @@
-package io.sparsestep.train;
+package io.sparsestep.store;
 
 /** A checkpoint or weights file that cannot be used: one line naming the file, what is wrong and the fix (exit 2). */
 public final class CheckpointException extends RuntimeException {

@@ -1,4 +1,4 @@
-package io.sparsestep.train.io;
+package io.sparsestep.store;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

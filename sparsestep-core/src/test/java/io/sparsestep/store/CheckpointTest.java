@@ -1,4 +1,4 @@
-package io.sparsestep.train;
+package io.sparsestep.store;
 
 import io.sparsestep.backend.cpu.CpuBackend;
 import io.sparsestep.nn.Models;
@@ -6,9 +6,9 @@ import io.sparsestep.nn.Network;
 import io.sparsestep.optim.Methods;
 import io.sparsestep.optim.Optimizer;
 import io.sparsestep.params.ParamBuffer;
-import io.sparsestep.train.io.EpochRow;
-import io.sparsestep.train.io.FloatTensorData;
-import io.sparsestep.train.io.Safetensors;
+import io.sparsestep.store.EpochRow;
+import io.sparsestep.store.FloatTensorData;
+import io.sparsestep.store.Safetensors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,7 +40,7 @@ class CheckpointTest {
         LinkedHashMap<String, Double> layers = new LinkedHashMap<>(Map.of("conv1", 0.25));
         List<EpochRow> rows = List.of(new EpochRow(1, 0.1, 2.5, 0.1, 2.4, 0.125, 0.25, 3.5, layers),
                 new EpochRow(2, 0.010000000000000002, 2.25, 0.2, 2.2, 0.25, 0.5, 3.25, layers));
-        Trainer.Position position = new Trainer.Position(2, 17, rows);
+        RunPosition position = new RunPosition(2, 17, rows);
         float[] params, states, acc;
         Map<String, Double> scalars;
         try (CpuBackend be = new CpuBackend(1); Network net = resnet(be, 1); Optimizer opt = grda(net)) {
@@ -86,7 +86,7 @@ class CheckpointTest {
         Path other = dir.resolve("lenet.safetensors");
         try (CpuBackend be = new CpuBackend(1); Network lenet = Network.build("lenet5", be, Models.create("lenet5", SHAPE, 10), SHAPE, 10, 4, 1);
              Optimizer opt = Methods.parse("grda", Map.of()).build(lenet.paramSpace())) {
-            Checkpoint.write(other, lenet, opt, Trainer.Position.START, new Checkpoint.RunIdentity("0.1.0", "lenet5", "synth-cifar", List.of()));
+            Checkpoint.write(other, lenet, opt, RunPosition.START, new Checkpoint.RunIdentity("0.1.0", "lenet5", "synth-cifar", List.of()));
         }
         try (CpuBackend be = new CpuBackend(1); Network net = resnet(be, 1); Optimizer opt = grda(net); Arena arena = Arena.ofConfined()) {
             CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.read(other, arena).restoreInto(net, opt));
@@ -105,7 +105,7 @@ class CheckpointTest {
             opt.mask.keepAbove(net.paramSpace().values(), 0.8f);
             written = opt.mask.toHost();
             assertTrue(opt.mask.kept() > 0 && opt.mask.kept() < opt.mask.size(), "a mask that keeps some");
-            Checkpoint.write(file, net, opt, Trainer.Position.START, new Checkpoint.RunIdentity("0.1.0", "resnet20", "synth-cifar", List.of()));
+            Checkpoint.write(file, net, opt, RunPosition.START, new Checkpoint.RunIdentity("0.1.0", "resnet20", "synth-cifar", List.of()));
         }
         try (CpuBackend be = new CpuBackend(1); Network net = resnet(be, 2); MaskedGrda opt = new MaskedGrda(grda(net), net);
              Arena arena = Arena.ofConfined()) {

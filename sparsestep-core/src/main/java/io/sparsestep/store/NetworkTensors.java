@@ -1,11 +1,13 @@
-package io.sparsestep.train;
+package io.sparsestep.store;
+
+import io.sparsestep.store.CheckpointException;
 
 import io.sparsestep.nn.Architecture;
 import io.sparsestep.nn.Network;
 import io.sparsestep.nn.Param;
 import io.sparsestep.nn.StateTensor;
-import io.sparsestep.train.io.FloatTensorData;
-import io.sparsestep.train.io.Safetensors;
+import io.sparsestep.store.FloatTensorData;
+import io.sparsestep.store.Safetensors;
 
 import java.io.IOException;
 
@@ -25,12 +27,12 @@ import java.util.Map;
  */
 public final class NetworkTensors {
     /** Metadata key of a weights file's architecture (its JSON): the widths the tensors have. */
-    static final String ARCHITECTURE = "architecture";
+    public static final String ARCHITECTURE = "architecture";
 
     private NetworkTensors() {}
 
     /** Every parameter, then every running statistic, downloaded into {@code arena}. */
-    static LinkedHashMap<String, FloatTensorData> of(Network net, Arena arena) {
+    public static LinkedHashMap<String, FloatTensorData> of(Network net, Arena arena) {
         MemorySegment params = net.downloadAll(net.memory().params(), arena);
         MemorySegment states = net.downloadAll(net.memory().states(), arena);
         LinkedHashMap<String, FloatTensorData> tensors = new LinkedHashMap<>();
@@ -48,7 +50,7 @@ public final class NetworkTensors {
      * Every tensor the network has must be there with its shape; others (a checkpoint's
      * optimizer state) are ignored. {@code file} only names the source in errors.
      */
-    static void load(Network net, Map<String, FloatTensorData> tensors, Path file) {
+    public static void load(Network net, Map<String, FloatTensorData> tensors, Path file) {
         for (Param p : net.params()) require(tensors, p.name(), p.shape(), file, net);
         for (StateTensor s : net.memory().stateList()) require(tensors, s.name(), new int[] {s.size()}, file, net);
         for (Param p : net.params()) net.backend().upload(tensors.get(p.name()).data(), p.value().get());
