@@ -10,9 +10,6 @@ import io.sparsestep.params.Mask;
 import io.sparsestep.params.ParamBuffer;
 import io.sparsestep.params.ParamEntry;
 import io.sparsestep.params.ParamGroup;
-import io.sparsestep.store.EpochRow;
-import io.sparsestep.store.FloatTensorData;
-import io.sparsestep.store.Safetensors;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;

@@ -1,13 +1,10 @@
 package io.sparsestep.store;
 
-import io.sparsestep.store.CheckpointException;
 
 import io.sparsestep.nn.Architecture;
 import io.sparsestep.nn.Network;
 import io.sparsestep.nn.Param;
 import io.sparsestep.nn.StateTensor;
-import io.sparsestep.store.FloatTensorData;
-import io.sparsestep.store.Safetensors;
 
 import java.io.IOException;
 
