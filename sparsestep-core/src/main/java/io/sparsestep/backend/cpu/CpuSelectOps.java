@@ -15,7 +15,9 @@ import java.util.Arrays;
  * a score is 0, so only its lower 1024 bins fill). Histograms are integer counts per
  * worker, summed after each pass, so the result does not depend on the split, and it is
  * the exact k-th largest value, the same whatever algorithm finds it: the backends agree
- * bit for bit. The result lives in the scratch tensor (layout below), as on the GPU.
+ * bit for bit. A whole range (no candidates mask) of 64K entries or more first tries
+ * {@link CpuSelectWindow}, one counting pass bracketed by a sample, and falls back to
+ * these passes when its bracket misses. The result lives in the scratch tensor (layout below), as on the GPU.
  *
  * <p>Scratch words: 0 threshold (f32 bits), 1 valid flag, 2-3 above, 4-5 equal,
  * 6-7 candidates, 8-9 NaN count, 10-11 k (little-endian 64-bit counts), then one tie count
@@ -36,9 +38,12 @@ final class CpuSelectOps implements SelectOps {
     private final long[][] hist;
     private final CpuSelectPass.Scratch[] workers;
     private final long[] total = new long[BINS];
+    /** The sampled one-pass route for whole ranges; the radix passes below are its fallback. */
+    final CpuSelectWindow window;
 
     CpuSelectOps(CpuBackend be, int threads) {
         this.be = be;
+        this.window = new CpuSelectWindow(be, threads);
         this.hist = new long[threads][BINS];
         this.workers = new CpuSelectPass.Scratch[threads];
         for (int t = 0; t < threads; t++) workers[t] = new CpuSelectPass.Scratch();
@@ -71,6 +76,13 @@ final class CpuSelectOps implements SelectOps {
         SelectChecks.k(k);
         MemorySegment st = scratchView(scratch, w.size());
         long n = w.size();
+        if (v.candidates == null && n >= CpuSelectWindow.MIN_ENTRIES) {
+            Selection found = window.find(v.w, v.g, n, k);
+            if (found != null) {
+                write(st, true, found.threshold(), found.above(), found.equal(), found.candidates(), found.nan(), k);
+                return;
+            }
+        }
         int prefix = 0, prefixMask = 0;
         long remaining = k, above = 0, equal = 0, cands = 0, nan = 0;
         boolean valid = true;
@@ -102,7 +114,11 @@ final class CpuSelectOps implements SelectOps {
             prefix |= d << digit.shift();
             prefixMask |= digitMask << digit.shift();
         }
-        st.set(I, 0, valid ? prefix : Float.floatToRawIntBits(Float.NaN));
+        write(st, valid, Float.intBitsToFloat(prefix), above, equal, cands, nan, k);
+    }
+
+    private static void write(MemorySegment st, boolean valid, float threshold, long above, long equal, long cands, long nan, long k) {
+        st.set(I, 0, valid ? Float.floatToRawIntBits(threshold) : Float.floatToRawIntBits(Float.NaN));
         st.set(I, 4, valid ? 1 : 0);
         st.set(L, 8, valid ? above : 0);
         st.set(L, 16, valid ? equal : 0);

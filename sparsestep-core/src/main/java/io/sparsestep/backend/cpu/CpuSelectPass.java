@@ -57,13 +57,15 @@ final class CpuSelectPass {
         else laterDigit(w, g, candidates, start, end, d, hist, s.lanes);
     }
 
-    private static IntVector vectorBits(MemorySegment w, MemorySegment g, long i) {
+    /** The score bits of entries [i, i + V): |g*w| (the product rounded to float) or |w|, sign bit cleared. */
+    static IntVector vectorBits(MemorySegment w, MemorySegment g, long i) {
         FloatVector wv = FloatVector.fromMemorySegment(S, w, 4 * i, ORDER);
         FloatVector product = g == null ? wv : FloatVector.fromMemorySegment(S, g, 4 * i, ORDER).mul(wv);
         return product.reinterpretAsInts().and(MAGNITUDE_BITS);
     }
 
-    private static int scoreBits(MemorySegment w, MemorySegment g, long i) {
+    /** The score bits of entry i, as {@link #vectorBits} computes them. */
+    static int scoreBits(MemorySegment w, MemorySegment g, long i) {
         float wi = w.getAtIndex(F, i), product = g == null ? wi : g.getAtIndex(F, i) * wi;
         return Float.floatToRawIntBits(product) & MAGNITUDE_BITS;
     }

@@ -138,6 +138,89 @@ class CpuSelectOpsTest {
         }
     }
 
+    /**
+     * The sampled one-pass route ({@link CpuSelectWindow}) gives the radix select's exact
+     * selection on whole ranges, and hands back to it when its bracket cannot hold: on data
+     * built to fool a systematic sample (a period equal to the sample's stride), on sorted
+     * data, on massive ties and zeros, with NaN, at every k from 1 to n, on 1, 2 and 3 threads.
+     */
+    @Test
+    void theSampledWindowFindsTheSameSelectionAsTheRadixPasses() {
+        int n = 300_007;
+        Random r = new Random(5);
+        java.util.Map<String, float[]> cases = new java.util.LinkedHashMap<>();
+        float[] gauss = new float[n], equal = new float[n], levels = new float[n], sorted = new float[n],
+                periodic = new float[n], zeros = new float[n], nan = new float[n];
+        int stride = n / Math.max(1024, n >>> 8);
+        for (int i = 0; i < n; i++) {
+            gauss[i] = (float) r.nextGaussian();
+            equal[i] = 0.75f;
+            levels[i] = r.nextInt(7) * 0.25f - 0.5f;
+            sorted[i] = i * 1e-3f;
+            periodic[i] = i % stride == stride / 2 ? 100f + r.nextFloat() : r.nextFloat();   // the sample sees mostly one kind
+            zeros[i] = r.nextInt(20) == 0 ? (float) r.nextGaussian() : 0f;
+            nan[i] = i == n / 3 ? Float.NaN : (float) r.nextGaussian();
+        }
+        cases.put("gaussian", gauss);
+        cases.put("all equal", equal);
+        cases.put("seven levels", levels);
+        cases.put("sorted", sorted);
+        cases.put("periodic at the sample stride", periodic);
+        cases.put("95% zeros", zeros);
+        cases.put("one NaN", nan);
+        float[] g = new float[n];
+        for (int i = 0; i < n; i++) g[i] = r.nextInt(9) == 0 ? 1f : (float) r.nextGaussian();
+        for (int threads : new int[]{1, 2, 3}) {
+            try (CpuBackend be = new CpuBackend(threads)) {
+                CpuSelectWindow window = ((CpuSelectOps) be.selects()).window;
+                Tensor gt = tensor(be, g, n), scratch = scratch(be, n);
+                for (var c : cases.entrySet()) {
+                    Tensor wt = tensor(be, c.getValue(), n);
+                    for (Score score : Score.values()) {
+                        float[] s = scores(score, c.getValue(), g, null);
+                        long nanCount = n - s.length;
+                        for (long k : new long[]{1, 2, 1000, n / 20, n / 2, s.length - 1, s.length}) {
+                            be.selects().kthLargest(score, wt, score == Score.SALIENCY ? gt : null, null, k, scratch);
+                            Selection sel = be.selects().read(scratch);
+                            float th = s[(int) (k - 1)];
+                            long above = 0, eq = 0;
+                            for (float x : s) {
+                                if (x > th) above++;
+                                else if (x == th) eq++;
+                            }
+                            String what = c.getKey() + ", " + score + ", k=" + k + ", threads=" + threads;
+                            assertEquals(new Selection(th, above, eq, n, nanCount, k), sel, what);
+                        }
+                    }
+                }
+                assertTrue(window.hits > 0, "the window answered none of the selections");
+                assertTrue(window.misses > 0, "the window never handed back, not even on all-equal scores or NaN");
+            }
+        }
+    }
+
+    @Test
+    void theWindowAnswersGsmsSelectionOnGaussianWeightsWithoutFallingBack() {
+        int n = 1 << 20;
+        Random r = new Random(8);
+        float[] w = new float[n], g = new float[n];
+        for (int i = 0; i < n; i++) {
+            w[i] = (float) r.nextGaussian();
+            g[i] = (float) r.nextGaussian();
+        }
+        try (CpuBackend be = new CpuBackend(2)) {
+            CpuSelectWindow window = ((CpuSelectOps) be.selects()).window;
+            Tensor wt = tensor(be, w, n), gt = tensor(be, g, n), scratch = scratch(be, n);
+            for (int step = 0; step < 20; step++) {
+                for (int i = step; i < n; i += 97) g[i] = (float) r.nextGaussian();
+                be.upload(MemorySegment.ofArray(g), gt);
+                be.selects().kthLargest(Score.SALIENCY, wt, gt, null, n / 20, scratch);
+            }
+            assertEquals(20, window.hits, "k = 5% of N on gaussian scores must land inside the bracket every time");
+            assertEquals(0, window.misses);
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
 
     static Tensor scratch(CpuBackend be, long n) {
