@@ -37,6 +37,7 @@ final class CpuSelectWindow {
     private static final int MIN_SAMPLE = 1024, MAX_SAMPLE = 1 << 14;
     private static final int INF_BITS = 0x7f800000;
     private static final int V = CpuSelectPass.V;
+    private static final long LANES = V == 64 ? -1L : (1L << V) - 1;
     /** Radix digits over the copied bits, most significant first, as the full select's. */
     private static final int[] SHIFT = {21, 10, 0}, WIDTH = {11, 11, 10};
 
@@ -52,6 +53,7 @@ final class CpuSelectWindow {
     /** A worker's counts and its buffer of score bits inside the bounds. */
     private static final class Worker {
         int[] bits = new int[0];
+        final int[] lanes = new int[V];
         int count;
         long above, nan;
         boolean overflow;
@@ -125,22 +127,24 @@ final class CpuSelectWindow {
      * one range per call, so the worker's counts are set, not added to.
      */
     private static void pass(MemorySegment w, MemorySegment g, long start, long end, int lower, int upper, Worker wk) {
-        int[] out = wk.bits;
+        int[] out = wk.bits, lanes = wk.lanes;
         int count = 0;
-        long aboveOrNan = 0, nan = 0, i = start;
+        long aboveOrNan = 0, nan = 0, below = 0, i = start;
         for (long vectorEnd = start + (end - start) / V * V; i < vectorEnd; i += V) {
             IntVector bits = CpuSelectPass.vectorBits(w, g, i);
             VectorMask<Integer> over = bits.compare(VectorOperators.GT, upper);
-            VectorMask<Integer> in = bits.compare(VectorOperators.GE, lower).andNot(over);
+            VectorMask<Integer> under = bits.compare(VectorOperators.LT, lower);
             aboveOrNan += over.trueCount();
+            below += under.trueCount();
             if (over.anyTrue()) nan += bits.compare(VectorOperators.GT, INF_BITS).trueCount();
-            if (in.anyTrue()) {
+            long in = ~(over.toLong() | under.toLong()) & LANES;
+            if (in != 0) {
                 if (count + V > out.length) {
                     wk.overflow = true;
                     return;
                 }
-                bits.compress(in).intoArray(out, count);
-                count += in.trueCount();
+                bits.intoArray(lanes, 0);
+                for (; in != 0; in &= in - 1) out[count++] = lanes[Long.numberOfTrailingZeros(in)];
             }
         }
         for (; i < end; i++) {
@@ -148,7 +152,9 @@ final class CpuSelectWindow {
             if (bits > upper) {
                 aboveOrNan++;
                 if (bits > INF_BITS) nan++;
-            } else if (bits >= lower) {
+            } else if (bits < lower) {
+                below++;
+            } else {
                 if (count == out.length) {
                     wk.overflow = true;
                     return;
@@ -156,6 +162,9 @@ final class CpuSelectWindow {
                 out[count++] = bits;
             }
         }
+        // every entry is exactly one of above, NaN, inside or below: a check on the vector counts
+        // that costs one compare per vector, and a mismatch hands the selection back
+        wk.overflow = aboveOrNan + below + count != end - start;
         wk.count = count;
         wk.above = aboveOrNan - nan;
         wk.nan = nan;

@@ -221,6 +221,39 @@ class CpuSelectOpsTest {
         }
     }
 
+    /**
+     * State left by one selection must not leak into the next: after a bracket overflow
+     * (all-equal scores) the window answers again, and on a range the split gives to two of
+     * three workers the idle one's counts from a larger range are not added.
+     */
+    @Test
+    void aSelectionStartsFromCleanWorkersAfterAnOverflowAndOnAShorterRange() {
+        int large = 1 << 20, small = 2 * CpuBackend.CHUNK;
+        Random r = new Random(9);
+        float[] big = new float[large], little = new float[small], flat = new float[large];
+        for (int i = 0; i < large; i++) big[i] = (float) r.nextGaussian();
+        for (int i = 0; i < small; i++) little[i] = (float) r.nextGaussian();
+        Arrays.fill(flat, 2f);
+        try (CpuBackend be = new CpuBackend(3)) {
+            CpuSelectWindow window = ((CpuSelectOps) be.selects()).window;
+            Tensor bigT = tensor(be, big, large), littleT = tensor(be, little, small), flatT = tensor(be, flat, large);
+            Tensor scratch = scratch(be, large);
+            be.selects().kthLargest(Score.MAGNITUDE, flatT, null, null, 1000, scratch);
+            assertEquals(new Selection(2f, 0, large, large, 0, 1000), be.selects().read(scratch));
+            long missesAfterFlat = window.misses;
+            be.selects().kthLargest(Score.MAGNITUDE, bigT, null, null, large / 20, scratch);
+            assertEquals(missesAfterFlat, window.misses, "an overflow must not make the next selection miss");
+            long hitsBeforeSmall = window.hits;
+            be.selects().kthLargest(Score.MAGNITUDE, littleT, null, null, small / 20, scratch);
+            assertEquals(hitsBeforeSmall + 1, window.hits, "the idle worker's old counts made the shorter range miss");
+            float[] s = scores(Score.MAGNITUDE, little, null, null);
+            float th = s[small / 20 - 1];
+            long above = 0;
+            for (float x : s) if (x > th) above++;
+            assertEquals(new Selection(th, above, small / 20 - above, small, 0, small / 20), be.selects().read(scratch));
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
 
     static Tensor scratch(CpuBackend be, long n) {
