@@ -9,12 +9,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.GradientUpdater;
+import org.nd4j.linalg.schedule.MapSchedule;
+import org.nd4j.linalg.schedule.ScheduleType;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.IntToDoubleFunction;
 
 import static io.sparsestep.dl4j.Flat.bits;
 import static io.sparsestep.dl4j.Flat.floats;
@@ -38,8 +42,20 @@ class StepOnDl4jMemoryTest {
 
     @Test
     void grdaInsideFitIsTheCoreStepOnACopyBitForBit() {
+        checkAgainstTheCore(GrdaUpdater.builder().learningRate(LR).c(C).mu(MU).build(), k -> LR);
+    }
+
+    /** With a schedule (0.1, then 0.05 from iteration 3) each step's threshold increment takes that step's rate. */
+    @Test
+    void aScheduleGrowsTheThresholdWithEachStepsRate() {
+        MapSchedule schedule = new MapSchedule(ScheduleType.ITERATION, Map.of(0, LR, 3, LR / 2));
+        checkAgainstTheCore(GrdaUpdater.builder().learningRateSchedule(schedule).c(C).mu(MU).build(), k -> k < 3 ? LR : LR / 2);
+    }
+
+    /** Trains {@value #STEPS} steps with DL4J's fit and replays them with the core on copies ({@code lrOfStep}: 0-based step). */
+    private static void checkAgainstTheCore(GrdaUpdater updater, IntToDoubleFunction lrOfStep) {
         Digits data = Digits.of(3, STEPS * BATCH, BATCH);
-        MultiLayerNetwork net = Mlps.net(GrdaUpdater.builder().learningRate(LR).c(C).mu(MU).build(), 37);
+        MultiLayerNetwork net = Mlps.net(updater, 37);
         Attachment attachment = SparsestepUpdaters.attach(net);
         RecordedGradients recorded = new RecordedGradients();
         net.setListeners(recorded);
@@ -54,10 +70,11 @@ class StepOnDl4jMemoryTest {
             long zeros = 0;
             for (int k = 0; k < STEPS; k++) {
                 MemorySegment g = Flat.copy(arena, recorded.update(k, BATCH));
-                tau += Grda.tauIncrement(C, MU, LR, k + 1);
+                double lr = lrOfStep.applyAsDouble(k);
+                tau += Grda.tauIncrement(C, MU, lr, k + 1);
                 zeros = 0;
                 for (Flat.Variable v : layout) {
-                    long z = CpuFusedSteps.grdaStep(Flat.slice(w, v), Flat.slice(g, v), Flat.slice(acc, v), v.length(), (float) LR,
+                    long z = CpuFusedSteps.grdaStep(Flat.slice(w, v), Flat.slice(g, v), Flat.slice(acc, v), v.length(), (float) lr,
                             v.prunable() ? (float) tau : 0f);
                     if (v.prunable()) zeros += z;
                 }
@@ -67,6 +84,7 @@ class StepOnDl4jMemoryTest {
             assertEquals(1, Flat.blocks(net).size(), "W, b, W, b with equal updaters: one block");
             assertArrayEquals(bits(acc.toArray(ValueLayout.JAVA_FLOAT)), bits(Flat.stateAfterHeader(block, w0.length)),
                     "the accumulator in DL4J's state view");
+            assertEquals(new StateHeader(STEPS, tau), StateHeader.read(HostFloats.view(block.getUpdaterView())), "step count and tau");
             long weights = 784 * 37 + 37 * 10;
             assertTrue(zeros > weights / 10 && zeros < weights - weights / 10, "the threshold bites but not everywhere: " + zeros + " of " + weights);
             assertEquals(zeros, Math.round(attachment.overallSparsity() * weights));
