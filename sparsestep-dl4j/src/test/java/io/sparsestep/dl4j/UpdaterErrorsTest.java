@@ -56,12 +56,9 @@ class UpdaterErrorsTest {
     @Test
     void withoutAttachAGrdaStepIsRefusedAndChangesNothing() {
         MultiLayerNetwork net = Mlps.net(GrdaUpdater.builder().learningRate(0.1).build(), 8);
-        int[] params = bits(net.params()), state = bits(net.getUpdater().getStateViewArray());
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> net.fit(BATCH));
+        IllegalStateException e = refusedAndUnchanged(net, IllegalStateException.class);
         assertTrue(e.getMessage().startsWith("GrdaUpdater needs the network's weights") && e.getMessage().contains("SparsestepUpdaters.attach(net)"),
                 e.getMessage());
-        assertArrayEquals(params, bits(net.params()));
-        assertArrayEquals(state, bits(net.getUpdater().getStateViewArray()));
     }
 
     @Test
@@ -70,12 +67,9 @@ class UpdaterErrorsTest {
         MultiLayerNetwork net = Mlps.net(GrdaUpdater.builder().learningRateSchedule(zeroLater).c(0.05).build(), 8);
         SparsestepUpdaters.attach(net);
         net.fit(BATCH);
-        int[] params = bits(net.params()), state = bits(net.getUpdater().getStateViewArray());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> net.fit(BATCH));
+        IllegalArgumentException e = refusedAndUnchanged(net, IllegalArgumentException.class);
         assertTrue(e.getMessage().contains("gives learning rate 0.0 at iteration 1") && e.getMessage().contains("must be finite and > 0"),
                 e.getMessage());
-        assertArrayEquals(params, bits(net.params()));
-        assertArrayEquals(state, bits(net.getUpdater().getStateViewArray()));
     }
 
     /** A header float that is no 16-bit chunk (a state not written by this updater) is refused before the step. */
@@ -86,11 +80,9 @@ class UpdaterErrorsTest {
         net.fit(BATCH);
         INDArray state = net.getUpdater().getStateViewArray();
         state.putScalar(1, 0.5);
-        int[] params = bits(net.params());
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> net.fit(BATCH));
+        IllegalStateException e = refusedAndUnchanged(net, IllegalStateException.class);
         assertEquals("the updater state is damaged: header float 1 is 0.5, not a 16-bit chunk; was the state written by this updater?",
                 e.getMessage());
-        assertArrayEquals(params, bits(net.params()));
         IllegalStateException tau = assertThrows(IllegalStateException.class, () -> new StateHeader(0, 0.25));
         assertTrue(tau.getMessage().contains("0 before the first step"), tau.getMessage());
     }
@@ -123,6 +115,15 @@ class UpdaterErrorsTest {
         UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
                 () -> GrdaUpdater.builder().build().instantiate(Map.of(), true));
         assertTrue(e.getMessage().contains("SameDiff"), e.getMessage());
+    }
+
+    /** A fit of one batch fails with {@code type}, leaving the parameters and the updater state as they were. */
+    private static <T extends Throwable> T refusedAndUnchanged(MultiLayerNetwork net, Class<T> type) {
+        int[] params = bits(net.params()), state = bits(net.getUpdater().getStateViewArray());
+        T e = assertThrows(type, () -> net.fit(BATCH));
+        assertArrayEquals(params, bits(net.params()), "the parameters");
+        assertArrayEquals(state, bits(net.getUpdater().getStateViewArray()), "the updater state");
+        return e;
     }
 
     private static MultiLayerConfiguration mlp(NeuralNetConfiguration.Builder builder) {
