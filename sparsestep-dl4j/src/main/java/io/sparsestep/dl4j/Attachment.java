@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What {@link SparsestepUpdaters#attach} found in a network: every variable its updater
- * blocks step (in the network's order), how many blocks run gRDA, and the sparstep gradient
+ * What {@link SparsestepUpdaters#attach} found in a network: every variable of its updater
+ * blocks (in the network's order), how many blocks run gRDA, and the sparsestep gradient
  * updaters, whose step counts tell which memory path ran. Sparsity is read from the network
  * as it is now, so it is current after any number of {@code fit} calls.
  */
@@ -53,7 +53,7 @@ public final class Attachment {
         return params.stream().filter(ParamRange::prunable).map(ParamRange::name).toList();
     }
 
-    /** The names of the variables that are stepped but never pruned by default (biases, norm parameters). */
+    /** The names of the variables that are no prunable weights (biases, norm parameters, batch norm's running statistics). */
     public List<String> notPruned() {
         return params.stream().filter(p -> !p.prunable()).map(ParamRange::name).toList();
     }
