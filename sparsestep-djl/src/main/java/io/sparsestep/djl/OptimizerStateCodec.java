@@ -11,17 +11,20 @@ import java.io.OutputStream;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The stream format of {@link SparsestepOptimizer#saveState}: magic {@code SSDJ}, version 2,
- * the rule's description (its settings), the entry count, then per parameter and device:
- * the parameter's name in the block, the device type and id, its element count, step count,
- * gRDA threshold (double), buffer count and each buffer as little-endian float32, then
+ * the rule's description (its settings), the entry count, then per parameter and device (in
+ * the block's order, then by device type and id): the parameter's name in the block, the
+ * device type and id, its element count, step count, gRDA threshold (double), buffer count and each buffer as little-endian float32, then
  * whether it holds a pruning mask (a boolean) and the mask, one byte per element (1 kept, 0
  * pruned); last, the optimizer's own scalars (a count, then name and double each, e.g. GSM's
  * {@code final_pruned}). Header fields are big-endian (DataOutputStream). Version 1 (gRDA and
@@ -47,9 +50,15 @@ final class OptimizerStateCodec {
         int entries = 0;
         for (Map<Device, StepState> perDevice : states.values()) entries += perDevice.size();
         data.writeInt(entries);
-        for (Map.Entry<String, Map<Device, StepState>> e : states.entrySet()) {
-            String name = roles.require(e.getKey()).name();
-            for (Map.Entry<Device, StepState> d : e.getValue().entrySet()) {
+        // in the block's order and by device, so one state always gives the same bytes
+        for (ParameterRoles.Role role : roles.all()) {
+            Map<Device, StepState> perDevice = states.get(role.parameter().getId());
+            if (perDevice == null) continue;
+            String name = role.name();
+            List<Map.Entry<Device, StepState>> devices = new ArrayList<>(perDevice.entrySet());
+            devices.sort(Comparator.comparing((Map.Entry<Device, StepState> d) -> d.getKey().getDeviceType())
+                    .thenComparingInt(d -> d.getKey().getDeviceId()));
+            for (Map.Entry<Device, StepState> d : devices) {
                 StepState s = d.getValue();
                 data.writeUTF(name);
                 data.writeUTF(d.getKey().getDeviceType());
