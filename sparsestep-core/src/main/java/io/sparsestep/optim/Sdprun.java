@@ -62,7 +62,8 @@ public final class Sdprun implements Optimizer {
         /** The name on the command line ({@code --group-lambda sqrt}). */
         public String id() { return id; }
 
-        double of(int groupSize) { return this == SQRT ? Math.sqrt(groupSize) : 1.0; }
+        /** lambda_G of a group of {@code groupSize} elements. */
+        public double of(int groupSize) { return this == SQRT ? Math.sqrt(groupSize) : 1.0; }
 
         public static Lambda of(String id) {
             for (Lambda l : values()) if (l.id.equals(id)) return l;

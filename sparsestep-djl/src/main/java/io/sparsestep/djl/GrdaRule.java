@@ -31,7 +31,7 @@ record GrdaRule(double c, double mu, double biasC) implements StepRule {
     }
 
     @Override
-    public void step(MemorySegment w, MemorySegment g, StepState state, float lr, boolean prunable) {
+    public void step(MemorySegment w, MemorySegment g, StepState state, float lr, long[] shape, boolean prunable) {
         state.tau += Grda.tauIncrement(prunable ? c : biasC, mu, lr, state.steps);
         CpuFusedSteps.grdaStep(w, g, state.buffer(0), state.size(), lr, (float) state.tau);
     }

@@ -5,6 +5,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,6 +60,9 @@ final class ParameterRoles {
 
     /** The role of the parameter with this name, or null. */
     Role byName(String name) { return byName.get(name); }
+
+    /** Every parameter, in the block's order. */
+    Collection<Role> all() { return byName.values(); }
 
     /** The prunable parameters, in the block's order. */
     List<Role> prunable() {

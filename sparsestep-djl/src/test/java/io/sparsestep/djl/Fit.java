@@ -3,9 +3,14 @@ package io.sparsestep.djl;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.dataset.ArrayDataset;
+import ai.djl.training.dataset.Batch;
 import ai.djl.training.EasyTrain;
 import ai.djl.training.Trainer;
 import ai.djl.training.evaluator.Accuracy;
@@ -36,6 +41,28 @@ final class Fit {
             }
             return trainer.getTrainingResult().getValidateEvaluation("Accuracy");
         }
+    }
+
+    /** The share of {@code data}'s samples whose largest logit is their label, with the block's weights as they are now. */
+    static double accuracy(Model model, ArrayDataset data) throws IOException {
+        long right = 0, count = 0;
+        try (NDManager manager = model.getNDManager().newSubManager()) {
+            ParameterStore parameters = new ParameterStore(manager, false);
+            try {
+                for (Batch batch : data.getData(manager)) {
+                    try (batch) {
+                        NDArray predicted = model.getBlock().forward(parameters, batch.getData(), false).singletonOrThrow().argMax(1);
+                        long[] labels = batch.getLabels().singletonOrThrow().toType(DataType.INT64, false).toLongArray();
+                        long[] guesses = predicted.toLongArray();
+                        for (int i = 0; i < labels.length; i++) if (labels[i] == guesses[i]) right++;
+                        count += labels.length;
+                    }
+                }
+            } catch (ai.djl.translate.TranslateException e) {
+                throw new IOException(e);
+            }
+        }
+        return (double) right / count;
     }
 
     /** Every element of every gradient the model's parameters hold is +0.0 (the optimizer zeroed them). */

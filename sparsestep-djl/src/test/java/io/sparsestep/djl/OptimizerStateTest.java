@@ -57,7 +57,7 @@ class OptimizerStateTest {
                 .optMomentum(0.9).optNesterov(true).build());
     }
 
-    private static void resumesBitwise(Path dir, Function<ai.djl.nn.Block, SparsestepOptimizer> optimizer) throws Exception {
+    static void resumesBitwise(Path dir, Function<ai.djl.nn.Block, SparsestepOptimizer> optimizer) throws Exception {
         Engine.getInstance().setRandomSeed(3);
         try (NDManager manager = NDManager.newBaseManager()) {
             Batches batches = batches(manager);
@@ -185,14 +185,14 @@ class OptimizerStateTest {
         assertTrue(nesterov.getMessage().startsWith("SGD nesterov requires momentum > 0"), nesterov.getMessage());
     }
 
-    private static Trainer trainer(Model model, SparsestepOptimizer optimizer) {
+    static Trainer trainer(Model model, SparsestepOptimizer optimizer) {
         Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
                 .optOptimizer(optimizer).optDevices(new Device[] {Device.cpu()}));
         trainer.initialize(new Shape(1, 784));
         return trainer;
     }
 
-    private static void train(Trainer trainer, Batches batches) {
+    static void train(Trainer trainer, Batches batches) {
         for (int i = batches.from(); i < batches.to(); i++) {
             // a Batch closes the manager it is given when it closes: give it one of its own
             try (NDManager scope = trainer.getManager().newSubManager();
@@ -204,14 +204,14 @@ class OptimizerStateTest {
     }
 
     /** Batches [from, to) of a dataset, each of {@value #BATCH} digits in order: the same batches for every run. */
-    private record Batches(ArrayDataset data, int from, int to) {
+    record Batches(ArrayDataset data, int from, int to) {
         Batches subList(int start, int end) { return new Batches(data, from + start, from + end); }
 
         int size() { return to - from; }
     }
 
     /** 12 batches of 64 digits. */
-    private static Batches batches(NDManager manager) {
+    static Batches batches(NDManager manager) {
         return new Batches(Digits.of(manager, 2, 12 * BATCH, BATCH, BATCH, false).train(), 0, 12);
     }
 
@@ -222,7 +222,7 @@ class OptimizerStateTest {
         return out;
     }
 
-    private static byte[] save(SparsestepOptimizer optimizer) throws IOException {
+    static byte[] save(SparsestepOptimizer optimizer) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         optimizer.saveState(out);
         return out.toByteArray();
