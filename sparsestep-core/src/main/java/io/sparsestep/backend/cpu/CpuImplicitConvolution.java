@@ -50,7 +50,13 @@ final class CpuImplicitConvolution {
         float[] plane = new float[0];
         float[] wide = new float[0];
         float[] dyt = new float[0];
+        float[] col = new float[0];
         final float[] tile = new float[MR * NR];
+
+        float[] col(int words) {
+            if (col.length < words) col = new float[words];
+            return col;
+        }
 
         float[] plane(int words) {
             if (plane.length < words) plane = new float[words];
@@ -74,6 +80,8 @@ final class CpuImplicitConvolution {
     private final float[][] partials;
     private float[] packed = new float[0];
     private int[] rowOffsets = new int[0];
+    /** Row starts of a grouped column matrix: tap t at t * its column stride. */
+    private int[] tapRows = new int[0];
 
     CpuImplicitConvolution(Parallel parallel) {
         this.parallel = parallel;
@@ -111,9 +119,7 @@ final class CpuImplicitConvolution {
         packFilter(w, g.k(), crs, (m, p) -> (long) m * crs + p);
         int[] rowOff = rowOffsets(in, g.c(), g.r(), g.s(), crs);
         long xs = (long) g.c() * g.h() * g.w(), ys = (long) g.k() * g.outH() * g.outW();
-        float[] a = packed;
-        parallel.forEach(g.n(), (worker, i) -> correlate(scratch[worker], a, g.k(), crs, rowOff, in, x, i * xs,
-                g.outH(), g.outW(), y, i * ys));
+        run(packed, g.k(), crs, rowOff, in, x, xs, g.n(), g.outH(), g.outW(), y, ys);
     }
 
     void backwardData(ConvGeometry g, MemorySegment dy, MemorySegment w, MemorySegment dx) {
@@ -127,9 +133,43 @@ final class CpuImplicitConvolution {
         });
         int[] rowOff = rowOffsets(in, k, r, s, krs);
         long xs = (long) c * g.h() * g.w(), ys = (long) k * g.outH() * g.outW();
-        float[] a = packed;
-        parallel.forEach(g.n(), (worker, i) -> correlate(scratch[worker], a, c, krs, rowOff, in, dy, i * ys,
-                g.h(), g.w(), dx, i * xs));
+        run(packed, c, krs, rowOff, in, dy, ys, g.n(), g.h(), g.w(), dx, xs);
+    }
+
+    /**
+     * The correlation of every sample: one sample per task, or, for small outputs, groups of
+     * samples whose compact column matrix gives the kernel full column strips.
+     */
+    private void run(float[] a, int m, int depth, int[] rowOff, Padded in, MemorySegment src, long srcStride, int n,
+                     int outH, int outW, MemorySegment dst, long dstStride) {
+        int p = outH * outW;
+        if (!isGrouped(p)) {
+            parallel.forEach(n, (worker, i) -> correlate(scratch[worker], a, m, depth, rowOff, in, src, i * srcStride,
+                    outH, outW, dst, i * dstStride));
+            return;
+        }
+        int group = groupSize(p), stride = CpuGemm.roundUp(group * p, NR);
+        int[] rows = tapRows(depth, stride);
+        parallel.forEach(CpuGemm.ceilDiv(n, group), (worker, gi) -> {
+            int first = gi * group, count = Math.min(group, n - first);
+            Scratch sc = scratch[worker];
+            float[] col = sc.col(depth * stride);
+            gatherGroup(sc, in, rowOff, depth, src, first * srcStride, srcStride, count, outH, outW, col, stride);
+            correlateGroup(sc.tile, a, m, depth, col, rows, count * p, p, dst, first * dstStride, dstStride);
+        });
+    }
+
+    /**
+     * Outputs of fewer than 64 positions (feature maps of 7x7 and below) run in groups: the
+     * wide positions of a 4x4 map would leave more than half of every column strip padding.
+     */
+    private static boolean isGrouped(int positions) {
+        return positions < 64;
+    }
+
+    /** Samples per group: at least 128 columns, four column strips. */
+    private static int groupSize(int positions) {
+        return CpuGemm.ceilDiv(128, positions);
     }
 
     void backwardFilter(ConvGeometry g, MemorySegment x, MemorySegment dy, MemorySegment dw) {
@@ -144,6 +184,9 @@ final class CpuImplicitConvolution {
         for (int b = 0; b < blocks; b++) {
             if (partials[b].length < crsPad * kPad) partials[b] = new float[crsPad * kPad];
         }
+        boolean grouped = isGrouped(p);
+        int group = groupSize(p), stride = CpuGemm.roundUp(group * p, NR);
+        int[] rows = grouped ? tapRows(crsPad, stride) : null;
         // Block b sums its consecutive samples in order into partial b; which worker runs a
         // block does not matter, so the rounding is the same every call.
         parallel.forEach(blocks, (worker, block) -> {
@@ -153,9 +196,25 @@ final class CpuImplicitConvolution {
             float[] xp = sc.plane(in.words());
             float[] dyt = sc.dyt(p * kPad);
             Arrays.fill(acc, 0, crsPad * kPad, 0f);
+            if (grouped) {
+                // Consecutive samples of the block, `group` at a time, as one run of positions.
+                float[] gdyt = sc.dyt(group * p * kPad);
+                for (int i = first; i < end; i += group) {
+                    int count = Math.min(group, end - i);
+                    float[] col = sc.col(crsPad * stride);
+                    gatherGroup(sc, in, rowOff, crs, x, i * xs, xs, count, oh, ow, col, stride);
+                    for (int j = 0; j < count; j++) transpose(dy, (i + j) * ys, k, p, kPad, gdyt, j * p * kPad);
+                    for (int ks = 0; ks < kPad; ks += NR) {
+                        for (int ps = 0; ps < crsPad; ps += MR) {
+                            filterTile(col, rows, ps, stride, 1, count * p, gdyt, kPad, ks, acc, ps * kPad + ks);
+                        }
+                    }
+                }
+                return;
+            }
             for (int i = first; i < end; i++) {
                 pad(x, i * xs, in, xp);
-                transpose(dy, i * ys, k, p, kPad, dyt);
+                transpose(dy, i * ys, k, p, kPad, dyt, 0);
                 for (int ks = 0; ks < kPad; ks += NR) {
                     for (int ps = 0; ps < crsPad; ps += MR) {
                         filterTile(xp, rowOff, ps, in.wp(), oh, ow, dyt, kPad, ks, acc, ps * kPad + ks);
@@ -241,15 +300,64 @@ final class CpuImplicitConvolution {
         for (; j < n; j++) dst[to + j] = src.getAtIndex(F, from + j);
     }
 
-    /** dyt[pos][k] = dy[k][pos] for k < rows, zero up to kPad. */
-    private static void transpose(MemorySegment dy, long off, int rows, int p, int kPad, float[] dyt) {
+    /** dyt[at + pos * kPad + k] = dy[k][pos] for k < rows, zero up to kPad. */
+    private static void transpose(MemorySegment dy, long off, int rows, int p, int kPad, float[] dyt, int at) {
         for (int pos = 0; pos < p; pos++) {
-            int d = pos * kPad;
+            int d = at + pos * kPad;
             for (int k = rows; k < kPad; k++) dyt[d + k] = 0f;
         }
         for (int k = 0; k < rows; k++) {
             long src = off + (long) k * p;
-            for (int pos = 0; pos < p; pos++) dyt[pos * kPad + k] = dy.getAtIndex(F, src + pos);
+            for (int pos = 0, d = at + k; pos < p; pos++, d += kPad) dyt[d] = dy.getAtIndex(F, src + pos);
+        }
+    }
+
+    /** tapRows[t] = t * stride for {@code count} taps. */
+    private int[] tapRows(int count, int stride) {
+        if (tapRows.length < count) tapRows = new int[count];
+        for (int t = 0; t < count; t++) tapRows[t] = t * stride;
+        return tapRows;
+    }
+
+    /**
+     * The compact column matrix of {@code count} consecutive samples:
+     * col[t * stride + j * P + oh * outW + ow] = xp_j[rowOff[t] + oh * wp + ow] for the
+     * first {@code taps} taps, each sample's planes padded in turn.
+     */
+    private static void gatherGroup(Scratch sc, Padded in, int[] rowOff, int taps, MemorySegment src, long srcOff, long srcStride,
+                                    int count, int outH, int outW, float[] col, int stride) {
+        float[] xp = sc.plane(in.words());
+        int p = outH * outW, wp = in.wp();
+        for (int j = 0; j < count; j++) {
+            pad(src, srcOff + j * srcStride, in, xp);
+            for (int t = 0; t < taps; t++) {
+                int from = rowOff[t], to = t * stride + j * p;
+                for (int i = 0; i < outH; i++) System.arraycopy(xp, from + i * wp, col, to + i * outW, outW);
+            }
+        }
+    }
+
+    /**
+     * out_j[m][pos] = sum_t A[m][t] * col[t * stride + j * P + pos] for the {@code columns}
+     * = count * P columns of a group; each tile row is split into per-sample runs of y.
+     */
+    private static void correlateGroup(float[] tile, float[] a, int m, int depth, float[] col, int[] rows, int columns, int p,
+                                       MemorySegment dst, long dstOff, long dstStride) {
+        int strips = CpuGemm.ceilDiv(m, MR);
+        for (int c0 = 0; c0 < columns; c0 += NR) {
+            int end = Math.min(columns, c0 + NR);
+            for (int st = 0; st < strips; st++) {
+                CpuGemm.multiply8(depth, a, st * MR * depth, col, rows, c0, c0 + V, tile);
+                int valid = Math.min(MR, m - st * MR);
+                for (int r = 0; r < valid; r++) {
+                    int row = st * MR + r;
+                    for (int c = c0; c < end; ) {
+                        int j = c / p, pos = c % p, run = Math.min(end - c, p - pos);
+                        copyOut(tile, r * NR + c - c0, dst, dstOff + j * dstStride + (long) row * p + pos, run);
+                        c += run;
+                    }
+                }
+            }
         }
     }
 

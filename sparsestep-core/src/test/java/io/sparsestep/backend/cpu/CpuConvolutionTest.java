@@ -36,7 +36,8 @@ class CpuConvolutionTest {
     /**
      * Stride-1 geometries of the implicit-GEMM path ({@link CpuImplicitConvolution}): output
      * widths that are a multiple of the vector length (the kernel writes y directly) and ones
-     * that are not (wide positions, copied out), filter and channel counts that leave partial
+     * that are not (wide positions, copied out), maps below 64 positions (groups of samples
+     * in one compact column matrix), filter and channel counts that leave partial
      * register tiles, more than one tile of filters in the filter gradient, non-square filters
      * and paddings from 0 to size - 1.
      */
@@ -48,6 +49,8 @@ class CpuConvolutionTest {
             new ConvGeometry(4, 3, 7, 9, 6, 5, 5, 1, 1, 2, 2),       // 5x5 padding 2
             new ConvGeometry(4, 4, 10, 16, 3, 3, 1, 1, 1, 1, 0),     // 3x1 filter, padding only along h
             new ConvGeometry(4, 2, 6, 6, 33, 2, 2, 1, 1, 1, 1),      // even filter with full padding, 33 filters
+            new ConvGeometry(37, 6, 2, 2, 10, 3, 3, 1, 1, 1, 1),    // 2x2 maps: groups of 32 samples, the last one of 5
+            new ConvGeometry(9, 5, 4, 4, 12, 3, 3, 1, 1, 1, 1),     // 4x4 maps: groups of 8, the last one of 1
     };
 
     @BeforeAll
