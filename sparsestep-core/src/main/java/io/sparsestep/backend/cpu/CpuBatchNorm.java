@@ -1,7 +1,14 @@
 package io.sparsestep.backend.cpu;
 
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 /**
  * Batch normalisation of one channel at a time over an [n, channels, spatial] tensor; the
@@ -9,9 +16,20 @@ import java.lang.foreign.ValueLayout;
  * and reductions are accumulated in double (two passes for the variance) so the CPU
  * reference is at least as accurate as any GPU twin it is compared with. Segments here are
  * zero-based views of exactly the tensors the backend was handed.
+ *
+ * <p>The reductions run in double vector lanes: each float vector of {@code L} lanes is
+ * widened to {@code L} doubles and added lane-wise, the lanes are summed in lane order at
+ * the end of the channel and the scalar tails of each run go to one more double. The order
+ * is fixed by the shape alone, so a result never depends on the thread count. The
+ * elementwise outputs are float multiply-adds of the centred values.
  */
 final class CpuBatchNorm {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
+    /** Floats with as many lanes as DS has doubles (256-bit vectors under AVX-512). */
+    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(DS.length() * Float.SIZE));
+    private static final int L = DS.length();
 
     private CpuBatchNorm() {
     }
@@ -20,21 +38,8 @@ final class CpuBatchNorm {
                                 MemorySegment gamma, MemorySegment beta, MemorySegment runningMean, MemorySegment runningVar,
                                 MemorySegment saveMean, MemorySegment saveInvStd, float momentum, float eps) {
         long count = (long) n * spatial;
-        double sum = 0;
-        for (int i = 0; i < n; i++) {
-            long base = ((long) i * channels + ch) * spatial;
-            for (int s = 0; s < spatial; s++) sum += x.getAtIndex(F, base + s);
-        }
-        double mean = sum / count;
-        double squares = 0;
-        for (int i = 0; i < n; i++) {
-            long base = ((long) i * channels + ch) * spatial;
-            for (int s = 0; s < spatial; s++) {
-                double d = x.getAtIndex(F, base + s) - mean;
-                squares += d * d;
-            }
-        }
-        double var = squares / count;
+        double mean = sum(n, channels, spatial, ch, x) / count;
+        double var = squares(n, channels, spatial, ch, x, mean) / count;
         double invStd = 1.0 / Math.sqrt(var + eps);
         normalise(n, channels, spatial, ch, x, y, gamma, beta, mean, invStd);
         saveMean.setAtIndex(F, ch, (float) mean);
@@ -51,15 +56,68 @@ final class CpuBatchNorm {
         normalise(n, channels, spatial, ch, x, y, gamma, beta, runningMean.getAtIndex(F, ch), invStd);
     }
 
+    private static long base(int i, int channels, int spatial, int ch) {
+        return ((long) i * channels + ch) * spatial;
+    }
+
+    private static DoubleVector widen(MemorySegment s, long at) {
+        return (DoubleVector) FloatVector.fromMemorySegment(FS, s, at * Float.BYTES, ORDER).convertShape(VectorOperators.F2D, DS, 0);
+    }
+
+    /** Lanes in lane order, then the tails. */
+    private static double total(DoubleVector lanes, double tails) {
+        double sum = 0;
+        for (int l = 0; l < L; l++) sum += lanes.lane(l);
+        return sum + tails;
+    }
+
+    /** The channel's sum of x. */
+    private static double sum(int n, int channels, int spatial, int ch, MemorySegment x) {
+        DoubleVector acc = DoubleVector.zero(DS);
+        double tails = 0;
+        int bound = spatial - spatial % L;
+        for (int i = 0; i < n; i++) {
+            long b = base(i, channels, spatial, ch);
+            for (int s = 0; s < bound; s += L) acc = acc.add(widen(x, b + s));
+            for (int s = bound; s < spatial; s++) tails += x.getAtIndex(F, b + s);
+        }
+        return total(acc, tails);
+    }
+
+    /** The channel's sum of (x - mean)^2. */
+    private static double squares(int n, int channels, int spatial, int ch, MemorySegment x, double mean) {
+        DoubleVector acc = DoubleVector.zero(DS);
+        double tails = 0;
+        int bound = spatial - spatial % L;
+        for (int i = 0; i < n; i++) {
+            long b = base(i, channels, spatial, ch);
+            for (int s = 0; s < bound; s += L) {
+                DoubleVector d = widen(x, b + s).sub(mean);
+                acc = d.fma(d, acc);
+            }
+            for (int s = bound; s < spatial; s++) {
+                double d = x.getAtIndex(F, b + s) - mean;
+                tails += d * d;
+            }
+        }
+        return total(acc, tails);
+    }
+
     /** y = (x - mean) * invStd * gamma + beta, folded into one multiply-add per element. */
     private static void normalise(int n, int channels, int spatial, int ch, MemorySegment x, MemorySegment y,
                                   MemorySegment gamma, MemorySegment beta, double mean, double invStd) {
         double scale = gamma.getAtIndex(F, ch) * invStd;
         double shift = beta.getAtIndex(F, ch) - mean * scale;
         float fs = (float) scale, ft = (float) shift;
+        VectorSpecies<Float> vs = FloatVector.SPECIES_PREFERRED;
+        int v = vs.length(), bound = spatial - spatial % v;
         for (int i = 0; i < n; i++) {
-            long base = ((long) i * channels + ch) * spatial;
-            for (int s = 0; s < spatial; s++) y.setAtIndex(F, base + s, x.getAtIndex(F, base + s) * fs + ft);
+            long b = base(i, channels, spatial, ch);
+            for (int s = 0; s < bound; s += v) {
+                long at = (b + s) * Float.BYTES;
+                FloatVector.fromMemorySegment(vs, x, at, ORDER).fma(fs, ft).intoMemorySegment(y, at, ORDER);
+            }
+            for (int s = bound; s < spatial; s++) y.setAtIndex(F, b + s, Math.fma(x.getAtIndex(F, b + s), fs, ft));
         }
     }
 
@@ -72,24 +130,43 @@ final class CpuBatchNorm {
                          MemorySegment dbeta) {
         long count = (long) n * spatial;
         double mean = saveMean.getAtIndex(F, ch), invStd = saveInvStd.getAtIndex(F, ch);
-        double sumDy = 0, sumDyXhat = 0;
+        DoubleVector accDy = DoubleVector.zero(DS), accDyX = accDy;
+        double tailDy = 0, tailDyX = 0;
+        int bound = spatial - spatial % L;
         for (int i = 0; i < n; i++) {
-            long base = ((long) i * channels + ch) * spatial;
-            for (int s = 0; s < spatial; s++) {
-                double g = dy.getAtIndex(F, base + s);
-                sumDy += g;
-                sumDyXhat += g * (x.getAtIndex(F, base + s) - mean) * invStd;
+            long b = base(i, channels, spatial, ch);
+            for (int s = 0; s < bound; s += L) {
+                DoubleVector g = widen(dy, b + s);
+                accDy = accDy.add(g);
+                accDyX = g.fma(widen(x, b + s).sub(mean), accDyX);
+            }
+            for (int s = bound; s < spatial; s++) {
+                double g = dy.getAtIndex(F, b + s);
+                tailDy += g;
+                tailDyX += g * (x.getAtIndex(F, b + s) - mean);
             }
         }
+        double sumDy = total(accDy, tailDy), sumDyXhat = total(accDyX, tailDyX) * invStd;
         dbeta.setAtIndex(F, ch, (float) sumDy);
         dgamma.setAtIndex(F, ch, (float) sumDyXhat);
         double k = gamma.getAtIndex(F, ch) * invStd;
-        double meanDy = sumDy / count, meanDyXhat = sumDyXhat / count;
+        // dx = k * (dy - meanDy) - k * invStd * meanDyXhat * (x - mean), in float.
+        float fk = (float) k, fMeanDy = (float) (sumDy / count), fMean = (float) mean;
+        float fc = (float) (k * invStd * sumDyXhat / count);
+        VectorSpecies<Float> vs = FloatVector.SPECIES_PREFERRED;
+        int v = vs.length(), vBound = spatial - spatial % v;
         for (int i = 0; i < n; i++) {
-            long base = ((long) i * channels + ch) * spatial;
-            for (int s = 0; s < spatial; s++) {
-                double xhat = (x.getAtIndex(F, base + s) - mean) * invStd;
-                dx.setAtIndex(F, base + s, (float) (k * (dy.getAtIndex(F, base + s) - meanDy - xhat * meanDyXhat)));
+            long b = base(i, channels, spatial, ch);
+            for (int s = 0; s < vBound; s += v) {
+                long at = (b + s) * Float.BYTES;
+                FloatVector g = FloatVector.fromMemorySegment(vs, dy, at, ORDER).sub(fMeanDy).mul(fk);
+                FloatVector c = FloatVector.fromMemorySegment(vs, x, at, ORDER).sub(fMean).mul(fc);
+                g.sub(c).intoMemorySegment(dx, at, ORDER);
+            }
+            for (int s = vBound; s < spatial; s++) {
+                float g = (dy.getAtIndex(F, b + s) - fMeanDy) * fk;
+                float c = (x.getAtIndex(F, b + s) - fMean) * fc;
+                dx.setAtIndex(F, b + s, g - c);
             }
         }
     }

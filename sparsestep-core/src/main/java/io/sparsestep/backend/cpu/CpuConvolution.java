@@ -17,6 +17,8 @@ import java.nio.ByteOrder;
  *   backward filter  dW   += dy[i][K, OHW] x col[i]^T
  * </pre>
  * A 1x1, stride-1, unpadded convolution needs no column matrix: col[i] is x[i] itself.
+ * Other stride-1 convolutions with a sample for every worker skip im2col altogether and run
+ * as {@link CpuImplicitConvolution}'s implicit GEMM; what follows is the path of the rest.
  *
  * <p>Two schedules. With at least as many samples as workers, samples are handed out to
  * workers, each with its own column matrix and serial GEMMs; the filter gradient is summed
@@ -36,10 +38,20 @@ final class CpuConvolution {
 
     private final Parallel parallel;
     private final CpuGemm gemm;
+    private final CpuImplicitConvolution implicit;
 
     CpuConvolution(Parallel parallel, CpuGemm gemm) {
         this.parallel = parallel;
         this.gemm = gemm;
+        this.implicit = new CpuImplicitConvolution(parallel);
+    }
+
+    /**
+     * Whether the three passes of {@code g} run as {@link CpuImplicitConvolution}'s implicit
+     * GEMM (stride 1, with a sample for every worker) rather than im2col + GEMM.
+     */
+    boolean usesImplicit(ConvGeometry g) {
+        return perSample(g) && CpuImplicitConvolution.applies(g);
     }
 
     static boolean isPointwise(ConvGeometry g) {
@@ -65,7 +77,9 @@ final class CpuConvolution {
         int k = g.k(), crs = g.c() * g.r() * g.s(), p = g.outH() * g.outW();
         long xs = (long) g.c() * g.h() * g.w(), ys = (long) k * p, col = colWords(g);
         boolean pointwise = isPointwise(g);
-        if (perSample(g)) {
+        if (usesImplicit(g)) {
+            implicit.forward(g, x, w, y);
+        } else if (perSample(g)) {
             parallel.forEach(g.n(), (worker, i) -> {
                 long colOff = worker * col;
                 if (!pointwise) im2col(g, x, i * xs, ws, colOff);
@@ -84,7 +98,9 @@ final class CpuConvolution {
         int k = g.k(), crs = g.c() * g.r() * g.s(), p = g.outH() * g.outW();
         long xs = (long) g.c() * g.h() * g.w(), ys = (long) k * p, col = colWords(g);
         boolean pointwise = isPointwise(g);
-        if (perSample(g)) {
+        if (usesImplicit(g)) {
+            implicit.backwardData(g, dy, w, dx);
+        } else if (perSample(g)) {
             parallel.forEach(g.n(), (worker, i) -> {
                 long colOff = worker * col;
                 if (pointwise) {
@@ -110,6 +126,10 @@ final class CpuConvolution {
         int k = g.k(), crs = g.c() * g.r() * g.s(), p = g.outH() * g.outW();
         long xs = (long) g.c() * g.h() * g.w(), ys = (long) k * p, col = colWords(g);
         boolean pointwise = isPointwise(g);
+        if (usesImplicit(g)) {
+            implicit.backwardFilter(g, x, dy, dw);
+            return;
+        }
         if (!perSample(g)) {
             for (int i = 0; i < g.n(); i++) {
                 if (!pointwise) im2col(g, x, i * xs, ws, 0);

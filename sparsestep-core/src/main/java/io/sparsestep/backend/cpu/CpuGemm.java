@@ -50,6 +50,12 @@ final class CpuGemm {
 
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    /** Row p of a packed B strip starts p * NR floats in. */
+    private static final int[] PACKED_ROWS = new int[KC];
+
+    static {
+        for (int p = 0; p < KC; p++) PACKED_ROWS[p] = p * NR;
+    }
 
     /** Packing buffers of one worker. */
     static final class Scratch {
@@ -252,7 +258,7 @@ final class CpuGemm {
      */
     private static void kernel(int kc, float[] pa, int ia, float[] pb, int ib, MemorySegment c, long ci,
                                int rowStride, int colStride, int rows, int cols, float alpha, float beta, float[] tile) {
-        if (MR == 8) multiply8(kc, pa, ia, pb, ib, tile);
+        if (MR == 8) multiply8(kc, pa, ia, pb, PACKED_ROWS, ib, ib + V, tile);
         else multiply4(kc, pa, ia, pb, ib, tile);
         writeBack(tile, c, ci, rowStride, colStride, rows, cols, alpha, beta);
     }
@@ -291,38 +297,44 @@ final class CpuGemm {
         c31.intoArray(tile, 3 * NR + V);
     }
 
-    /** tile[8 x NR] = A strip x B strip: sixteen accumulators, for 32-register AVX-512. */
-    private static void multiply8(int kc, float[] pa, int ia, float[] pb, int ib, float[] tile) {
+    /**
+     * tile[8 x NR] = A strip x B, sixteen accumulators, for 32-register AVX-512. Row p of B
+     * is the two vectors at {@code b[rowOff[p] + b0]} and {@code b[rowOff[p] + b1]}: a packed
+     * strip ({@link #PACKED_ROWS}, b1 = b0 + V) or the rows of an implicit column matrix
+     * (CpuImplicitConvolution's padded planes).
+     */
+    static void multiply8(int kc, float[] pa, int ia, float[] b, int[] rowOff, int b0, int b1, float[] tile) {
         FloatVector c00 = FloatVector.zero(SPECIES), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
                 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00,
                 c70 = c00, c71 = c00;
-        for (int p = 0; p < kc; p++, ia += 8, ib += NR) {
-            FloatVector b0 = FloatVector.fromArray(SPECIES, pb, ib);
-            FloatVector b1 = FloatVector.fromArray(SPECIES, pb, ib + V);
+        for (int p = 0; p < kc; p++, ia += 8) {
+            int o = rowOff[p];
+            FloatVector v0 = FloatVector.fromArray(SPECIES, b, o + b0);
+            FloatVector v1 = FloatVector.fromArray(SPECIES, b, o + b1);
             FloatVector a = FloatVector.broadcast(SPECIES, pa[ia]);
-            c00 = a.fma(b0, c00);
-            c01 = a.fma(b1, c01);
+            c00 = a.fma(v0, c00);
+            c01 = a.fma(v1, c01);
             a = FloatVector.broadcast(SPECIES, pa[ia + 1]);
-            c10 = a.fma(b0, c10);
-            c11 = a.fma(b1, c11);
+            c10 = a.fma(v0, c10);
+            c11 = a.fma(v1, c11);
             a = FloatVector.broadcast(SPECIES, pa[ia + 2]);
-            c20 = a.fma(b0, c20);
-            c21 = a.fma(b1, c21);
+            c20 = a.fma(v0, c20);
+            c21 = a.fma(v1, c21);
             a = FloatVector.broadcast(SPECIES, pa[ia + 3]);
-            c30 = a.fma(b0, c30);
-            c31 = a.fma(b1, c31);
+            c30 = a.fma(v0, c30);
+            c31 = a.fma(v1, c31);
             a = FloatVector.broadcast(SPECIES, pa[ia + 4]);
-            c40 = a.fma(b0, c40);
-            c41 = a.fma(b1, c41);
+            c40 = a.fma(v0, c40);
+            c41 = a.fma(v1, c41);
             a = FloatVector.broadcast(SPECIES, pa[ia + 5]);
-            c50 = a.fma(b0, c50);
-            c51 = a.fma(b1, c51);
+            c50 = a.fma(v0, c50);
+            c51 = a.fma(v1, c51);
             a = FloatVector.broadcast(SPECIES, pa[ia + 6]);
-            c60 = a.fma(b0, c60);
-            c61 = a.fma(b1, c61);
+            c60 = a.fma(v0, c60);
+            c61 = a.fma(v1, c61);
             a = FloatVector.broadcast(SPECIES, pa[ia + 7]);
-            c70 = a.fma(b0, c70);
-            c71 = a.fma(b1, c71);
+            c70 = a.fma(v0, c70);
+            c71 = a.fma(v1, c71);
         }
         c00.intoArray(tile, 0);
         c01.intoArray(tile, V);

@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class CpuBatchNormTest {
     private static CpuBackend one, three;
-    private static final int[][] SHAPES = {{3, 4, 5}, {7, 3, 1}, {2, 33, 9}, {1, 2, 7}};
+    private static final int[][] SHAPES = {{3, 4, 5}, {7, 3, 1}, {2, 33, 9}, {1, 2, 7}, {3, 2, 37}};
     private static final float EPS = 1e-5f, MOMENTUM = 0.1f;
 
     @BeforeAll

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
 import java.util.Random;
 
 import static io.sparsestep.backend.cpu.CpuTestSupport.*;
@@ -14,7 +15,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * Convolution forward and both backward passes against naive double loops (relative 1e-4,
- * absolute 1e-4 * sqrt(fan-in)), plus central finite differences of the forward pass.
+ * absolute 1e-4 * sqrt(fan-in)), plus central finite differences of the forward pass (on
+ * the im2col path and, for the 16-channel stride-1 geometry, the implicit one).
  * Backends with 1, 2 and 4 threads cover both schedules (samples spread over workers, and
  * a batch smaller than the pool running a parallel GEMM per sample).
  */
@@ -31,6 +33,26 @@ class CpuConvolutionTest {
             new ConvGeometry(2, 2, 3, 3, 3, 3, 3, 3, 3, 2, 2),      // padding larger than the stride
     };
 
+    /**
+     * Stride-1 geometries of the implicit-GEMM path ({@link CpuImplicitConvolution}): output
+     * widths that are a multiple of the vector length (the kernel writes y directly) and ones
+     * that are not (wide positions, copied out), maps below 64 positions (groups of samples
+     * in one compact column matrix), filter and channel counts that leave partial
+     * register tiles, more than one tile of filters in the filter gradient, non-square filters
+     * and paddings from 0 to size - 1.
+     */
+    private static final ConvGeometry[] IMPLICIT = {
+            new ConvGeometry(4, 3, 16, 32, 12, 3, 3, 1, 1, 1, 1),    // natural columns (outW 32), 12 filters: a partial row tile
+            new ConvGeometry(5, 5, 9, 16, 40, 3, 3, 1, 1, 1, 1),     // natural, 9 x 16 = 144 positions: a half column strip; 40 filters
+            new ConvGeometry(6, 7, 8, 8, 9, 3, 3, 1, 1, 1, 1),       // wide (outW 8 in a padded row of 10)
+            new ConvGeometry(4, 2, 12, 11, 5, 5, 5, 1, 1, 0, 0),     // 5x5 unpadded, as LeNet-5
+            new ConvGeometry(4, 3, 7, 9, 6, 5, 5, 1, 1, 2, 2),       // 5x5 padding 2
+            new ConvGeometry(4, 4, 10, 16, 3, 3, 1, 1, 1, 1, 0),     // 3x1 filter, padding only along h
+            new ConvGeometry(4, 2, 6, 6, 33, 2, 2, 1, 1, 1, 1),      // even filter with full padding, 33 filters
+            new ConvGeometry(37, 6, 2, 2, 10, 3, 3, 1, 1, 1, 1),    // 2x2 maps: groups of 32 samples, the last one of 5
+            new ConvGeometry(9, 5, 4, 4, 12, 3, 3, 1, 1, 1, 1),     // 4x4 maps: groups of 8, the last one of 1
+    };
+
     @BeforeAll
     static void start() {
         backends = new CpuBackend[]{new CpuBackend(1), new CpuBackend(2), new CpuBackend(4)};
@@ -41,56 +63,8 @@ class CpuConvolutionTest {
         for (CpuBackend be : backends) be.close();
     }
 
-    private static int inH(ConvGeometry g, int oh, int r) {
-        return oh * g.strideH() - g.padH() + r;
-    }
-
-    private static int inW(ConvGeometry g, int ow, int s) {
-        return ow * g.strideW() - g.padW() + s;
-    }
-
-    /** Calls visit(xIndex, wIndex, yIndex) for every multiply of the convolution. */
-    private interface Visit {
-        void at(int xi, int wi, int yi);
-    }
-
-    private static void forEachTerm(ConvGeometry g, Visit v) {
-        int oh = g.outH(), ow = g.outW();
-        for (int i = 0; i < g.n(); i++)
-            for (int k = 0; k < g.k(); k++)
-                for (int y = 0; y < oh; y++)
-                    for (int x = 0; x < ow; x++)
-                        for (int c = 0; c < g.c(); c++)
-                            for (int r = 0; r < g.r(); r++)
-                                for (int s = 0; s < g.s(); s++) {
-                                    int ih = inH(g, y, r), iw = inW(g, x, s);
-                                    if (ih < 0 || ih >= g.h() || iw < 0 || iw >= g.w()) continue;
-                                    v.at(((i * g.c() + c) * g.h() + ih) * g.w() + iw,
-                                            ((k * g.c() + c) * g.r() + r) * g.s() + s,
-                                            ((i * g.k() + k) * oh + y) * ow + x);
-                                }
-    }
-
-    private static double[] refForward(ConvGeometry g, float[] x, float[] w) {
-        double[] y = new double[(int) g.outputSize()];
-        forEachTerm(g, (xi, wi, yi) -> y[yi] += (double) x[xi] * w[wi]);
-        return y;
-    }
-
-    private static double[] refBackwardData(ConvGeometry g, float[] dy, float[] w) {
-        double[] dx = new double[(int) g.inputSize()];
-        forEachTerm(g, (xi, wi, yi) -> dx[xi] += (double) dy[yi] * w[wi]);
-        return dx;
-    }
-
-    private static double[] refBackwardFilter(ConvGeometry g, float[] x, float[] dy) {
-        double[] dw = new double[(int) g.filterSize()];
-        forEachTerm(g, (xi, wi, yi) -> dw[wi] += (double) dy[yi] * x[xi]);
-        return dw;
-    }
-
     /** A workspace of exactly the advertised size, full of NaN so no op may assume it starts zeroed. */
-    private static Tensor workspace(CpuBackend be, ConvGeometry g) {
+    static Tensor workspace(CpuBackend be, ConvGeometry g) {
         float[] junk = new float[(int) Math.max(1, be.convWorkspaceWords(g))];
         java.util.Arrays.fill(junk, Float.NaN);
         return tensor(be, junk, junk.length);
@@ -98,27 +72,21 @@ class CpuConvolutionTest {
 
     @Test
     void allThreePassesMatchNaiveLoops() {
-        long seed = 11;
+        assertAllPassesMatchNaiveLoops(GEOMETRIES, 11);
+    }
+
+    private static void assertAllPassesMatchNaiveLoops(ConvGeometry[] geometries, long seed) {
         for (CpuBackend be : backends) {
-            for (ConvGeometry g : GEOMETRIES) {
+            for (ConvGeometry g : geometries) {
                 Random r = new Random(seed++);
                 float[] x = random(r, (int) g.inputSize()), w = random(r, (int) g.filterSize()), dy = random(r, (int) g.outputSize());
-                Tensor tx = tensor(be, x, g.n(), g.c(), g.h(), g.w()), tw = tensor(be, w, g.k(), g.c(), g.r(), g.s());
-                Tensor tdy = tensor(be, dy, g.n(), g.k(), g.outH(), g.outW());
-                Tensor ty = tensor(be, random(r, (int) g.outputSize()), g.n(), g.k(), g.outH(), g.outW());
-                Tensor tdx = tensor(be, random(r, (int) g.inputSize()), g.n(), g.c(), g.h(), g.w());
-                Tensor tdw = tensor(be, random(r, (int) g.filterSize()), g.k(), g.c(), g.r(), g.s());
-                Tensor ws = workspace(be, g);
+                Outputs out = run(be, g, x, w, dy);
                 double fanIn = g.c() * g.r() * g.s(), tol = 1e-4 * Math.sqrt(Math.max(fanIn, g.k()) * 4);
                 String what = g + " on " + be.threads() + " threads";
-
-                be.convForward(g, tx, tw, ty, ws);
-                assertClose(refForward(g, x, w), read(be, ty), 1e-4, tol, "forward " + what);
-                be.convBackwardData(g, tdy, tw, tdx, ws);
-                assertClose(refBackwardData(g, dy, w), read(be, tdx), 1e-4, tol, "backward data " + what);
-                be.convBackwardFilter(g, tx, tdy, tdw, ws);
+                assertClose(ConvReference.forward(g, x, w), out.y, 1e-4, tol, "forward " + what);
+                assertClose(ConvReference.backwardData(g, dy, w), out.dx, 1e-4, tol, "backward data " + what);
                 double filterTol = 1e-4 * Math.sqrt((double) g.n() * g.outH() * g.outW() * 4);
-                assertClose(refBackwardFilter(g, x, dy), read(be, tdw), 1e-4, filterTol, "backward filter " + what);
+                assertClose(ConvReference.backwardFilter(g, x, dy), out.dw, 1e-4, filterTol, "backward filter " + what);
             }
         }
     }
@@ -157,7 +125,7 @@ class CpuConvolutionTest {
     void gradientsMatchFiniteDifferencesOfTheForwardPass() {
         CpuBackend be = backends[1];
         Random r = new Random(5);
-        for (ConvGeometry g : new ConvGeometry[]{GEOMETRIES[1], GEOMETRIES[4], GEOMETRIES[2]}) {
+        for (ConvGeometry g : new ConvGeometry[]{GEOMETRIES[1], GEOMETRIES[4], GEOMETRIES[2], GEOMETRIES[5]}) {
             float[] x = random(r, (int) g.inputSize()), w = random(r, (int) g.filterSize()), rw = random(r, (int) g.outputSize());
             Tensor tx = tensor(be, x, (int) g.inputSize()), tw = tensor(be, w, (int) g.filterSize());
             Tensor ty = zeros(be, (int) g.outputSize()), tr = tensor(be, rw, (int) g.outputSize());
@@ -227,5 +195,74 @@ class CpuConvolutionTest {
         Tensor shortY = zeros(be, (int) g.outputSize() - 1);
         e = assertThrows(IllegalArgumentException.class, () -> be.convForward(g, x, w, shortY, workspace(be, g)));
         assertTrue(e.getMessage().contains("conv output y"), e.getMessage());
+    }
+
+    @Test
+    void theGeometriesTakeTheImplicitPath() {
+        for (CpuBackend be : backends) {
+            CpuConvolution conv = new CpuConvolution(be.parallel(), new CpuGemm(be.parallel()));
+            for (ConvGeometry g : IMPLICIT) assertTrue(conv.usesImplicit(g), g + " on " + be.threads() + " threads");
+            // Strided convolutions and a batch smaller than the pool keep im2col.
+            assertFalse(conv.usesImplicit(new ConvGeometry(4, 3, 8, 8, 4, 3, 3, 2, 2, 1, 1)));
+            if (be.threads() > 1) assertFalse(conv.usesImplicit(IMPLICIT[0].withBatch(be.threads() - 1)));
+        }
+    }
+
+    @Test
+    void theImplicitPathMatchesNaiveLoops() {
+        assertAllPassesMatchNaiveLoops(IMPLICIT, 101);
+    }
+
+    /** Forward and backward data sum every sample alone, in a fixed order: the same bits on 1, 2 and 4 threads. */
+    @Test
+    void implicitForwardAndBackwardDataDoNotDependOnTheThreadCount() {
+        for (ConvGeometry g : IMPLICIT) {
+            Random r = new Random(7);
+            float[] x = random(r, (int) g.inputSize()), w = random(r, (int) g.filterSize()), dy = random(r, (int) g.outputSize());
+            Outputs one = run(backends[0], g, x, w, dy);
+            for (int b = 1; b < backends.length; b++) {
+                Outputs other = run(backends[b], g, x, w, dy);
+                String what = g + " on " + backends[b].threads() + " threads against 1";
+                assertSameBits(one.y, other.y, "forward " + what);
+                assertSameBits(one.dx, other.dx, "backward data " + what);
+            }
+        }
+    }
+
+    @Test
+    void theImplicitFilterGradientIsBitwiseReproducible() {
+        ConvGeometry g = new ConvGeometry(37, 3, 16, 16, 20, 3, 3, 1, 1, 1, 1);
+        for (CpuBackend be : backends) {
+            Random r = new Random(5);
+            float[] x = random(r, (int) g.inputSize()), dy = random(r, (int) g.outputSize());
+            float[] first = run(be, g, x, random(r, (int) g.filterSize()), dy).dw;
+            for (int call = 1; call < 10; call++) {
+                assertSameBits(first, run(be, g, x, random(r, (int) g.filterSize()), dy).dw,
+                        "dw on call " + call + " with " + be.threads() + " threads");
+            }
+        }
+    }
+
+    private record Outputs(float[] y, float[] dx, float[] dw) {
+    }
+
+    /** The three passes on fresh tensors that start as NaN, so every output element must be written. */
+    private static Outputs run(CpuBackend be, ConvGeometry g, float[] x, float[] w, float[] dy) {
+        Tensor tx = tensor(be, x, g.n(), g.c(), g.h(), g.w()), tw = tensor(be, w, g.k(), g.c(), g.r(), g.s());
+        Tensor tdy = tensor(be, dy, g.n(), g.k(), g.outH(), g.outW());
+        Tensor ty = tensor(be, nans((int) g.outputSize()), g.n(), g.k(), g.outH(), g.outW());
+        Tensor tdx = tensor(be, nans((int) g.inputSize()), g.n(), g.c(), g.h(), g.w());
+        Tensor tdw = tensor(be, nans((int) g.filterSize()), g.k(), g.c(), g.r(), g.s());
+        Tensor ws = workspace(be, g);
+        be.convForward(g, tx, tw, ty, ws);
+        be.convBackwardData(g, tdy, tw, tdx, ws);
+        be.convBackwardFilter(g, tx, tdy, tdw, ws);
+        return new Outputs(read(be, ty), read(be, tdx), read(be, tdw));
+    }
+
+    private static float[] nans(int n) {
+        float[] a = new float[n];
+        Arrays.fill(a, Float.NaN);
+        return a;
     }
 }

@@ -1,0 +1,487 @@
+package io.sparsestep.backend.cpu;
+
+import io.sparsestep.backend.ConvGeometry;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * Stride-1 convolution as an implicit GEMM: no column matrix. Each sample's input is copied
+ * once into a zero-padded plane {@code xp[c][h + 2 padH][w + 2 padW]}; the column-matrix row
+ * of filter tap (c, r, s) is then the padded plane read from offset
+ * {@code rowOff = (c * Hp + r) * Wp + s}, so the register kernel loads its B vectors straight
+ * from {@code xp} and only the filter is packed (once per call, not per sample).
+ * <pre>
+ *   forward          y[i][k]  = sum_(c,r,s) W[k][c,r,s] * xp_i[rowOff(c,r,s) + pos]
+ *   backward data    dx[i][c] = the same correlation of the padded dy_i with the filter
+ *                               flipped in space and transposed, W'[c][k, R-1-r, S-1-s],
+ *                               padding R-1-padH (no col2im and no scatter-add)
+ *   backward filter  dW[k][c,r,s] = sum_i sum_pos xp_i[rowOff(c,r,s) + pos] * dy_i[k][pos]
+ * </pre>
+ * An output position (oh, ow) reads the padded plane at {@code oh * Wp + ow}. When the
+ * output width is a multiple of the vector length, a vector of consecutive outputs is one
+ * contiguous run of the plane and the kernel writes y directly ("natural" columns).
+ * Otherwise the kernel computes all {@code outH x Wp} "wide" positions, of which the last
+ * {@code Wp - outW} per row are junk, into a per-worker buffer and the valid ones are copied
+ * out (the wasted work is {@code (Wp - outW) / Wp}).
+ *
+ * <p>Samples are handed to workers as in {@link CpuConvolution}'s per-sample schedule. The
+ * filter gradient is summed over the same fixed blocks of consecutive samples, one partial
+ * per block, in sample order and position order inside it, then the partials are added in
+ * block order: bitwise reproducible for a given thread count. All scratch is on the Java
+ * heap, per worker or per block, and grows once.
+ */
+final class CpuImplicitConvolution {
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    private static final int V = SPECIES.length();
+    /** Rows (filters) of a register tile; 16 accumulators need AVX-512's 32 registers. */
+    private static final int MR = 8;
+    /** Columns of a register tile: two vectors. */
+    private static final int NR = 2 * V;
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+
+    /** One worker's buffers. */
+    private static final class Scratch {
+        float[] plane = new float[0];
+        float[] wide = new float[0];
+        float[] dyt = new float[0];
+        float[] col = new float[0];
+        final float[] tile = new float[MR * NR];
+
+        float[] col(int words) {
+            if (col.length < words) col = new float[words];
+            return col;
+        }
+
+        float[] plane(int words) {
+            if (plane.length < words) plane = new float[words];
+            return plane;
+        }
+
+        float[] wide(int words) {
+            if (wide.length < words) wide = new float[words];
+            return wide;
+        }
+
+        float[] dyt(int words) {
+            if (dyt.length < words) dyt = new float[words];
+            return dyt;
+        }
+    }
+
+    private final Parallel parallel;
+    private final Scratch[] scratch;
+    /** Filter gradient partials, one per block of samples, [CRS rounded to MR][K rounded to NR]. */
+    private final float[][] partials;
+    private float[] packed = new float[0];
+    private int[] rowOffsets = new int[0];
+    /** Row starts of a grouped column matrix: tap t at t * its column stride. */
+    private int[] tapRows = new int[0];
+
+    CpuImplicitConvolution(Parallel parallel) {
+        this.parallel = parallel;
+        this.scratch = new Scratch[parallel.threads()];
+        for (int i = 0; i < scratch.length; i++) scratch[i] = new Scratch();
+        this.partials = new float[parallel.threads()][0];
+    }
+
+    /**
+     * Stride 1 with padding below the filter size (so the backward-data correlation has a
+     * non-negative padding), not the pointwise case (which reads x directly already), and a
+     * vector unit wide enough for the 8 x 2-vector tile.
+     */
+    static boolean applies(ConvGeometry g) {
+        return V >= 16 && g.strideH() == 1 && g.strideW() == 1 && g.padH() < g.r() && g.padW() < g.s()
+                && !CpuConvolution.isPointwise(g);
+    }
+
+    /** A zero-padded [channels][h + 2 padH][w + 2 padW] plane. */
+    private record Padded(int channels, int h, int w, int padH, int padW) {
+        int hp() { return h + 2 * padH; }
+        int wp() { return w + 2 * padW; }
+        /**
+         * Words of the plane plus slack: the last wide column strip of the last tap reads up
+         * to S - 2 + NR - 1 words past the plane, and S <= wp.
+         */
+        int words() { return channels * hp() * wp() + wp() + NR; }
+    }
+
+    // ------------------------------------------------------------------ the three passes
+
+    void forward(ConvGeometry g, MemorySegment x, MemorySegment w, MemorySegment y) {
+        Padded in = new Padded(g.c(), g.h(), g.w(), g.padH(), g.padW());
+        int crs = g.c() * g.r() * g.s();
+        packFilter(w, g.k(), crs, (m, p) -> (long) m * crs + p);
+        int[] rowOff = rowOffsets(in, g.c(), g.r(), g.s(), crs);
+        long xs = (long) g.c() * g.h() * g.w(), ys = (long) g.k() * g.outH() * g.outW();
+        run(packed, g.k(), crs, rowOff, in, x, xs, g.n(), g.outH(), g.outW(), y, ys);
+    }
+
+    void backwardData(ConvGeometry g, MemorySegment dy, MemorySegment w, MemorySegment dx) {
+        int k = g.k(), c = g.c(), r = g.r(), s = g.s();
+        Padded in = new Padded(k, g.outH(), g.outW(), r - 1 - g.padH(), s - 1 - g.padW());
+        int krs = k * r * s;
+        // W'[c][(k*R + r')*S + s'] = W[k][c][R-1-r'][S-1-s'].
+        packFilter(w, c, krs, (m, p) -> {
+            int kk = p / (r * s), rr = r - 1 - (p / s) % r, ss = s - 1 - p % s;
+            return (((long) kk * c + m) * r + rr) * s + ss;
+        });
+        int[] rowOff = rowOffsets(in, k, r, s, krs);
+        long xs = (long) c * g.h() * g.w(), ys = (long) k * g.outH() * g.outW();
+        run(packed, c, krs, rowOff, in, dy, ys, g.n(), g.h(), g.w(), dx, xs);
+    }
+
+    /**
+     * The correlation of every sample: one sample per task, or, for small outputs, groups of
+     * samples whose compact column matrix gives the kernel full column strips.
+     */
+    private void run(float[] a, int m, int depth, int[] rowOff, Padded in, MemorySegment src, long srcStride, int n,
+                     int outH, int outW, MemorySegment dst, long dstStride) {
+        int p = outH * outW;
+        if (!isGrouped(p)) {
+            parallel.forEach(n, (worker, i) -> correlate(scratch[worker], a, m, depth, rowOff, in, src, i * srcStride,
+                    outH, outW, dst, i * dstStride));
+            return;
+        }
+        int group = groupSize(p), stride = CpuGemm.roundUp(group * p, NR);
+        int[] rows = tapRows(depth, stride);
+        parallel.forEach(CpuGemm.ceilDiv(n, group), (worker, gi) -> {
+            int first = gi * group, count = Math.min(group, n - first);
+            Scratch sc = scratch[worker];
+            float[] col = sc.col(depth * stride);
+            gatherGroup(sc, in, rowOff, depth, src, first * srcStride, srcStride, count, outH, outW, col, stride);
+            correlateGroup(sc.tile, a, m, depth, col, rows, count * p, p, dst, first * dstStride, dstStride);
+        });
+    }
+
+    /**
+     * Outputs of fewer than 64 positions (feature maps of 7x7 and below) run in groups: the
+     * wide positions of a 4x4 map would leave more than half of every column strip padding.
+     */
+    private static boolean isGrouped(int positions) {
+        return positions < 64;
+    }
+
+    /** Samples per group: at least 128 columns, four column strips. */
+    private static int groupSize(int positions) {
+        return CpuGemm.ceilDiv(128, positions);
+    }
+
+    void backwardFilter(ConvGeometry g, MemorySegment x, MemorySegment dy, MemorySegment dw) {
+        Padded in = new Padded(g.c(), g.h(), g.w(), g.padH(), g.padW());
+        int k = g.k(), crs = g.c() * g.r() * g.s();
+        int crsPad = CpuGemm.roundUp(crs, MR), kPad = CpuGemm.roundUp(k, NR);
+        int[] rowOff = rowOffsets(in, g.c(), g.r(), g.s(), crsPad);
+        int oh = g.outH(), ow = g.outW(), p = oh * ow;
+        long xs = (long) g.c() * g.h() * g.w(), ys = (long) k * p;
+        int threads = parallel.threads(), n = g.n();
+        int blocks = Math.min(threads, n);
+        for (int b = 0; b < blocks; b++) {
+            if (partials[b].length < crsPad * kPad) partials[b] = new float[crsPad * kPad];
+        }
+        boolean grouped = isGrouped(p);
+        int group = groupSize(p), stride = CpuGemm.roundUp(group * p, NR);
+        int[] rows = grouped ? tapRows(crsPad, stride) : null;
+        // Block b sums its consecutive samples in order into partial b; which worker runs a
+        // block does not matter, so the rounding is the same every call.
+        parallel.forEach(blocks, (worker, block) -> {
+            int first = (int) ((long) n * block / blocks), end = (int) ((long) n * (block + 1) / blocks);
+            Scratch sc = scratch[worker];
+            float[] acc = partials[block];
+            float[] xp = sc.plane(in.words());
+            float[] dyt = sc.dyt(p * kPad);
+            Arrays.fill(acc, 0, crsPad * kPad, 0f);
+            if (grouped) {
+                // Consecutive samples of the block, `group` at a time, as one run of positions.
+                float[] gdyt = sc.dyt(group * p * kPad);
+                for (int i = first; i < end; i += group) {
+                    int count = Math.min(group, end - i);
+                    float[] col = sc.col(crsPad * stride);
+                    gatherGroup(sc, in, rowOff, crs, x, i * xs, xs, count, oh, ow, col, stride);
+                    for (int j = 0; j < count; j++) transpose(dy, (i + j) * ys, k, p, kPad, gdyt, j * p * kPad);
+                    for (int ks = 0; ks < kPad; ks += NR) {
+                        for (int ps = 0; ps < crsPad; ps += MR) {
+                            filterTile(col, rows, ps, stride, 1, count * p, gdyt, kPad, ks, acc, ps * kPad + ks);
+                        }
+                    }
+                }
+                return;
+            }
+            for (int i = first; i < end; i++) {
+                pad(x, i * xs, in, xp);
+                transpose(dy, i * ys, k, p, kPad, dyt, 0);
+                for (int ks = 0; ks < kPad; ks += NR) {
+                    for (int ps = 0; ps < crsPad; ps += MR) {
+                        filterTile(xp, rowOff, ps, in.wp(), oh, ow, dyt, kPad, ks, acc, ps * kPad + ks);
+                    }
+                }
+            }
+        });
+        // dw[k][p] = partial 0 + partial 1 + ... in block order.
+        parallel.forRange(k, (worker, k0, k1) -> {
+            for (int kk = k0; kk < k1; kk++) {
+                for (int q = 0; q < crs; q++) {
+                    float sum = partials[0][q * kPad + kk];
+                    for (int b = 1; b < blocks; b++) sum += partials[b][q * kPad + kk];
+                    dw.setAtIndex(F, (long) kk * crs + q, sum);
+                }
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ packing
+
+    /** Where filter element (m, p) of the packed operand sits in the filter tensor. */
+    @FunctionalInterface
+    private interface FilterIndex {
+        long of(int m, int p);
+    }
+
+    /** The [m x depth] filter operand into MR-row strips: strip, then depth, then the MR rows; zero rows pad the last strip. */
+    private void packFilter(MemorySegment w, int m, int depth, FilterIndex index) {
+        int strips = CpuGemm.ceilDiv(m, MR);
+        int words = strips * MR * depth;
+        if (packed.length < words) packed = new float[words];
+        float[] pa = packed;
+        for (int st = 0; st < strips; st++) {
+            int base = st * MR * depth;
+            for (int r = 0; r < MR; r++) {
+                int row = st * MR + r;
+                for (int p = 0, d = base + r; p < depth; p++, d += MR) {
+                    pa[d] = row < m ? w.getAtIndex(F, index.of(row, p)) : 0f;
+                }
+            }
+        }
+    }
+
+    /**
+     * Offsets into the padded plane of each tap (ch, r, s), {@code count} entries; taps past
+     * the real ones (the padding of the last filter-gradient strip) read offset 0.
+     */
+    private int[] rowOffsets(Padded in, int channels, int r, int s, int count) {
+        if (rowOffsets.length < count) rowOffsets = new int[count];
+        int[] off = rowOffsets;
+        int taps = channels * r * s;
+        for (int p = 0; p < count; p++) {
+            if (p >= taps) {
+                off[p] = 0;
+                continue;
+            }
+            int ch = p / (r * s), rr = (p / s) % r, ss = p % s;
+            off[p] = (ch * in.hp() + rr) * in.wp() + ss;
+        }
+        // Reused by every call: the workers of one call finish before the next call starts.
+        return off;
+    }
+
+    /** xp = the sample's planes, zero-padded. */
+    private static void pad(MemorySegment src, long srcOff, Padded in, float[] xp) {
+        int hp = in.hp(), wp = in.wp(), h = in.h(), w = in.w();
+        Arrays.fill(xp, 0, in.words(), 0f);
+        for (int ch = 0; ch < in.channels(); ch++) {
+            for (int row = 0; row < h; row++) {
+                long from = srcOff + ((long) ch * h + row) * w;
+                int to = (ch * hp + row + in.padH()) * wp + in.padW();
+                copyRow(src, from, xp, to, w);
+            }
+        }
+    }
+
+    private static void copyRow(MemorySegment src, long from, float[] dst, int to, int n) {
+        int j = 0;
+        for (int bound = n - n % V; j < bound; j += V) {
+            FloatVector.fromMemorySegment(SPECIES, src, (from + j) * Float.BYTES, ORDER).intoArray(dst, to + j);
+        }
+        for (; j < n; j++) dst[to + j] = src.getAtIndex(F, from + j);
+    }
+
+    /** dyt[at + pos * kPad + k] = dy[k][pos] for k < rows, zero up to kPad. */
+    private static void transpose(MemorySegment dy, long off, int rows, int p, int kPad, float[] dyt, int at) {
+        for (int pos = 0; pos < p; pos++) {
+            int d = at + pos * kPad;
+            for (int k = rows; k < kPad; k++) dyt[d + k] = 0f;
+        }
+        for (int k = 0; k < rows; k++) {
+            long src = off + (long) k * p;
+            for (int pos = 0, d = at + k; pos < p; pos++, d += kPad) dyt[d] = dy.getAtIndex(F, src + pos);
+        }
+    }
+
+    /** tapRows[t] = t * stride for {@code count} taps. */
+    private int[] tapRows(int count, int stride) {
+        if (tapRows.length < count) tapRows = new int[count];
+        for (int t = 0; t < count; t++) tapRows[t] = t * stride;
+        return tapRows;
+    }
+
+    /**
+     * The compact column matrix of {@code count} consecutive samples:
+     * col[t * stride + j * P + oh * outW + ow] = xp_j[rowOff[t] + oh * wp + ow] for the
+     * first {@code taps} taps, each sample's planes padded in turn.
+     */
+    private static void gatherGroup(Scratch sc, Padded in, int[] rowOff, int taps, MemorySegment src, long srcOff, long srcStride,
+                                    int count, int outH, int outW, float[] col, int stride) {
+        float[] xp = sc.plane(in.words());
+        int p = outH * outW, wp = in.wp();
+        for (int j = 0; j < count; j++) {
+            pad(src, srcOff + j * srcStride, in, xp);
+            for (int t = 0; t < taps; t++) {
+                int from = rowOff[t], to = t * stride + j * p;
+                for (int i = 0; i < outH; i++) System.arraycopy(xp, from + i * wp, col, to + i * outW, outW);
+            }
+        }
+    }
+
+    /**
+     * out_j[m][pos] = sum_t A[m][t] * col[t * stride + j * P + pos] for the {@code columns}
+     * = count * P columns of a group; each tile row is split into per-sample runs of y.
+     */
+    private static void correlateGroup(float[] tile, float[] a, int m, int depth, float[] col, int[] rows, int columns, int p,
+                                       MemorySegment dst, long dstOff, long dstStride) {
+        int strips = CpuGemm.ceilDiv(m, MR);
+        for (int c0 = 0; c0 < columns; c0 += NR) {
+            int end = Math.min(columns, c0 + NR);
+            for (int st = 0; st < strips; st++) {
+                CpuGemm.multiply8(depth, a, st * MR * depth, col, rows, c0, c0 + V, tile);
+                int valid = Math.min(MR, m - st * MR);
+                for (int r = 0; r < valid; r++) {
+                    int row = st * MR + r;
+                    for (int c = c0; c < end; ) {
+                        int j = c / p, pos = c % p, run = Math.min(end - c, p - pos);
+                        copyOut(tile, r * NR + c - c0, dst, dstOff + j * dstStride + (long) row * p + pos, run);
+                        c += run;
+                    }
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ forward-type correlation
+
+    /**
+     * out[m][outH][outW] = sum_p A[m][p] * xp[rowOff[p] + pos] for one sample, where xp is the
+     * zero-padded copy of {@code src}. Each column strip is swept by every row strip while its
+     * B vectors are still in L1.
+     */
+    private static void correlate(Scratch sc, float[] a, int m, int depth, int[] rowOff, Padded in,
+                                  MemorySegment src, long srcOff, int outH, int outW, MemorySegment dst, long dstOff) {
+        float[] xp = sc.plane(in.words());
+        pad(src, srcOff, in, xp);
+        int strips = CpuGemm.ceilDiv(m, MR), wp = in.wp();
+        float[] tile = sc.tile;
+        if (outW % V == 0) {
+            int p = outH * outW;
+            for (int col = 0; col < p; col += NR) {
+                int cols = Math.min(NR, p - col);
+                int b0 = (col / outW) * wp + col % outW;
+                int second = cols > V ? col + V : col;
+                int b1 = (second / outW) * wp + second % outW;
+                for (int st = 0; st < strips; st++) {
+                    CpuGemm.multiply8(depth, a, st * MR * depth, xp, rowOff, b0, b1, tile);
+                    int rows = Math.min(MR, m - st * MR);
+                    for (int r = 0; r < rows; r++) {
+                        long at = (dstOff + (long) (st * MR + r) * p + col) * Float.BYTES;
+                        FloatVector.fromArray(SPECIES, tile, r * NR).intoMemorySegment(dst, at, ORDER);
+                        if (cols > V) FloatVector.fromArray(SPECIES, tile, r * NR + V).intoMemorySegment(dst, at + (long) V * Float.BYTES, ORDER);
+                    }
+                }
+            }
+            return;
+        }
+        int q = outH * wp, qPad = CpuGemm.roundUp(q, NR);
+        float[] wide = sc.wide(strips * MR * qPad);
+        for (int col = 0; col < q; col += NR) {
+            for (int st = 0; st < strips; st++) {
+                CpuGemm.multiply8(depth, a, st * MR * depth, xp, rowOff, col, col + V, tile);
+                for (int r = 0; r < MR; r++) System.arraycopy(tile, r * NR, wide, (st * MR + r) * qPad + col, NR);
+            }
+        }
+        for (int row = 0; row < m; row++) {
+            for (int i = 0; i < outH; i++) {
+                copyOut(wide, row * qPad + i * wp, dst, dstOff + ((long) row * outH + i) * outW, outW);
+            }
+        }
+    }
+
+    private static void copyOut(float[] src, int from, MemorySegment dst, long to, int n) {
+        int j = 0;
+        for (int bound = n - n % V; j < bound; j += V) {
+            FloatVector.fromArray(SPECIES, src, from + j).intoMemorySegment(dst, (to + j) * Float.BYTES, ORDER);
+        }
+        for (; j < n; j++) dst.setAtIndex(F, to + j, src[from + j]);
+    }
+
+    // The filter-gradient kernel keeps its accumulators in registers across all positions
+    // and hands them over through the partial array, as CpuGemm's kernels do through a tile.
+
+    /**
+     * acc[8 taps x NR filters] += the sum over the valid output positions, in row-major
+     * order, of xp[rowOff[tap] + oh * wp + ow] * dyt[oh * outW + ow][filters].
+     */
+    private static void filterTile(float[] xp, int[] rowOff, int ps, int wp, int outH, int outW, float[] dyt, int kPad,
+                                   int ks, float[] acc, int at) {
+        FloatVector c00 = FloatVector.fromArray(SPECIES, acc, at), c01 = FloatVector.fromArray(SPECIES, acc, at + V),
+                c10 = FloatVector.fromArray(SPECIES, acc, at + kPad), c11 = FloatVector.fromArray(SPECIES, acc, at + kPad + V),
+                c20 = FloatVector.fromArray(SPECIES, acc, at + 2 * kPad), c21 = FloatVector.fromArray(SPECIES, acc, at + 2 * kPad + V),
+                c30 = FloatVector.fromArray(SPECIES, acc, at + 3 * kPad), c31 = FloatVector.fromArray(SPECIES, acc, at + 3 * kPad + V),
+                c40 = FloatVector.fromArray(SPECIES, acc, at + 4 * kPad), c41 = FloatVector.fromArray(SPECIES, acc, at + 4 * kPad + V),
+                c50 = FloatVector.fromArray(SPECIES, acc, at + 5 * kPad), c51 = FloatVector.fromArray(SPECIES, acc, at + 5 * kPad + V),
+                c60 = FloatVector.fromArray(SPECIES, acc, at + 6 * kPad), c61 = FloatVector.fromArray(SPECIES, acc, at + 6 * kPad + V),
+                c70 = FloatVector.fromArray(SPECIES, acc, at + 7 * kPad), c71 = FloatVector.fromArray(SPECIES, acc, at + 7 * kPad + V);
+        int o0 = rowOff[ps], o1 = rowOff[ps + 1], o2 = rowOff[ps + 2], o3 = rowOff[ps + 3],
+                o4 = rowOff[ps + 4], o5 = rowOff[ps + 5], o6 = rowOff[ps + 6], o7 = rowOff[ps + 7];
+        for (int i = 0; i < outH; i++) {
+            int xr = i * wp, t = i * outW * kPad + ks;
+            for (int j = 0; j < outW; j++, t += kPad) {
+                int x = xr + j;
+                FloatVector v0 = FloatVector.fromArray(SPECIES, dyt, t);
+                FloatVector v1 = FloatVector.fromArray(SPECIES, dyt, t + V);
+                FloatVector a = FloatVector.broadcast(SPECIES, xp[o0 + x]);
+                c00 = a.fma(v0, c00);
+                c01 = a.fma(v1, c01);
+                a = FloatVector.broadcast(SPECIES, xp[o1 + x]);
+                c10 = a.fma(v0, c10);
+                c11 = a.fma(v1, c11);
+                a = FloatVector.broadcast(SPECIES, xp[o2 + x]);
+                c20 = a.fma(v0, c20);
+                c21 = a.fma(v1, c21);
+                a = FloatVector.broadcast(SPECIES, xp[o3 + x]);
+                c30 = a.fma(v0, c30);
+                c31 = a.fma(v1, c31);
+                a = FloatVector.broadcast(SPECIES, xp[o4 + x]);
+                c40 = a.fma(v0, c40);
+                c41 = a.fma(v1, c41);
+                a = FloatVector.broadcast(SPECIES, xp[o5 + x]);
+                c50 = a.fma(v0, c50);
+                c51 = a.fma(v1, c51);
+                a = FloatVector.broadcast(SPECIES, xp[o6 + x]);
+                c60 = a.fma(v0, c60);
+                c61 = a.fma(v1, c61);
+                a = FloatVector.broadcast(SPECIES, xp[o7 + x]);
+                c70 = a.fma(v0, c70);
+                c71 = a.fma(v1, c71);
+            }
+        }
+        c00.intoArray(acc, at);
+        c01.intoArray(acc, at + V);
+        c10.intoArray(acc, at + kPad);
+        c11.intoArray(acc, at + kPad + V);
+        c20.intoArray(acc, at + 2 * kPad);
+        c21.intoArray(acc, at + 2 * kPad + V);
+        c30.intoArray(acc, at + 3 * kPad);
+        c31.intoArray(acc, at + 3 * kPad + V);
+        c40.intoArray(acc, at + 4 * kPad);
+        c41.intoArray(acc, at + 4 * kPad + V);
+        c50.intoArray(acc, at + 5 * kPad);
+        c51.intoArray(acc, at + 5 * kPad + V);
+        c60.intoArray(acc, at + 6 * kPad);
+        c61.intoArray(acc, at + 6 * kPad + V);
+        c70.intoArray(acc, at + 7 * kPad);
+        c71.intoArray(acc, at + 7 * kPad + V);
+    }
+}
