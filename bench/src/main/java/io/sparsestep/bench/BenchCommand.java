@@ -56,8 +56,27 @@ public final class BenchCommand implements Callable<Integer> {
             + "(its flat sizes x copy/gRDA/SGD-momentum/select, its models at its batch with SGD-momentum), at the quick plan's iterations")
     boolean peersOnly;
 
+    @Option(names = "--inference", paramLabel = "RUN",
+            description = "Instead of the suite: time one evaluation-mode forward batch of this run's network (a run folder or its "
+                    + "weights/checkpoint file) and of its shrunk form, and print both medians and their ratio")
+    Path inference;
+
+    @Option(names = "--shrunk", paramLabel = "RUN",
+            description = "With --inference: the shrunk network (the --out of `sparsestep shrink`, or its weights file); "
+                    + "default: shrink the --inference weights in memory")
+    Path shrunk;
+
+    @Option(names = "--batch", description = "With --inference: the batch size (default: ${DEFAULT-VALUE})")
+    int inferenceBatch = 128;
+
+    @Option(names = "--repeats", description = "With --inference: timed passes per network, after max(2, repeats/5) untimed ones "
+            + "(default: ${DEFAULT-VALUE})")
+    int repeats = 20;
+
     @Override
     public Integer call() {
+        if (inference != null) return InferenceReport.run(inference, shrunk, inferenceBatch, repeats, device);
+        if (shrunk != null) throw new IllegalArgumentException("--shrunk goes with --inference RUN (the network it is the shrink of)");
         PrintStream log = System.out;
         // Bad input fails here, in a second, rather than after minutes of benchmarking.
         String deviceChoice = peersOnly ? peersDevice(pytorch, device, full) : device;

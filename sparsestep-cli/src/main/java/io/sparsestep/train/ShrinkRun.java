@@ -70,7 +70,7 @@ public final class ShrinkRun {
     }
 
     /** {@code from} itself when a file, else a run folder's weights.safetensors, else its checkpoint; {@code command} starts the errors. */
-    static Path locate(String command, Path from) {
+    public static Path locate(String command, Path from) {
         if (Files.isRegularFile(from)) return from;
         if (!Files.isDirectory(from)) {
             throw new IllegalArgumentException(command + " " + from + ": no such folder or file; pass a run folder (--out of `sparsestep train`) or its weights file");
@@ -97,7 +97,7 @@ public final class ShrinkRun {
     }
 
     /** Every tensor of a safetensors file, on the heap. */
-    static LinkedHashMap<String, HostTensor> read(Path file) {
+    public static LinkedHashMap<String, HostTensor> read(Path file) {
         try (Arena arena = Arena.ofConfined()) {
             LinkedHashMap<String, HostTensor> out = new LinkedHashMap<>();
             for (Map.Entry<String, FloatTensorData> e : Safetensors.read(file, arena).entrySet()) {

@@ -2,19 +2,13 @@ package io.sparsestep.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparsestep.nn.Architecture;
-import io.sparsestep.store.FloatTensorData;
-import io.sparsestep.store.Safetensors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -37,22 +31,9 @@ class ShrinkCommandTest {
 
     @BeforeAll
     static void trainAndZero() throws IOException {
-        run = dir.resolve("run");
-        CliRun train = CliRun.of(args("train", "--model", "lenet5", "--epochs", "1", "--batch-size", "50", "--no-progress", "--out", run.toString()));
-        assertEquals(0, train.code(), train.err());
-        masked = dir.resolve("masked");
-        Files.createDirectories(masked);
-        try (Arena arena = Arena.ofConfined()) {
-            Path weights = run.resolve("weights.safetensors");
-            LinkedHashMap<String, FloatTensorData> t = Safetensors.read(weights, arena);
-            zeroRows(t.get("conv2.weight").data(), 20, 20 * 25);
-            zeroRows(t.get("fc1.weight").data(), 100, 800);
-            Safetensors.write(masked.resolve("weights.safetensors"), t, Safetensors.readMetadata(weights));
-        }
-    }
-
-    private static void zeroRows(MemorySegment data, int rows, int rowLength) {
-        data.asSlice(0, 4L * rows * rowLength).fill((byte) 0);
+        ZeroedLeNet z = ZeroedLeNet.train(dir, DATA);
+        run = z.run();
+        masked = z.masked();
     }
 
     private static String[] args(String... a) {
