@@ -24,6 +24,8 @@ import java.nio.ByteOrder;
  */
 final class CpuSelectPass {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** The int species of the score bits {@link #vectorBits} returns (as many lanes as S). */
+    static final VectorSpecies<Integer> INTS = S.withLanes(int.class);
     /** Float lanes per vector: the size of the per-worker lane buffer. */
     static final int V = S.length();
     static final int BINS = 2048;

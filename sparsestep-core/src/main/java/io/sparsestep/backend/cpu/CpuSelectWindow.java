@@ -37,7 +37,6 @@ final class CpuSelectWindow {
     private static final int MIN_SAMPLE = 1024, MAX_SAMPLE = 1 << 14;
     private static final int INF_BITS = 0x7f800000;
     private static final int V = CpuSelectPass.V;
-    private static final long LANES = V == 64 ? -1L : (1L << V) - 1;
     /** Radix digits over the copied bits, most significant first, as the full select's. */
     private static final int[] SHIFT = {21, 10, 0}, WIDTH = {11, 11, 10};
 
@@ -130,21 +129,24 @@ final class CpuSelectWindow {
         int[] out = wk.bits, lanes = wk.lanes;
         int count = 0;
         long aboveOrNan = 0, nan = 0, below = 0, i = start;
+        // the bounds as vectors once: comparing against a scalar re-broadcast it every iteration (the pass ran at half speed)
+        IntVector upperV = IntVector.broadcast(CpuSelectPass.INTS, upper), lowerV = IntVector.broadcast(CpuSelectPass.INTS, lower);
+        IntVector infV = IntVector.broadcast(CpuSelectPass.INTS, INF_BITS);
         for (long vectorEnd = start + (end - start) / V * V; i < vectorEnd; i += V) {
             IntVector bits = CpuSelectPass.vectorBits(w, g, i);
-            VectorMask<Integer> over = bits.compare(VectorOperators.GT, upper);
-            VectorMask<Integer> under = bits.compare(VectorOperators.LT, lower);
+            VectorMask<Integer> over = bits.compare(VectorOperators.GT, upperV);
+            VectorMask<Integer> under = bits.compare(VectorOperators.LT, lowerV);
             aboveOrNan += over.trueCount();
             below += under.trueCount();
-            if (over.anyTrue()) nan += bits.compare(VectorOperators.GT, INF_BITS).trueCount();
-            long in = ~(over.toLong() | under.toLong()) & LANES;
-            if (in != 0) {
+            nan += bits.compare(VectorOperators.GT, infV).trueCount();
+            VectorMask<Integer> in = over.or(under).not();
+            if (in.anyTrue()) {
                 if (count + V > out.length) {
                     wk.overflow = true;
                     return;
                 }
                 bits.intoArray(lanes, 0);
-                for (; in != 0; in &= in - 1) out[count++] = lanes[Long.numberOfTrailingZeros(in)];
+                for (long m = in.toLong(); m != 0; m &= m - 1) out[count++] = lanes[Long.numberOfTrailingZeros(m)];
             }
         }
         for (; i < end; i++) {
