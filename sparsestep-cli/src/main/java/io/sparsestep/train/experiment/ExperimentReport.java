@@ -196,8 +196,7 @@ public final class ExperimentReport {
         for (MethodOutcome o : r.methods()) {
             if (!o.finished()) b.append("- ").append(o.method()).append(": failed: ").append(o.failure()).append('\n');
         }
-        SimilarityTable.inputs(r.masks()).lines().forEach(l -> b.append("- ").append(l).append('\n'));
-        b.append('\n').append(SimilarityTable.markdown(r.pairs())).append('\n').append(SimilarityTable.NOTE).append("\n\n");
+        b.append(maskTable(plan, r)).append('\n').append(SimilarityTable.markdown(r.pairs())).append('\n').append(SimilarityTable.NOTE).append("\n\n");
 
         if (!rows.isEmpty()) {
             b.append("## Rethinking: fine-tune vs Scratch-E vs Scratch-B\n\n");
@@ -212,6 +211,21 @@ public final class ExperimentReport {
             }
             b.append('\n');
         }
+        return b.toString();
+    }
+
+    /** Each compared mask: its run's test accuracy, its own sparsity and where it is. */
+    static String maskTable(PruneRetrainPlan plan, PruneRetrainExperiment.Result r) {
+        StringBuilder b = new StringBuilder("| mask | test accuracy | sparsity | kept weights | epochs | run |\n|---|---:|---:|---:|---:|---|\n");
+        for (MethodOutcome o : r.methods()) {
+            if (!o.finished()) continue;
+            b.append(String.format(Locale.ROOT, "| %s (%s) | %.4f | %.4f | %,d of %,d | %d | %s |%n", o.method(), o.mask().source().words(),
+                    o.summary().testAccuracy(), o.mask().sparsity(), o.mask().kept(), o.mask().size(), o.summary().epochs(), o.config().out()));
+        }
+        ImpRound last = r.imp().get("rewind").getLast();
+        b.append(String.format(Locale.ROOT, "| imp-rewind (round %d's mask) | %.4f | %.4f | %,d of %,d | %d a round | %s |%n", last.round(),
+                last.testAccuracy(), last.sparsity(), last.keptWeights(), last.prunableWeights(), plan.size().impEpochs(),
+                plan.impLastRound("rewind")));
         return b.toString();
     }
 
