@@ -73,6 +73,14 @@ class ExperimentCommandTest {
         assertEquals(md.replaceAll(", \\d+ s\n", "\n"), Files.readString(out.resolve("experiment.md")).replaceAll(", \\d+ s\n", "\n"),
                 "the same tables");
 
+        // a run killed after its last checkpoint but before its summary resumes from the checkpoint; the rest stays kept
+        Files.delete(out.resolve("masks").resolve("gsm").resolve("summary.json"));
+        CliRun resumed = experiment(out, "--model", "lenet300");
+        assertEquals(0, resumed.code(), resumed.err());
+        assertTrue(resumed.out().contains("gsm (GSM): resuming its checkpoint after epoch 3 of 3"), resumed.out());
+        assertFalse(resumed.out().contains("training from"), resumed.out());
+        assertEquals(md.replaceAll(", \\d+ s\n", "\n"), Files.readString(out.resolve("experiment.md")).replaceAll(", \\d+ s\n", "\n"));
+
         // the same --out with other options is refused before anything runs
         String refused = experiment(out, "--model", "lenet300", "--seed", "2").badInputLine();
         assertTrue(refused.contains("holds a prune-retrain experiment of other options (--seed 1 there, 2 here)"), refused);
