@@ -16,7 +16,7 @@ import java.io.UncheckedIOException;
  */
 @Command(name = "sparsestep", mixinStandardHelpOptions = true, version = "sparsestep 0.1.0",
         description = "Train sparse networks by pruning during training (gRDA directional pruning) on the CPU or a CUDA GPU.",
-        subcommands = {TrainCommand.class, ResumeCommand.class, DemoCommand.class, CompareCommand.class, MasksCommand.class, ImpCommand.class, EvalCommand.class, ShrinkCommand.class, RetrainCommand.class, PcaWidthsCommand.class, TuneCommand.class, DataCommand.class, ExportCommand.class, AnalyzeCommand.class, DoctorCommand.class, io.sparsestep.bench.BenchCommand.class,
+        subcommands = {TrainCommand.class, ResumeCommand.class, DemoCommand.class, CompareCommand.class, MasksCommand.class, ImpCommand.class, ExperimentCommand.class, EvalCommand.class, ShrinkCommand.class, RetrainCommand.class, PcaWidthsCommand.class, TuneCommand.class, DataCommand.class, ExportCommand.class, AnalyzeCommand.class, DoctorCommand.class, io.sparsestep.bench.BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_BAD_INPUT = 2;

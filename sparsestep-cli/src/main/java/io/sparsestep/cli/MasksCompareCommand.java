@@ -2,10 +2,9 @@ package io.sparsestep.cli;
 
 import io.sparsestep.store.AtomicFiles;
 import io.sparsestep.train.io.OutputFolder;
-import io.sparsestep.train.io.SimilarityHeatmap;
-import io.sparsestep.train.masks.LayerSimilarity;
 import io.sparsestep.train.masks.MaskSimilarity;
 import io.sparsestep.train.masks.RunMask;
+import io.sparsestep.train.masks.SimilarityPng;
 import io.sparsestep.train.masks.SimilarityTable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -17,7 +16,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -45,7 +43,7 @@ public final class MasksCompareCommand implements Callable<Integer> {
         List<MaskSimilarity.Pair> pairs = MaskSimilarity.compare(masks);
         OutputFolder.checkUsable(out);
         java.nio.file.Files.createDirectories(out);
-        String inputs = inputs(masks);
+        String inputs = SimilarityTable.inputs(masks);
         System.out.print(inputs);
         System.out.println();
         System.out.print(SimilarityTable.console(pairs));
@@ -54,16 +52,13 @@ public final class MasksCompareCommand implements Callable<Integer> {
         AtomicFiles.write(out.resolve(TABLE), o -> o.write(md.getBytes(StandardCharsets.UTF_8)));
         byte[] csv = SimilarityTable.csv(pairs).getBytes(StandardCharsets.UTF_8);
         AtomicFiles.write(out.resolve(CSV), o -> o.write(csv));
-        heatmap(pairs, out.resolve(HEATMAP));
+        SimilarityPng.write(pairs, out.resolve(HEATMAP));
         System.out.println();
         System.out.println("outputs: " + out.resolve(TABLE) + ", " + out.resolve(CSV) + ", " + out.resolve(HEATMAP));
         return 0;
     }
 
-    static final String NOTE = "Jaccard: |A ∩ B| / |A ∪ B| over the kept weights (1 for identical masks, also when both keep nothing). "
-            + "Chance: the exact expected Jaccard index of two independent uniformly random masks keeping as many weights of the layer "
-            + "(hypergeometric overlap), which tends to d1 d2 / (d1 + d2 - d1 d2) for large layers; the overall row pools all "
-            + "conv/linear weights, its chance level is that of random masks over all of them with the overall densities.";
+    static final String NOTE = SimilarityTable.NOTE;
 
     /** The masks, each labelled by its run; where two labels coincide, by the argument as typed. */
     static List<RunMask> read(List<Path> runs) {
@@ -76,30 +71,5 @@ public final class MasksCompareCommand implements Callable<Integer> {
             out.add(seen.get(m.label()) > 1 ? m.withLabel(runs.get(i).toString()) : m);
         }
         return out;
-    }
-
-    private static String inputs(List<RunMask> masks) {
-        StringBuilder b = new StringBuilder();
-        for (RunMask m : masks) {
-            b.append(String.format(Locale.ROOT, "%s: %s (%s): sparsity %.4f of %,d conv/linear weights%n", m.label(), m.file(), m.source().words(),
-                    m.sparsity(), m.size()));
-        }
-        return b.toString();
-    }
-
-    /** Pairs down, layers (and "overall") across: the Jaccard index, and below it the chance level of each cell. */
-    private static void heatmap(List<MaskSimilarity.Pair> pairs, Path png) throws IOException {
-        List<String> rows = pairs.stream().map(MaskSimilarity.Pair::name).toList();
-        List<String> columns = SimilarityTable.rows(pairs.getFirst()).stream().map(LayerSimilarity::layer).toList();
-        SimilarityHeatmap.write(png, List.of(
-                panel("Jaccard index of the kept weights", "Jaccard", rows, columns, pairs, LayerSimilarity::jaccard),
-                panel("chance level (two independent random masks of the same densities)", "chance", rows, columns, pairs,
-                        LayerSimilarity::chance)));
-    }
-
-    private static SimilarityHeatmap.Panel panel(String title, String value, List<String> rows, List<String> columns,
-                                                 List<MaskSimilarity.Pair> pairs, java.util.function.ToDoubleFunction<LayerSimilarity> of) {
-        double[][] values = pairs.stream().map(p -> SimilarityTable.rows(p).stream().mapToDouble(of).toArray()).toArray(double[][]::new);
-        return new SimilarityHeatmap.Panel(new SimilarityHeatmap.Labels(title, "pair", "layer", value, rows, columns), values);
     }
 }

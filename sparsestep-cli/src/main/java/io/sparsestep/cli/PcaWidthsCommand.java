@@ -6,6 +6,7 @@ import io.sparsestep.backend.Backend;
 import io.sparsestep.data.Datasets;
 import io.sparsestep.data.TrainTest;
 import io.sparsestep.devices.Backends;
+import io.sparsestep.train.PcaConnections;
 import io.sparsestep.train.PcaWidths;
 import io.sparsestep.train.RunConfig;
 import io.sparsestep.store.AtomicFiles;
@@ -56,6 +57,11 @@ public final class PcaWidthsCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "the architecture file to write (default: runs/<RUN's folder name>-pca-widths.json)")
     Path out;
 
+    @Option(names = "--connections", description = "prune (ALGORITHMS.md 9: in the fully-connected layers, mask the dropped units and, in "
+            + "each kept unit, the connections whose cumulative importance |w_ij| E|a_i| / sum_i, ascending, stays below 1 - --variance; "
+            + "written as FILE's -connections.safetensors for `retrain --from`) or none (default: ${DEFAULT-VALUE})")
+    String connections = "prune";
+
     @Option(names = "--retrain", paramLabel = "MODE", description = "then train the widths once: scratch-e or scratch-b (as `retrain`; "
             + "finetune needs the pruned weights, which a width alone does not give)")
     String retrain;
@@ -80,6 +86,9 @@ public final class PcaWidthsCommand implements Callable<Integer> {
         }
         if (!(variance > 0 && variance <= 1)) throw new IllegalArgumentException("--variance must be in (0, 1], got " + variance);
         if (samples < 2) throw new IllegalArgumentException("--samples must be >= 2 (a covariance needs two observations), got " + samples);
+        if (!connections.equals("prune") && !connections.equals("none")) {
+            throw new IllegalArgumentException("--connections " + connections + ": use prune or none");
+        }
         Backends.checkDevice(device);
         RetrainSource source = RetrainSource.resolve(from);
         String name = String.valueOf(from.toAbsolutePath().normalize().getFileName());
@@ -91,10 +100,17 @@ public final class PcaWidthsCommand implements Callable<Integer> {
         TrainTest data = Datasets.load(recipe.dataset(), recipe.dataDir(), recipe.seed(), recipe.trainLimit(), recipe.testLimit());
         PcaWidths.Outcome o;
         try (Backend backend = Backends.open(device, System.err)) {
-            o = PcaWidths.run(source.weights(), data, recipe.seed(), samples, variance, backend);
+            o = PcaWidths.run(source.weights(), data, recipe.seed(), samples, variance, backend, connections.equals("prune"));
         }
         write(file, o);
         report(o, variance, file, System.out);
+        if (!o.connections().isEmpty()) {
+            Path masked = connectionsFile(file);
+            PcaConnections.write(source.weights(), o.connections(), masked);
+            o.connectionCounts().forEach((layer, count) -> System.out.printf(Locale.ROOT, "  connections %-12s %s%n", layer, count));
+            System.out.println("wrote " + masked + " (the trained weights under the connection mask); retrain it: sparsestep retrain --from "
+                    + masked + " --mode finetune|scratch-e|scratch-b");
+        }
         if (mode == null) return 0;
         RetrainOptions options = new RetrainOptions(null, null, null, null, null, null, null, null, device, !noProgress);
         RetrainPlan plan = RetrainPlan.of(mode, source.weights(), new Structure(o.after(), null), file.toString(), recipe, source.recipe(),
@@ -122,6 +138,12 @@ public final class PcaWidthsCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new UncheckedIOException(e instanceof DiskFullException ? e.getMessage() : "cannot write " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** {@code x.json} -> {@code x-connections.safetensors}. */
+    static Path connectionsFile(Path file) {
+        String n = file.getFileName().toString();
+        return file.resolveSibling(n.substring(0, n.length() - ".json".length()) + "-connections.safetensors");
     }
 
     static Path reportFile(Path file) {

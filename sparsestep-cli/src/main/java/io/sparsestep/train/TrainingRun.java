@@ -153,6 +153,9 @@ public final class TrainingRun {
             if (from == null && cfg.initFrom() != null) NetworkTensors.loadFile(net, cfg.initFrom(), "--init-from");
             try (Optimizer opt = cfg.method().build(net.paramSpace(), new TrainingPlan(cfg.epochs(), train.batches(), cfg.seed()))) {
                 RunPosition position = RunPosition.START;
+                // what the caller adds to summary.json goes into every checkpoint, so a resume (by any command) writes it again
+                Map<String, Object> extra = new LinkedHashMap<>(from == null ? Map.of() : from.summaryEntries());
+                extra.putAll(hooks.summary());
                 if (from == null) FixedMasks.loadInto(cfg, net, opt);
                 if (from != null) {
                     from.restoreInto(net, opt);
@@ -162,7 +165,7 @@ public final class TrainingRun {
                     hooks.start().apply(net, opt);
                 }
                 CheckpointListener checkpoints = new CheckpointListener(checkpointFile, cfg.checkpointEvery(),
-                        new Checkpoint.RunIdentity(SparsestepVersion.get(), cfg.model(), cfg.dataset(), requested.toArgs()),
+                        new Checkpoint.RunIdentity(SparsestepVersion.get(), cfg.model(), cfg.dataset(), requested.toArgs(), extra),
                         position.epochsDone());
                 List<TrainingListener> listeners = listeners(cfg, net, log);
                 listeners.addAll(hooks.listeners());
@@ -182,7 +185,7 @@ public final class TrainingRun {
                     }
                     double previous = position.rows().stream().mapToDouble(EpochRow::seconds).sum();
                     double seconds = previous + (System.nanoTime() - start) / 1e9;
-                    return finish(cfg, arch, data, backend, net, opt, all, seconds, runBytes, augment, norm, startedAt, commandLine, hooks.summary());
+                    return finish(cfg, arch, data, backend, net, opt, all, seconds, runBytes, augment, norm, startedAt, commandLine, extra);
                 }
             }
         }

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -94,10 +95,54 @@ class PcaWidthsCommandTest {
     }
 
     @Test
+    void connectionsMaskTheDroppedUnitsAndTheLeastImportantInputsAndRetrainReadsTheMask() throws IOException {
+        Path spec = dir.resolve("c.json");
+        CliRun r = CliRun.of("pca-widths", "--from", rank6.toString(), "--samples", "300", "--variance", "0.9", "--out", spec.toString(),
+                "--device", "cpu");
+        assertEquals(0, r.code(), r.err());
+        Path masked = dir.resolve("c-connections.safetensors");
+        assertTrue(r.out().contains("wrote " + masked), r.out());
+        Architecture a = Architecture.read(spec);
+        io.sparsestep.train.masks.RunMask m = io.sparsestep.train.masks.RunMask.read(masked);
+        java.util.BitSet fc1 = m.layers().get(0).kept(), fc2 = m.layers().get(1).kept();
+        // fc1 keeps its PCA width of the live units: every other row is masked whole, and inside the kept rows some inputs go
+        List<?> units = new ObjectMapper().convertValue(new ObjectMapper().readTree(dir.resolve("c-report.json").toFile()).get("layers").get(0)
+                .get("kept_units"), List.class);
+        assertEquals(a.width("fc1"), units.size());
+        int pruned = 0;
+        for (int j = 0; j < 300; j++) {
+            int keptInRow = fc1.get(j * 784, (j + 1) * 784).cardinality();
+            if (!units.contains(j)) assertEquals(0, keptInRow, "dropped unit " + j);
+            else {
+                assertTrue(keptInRow > 0 && keptInRow <= 784, "unit " + j + " keeps " + keptInRow);
+                pruned += 784 - keptInRow;
+            }
+        }
+        assertTrue(pruned > 0, "the least important connections of the kept units go at v = 0.9");
+        // fc2 reads fc1: the columns of fc1's dropped units are masked in every row; its own dropped units' rows too
+        int fc2Width = a.width("fc2");
+        for (int j = 0; j < 100; j++) {
+            for (int i = 0; i < 300; i++) if (!units.contains(i)) assertFalse(fc2.get(j * 300 + i), "fc2 " + j + " <- dropped fc1 unit " + i);
+        }
+        long liveRows = java.util.stream.IntStream.range(0, 100).filter(j -> fc2.get(j * 300, (j + 1) * 300).cardinality() > 0).count();
+        assertEquals(fc2Width, liveRows, "fc2 keeps its PCA width of units");
+        // the masked weights are exactly 0 in the file, and retrain trains under the mask
+        CliRun t = CliRun.of("retrain", "--from", masked.toString(), "--mode", "finetune", "--epochs", "1", "--device", "cpu", "--no-progress",
+                "--out", dir.resolve("conn-finetune").toString());
+        assertEquals(0, t.code(), t.err());
+        assertEquals(m.kept(), io.sparsestep.train.masks.RunMask.read(dir.resolve("conn-finetune")).kept(), "the same mask, held fixed");
+        CliRun none = CliRun.of("pca-widths", "--from", rank6.toString(), "--samples", "100", "--connections", "none", "--out",
+                dir.resolve("n.json").toString(), "--device", "cpu");
+        assertEquals(0, none.code(), none.err());
+        assertFalse(Files.exists(dir.resolve("n-connections.safetensors")));
+    }
+
+    @Test
     void badInputIsOneLine() {
         assertTrue(CliRun.of("pca-widths", "--from", rank6.toString(), "--variance", "0").badInputLine().contains("--variance must be in (0, 1]"));
         assertTrue(CliRun.of("pca-widths", "--from", rank6.toString(), "--retrain", "finetune").badInputLine().contains("scratch-e or scratch-b"));
         assertTrue(CliRun.of("pca-widths", "--from", dir.resolve("none").toString()).badInputLine().contains("no such folder or file"));
+        assertTrue(CliRun.of("pca-widths", "--from", rank6.toString(), "--connections", "some").badInputLine().contains("use prune or none"));
         assertTrue(CliRun.of("pca-widths", "--from", rank6.toString(), "--out", dir.resolve("w.txt").toString()).badInputLine().contains("ends in .json"));
     }
 }

@@ -146,7 +146,7 @@ class ResumeTest {
         return out;
     }
 
-    private static void waitFor(Path out, Predicate<Path> when, CliProcess p) throws Exception {
+    static void waitFor(Path out, Predicate<Path> when, CliProcess p) throws Exception {
         long deadline = System.nanoTime() + 180_000_000_000L;
         while (!when.test(out)) {
             if (!p.process().isAlive()) throw new AssertionError("the run ended before the kill point:\n" + p.output());

@@ -1,7 +1,6 @@
 package io.sparsestep.optim;
 
 import io.sparsestep.backend.Backend;
-import io.sparsestep.params.Mask;
 import io.sparsestep.params.ParamSpace;
 
 import java.lang.foreign.Arena;
@@ -12,7 +11,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Campfire's optimizer ({@link CampfireSpec}): momentum SGD under a mask, the mask of each
@@ -23,22 +21,21 @@ import java.util.Optional;
  * double, summed in index order; ties by index, lowest first), so the backends and the core
  * counts agree.
  */
-public final class Campfire implements Optimizer {
+public final class Campfire extends MaskedOptimizer {
     private final Backend be;
     private final ParamSpace space;
     private final CampfireSpec spec;
     private final int freezeAfter;
-    private final MaskedMomentum sgd;
     /** The conv layers pruned: rank 4 with a kernel larger than 1x1. */
     private final List<PrunableTensors.Layer> pruned = new ArrayList<>();
     private double lastSparsity;
 
     Campfire(ParamSpace space, CampfireSpec spec, int freezeAfter) {
+        super(space, spec.sgd(), "campfire", "Campfire");
         this.be = space.backend();
         this.space = space;
         this.spec = spec;
         this.freezeAfter = freezeAfter;
-        this.sgd = new MaskedMomentum(space, spec.sgd(), "campfire");
         for (PrunableTensors.Layer l : sgd.prunable().layers()) {
             int[] s = l.entry().shape();
             if (s.length == 4 && s[2] * s[3] > 1) pruned.add(l);
@@ -136,31 +133,10 @@ public final class Campfire implements Optimizer {
     }
 
     @Override
-    public void step(double lrFactor) { sgd.step(lrFactor); }
+    void putOwnScalars(Map<String, Double> scalars) { scalars.put("sparsity_target", lastSparsity); }
 
     @Override
-    public Optional<Mask> pruningMask() { return Optional.of(sgd.mask()); }
-
-    @Override
-    public String name() { return "campfire"; }
-
-    @Override
-    public long stateBytes() { return sgd.stateBytes(); }
-
-    @Override
-    public OptimizerState state() {
-        Map<String, Double> scalars = new LinkedHashMap<>();
-        sgd.putScalars(scalars);
-        scalars.put("sparsity_target", lastSparsity);
-        return new OptimizerState(sgd.buffers(), sgd.masks(), scalars);
-    }
-
-    @Override
-    public void restoreScalars(Map<String, Double> scalars) {
-        double s = StateScalars.require(scalars, "sparsity_target", "Campfire");
-        sgd.restoreScalars(scalars, "Campfire");
-        lastSparsity = s;
-    }
+    void restoreOwnScalars(Map<String, Double> scalars) { lastSparsity = StateScalars.require(scalars, "sparsity_target", "Campfire"); }
 
     @Override
     public Map<String, Object> hyperparameters() {
@@ -176,7 +152,4 @@ public final class Campfire implements Optimizer {
         out.put("campfire", c);
         return out;
     }
-
-    @Override
-    public void close() { sgd.close(); }
 }

@@ -1,7 +1,6 @@
 package io.sparsestep.optim;
 
 import io.sparsestep.backend.Backend;
-import io.sparsestep.params.Mask;
 import io.sparsestep.params.ParamSpace;
 
 import java.lang.foreign.Arena;
@@ -12,7 +11,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -23,22 +21,21 @@ import java.util.TreeSet;
  * ties by index, lowest first) are masked whole and zeroed, and stay so. The scores are
  * computed on the host from one download per layer (once per run).
  */
-public final class FilterPruning implements Optimizer {
+public final class FilterPruning extends MaskedOptimizer {
     private final Backend be;
     private final ParamSpace space;
     private final FilterPruningSpec spec;
     private final int pruneAfter;
-    private final MaskedMomentum sgd;
     private final List<PrunableTensors.Layer> convs = new ArrayList<>();
     private final Map<String, Integer> keptFilters = new LinkedHashMap<>();
     private boolean pruned;
 
     FilterPruning(ParamSpace space, FilterPruningSpec spec, int pruneAfter) {
+        super(space, spec.sgd(), "l1-filter", "L1 filter pruning");
         this.be = space.backend();
         this.space = space;
         this.spec = spec;
         this.pruneAfter = pruneAfter;
-        this.sgd = new MaskedMomentum(space, spec.sgd(), "l1-filter");
         Set<String> layers = new TreeSet<>();
         for (PrunableTensors.Layer l : sgd.prunable().layers()) {
             if (l.entry().shape().length != 4) continue;
@@ -102,32 +99,10 @@ public final class FilterPruning implements Optimizer {
     }
 
     @Override
-    public void step(double lrFactor) { sgd.step(lrFactor); }
+    void putOwnScalars(Map<String, Double> scalars) { scalars.put("pruned", pruned ? 1.0 : 0.0); }
 
     @Override
-    public Optional<Mask> pruningMask() { return Optional.of(sgd.mask()); }
-
-    @Override
-    public String name() { return "l1-filter"; }
-
-    @Override
-    public long stateBytes() { return sgd.stateBytes(); }
-
-    @Override
-    public OptimizerState state() {
-        Map<String, Double> scalars = new LinkedHashMap<>();
-        sgd.putScalars(scalars);
-        scalars.put("pruned", pruned ? 1.0 : 0.0);
-        return new OptimizerState(sgd.buffers(), sgd.masks(), scalars);
-    }
-
-    @Override
-    public void restoreScalars(Map<String, Double> scalars) {
-        double p = StateScalars.require(scalars, "pruned", "L1 filter pruning");
-        if (p != 0 && p != 1) throw new IllegalArgumentException("L1 filter pruning state: pruned must be 0 or 1, got " + p);
-        sgd.restoreScalars(scalars, "L1 filter pruning");
-        pruned = p == 1;
-    }
+    void restoreOwnScalars(Map<String, Double> scalars) { pruned = requireFlag(scalars, "pruned"); }
 
     @Override
     public Map<String, Object> hyperparameters() {
@@ -142,7 +117,4 @@ public final class FilterPruning implements Optimizer {
         out.put("l1_filter", f);
         return out;
     }
-
-    @Override
-    public void close() { sgd.close(); }
 }

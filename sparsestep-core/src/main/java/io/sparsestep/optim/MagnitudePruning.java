@@ -1,12 +1,9 @@
 package io.sparsestep.optim;
 
 import io.sparsestep.backend.Backend;
-import io.sparsestep.params.Mask;
 import io.sparsestep.params.ParamSpace;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * One-shot magnitude pruning's optimizer ({@link MagnitudeSpec}): momentum SGD under a mask
@@ -16,21 +13,20 @@ import java.util.Optional;
  * on with the mask fixed. With nothing pruned yet the step is exactly SGD (decay on the
  * weights only).
  */
-public final class MagnitudePruning implements Optimizer {
+public final class MagnitudePruning extends MaskedOptimizer {
     private final Backend be;
     private final ParamSpace space;
     private final MagnitudeSpec spec;
     private final int pruneAfter;
-    private final MaskedMomentum sgd;
     private final PrunableTensors prunable;
     private boolean pruned;
 
     MagnitudePruning(ParamSpace space, MagnitudeSpec spec, int pruneAfter) {
+        super(space, spec.sgd(), "magnitude", "magnitude pruning");
         this.be = space.backend();
         this.space = space;
         this.spec = spec;
         this.pruneAfter = pruneAfter;
-        this.sgd = new MaskedMomentum(space, spec.sgd(), "magnitude");
         this.prunable = sgd.prunable();
     }
 
@@ -50,32 +46,10 @@ public final class MagnitudePruning implements Optimizer {
     }
 
     @Override
-    public void step(double lrFactor) { sgd.step(lrFactor); }
+    void putOwnScalars(Map<String, Double> scalars) { scalars.put("pruned", pruned ? 1.0 : 0.0); }
 
     @Override
-    public Optional<Mask> pruningMask() { return Optional.of(sgd.mask()); }
-
-    @Override
-    public String name() { return "magnitude"; }
-
-    @Override
-    public long stateBytes() { return sgd.stateBytes(); }
-
-    @Override
-    public OptimizerState state() {
-        Map<String, Double> scalars = new LinkedHashMap<>();
-        sgd.putScalars(scalars);
-        scalars.put("pruned", pruned ? 1.0 : 0.0);
-        return new OptimizerState(sgd.buffers(), sgd.masks(), scalars);
-    }
-
-    @Override
-    public void restoreScalars(Map<String, Double> scalars) {
-        double p = StateScalars.require(scalars, "pruned", "magnitude pruning");
-        if (p != 0 && p != 1) throw new IllegalArgumentException("magnitude pruning state: pruned must be 0 or 1, got " + p);
-        sgd.restoreScalars(scalars, "magnitude pruning");
-        pruned = p == 1;
-    }
+    void restoreOwnScalars(Map<String, Double> scalars) { pruned = requireFlag(scalars, "pruned"); }
 
     @Override
     public Map<String, Object> hyperparameters() {
@@ -84,7 +58,4 @@ public final class MagnitudePruning implements Optimizer {
                 "rule", "torch.nn.utils.prune L1: exactly round_half_even(sparsity * kept) removed, ties by index"));
         return out;
     }
-
-    @Override
-    public void close() { sgd.close(); }
 }

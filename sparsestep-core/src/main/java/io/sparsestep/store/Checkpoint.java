@@ -37,7 +37,9 @@ import java.util.Map;
  * {@code epochs_done}, {@code global_step}, the optimizer's scalars as
  * {@code optimizer.<scalar>} (doubles printed so they read back exactly), and the metrics
  * rows so far ({@code rows}, JSON), so a resumed run rewrites metrics.csv as the
- * uninterrupted run had it.
+ * uninterrupted run had it, and, when the run has them, the entries its caller adds to
+ * summary.json ({@code summary}, a JSON object, e.g. {@code retrain}'s provenance), so a
+ * resumed run's summary says what the uninterrupted one's would.
  */
 public record Checkpoint(Path file, Map<String, String> metadata, LinkedHashMap<String, FloatTensorData> tensors) {
     public static final String FILE_NAME = "checkpoint.safetensors";
@@ -45,6 +47,7 @@ public record Checkpoint(Path file, Map<String, String> metadata, LinkedHashMap<
     static final String VERSION = "1";
     private static final String OPTIMIZER = "optimizer.";
     private static final String MASK = "mask.";
+    private static final String SUMMARY = "summary";
     private static final ObjectMapper JSON = JsonMapper.builder().build();
 
     /** Writes the state of {@code net}, {@code opt} after {@code position} to {@code file}. */
@@ -70,6 +73,7 @@ public record Checkpoint(Path file, Map<String, String> metadata, LinkedHashMap<
             meta.put("global_step", Long.toString(position.globalStep()));
             for (Map.Entry<String, Double> s : opt.state().scalars().entrySet()) meta.put(OPTIMIZER + s.getKey(), Double.toString(s.getValue()));
             meta.put("rows", JSON.writeValueAsString(position.rows()));
+            if (!identity.summary().isEmpty()) meta.put(SUMMARY, JSON.writeValueAsString(identity.summary()));
             Safetensors.write(file, tensors, meta);
         }
     }
@@ -113,10 +117,20 @@ public record Checkpoint(Path file, Map<String, String> metadata, LinkedHashMap<
         mask.fromHost(bytes);
     }
 
-    /** What a checkpoint says about the run it belongs to: enough to rebuild it and to refuse a foreign one. */
-    public record RunIdentity(String version, String model, String dataset, List<String> args) {
+    /**
+     * What a checkpoint says about the run it belongs to: enough to rebuild it and to refuse a
+     * foreign one; {@code summary} are the entries the run's caller adds to summary.json's
+     * hyperparameters (none for a plain run), which a resumed run must write again.
+     */
+    public record RunIdentity(String version, String model, String dataset, List<String> args, Map<String, Object> summary) {
         public RunIdentity {
             args = List.copyOf(args);
+            summary = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(summary));
+        }
+
+        /** A plain run's identity: no entries of a caller's. */
+        public RunIdentity(String version, String model, String dataset, List<String> args) {
+            this(version, model, dataset, args, Map.of());
         }
     }
 
@@ -146,6 +160,7 @@ public record Checkpoint(Path file, Map<String, String> metadata, LinkedHashMap<
         c.globalStep();
         c.rows();
         c.args();
+        c.summaryEntries();
         return c;
     }
 
@@ -177,6 +192,17 @@ public record Checkpoint(Path file, Map<String, String> metadata, LinkedHashMap<
             return rows;
         } catch (JsonProcessingException e) {
             throw corrupt("rows", "is not a JSON list of epoch rows");
+        }
+    }
+
+    /** The entries the run's caller added to summary.json (see {@link RunIdentity}); empty for a plain run or an older checkpoint. */
+    public Map<String, Object> summaryEntries() {
+        String json = metadata.get(SUMMARY);
+        if (json == null) return Map.of();
+        try {
+            return JSON.readValue(json, new TypeReference<LinkedHashMap<String, Object>>() {});
+        } catch (JsonProcessingException e) {
+            throw corrupt(SUMMARY, "is not a JSON object");
         }
     }
 

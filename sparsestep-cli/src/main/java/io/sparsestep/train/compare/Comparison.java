@@ -3,6 +3,7 @@ package io.sparsestep.train.compare;
 import io.sparsestep.backend.Backend;
 import io.sparsestep.data.TrainTest;
 import io.sparsestep.train.RunConfig;
+import io.sparsestep.train.RunHooks;
 import io.sparsestep.train.RunStoppedException;
 import io.sparsestep.train.TrainingRun;
 import io.sparsestep.train.io.LayerBarChart;
@@ -63,10 +64,26 @@ public final class Comparison {
      * {@code tag} starts its log lines.
      */
     public static MethodOutcome runOne(String tag, RunConfig cfg, TrainTest data, Backend backend, PrintStream log, String commandLine) {
+        return runOne(tag, cfg, data, backend, log, commandLine, Extras.NONE);
+    }
+
+    /**
+     * What a caller adds to {@link #runOne}: the run's hooks (entries for summary.json, which
+     * its checkpoint carries to a resume), a step before a run trained from the start (a scratch
+     * retrain's fresh initial weights), and a reason to start over whatever the folder holds
+     * (null: {@link RunStart} decides), for a run whose input a run before it changed.
+     */
+    public record Extras(RunHooks hooks, Runnable beforeFresh, String startOver) {
+        public static final Extras NONE = new Extras(RunHooks.NONE, () -> {}, null);
+    }
+
+    /** {@link #runOne} with a caller's {@link Extras}. */
+    public static MethodOutcome runOne(String tag, RunConfig cfg, TrainTest data, Backend backend, PrintStream log, String commandLine,
+                                       Extras extras) {
         String label = TrainingRun.label(cfg.optimizer());
         // the checkpoint's tensors stay in memory until they are restored into the network
         try (Arena arena = Arena.ofShared()) {
-            RunStart start = RunStart.decide(cfg, arena);
+            RunStart start = extras.startOver() == null ? RunStart.decide(cfg, arena) : new RunStart(RunStart.Kind.FRESH, null, extras.startOver());
             switch (start.kind()) {
                 case FINISHED -> {
                     log.printf(Locale.ROOT, "%s (%s): %s; kept (%s)%n", tag, label, start.why(), cfg.out());
@@ -74,14 +91,15 @@ public final class Comparison {
                 }
                 case RESUME -> {
                     log.printf(Locale.ROOT, "%s (%s): %s (%s)%n", tag, label, start.why(), cfg.out());
-                    RunSummary s = TrainingRun.resume(cfg, start.checkpoint(), data, backend, log, commandLine).summary();
+                    RunSummary s = TrainingRun.resume(cfg, start.checkpoint(), data, backend, log, commandLine, extras.hooks()).summary();
                     return MethodOutcome.finished(cfg, label, MethodOutcome.Status.RESUMED, s, RunMask.read(cfg.out()));
                 }
                 default -> {
                     log.printf(Locale.ROOT, "%s (%s): training from the start in %s (%s)%n", tag, label, cfg.out(), start.why());
                     // temp files a killed write of an earlier run left; the folder is locked, so they are no one else's
                     if (Files.isDirectory(cfg.out())) OutputFolder.clearTornWrites(cfg.out(), TrainingRun.OUTPUT_FILES);
-                    RunSummary s = TrainingRun.execute(cfg, data, backend, log, commandLine).summary();
+                    extras.beforeFresh().run();
+                    RunSummary s = TrainingRun.execute(cfg, data, backend, log, commandLine, extras.hooks()).summary();
                     return MethodOutcome.finished(cfg, label, MethodOutcome.Status.TRAINED, s, RunMask.read(cfg.out()));
                 }
             }

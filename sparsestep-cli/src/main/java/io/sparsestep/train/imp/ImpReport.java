@@ -116,6 +116,15 @@ public final class ImpReport {
             return Files.isDirectory(cfg.roundDir(0)) ? Optional.of(cfg.out() + " holds " + ImpConfig.roundName(0) + " but no " + JSON
                     + " (not an IMP run of this sparsestep)") : Optional.empty();
         }
+        return configConflict(file, cfg.identity(), cfg.out() + " holds an IMP run of another configuration");
+    }
+
+    /**
+     * Empty when the JSON {@code file} records {@code ours} as its {@code "config"} list, else
+     * {@code holds} with the first option that differs ("... (--fraction 0.2 there, 0.5 here)"),
+     * or what is wrong with the file.
+     */
+    public static Optional<String> configConflict(Path file, List<String> ours, String holds) {
         List<String> theirs = new ArrayList<>();
         try {
             JsonNode config = MAPPER.readTree(file.toFile()).get("config");
@@ -124,9 +133,8 @@ public final class ImpReport {
         } catch (IOException e) {
             return Optional.of(file + " cannot be read (" + e.getMessage().lines().findFirst().orElse("") + ")");
         }
-        List<String> ours = cfg.identity();
         if (theirs.equals(ours)) return Optional.empty();
-        return Optional.of(cfg.out() + " holds an IMP run of another configuration (" + firstDifference(theirs, ours) + ")");
+        return Optional.of(holds + " (" + firstDifference(theirs, ours) + ")");
     }
 
     /** "--fraction 0.2 there, 0.5 here", naming the first argument that differs. */

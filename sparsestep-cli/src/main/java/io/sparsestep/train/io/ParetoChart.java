@@ -54,15 +54,7 @@ public final class ParetoChart {
         XYStyler style = chart.getStyler();
         style.setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
         style.setMarkerSize(12);
-        style.setXAxisMin(0.0);
-        style.setXAxisMax(1.0);
-        style.setYAxisMin(range[0]);
-        style.setYAxisMax(range[1]);
-        style.setXAxisDecimalPattern("0.0#");
-        style.setYAxisDecimalPattern("0.0###");
-        style.setLegendPosition(Styler.LegendPosition.OutsideS);
-        style.setLegendLayout(Styler.LegendLayout.Horizontal);
-        style.setChartBackgroundColor(Color.WHITE);
+        axes(style, range);
         style.setAnnotationLineColor(REFERENCE);
         style.setAnnotationLineStroke(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[]{8f, 6f}, 0f));
         style.setAnnotationTextFontColor(Color.BLACK);
@@ -82,6 +74,19 @@ public final class ParetoChart {
                     0.5, reference.accuracy() - lift / 2, false));
         }
         return chart;
+    }
+
+    /** Sparsity 0..1 across, the accuracy {@code range} up, the legend below, a white background (also {@link SparsityCurveChart}'s). */
+    static void axes(XYStyler style, double[] range) {
+        style.setXAxisMin(0.0);
+        style.setXAxisMax(1.0);
+        style.setYAxisMin(range[0]);
+        style.setYAxisMax(range[1]);
+        style.setXAxisDecimalPattern("0.0#");
+        style.setYAxisDecimalPattern("0.0###");
+        style.setLegendPosition(Styler.LegendPosition.OutsideS);
+        style.setLegendLayout(Styler.LegendLayout.Horizontal);
+        style.setChartBackgroundColor(Color.WHITE);
     }
 
     /** A label is about this share of the sparsity axis wide: closer labels at the same height would overlap. */

@@ -14,7 +14,23 @@ public final class SimilarityTable {
     static final List<String> CSV_HEADER = List.of("a", "b", "layer", "entries", "kept_a", "kept_b", "kept_both", "kept_either",
             "density_a", "density_b", "jaccard", "chance");
 
+    /** What the columns mean, under every table of them. */
+    public static final String NOTE = "Jaccard: |A ∩ B| / |A ∪ B| over the kept weights (1 for identical masks, also when both keep nothing). "
+            + "Chance: the exact expected Jaccard index of two independent uniformly random masks keeping as many weights of the layer "
+            + "(hypergeometric overlap), which tends to d1 d2 / (d1 + d2 - d1 d2) for large layers; the overall row pools all "
+            + "conv/linear weights, its chance level is that of random masks over all of them with the overall densities.";
+
     private SimilarityTable() {}
+
+    /** One line per mask: its label, file, source and sparsity of the conv/linear weights. */
+    public static String inputs(List<RunMask> masks) {
+        StringBuilder b = new StringBuilder();
+        for (RunMask m : masks) {
+            b.append(String.format(Locale.ROOT, "%s: %s (%s): sparsity %.4f of %,d conv/linear weights%n", m.label(), m.file(), m.source().words(),
+                    m.sparsity(), m.size()));
+        }
+        return b.toString();
+    }
 
     /** Aligned columns for the console. */
     public static String console(List<MaskSimilarity.Pair> pairs) {
