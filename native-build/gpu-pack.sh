@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./sparsestep --version > /dev/null            # builds the jar if needed
-mvn -B -q -DskipTests test-compile
+mvn -B -q -DskipTests test-compile -pl sparsestep-cli -am   # core and cli: the GPU run needs neither djl nor dl4j
 mkdir -p .gpu
 # java.desktop for the XChart PNG, java.sql for Jackson
 [ -f .gpu/jre.tgz ] || MODULES=java.base,java.logging,java.management,jdk.management,jdk.unsupported,java.xml,java.naming,jdk.incubator.vector,jdk.crypto.ec,java.desktop,java.sql ../shared/tools/pack-jre .gpu/jre.tgz
