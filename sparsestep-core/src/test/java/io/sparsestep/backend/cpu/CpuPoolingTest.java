@@ -179,7 +179,9 @@ class CpuPoolingTest {
     @Test
     void twoByTwoMaxPathGivesTheGeneralLoopsBitsOnAnyThreadCount() {
         Random r = new Random(17);
-        PoolGeometry[] shapes = {new PoolGeometry(3, 4, 24, 24, 2, 2, 2, 2, 0, 0), GEOMETRIES[5]};
+        // Whole vectors of windows only (12x12 outputs), vectors and a scalar rest (5x6), the rest only (3x4).
+        PoolGeometry[] shapes = {new PoolGeometry(3, 4, 24, 24, 2, 2, 2, 2, 0, 0), new PoolGeometry(2, 3, 10, 12, 2, 2, 2, 2, 0, 0),
+                GEOMETRIES[5]};
         for (PoolGeometry g : shapes) {
             assertTrue(CpuMaxPool2x2.applies(PoolMode.MAX, g), "the 2x2/2 path must be taken for " + g);
             int n = (int) g.inputSize(), m = (int) g.outputSize();
