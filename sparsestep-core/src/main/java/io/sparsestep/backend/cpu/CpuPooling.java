@@ -21,6 +21,15 @@ final class CpuPooling {
     }
 
     static void forwardPlane(PoolMode mode, PoolGeometry g, MemorySegment x, MemorySegment y, int plane) {
+        if (CpuMaxPool2x2.applies(mode, g)) {
+            CpuMaxPool2x2.forwardPlane(g, x, y, plane);
+            return;
+        }
+        generalForwardPlane(mode, g, x, y, plane);
+    }
+
+    /** The loop for any window; {@link #forwardPlane} takes {@link CpuMaxPool2x2} where it applies. */
+    static void generalForwardPlane(PoolMode mode, PoolGeometry g, MemorySegment x, MemorySegment y, int plane) {
         int h = g.h(), w = g.w(), oh = g.outH(), ow = g.outW();
         long xBase = (long) plane * h * w, yBase = (long) plane * oh * ow;
         for (int i = 0; i < oh; i++) {
@@ -45,6 +54,15 @@ final class CpuPooling {
     }
 
     static void backwardPlane(PoolMode mode, PoolGeometry g, MemorySegment x, MemorySegment dy, MemorySegment dx, int plane) {
+        if (CpuMaxPool2x2.applies(mode, g)) {
+            CpuMaxPool2x2.backwardPlane(g, x, dy, dx, plane);
+            return;
+        }
+        generalBackwardPlane(mode, g, x, dy, dx, plane);
+    }
+
+    /** The loop for any window; {@link #backwardPlane} takes {@link CpuMaxPool2x2} where it applies. */
+    static void generalBackwardPlane(PoolMode mode, PoolGeometry g, MemorySegment x, MemorySegment dy, MemorySegment dx, int plane) {
         int h = g.h(), w = g.w(), oh = g.outH(), ow = g.outW();
         long xBase = (long) plane * h * w, yBase = (long) plane * oh * ow;
         // Overlapping windows add up, so the plane starts from zero.

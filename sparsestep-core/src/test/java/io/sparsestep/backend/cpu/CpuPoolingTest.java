@@ -16,7 +16,10 @@ import java.util.Random;
 import static io.sparsestep.backend.cpu.CpuTestSupport.*;
 import static org.junit.jupiter.api.Assertions.*;
 
-/** Max and average pooling against naive loops (1e-5), the first-maximum rule, and finite differences. */
+/**
+ * Max and average pooling against naive loops (1e-5), the first-maximum rule, finite
+ * differences, and the 2x2/2 max-pool path bit for bit against the general loop.
+ */
 class CpuPoolingTest {
     private static CpuBackend be;
 
@@ -26,6 +29,7 @@ class CpuPoolingTest {
             new PoolGeometry(2, 3, 6, 9, 3, 2, 1, 3, 0, 1),   // non-square window and strides
             new PoolGeometry(2, 4, 5, 6, 5, 6, 1, 1, 0, 0),   // global pool
             new PoolGeometry(1, 2, 3, 3, 2, 2, 1, 1, 1, 1),   // padding on every side, stride 1
+            new PoolGeometry(2, 3, 7, 9, 2, 2, 2, 2, 0, 0),   // 2x2/2 (CpuMaxPool2x2 for max) with an uncovered last row and column
     };
 
     @BeforeAll
@@ -141,7 +145,7 @@ class CpuPoolingTest {
     void gradientsMatchFiniteDifferences() {
         Random r = new Random(9);
         for (PoolMode mode : PoolMode.values()) {
-            for (PoolGeometry g : new PoolGeometry[]{GEOMETRIES[1], GEOMETRIES[2]}) {
+            for (PoolGeometry g : new PoolGeometry[]{GEOMETRIES[1], GEOMETRIES[2], GEOMETRIES[5]}) {
                 int n = (int) g.inputSize();
                 // Distinct values at least 0.01 apart, so a 1e-3 nudge never changes which element is the maximum.
                 List<Integer> perm = new ArrayList<>();
@@ -170,5 +174,47 @@ class CpuPoolingTest {
                 }
             }
         }
+    }
+
+    @Test
+    void twoByTwoMaxPathGivesTheGeneralLoopsBitsOnAnyThreadCount() {
+        Random r = new Random(17);
+        // Whole vectors of windows only (12x12 outputs), vectors and a scalar rest (5x6), the rest only (3x4).
+        PoolGeometry[] shapes = {new PoolGeometry(3, 4, 24, 24, 2, 2, 2, 2, 0, 0), new PoolGeometry(2, 3, 10, 12, 2, 2, 2, 2, 0, 0),
+                GEOMETRIES[5]};
+        for (PoolGeometry g : shapes) {
+            assertTrue(CpuMaxPool2x2.applies(PoolMode.MAX, g), "the 2x2/2 path must be taken for " + g);
+            int n = (int) g.inputSize(), m = (int) g.outputSize();
+            // Few distinct values, so windows hold ties, plus signed zeros and NaNs: the cases where
+            // "first maximum" and "first NaN" decide which element wins.
+            float[] pool = {0f, -0f, 1f, 1f, 2f, -3f, Float.NaN, Float.intBitsToFloat(0x7fc00001)};
+            float[] x = new float[n], dy = random(r, m);
+            for (int i = 0; i < n; i++) x[i] = pool[r.nextInt(i % 50 == 0 ? pool.length : pool.length - 2)];
+            dy[0] = -0f;
+            float[] y = new float[m], dx = new float[n];
+            MemorySegment sx = MemorySegment.ofArray(x), sy = MemorySegment.ofArray(y);
+            MemorySegment sdy = MemorySegment.ofArray(dy), sdx = MemorySegment.ofArray(dx);
+            for (int plane = 0; plane < g.n() * g.c(); plane++) {
+                CpuPooling.generalForwardPlane(PoolMode.MAX, g, sx, sy, plane);
+                CpuPooling.generalBackwardPlane(PoolMode.MAX, g, sx, sdy, sdx, plane);
+            }
+            for (int threads : new int[]{1, 3}) {
+                try (CpuBackend b = new CpuBackend(threads)) {
+                    Tensor tx = tensor(b, x, g.n(), g.c(), g.h(), g.w()), ty = zeros(b, g.n(), g.c(), g.outH(), g.outW());
+                    Tensor tdy = tensor(b, dy, g.n(), g.c(), g.outH(), g.outW());
+                    Tensor tdx = tensor(b, random(r, n), g.n(), g.c(), g.h(), g.w());
+                    b.poolForward(PoolMode.MAX, g, tx, ty);
+                    b.poolBackward(PoolMode.MAX, g, tx, ty, tdy, tdx);
+                    assertArrayEquals(bits(y), bits(read(b, ty)), "forward bits, " + threads + " threads, " + g);
+                    assertArrayEquals(bits(dx), bits(read(b, tdx)), "backward bits, " + threads + " threads, " + g);
+                }
+            }
+        }
+    }
+
+    private static int[] bits(float[] v) {
+        int[] out = new int[v.length];
+        for (int i = 0; i < v.length; i++) out[i] = Float.floatToRawIntBits(v[i]);
+        return out;
     }
 }
