@@ -58,6 +58,12 @@ public class TrainOptions {
                     + "networks) or an architecture .json (what `sparsestep shrink` writes); it names the model, so --model may be left out")
     String widths;
 
+    @Option(names = "--bn-recalibrate", paramLabel = "off|eval|end",
+            description = "Recompute the batch-norm running statistics over the training split (in order, no augmentation) for the "
+                    + "weights as they are: eval = before every epoch's test evaluation, end = before the last one only (the final "
+                    + "evaluation and saved weights), off = never; training is unchanged (default: eval for sdprun, off otherwise)")
+    String bnRecalibrate;
+
     @Option(names = "--no-progress", description = "No progress bar")
     boolean noProgress;
 }

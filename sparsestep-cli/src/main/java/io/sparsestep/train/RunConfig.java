@@ -18,12 +18,13 @@ import java.util.stream.Collectors;
  * rules of the code that uses each setting. {@code augment} is {@code --augment} as given,
  * null for the default of the data ({@code Augmentation.resolve}); {@code initFrom} may be
  * null; {@code widths} is {@code --widths} as given (a preset or an architecture file), null
- * for the model's own widths.
+ * for the model's own widths; {@code bnRecalibrate} is {@code --bn-recalibrate} as given, null for
+ * the method's default ({@link BnRecalibration#resolve}).
  */
 public record RunConfig(String model, String dataset, Path dataDir, MethodSpec method,
                         int epochs, int batchSize, String lrSchedule, int[] milestones, double gamma,
                         long seed, String device, Path out, int trainLimit, int testLimit, boolean progress,
-                        String augment, int checkpointEvery, Path initFrom, String widths) {
+                        String augment, int checkpointEvery, Path initFrom, String widths, String bnRecalibrate) {
     public RunConfig {
         if (epochs <= 0) throw new IllegalArgumentException("--epochs must be positive, got " + epochs);
         if (batchSize <= 0) throw new IllegalArgumentException("--batch-size must be positive, got " + batchSize);
@@ -33,8 +34,19 @@ public record RunConfig(String model, String dataset, Path dataDir, MethodSpec m
         milestones = milestones.clone();
     }
 
+    /** Without {@code --bn-recalibrate} (the method's default). */
+    public RunConfig(String model, String dataset, Path dataDir, MethodSpec method, int epochs, int batchSize, String lrSchedule,
+                     int[] milestones, double gamma, long seed, String device, Path out, int trainLimit, int testLimit, boolean progress,
+                     String augment, int checkpointEvery, Path initFrom, String widths) {
+        this(model, dataset, dataDir, method, epochs, batchSize, lrSchedule, milestones, gamma, seed, device, out, trainLimit, testLimit,
+                progress, augment, checkpointEvery, initFrom, widths, null);
+    }
+
     @Override
     public int[] milestones() { return milestones.clone(); }
+
+    /** When the batch-norm statistics are recomputed: {@code --bn-recalibrate}, or the method's default. */
+    public BnRecalibration bnRecalibration() { return BnRecalibration.resolve(bnRecalibrate, method); }
 
     /** The method's id: "grda", "sgd", ... */
     public String optimizer() { return method.method().id(); }
@@ -59,13 +71,13 @@ public record RunConfig(String model, String dataset, Path dataDir, MethodSpec m
     /** The same run with another batch size. */
     public RunConfig withBatchSize(int newBatchSize) {
         return new RunConfig(model, dataset, dataDir, method, epochs, newBatchSize, lrSchedule, milestones, gamma, seed, device, out,
-                trainLimit, testLimit, progress, augment, checkpointEvery, initFrom, widths);
+                trainLimit, testLimit, progress, augment, checkpointEvery, initFrom, widths, bnRecalibrate);
     }
 
     /** The same run with another method, written to another folder (the demo's second run). */
     public RunConfig withMethod(MethodSpec newMethod, Path newOut) {
         return new RunConfig(model, dataset, dataDir, newMethod, epochs, batchSize, lrSchedule, milestones, gamma, seed, device, newOut,
-                trainLimit, testLimit, progress, augment, checkpointEvery, initFrom, widths);
+                trainLimit, testLimit, progress, augment, checkpointEvery, initFrom, widths, bnRecalibrate);
     }
 
     /**
@@ -75,13 +87,13 @@ public record RunConfig(String model, String dataset, Path dataDir, MethodSpec m
      */
     public RunConfig trial(int newEpochs, Path newOut) {
         return new RunConfig(model, dataset, dataDir, method, newEpochs, batchSize, "constant", new int[0], gamma, seed, device, newOut,
-                trainLimit, testLimit, progress, augment, Math.min(checkpointEvery, newEpochs), initFrom, widths);
+                trainLimit, testLimit, progress, augment, Math.min(checkpointEvery, newEpochs), initFrom, widths, bnRecalibrate);
     }
 
     /** The same run on another device and with or without the progress bar (a resumed run may move). */
     public RunConfig on(String newDevice, boolean newProgress) {
         return new RunConfig(model, dataset, dataDir, method, epochs, batchSize, lrSchedule, milestones, gamma, seed, newDevice, out,
-                trainLimit, testLimit, newProgress, augment, checkpointEvery, initFrom, widths);
+                trainLimit, testLimit, newProgress, augment, checkpointEvery, initFrom, widths, bnRecalibrate);
     }
 
     /**
@@ -103,6 +115,7 @@ public record RunConfig(String model, String dataset, Path dataDir, MethodSpec m
         }
         if (augment != null) a.addAll(List.of("--augment", augment));
         if (initFrom != null) a.addAll(List.of("--init-from", initFrom.toAbsolutePath().toString()));
+        if (bnRecalibrate != null) a.addAll(List.of("--bn-recalibrate", bnRecalibrate));
         if (widths != null) a.addAll(List.of("--widths", Architecture.isPresetName(widths) ? widths : Path.of(widths).toAbsolutePath().toString()));
         return a;
     }

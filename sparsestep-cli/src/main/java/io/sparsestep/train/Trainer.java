@@ -1,5 +1,6 @@
 package io.sparsestep.train;
 
+import io.sparsestep.analysis.BatchNormStatistics;
 import io.sparsestep.backend.Backend;
 import io.sparsestep.data.BatchLoader;
 import io.sparsestep.nn.Network;
@@ -21,7 +22,8 @@ import java.util.List;
 /**
  * The training loop: per step, upload a batch, forward + loss + backward, one optimizer
  * step, then the listeners; per epoch, evaluate on the test split, measure sparsity, then
- * the listeners. The host staging memory for batches is allocated once here; the loop
+ * the listeners; before an evaluation, batch-norm statistics recomputed where
+ * {@link BnRecalibration} says so. The host staging memory for batches is allocated once here; the loop
  * itself allocates nothing on the backend. Host-device traffic: the batch upload and one
  * two-float loss read-back per step.
  *
@@ -44,10 +46,28 @@ public final class Trainer implements AutoCloseable {
     private volatile boolean stopRequested;
     /** The last batch is too small for batch norm's statistics (the full batch was checked to be fine). */
     private final boolean skipLastBatch;
+    private final BnRecalibration recalibration;
+    /** The training split in order without augmentation, for the recomputed statistics (null when they are never recomputed). */
+    private final BatchLoader statisticsPass;
 
-    /** {@code baseLr} is only reported (per epoch, times the schedule's factor). */
+    /** {@code baseLr} is only reported (per epoch, times the schedule's factor). Running statistics are never recomputed. */
     public Trainer(Network net, Optimizer optimizer, LrSchedule schedule, double baseLr, BatchLoader train, BatchLoader test,
                    List<TrainingListener> listeners) {
+        this(net, optimizer, schedule, baseLr, train, test, listeners, BnRecalibration.OFF, null);
+    }
+
+    /**
+     * With batch-norm statistics recomputed over {@code statisticsPass} (the training split, in
+     * order, not augmented, in batches the network is prepared for) before the evaluations
+     * {@code recalibration} names.
+     */
+    public Trainer(Network net, Optimizer optimizer, LrSchedule schedule, double baseLr, BatchLoader train, BatchLoader test,
+                   List<TrainingListener> listeners, BnRecalibration recalibration, BatchLoader statisticsPass) {
+        if (recalibration != BnRecalibration.OFF && statisticsPass == null) {
+            throw new IllegalArgumentException("--bn-recalibrate " + recalibration.option() + " needs the training split to recompute over");
+        }
+        this.recalibration = recalibration;
+        this.statisticsPass = statisticsPass;
         if (!net.trainsBatchOf(train.batchSize())) {
             throw new IllegalArgumentException("a training batch of " + train.batchSize() + " cannot train " + net.modelId()
                     + ": its batch norm needs at least 2 values per channel (use --batch-size 2 or more, and at least 2 training images)");
@@ -90,6 +110,8 @@ public final class Trainer implements AutoCloseable {
                 optimizer.startEpoch(epoch);
                 double[] trainStats = trainEpoch(epoch, epochs);
                 optimizer.endEpoch(epoch);
+                // after the epoch's last step, so the statistics are those of the weights evaluated (and checkpointed)
+                if (recalibration.before(epoch, epochs)) BatchNormStatistics.recompute(net, statisticsPass);
                 double[] testStats = evaluate();
                 LinkedHashMap<String, Double> sparsity = Sparsity.measure(net);
                 double global = sparsity.remove("");

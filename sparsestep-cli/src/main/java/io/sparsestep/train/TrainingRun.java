@@ -4,6 +4,7 @@ import io.sparsestep.store.RunPosition;
 import io.sparsestep.store.NetworkTensors;
 import io.sparsestep.store.Checkpoint;
 
+import io.sparsestep.analysis.BatchNormStatistics;
 import io.sparsestep.backend.Backend;
 import io.sparsestep.devices.Backends;
 import io.sparsestep.data.Augmentation;
@@ -76,6 +77,7 @@ public final class TrainingRun {
         Backends.checkDevice(cfg.device());
         if (cfg.augment() != null) Augmentation.parse(cfg.augment());
         ScheduleSetup.check(cfg);
+        cfg.bnRecalibration();
         FixedMasks.check(cfg);
     }
 
@@ -170,7 +172,9 @@ public final class TrainingRun {
                 List<TrainingListener> listeners = listeners(cfg, net, log);
                 listeners.addAll(hooks.listeners());
                 listeners.add(checkpoints);
-                try (Trainer trainer = new Trainer(net, opt, ScheduleSetup.schedule(cfg), cfg.lr(), train, test, listeners)) {
+                BatchLoader statisticsPass = new BatchLoader(data.train(), cfg.batchSize(), false, false, cfg.seed(), norm);
+                try (Trainer trainer = new Trainer(net, opt, ScheduleSetup.schedule(cfg), cfg.lr(), train, test, listeners,
+                        cfg.bnRecalibration(), statisticsPass)) {
                     log.printf(Locale.ROOT, "%s on %s: %,d parameters (%,d prunable), %s, %s on %s%n",
                             cfg.model() + (arch.isDefault() ? "" : " (--widths " + cfg.widths() + ")"), cfg.dataset(),
                             net.parameterCount(), Sparsity.prunableCount(net), opt.name(), describe(cfg, augment), backend.description());
@@ -201,6 +205,8 @@ public final class TrainingRun {
         hyper.put("lr_schedule", cfg.lrSchedule());
         hyper.put("seed", cfg.seed());
         hyper.put("augment", augment.option());
+        // what the run did: a model without batch norm has nothing to recompute
+        hyper.put("bn_recalibrate", BatchNormStatistics.layers(net.root()).isEmpty() ? BnRecalibration.OFF.option() : cfg.bnRecalibration().option());
         hyper.put("method", cfg.method().options());
         hyper.put("groups", opt.hyperparameters());
         // a masked method's sparsity is its mask's; the exact zeros (the summary's sparsity) may count a few kept zeros too

@@ -86,7 +86,12 @@ public final class Campfire extends MaskedOptimizer {
         }
     }
 
-    /** The kernels kept by norm: exactly max(round_half_even(kernels*(1-s)), 1), largest norm first, ties by index. */
+    /**
+     * The kernels kept by norm: exactly max(round_half_even(kernels*(1-s)), 1), largest norm first, ties by index.
+     * The norms stay on the host in double rather than {@code GroupOps.norms} (same kernel groups, but rounded to float):
+     * two kernels whose norms differ by less than a float's rounding could tie there and be ranked by index instead,
+     * changing a mask, and the pass runs a few times per run on a weight download the mask needs anyway.
+     */
     boolean[] keptKernels(float[] w, int kernels, int kk, double s) {
         double[] norm = new double[kernels];
         for (int k = 0; k < kernels; k++) {

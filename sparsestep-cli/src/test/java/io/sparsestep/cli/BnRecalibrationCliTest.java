@@ -1,0 +1,104 @@
+package io.sparsestep.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparsestep.backend.cpu.CpuBackend;
+import io.sparsestep.data.Datasets;
+import io.sparsestep.data.TrainTest;
+import io.sparsestep.store.Checkpoint;
+import io.sparsestep.train.RunConfig;
+import io.sparsestep.train.RunHooks;
+import io.sparsestep.train.RunStoppedException;
+import io.sparsestep.train.TrainingListener;
+import io.sparsestep.train.TrainingRun;
+import io.sparsestep.train.TrainingStoppedException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code train --bn-recalibrate} through the CLI on ResNet-20: summary.json records the setting;
+ * a run stopped after epoch 1 and continued with {@code resume} ends with the uninterrupted
+ * run's weights file byte for byte, which it can only do if the checkpoint carries
+ * {@code --bn-recalibrate end} (SGD's default is off, and the last epoch's recompute changes the
+ * saved statistics); an unknown value is one line and exit 2.
+ */
+class BnRecalibrationCliTest {
+    private static final List<String> RUN = List.of("--model", "resnet20", "--dataset", "synth-cifar", "--method", "sgd",
+            "--train-samples", "64", "--test-samples", "32", "--batch-size", "32", "--epochs", "2", "--device", "cpu", "--no-progress");
+
+    @Test
+    void theSettingIsRecordedAndAResumedRunRecomputesAsTheUninterruptedOne(@TempDir Path dir) throws IOException {
+        Path whole = dir.resolve("whole"), plain = dir.resolve("plain"), stopped = dir.resolve("stopped");
+        CliRun uninterrupted = CliRun.of(args(whole, "--bn-recalibrate", "end"));
+        assertEquals(0, uninterrupted.code(), uninterrupted.err());
+        assertEquals("end", setting(whole));
+        CliRun off = CliRun.of(args(plain));
+        assertEquals(0, off.code(), off.err());
+        assertEquals("off", setting(plain), "SGD's default");
+        assertNotEquals(summary(whole).get("test_loss").asDouble(), summary(plain).get("test_loss").asDouble(),
+                "the recompute should change the final evaluation here, or the resume below could not see it go missing");
+
+        // the same run, stopped when epoch 2 starts (its checkpoint is the one after epoch 1), then resumed by the CLI
+        RunConfig cfg = config(args(stopped, "--bn-recalibrate", "end"));
+        TrainTest data = Datasets.load(cfg.dataset(), cfg.dataDir(), cfg.seed(), cfg.trainLimit(), cfg.testLimit());
+        TrainingListener stopAtTwo = new TrainingListener() {
+            @Override
+            public void onEpochStart(EpochStart e) {
+                if (e.epoch() == 2) throw new TrainingStoppedException(2, 2);
+            }
+        };
+        try (CpuBackend be = new CpuBackend(2); PrintStream quiet = new PrintStream(OutputStream.nullOutputStream())) {
+            assertThrows(RunStoppedException.class, () -> TrainingRun.execute(cfg, data, be, quiet, "test",
+                    new RunHooks((net, opt) -> {}, List.of(stopAtTwo))));
+        }
+        assertTrue(Files.exists(stopped.resolve(Checkpoint.FILE_NAME)));
+        CliRun resumed = CliRun.of("resume", stopped.toString(), "--device", "cpu", "--no-progress");
+        assertEquals(0, resumed.code(), resumed.err());
+        assertArrayEquals(Files.readAllBytes(whole.resolve("weights.safetensors")), Files.readAllBytes(stopped.resolve("weights.safetensors")),
+                "the resumed run's weights and recomputed statistics");
+        assertEquals("end", setting(stopped));
+    }
+
+    @Test
+    void anUnknownSettingIsOneLineAndExit2(@TempDir Path dir) {
+        String line = CliRun.of(args(dir.resolve("run"), "--bn-recalibrate", "always")).badInputLine();
+        assertTrue(line.contains("--bn-recalibrate always") && line.contains("off, eval, end"), line);
+    }
+
+    private static String[] args(Path out, String... more) {
+        List<String> a = new ArrayList<>(List.of("train"));
+        a.addAll(RUN);
+        a.addAll(List.of(more));
+        a.addAll(List.of("--out", out.toString()));
+        return a.toArray(String[]::new);
+    }
+
+    /** The configuration the train command builds from {@code args}. */
+    private static RunConfig config(String[] args) {
+        TrainCommand train = Main.commandLine().parseArgs(args).subcommand().commandSpec().commandLine().getCommand();
+        return train.config();
+    }
+
+    /** summary.json's run entry. */
+    private static JsonNode summary(Path out) throws IOException {
+        return new ObjectMapper().readTree(Files.readString(out.resolve("summary.json"))).get("runs").get(0);
+    }
+
+    private static String setting(Path out) throws IOException {
+        return summary(out).get("hyperparameters").get("bn_recalibrate").asText();
+    }
+}
