@@ -78,8 +78,11 @@ public enum StepKind {
     FIXED_MASK("fixed-mask", 21, FixedMaskSpec.METHOD, Map.of("--lr", "0.01", "--momentum", "0.9")),
     /**
      * GSM's threshold: the k-th largest |g*w| with k = floor({@link #SELECT_KEEP} * n), by
-     * {@code selects().kthLargest}. At the least it reads w and g once (8); the radix select
-     * takes three passes over both (24 moved), so its "of copy" is at most about a third.
+     * {@code selects().kthLargest}. At the least it reads w and g once (8); the GPU's radix
+     * select takes three passes over both (24 moved), so its "of copy" is at most about a third.
+     * The CPU's sampled window ({@code CpuSelectWindow}) reads them once when its bracket holds
+     * (then "of copy" can reach about one half: copy moves 8 B too, half of them writes); the
+     * passes column shows the radix route's 3.
      */
     SELECT("select", 8, 3, null, Map.of(), null);
 
