@@ -77,9 +77,8 @@ final class CpuSelectOps implements SelectOps {
         MemorySegment st = scratchView(scratch, w.size());
         long n = w.size();
         if (v.candidates == null && n >= CpuSelectWindow.MIN_ENTRIES) {
-            Selection found = window.find(v.w, v.g, n, k);
-            if (found != null) {
-                write(st, true, found.threshold(), found.above(), found.equal(), found.candidates(), found.nan(), k);
+            if (window.find(v.w, v.g, n, k)) {
+                write(st, true, Float.intBitsToFloat(window.foundBits), window.foundAbove, window.foundEqual, n, 0, k);
                 return;
             }
         }

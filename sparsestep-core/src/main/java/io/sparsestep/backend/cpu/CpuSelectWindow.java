@@ -1,6 +1,5 @@
 package io.sparsestep.backend.cpu;
 
-import io.sparsestep.backend.SelectOps.Selection;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -24,7 +23,7 @@ import java.util.Arrays;
  * {@code above < k <= above + inside}, the threshold is the {@code (k - above)}-th largest
  * inside, found by radix select over the copied bits, and every entry equal to it is inside
  * too, so the counts are exact. Otherwise (a bound missed, a buffer would overflow, or a
- * NaN score is present) it answers null and the caller runs the full radix select.
+ * NaN score is present) it answers false and the caller runs the full radix select.
  *
  * <p>Either way the result is the same value and counts, because the k-th largest of a
  * multiset is one number whatever finds it: the backends still agree bit for bit, and the
@@ -48,6 +47,9 @@ final class CpuSelectWindow {
     private int[] inside = new int[0];
     /** Selections answered here and ones handed back to the radix select (read by tests). */
     long hits, misses;
+    /** The last answered selection: the threshold's bits, the scores above it, those equal to it (fields, so a step allocates nothing). */
+    int foundBits;
+    long foundAbove, foundEqual;
 
     /** A worker's counts and its buffer of score bits inside the bounds. */
     private static final class Worker {
@@ -71,8 +73,11 @@ final class CpuSelectWindow {
         for (int t = 0; t < threads; t++) workers[t] = new Worker();
     }
 
-    /** The exact selection of the k-th largest score over all n entries, or null when the caller must run the radix select. */
-    Selection find(MemorySegment w, MemorySegment g, long n, long k) {
+    /**
+     * Finds the exact k-th largest score over all n entries into {@link #foundBits},
+     * {@link #foundAbove} and {@link #foundEqual}; false when the caller must run the radix select.
+     */
+    boolean find(MemorySegment w, MemorySegment g, long n, long k) {
         int s = (int) Math.min(MAX_SAMPLE, Math.max(MIN_SAMPLE, n >>> 8));
         for (int j = 0; j < s; j++) {
             // jittered systematic sample: one entry per stride, at a golden-ratio offset within it
@@ -110,14 +115,15 @@ final class CpuSelectWindow {
             System.arraycopy(wk.bits, 0, inside, at, wk.count);
             at += wk.count;
         }
-        long[] counts = kthLargest(inside, at, k - above);
+        kthLargest(inside, at, k - above);
+        foundAbove += above;
         hits++;
-        return new Selection(Float.intBitsToFloat((int) counts[0]), above + counts[1], counts[2], n, 0, k);
+        return true;
     }
 
-    private Selection miss() {
+    private boolean miss() {
         misses++;
-        return null;
+        return false;
     }
 
     /**
@@ -172,8 +178,8 @@ final class CpuSelectWindow {
         wk.nan = nan;
     }
 
-    /** {threshold bits, how many of the m scores lie above it, how many equal it}: the k-th largest of a[0..m), 1 <= k <= m. */
-    private long[] kthLargest(int[] a, int m, long k) {
+    /** The k-th largest of a[0..m), 1 <= k <= m, into foundBits, and how many of the m lie above it and equal it. */
+    private void kthLargest(int[] a, int m, long k) {
         int prefix = 0, prefixMask = 0;
         long remaining = k, above = 0, equal = 0;
         for (int level = 0; level < SHIFT.length; level++) {
@@ -193,6 +199,8 @@ final class CpuSelectWindow {
             prefix |= d << shift;
             prefixMask |= digitMask << shift;
         }
-        return new long[]{prefix, above, equal};
+        foundBits = prefix;
+        foundAbove = above;
+        foundEqual = equal;
     }
 }
