@@ -45,6 +45,8 @@ public final class CpuBackend implements Backend {
     static final int CHUNK = 1 << 16;
 
     private final Parallel parallel;
+    /** Per worker, the 2x2 max pool's window runs (grown once to the largest plane, then reused: a step allocates nothing). */
+    private final float[][] poolScratch;
     private final CpuVectorOps vectors = new CpuVectorOps(this);
     private final CpuMaskOps masks = new CpuMaskOps(this);
     private final CpuStepOps steps;
@@ -68,6 +70,7 @@ public final class CpuBackend implements Backend {
     public CpuBackend(int threads) {
         if (threads < 1) throw new IllegalArgumentException("CPU backend needs at least 1 thread, got " + threads);
         this.parallel = new Parallel(threads);
+        this.poolScratch = new float[threads][0];
         this.gemm = new CpuGemm(parallel);
         this.conv = new CpuConvolution(parallel, gemm);
         this.steps = new CpuStepOps(this, threads);
@@ -305,7 +308,8 @@ public final class CpuBackend implements Backend {
     public void poolForward(PoolMode mode, PoolGeometry g, Tensor x, Tensor y) {
         MemorySegment sx = view(x, "pool input x", g.inputSize()), sy = view(y, "pool output y", g.outputSize());
         parallel.forRange(g.n() * g.c(), planeGrain(g), (worker, s, e) -> {
-            for (int plane = s; plane < e; plane++) CpuPooling.forwardPlane(mode, g, sx, sy, plane);
+            float[] scratch = poolScratch(worker, g);
+            for (int plane = s; plane < e; plane++) CpuPooling.forwardPlane(mode, g, sx, sy, plane, scratch);
         });
     }
 
@@ -316,8 +320,15 @@ public final class CpuBackend implements Backend {
         MemorySegment sdy = view(dy, "pool output gradient dy", g.outputSize());
         MemorySegment sdx = view(dx, "pool input gradient dx", g.inputSize());
         parallel.forRange(g.n() * g.c(), planeGrain(g), (worker, s, e) -> {
-            for (int plane = s; plane < e; plane++) CpuPooling.backwardPlane(mode, g, sx, sdy, sdx, plane);
+            float[] scratch = poolScratch(worker, g);
+            for (int plane = s; plane < e; plane++) CpuPooling.backwardPlane(mode, g, sx, sdy, sdx, plane, scratch);
         });
+    }
+
+    private float[] poolScratch(int worker, PoolGeometry g) {
+        int need = CpuMaxPool2x2.scratchWords(g);
+        if (poolScratch[worker].length < need) poolScratch[worker] = new float[need];
+        return poolScratch[worker];
     }
 
     private static int planeGrain(PoolGeometry g) {

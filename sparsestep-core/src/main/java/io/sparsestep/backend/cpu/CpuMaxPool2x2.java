@@ -38,10 +38,15 @@ final class CpuMaxPool2x2 {
                 && g.padH() == 0 && g.padW() == 0;
     }
 
-    static void forwardPlane(PoolGeometry g, MemorySegment x, MemorySegment y, int plane) {
+    /** Floats of scratch a plane needs: its windows' four runs, and as many again for the backward pass's gradient runs. */
+    static int scratchWords(PoolGeometry g) {
+        return applies(PoolMode.MAX, g) ? 8 * g.outH() * g.outW() : 0;
+    }
+
+    static void forwardPlane(PoolGeometry g, MemorySegment x, MemorySegment y, int plane, float[] scratch) {
         int h = g.h(), w = g.w(), ow = g.outW(), p = g.outH() * ow, vectorEnd = p - p % V;
         long xBase = (long) plane * h * w, yBase = (long) plane * p;
-        float[] q = split(g, x, xBase);
+        float[] q = split(g, x, xBase, scratch);
         for (int o = 0; o < vectorEnd; o += V) {
             new Windows(q, p, o).best().intoMemorySegment(y, (yBase + o) * Float.BYTES, ORDER);
         }
@@ -51,31 +56,37 @@ final class CpuMaxPool2x2 {
         }
     }
 
-    static void backwardPlane(PoolGeometry g, MemorySegment x, MemorySegment dy, MemorySegment dx, int plane) {
+    static void backwardPlane(PoolGeometry g, MemorySegment x, MemorySegment dy, MemorySegment dx, int plane, float[] scratch) {
         int h = g.h(), w = g.w(), ow = g.outW(), p = g.outH() * ow, vectorEnd = p - p % V;
         long xBase = (long) plane * h * w, yBase = (long) plane * p;
         // Only an odd last row or column is left uncovered by the windows; clear it with the rest.
         if (h % 2 != 0 || w % 2 != 0) dx.asSlice(xBase * Float.BYTES, (long) h * w * Float.BYTES).fill((byte) 0);
-        float[] q = split(g, x, xBase), r = new float[4 * p];
+        // q: the windows' runs in scratch[0, 4P); r: the gradient runs in scratch[4P, 8P), indexed from R
+        float[] q = split(g, x, xBase, scratch), r = scratch;
+        int R = 4 * p;
         FloatVector zero = FloatVector.zero(SPECIES);
         for (int o = 0; o < vectorEnd; o += V) {
             Windows win = new Windows(q, p, o);
             // zero + grad, as the general loop's add into a cleared plane (so -0 becomes +0 alike).
             FloatVector grad = zero.add(FloatVector.fromMemorySegment(SPECIES, dy, (yBase + o) * Float.BYTES, ORDER));
             VectorMask<Float> d = win.dWins, c = win.cWins.andNot(d), b = win.bWins.andNot(win.cWins).andNot(d);
-            grad.blend(zero, b.or(c).or(d)).intoArray(r, o);
-            zero.blend(grad, b).intoArray(r, p + o);
-            zero.blend(grad, c).intoArray(r, 2 * p + o);
-            zero.blend(grad, d).intoArray(r, 3 * p + o);
+            grad.blend(zero, b.or(c).or(d)).intoArray(r, R + o);
+            zero.blend(grad, b).intoArray(r, R + p + o);
+            zero.blend(grad, c).intoArray(r, R + 2 * p + o);
+            zero.blend(grad, d).intoArray(r, R + 3 * p + o);
         }
-        for (int o = vectorEnd; o < p; o++) r[argMax(q, p, o) * p + o] = 0f + dy.getAtIndex(F, yBase + o);
+        for (int o = vectorEnd; o < p; o++) {
+            // every run written (the scratch holds the last plane's values), the gradient at the window's argmax
+            int arg = argMax(q, p, o);
+            for (int k = 0; k < 4; k++) r[R + k * p + o] = k == arg ? 0f + dy.getAtIndex(F, yBase + o) : 0f;
+        }
         // r back into the windows' places: the inverse of split.
         for (int o = 0; o < p; o++) {
             long at = xBase + 2L * (o / ow) * w + 2L * (o % ow);
-            dx.setAtIndex(F, at, r[o]);
-            dx.setAtIndex(F, at + 1, r[p + o]);
-            dx.setAtIndex(F, at + w, r[2 * p + o]);
-            dx.setAtIndex(F, at + w + 1, r[3 * p + o]);
+            dx.setAtIndex(F, at, r[R + o]);
+            dx.setAtIndex(F, at + 1, r[R + p + o]);
+            dx.setAtIndex(F, at + w, r[R + 2 * p + o]);
+            dx.setAtIndex(F, at + w + 1, r[R + 3 * p + o]);
         }
     }
 
@@ -84,9 +95,8 @@ final class CpuMaxPool2x2 {
      * element of output o's window, q[P + o] the top right, q[2P + o] the bottom left and
      * q[3P + o] the bottom right, so V windows are four plain vector loads.
      */
-    private static float[] split(PoolGeometry g, MemorySegment x, long xBase) {
+    private static float[] split(PoolGeometry g, MemorySegment x, long xBase, float[] q) {
         int w = g.w(), ow = g.outW(), p = g.outH() * ow;
-        float[] q = new float[4 * p];
         for (int o = 0; o < p; o++) {
             long at = xBase + 2L * (o / ow) * w + 2L * (o % ow);
             q[o] = x.getAtIndex(F, at);

@@ -20,9 +20,10 @@ final class CpuPooling {
     private CpuPooling() {
     }
 
-    static void forwardPlane(PoolMode mode, PoolGeometry g, MemorySegment x, MemorySegment y, int plane) {
+    /** {@code scratch}: at least {@link CpuMaxPool2x2#scratchWords} floats, the 2x2 path's window runs. */
+    static void forwardPlane(PoolMode mode, PoolGeometry g, MemorySegment x, MemorySegment y, int plane, float[] scratch) {
         if (CpuMaxPool2x2.applies(mode, g)) {
-            CpuMaxPool2x2.forwardPlane(g, x, y, plane);
+            CpuMaxPool2x2.forwardPlane(g, x, y, plane, scratch);
             return;
         }
         generalForwardPlane(mode, g, x, y, plane);
@@ -53,9 +54,11 @@ final class CpuPooling {
         }
     }
 
-    static void backwardPlane(PoolMode mode, PoolGeometry g, MemorySegment x, MemorySegment dy, MemorySegment dx, int plane) {
+    /** {@code scratch} as for {@link #forwardPlane}. */
+    static void backwardPlane(PoolMode mode, PoolGeometry g, MemorySegment x, MemorySegment dy, MemorySegment dx, int plane,
+                              float[] scratch) {
         if (CpuMaxPool2x2.applies(mode, g)) {
-            CpuMaxPool2x2.backwardPlane(g, x, dy, dx, plane);
+            CpuMaxPool2x2.backwardPlane(g, x, dy, dx, plane, scratch);
             return;
         }
         generalBackwardPlane(mode, g, x, dy, dx, plane);
