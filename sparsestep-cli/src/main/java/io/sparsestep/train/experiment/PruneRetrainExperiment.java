@@ -119,8 +119,8 @@ public final class PruneRetrainExperiment {
             shrink = "kept (" + plan.shrunk() + ")";
             source = plan.shrunk();
         } else {
+            // a kept L1 run shrinks to the same network every time: only a retrained L1 run restarts the retrains
             ShrinkRun.Outcome o = ShrinkRun.run(l1.out(), plan.shrunk(), null, null, null);
-            upstream = true;
             source = o.out() != null ? o.out() : l1.out();
             shrink = o.out() == null ? "nothing to remove; retrained on the L1 run's mask" : String.format(java.util.Locale.ROOT,
                     "%d filters removed, %d zero filters kept as mask zeros; %,d -> %,d parameters, %,d -> %,d multiply-adds (dense count)",

@@ -1,6 +1,5 @@
 package io.sparsestep.train.io;
 
-import io.sparsestep.store.AtomicFiles;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
@@ -41,7 +40,6 @@ public final class SparsityCurveChart {
             s.setMarkerColor(Charts.colour(i));
             i++;
         }
-        byte[] bytes = Charts.png(Charts.image(chart));
-        AtomicFiles.write(png, out -> out.write(bytes));
+        Charts.write(png, Charts.image(chart));
     }
 }
