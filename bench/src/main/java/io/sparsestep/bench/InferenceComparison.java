@@ -12,9 +12,6 @@ import io.sparsestep.store.NetworkTensors;
 import io.sparsestep.train.ShrinkRun;
 import io.sparsestep.train.WeightsFile;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -102,10 +99,9 @@ public final class InferenceComparison {
     private static Timed time(Side side, Datasets.Shape shape, int batch, int warmup, int repeats, long seed, Backend backend) {
         int[] input = shape.input();
         Architecture arch = side.architecture();
-        try (Network net = Network.build(arch.model(), backend, Models.create(arch, input, shape.classes()), input, shape.classes(), batch, seed);
-             Arena arena = Arena.ofConfined()) {
+        try (Network net = Network.build(arch.model(), backend, Models.create(arch, input, shape.classes()), input, shape.classes(), batch, seed)) {
             side.load().accept(net);
-            uploadBatch(net, batch, seed, arena);
+            SeededBatch.upload(net, batch, new SplittableRandom(seed));
             for (int i = 0; i < warmup; i++) pass(net, batch);
             double[] millis = new double[repeats];
             for (int i = 0; i < repeats; i++) {
@@ -113,24 +109,13 @@ public final class InferenceComparison {
                 pass(net, batch);
                 millis[i] = (System.nanoTime() - start) / 1e6;
             }
-            MemorySegment out = arena.allocate(4L * batch * shape.classes(), 64);
-            backend.download(net.forward(batch, false), out);
             ModelCost cost = ModelCost.of(arch, input, shape.classes());
-            return new Timed(new Timing(arch, cost.parameters(), cost.macs(), millis), out.toArray(ValueLayout.JAVA_FLOAT));
+            return new Timed(new Timing(arch, cost.parameters(), cost.macs(), millis), SeededBatch.logits(net, batch, shape.classes()));
         }
     }
 
     private static void pass(Network net, int batch) {
         net.forward(batch, false);
-        net.backend().synchronize();
-    }
-
-    private static void uploadBatch(Network net, int batch, long seed, Arena arena) {
-        long floats = (long) batch * Arrays.stream(net.inputShape()).asLongStream().reduce(1, (x, y) -> x * y);
-        MemorySegment images = arena.allocate(4 * floats, 64);
-        SplittableRandom rng = new SplittableRandom(seed);
-        for (long i = 0; i < floats; i++) images.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) rng.nextDouble());
-        net.backend().upload(images, net.input(batch));
         net.backend().synchronize();
     }
 }

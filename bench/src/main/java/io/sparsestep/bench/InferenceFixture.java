@@ -10,9 +10,6 @@ import io.sparsestep.shrink.HostTensor;
 import io.sparsestep.shrink.HostTensors;
 import io.sparsestep.shrink.Shrink;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -58,7 +55,7 @@ public final class InferenceFixture implements AutoCloseable {
         }
         net = Network.build(model, backend, Models.create(arch, INPUT, CLASSES), INPUT, CLASSES, batch, seed);
         HostTensors.load(net, tensors);
-        uploadBatch(backend, seed);
+        SeededBatch.upload(net, batch, new SplittableRandom(seed ^ 0x5DEECE66DL));
     }
 
     public static InferenceFixture open(Backend backend, String model, int batch, String stage, long seed) {
@@ -82,28 +79,11 @@ public final class InferenceFixture implements AutoCloseable {
     /** Multiply-adds per sample of a stage, on the benchmark's CIFAR-sized input. */
     static long macs(String model, String stage) { return ModelCost.of(architecture(model, stage), INPUT, CLASSES).macs(); }
 
-    private void uploadBatch(Backend backend, long seed) {
-        int perSample = INPUT[0] * INPUT[1] * INPUT[2];
-        SplittableRandom rng = new SplittableRandom(seed ^ 0x5DEECE66DL);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment images = arena.allocate(4L * perSample * batch, 64);
-            for (long i = 0; i < (long) perSample * batch; i++) images.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) rng.nextDouble());
-            backend.upload(images, net.input(batch));
-            backend.synchronize();
-        }
-    }
-
     /** One evaluation-mode forward pass of the batch (asynchronous on a GPU backend). */
     public void forward() { net.forward(batch, false); }
 
     /** One more forward pass and its logits, [batch, classes] (waits for the backend). */
-    public float[] logits() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment out = arena.allocate(4L * batch * CLASSES, 64);
-            net.backend().download(net.forward(batch, false), out);
-            return out.toArray(ValueLayout.JAVA_FLOAT);
-        }
-    }
+    public float[] logits() { return SeededBatch.logits(net, batch, CLASSES); }
 
     public Network network() { return net; }
 

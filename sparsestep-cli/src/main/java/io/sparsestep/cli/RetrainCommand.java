@@ -20,9 +20,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
@@ -112,19 +110,11 @@ public final class RetrainCommand implements Callable<Integer> {
         try (FolderLock _ = FolderLock.acquire(cfg.out())) {
             TrainTest data = Datasets.load(cfg.dataset(), cfg.dataDir(), cfg.seed(), cfg.trainLimit(), cfg.testLimit());
             try (Backend backend = Backends.open(cfg.device(), System.err)) {
-                if (plan.mode().fromScratch()) writeInit(backend, arch, cfg, plan);
+                if (plan.mode().fromScratch()) FreshInit.writeForRun(backend, arch, cfg, plan.initSeed());
                 describe(plan, System.out);
                 RunSignals.install();
                 TrainCommand.report(cfg, TrainingRun.execute(cfg, data, backend, System.out, commandLine, io.sparsestep.train.RunHooks.summary(Map.of("retrain", provenance))), data);
             }
-        }
-    }
-
-    private static void writeInit(Backend backend, Architecture arch, RunConfig cfg, RetrainPlan plan) {
-        try {
-            FreshInit.write(backend, arch, cfg.dataset(), plan.initSeed(), cfg.initFrom());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the fresh initial weights " + cfg.initFrom() + ": " + e.getMessage(), e);
         }
     }
 

@@ -11,7 +11,9 @@ import io.sparsestep.store.FloatTensorData;
 import io.sparsestep.store.Safetensors;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -26,6 +28,21 @@ import java.util.Map;
  */
 public final class FreshInit {
     private FreshInit() {}
+
+    /**
+     * The fresh initial weights of a scratch retrain, written to the run's {@code --init-from}
+     * file (its folder made if needed) before the run starts; an I/O failure names the file.
+     */
+    public static void writeForRun(Backend backend, Architecture arch, RunConfig cfg, long seed) {
+        Path file = cfg.initFrom();
+        try {
+            Path folder = file.toAbsolutePath().getParent();
+            if (folder != null) Files.createDirectories(folder);
+            write(backend, arch, cfg.dataset(), seed, file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the fresh initial weights " + file + ": " + e.getMessage(), e);
+        }
+    }
 
     public static void write(Backend backend, Architecture arch, String dataset, long seed, Path file) throws IOException {
         Datasets.Shape shape = Datasets.shape(dataset);

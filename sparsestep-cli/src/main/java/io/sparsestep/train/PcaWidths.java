@@ -98,8 +98,11 @@ public final class PcaWidths {
                 int use = (int) Math.min(b, n - seen);
                 backend.upload(images, net.input(b));
                 net.forward(b, false);
-                for (Probe p : probes) accumulate(cov, absSums, p, backend, use);
-                for (int i = 0; i < use * inputAbs.length; i++) inputAbs[i % inputAbs.length] += Math.abs(images.getAtIndex(ValueLayout.JAVA_FLOAT, i));
+                // the |a| sums feed only the connection masks: without them only the covariances are gathered
+                for (Probe p : probes) accumulate(cov, connections ? absSums : null, p, backend, use);
+                if (connections) {
+                    for (int i = 0; i < use * inputAbs.length; i++) inputAbs[i % inputAbs.length] += Math.abs(images.getAtIndex(ValueLayout.JAVA_FLOAT, i));
+                }
                 seen += use;
             }
             List<LayerWidth> out = new ArrayList<>();
@@ -132,6 +135,7 @@ public final class PcaWidths {
         }
     }
 
+    /** Adds a batch's probed activations to {@code cov} and, unless null, their |a| per unit to {@code absSums}. */
     private static void accumulate(Map<String, Covariance> cov, Map<String, double[]> absSums, Probe p, Backend backend, int rows) {
         Tensor y = p.relu().output();
         int[] shape = y.shape();
@@ -144,8 +148,10 @@ public final class PcaWidths {
             MemorySegment.copy(seg, ValueLayout.JAVA_FLOAT, 0, host, 0, host.length);
         }
         Covariance c = cov.computeIfAbsent(p.layer(), k -> new Covariance(channels));
-        double[] abs = absSums.computeIfAbsent(p.layer(), k -> new double[channels]);
-        for (int i = 0; i < host.length; i++) abs[(i / positions) % channels] += Math.abs(host[i]);
+        if (absSums != null) {
+            double[] abs = absSums.computeIfAbsent(p.layer(), k -> new double[channels]);
+            for (int i = 0; i < host.length; i++) abs[(i / positions) % channels] += Math.abs(host[i]);
+        }
         // NCHW: channel c of sample s at position q is host[(s * C + c) * P + q]; the observation is the C entries of one (s, q)
         for (int s = 0; s < rows; s++) for (int q = 0; q < positions; q++) c.add(host, s * channels * positions + q, positions);
     }

@@ -23,9 +23,7 @@ import io.sparsestep.train.retrain.RetrainOptions;
 import io.sparsestep.train.retrain.RetrainPlan;
 import io.sparsestep.train.retrain.RetrainSource;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -138,7 +136,7 @@ public final class PruneRetrainExperiment {
             RetrainPlan rp = RetrainPlan.of(mode, src.weights(), src.structure(), widths, l1, src.recipe(), options, dir,
                     dir.resolve("init.safetensors").toAbsolutePath());
             RunConfig cfg = rp.config();
-            Runnable init = mode.fromScratch() ? () -> writeInit(backend, src, cfg, rp) : () -> {};
+            Runnable init = mode.fromScratch() ? () -> FreshInit.writeForRun(backend, src.structure().architecture(), cfg, rp.initSeed()) : () -> {};
             Comparison.Extras extras = new Comparison.Extras(RunHooks.summary(Map.of("retrain", rp.provenance())), init,
                     upstream ? "the structure it retrains was made again by this command" : null);
             MethodOutcome o = locked(cfg, () -> Comparison.runOne("experiment: " + m, cfg, data, backend, log, commandLine, extras));
@@ -146,15 +144,6 @@ public final class PruneRetrainExperiment {
             rows.add(new RetrainRun(m, dir, o.status().words(), o.summary()));
         }
         return shrink;
-    }
-
-    private static void writeInit(Backend backend, RetrainSource src, RunConfig cfg, RetrainPlan plan) {
-        try {
-            Files.createDirectories(cfg.out());
-            FreshInit.write(backend, src.structure().architecture(), cfg.dataset(), plan.initSeed(), cfg.initFrom());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the fresh initial weights " + cfg.initFrom() + ": " + e.getMessage(), e);
-        }
     }
 
     /** {@code body} with the run's folder checked and locked, as {@code compare} holds its run folders. */
