@@ -4,6 +4,7 @@ import io.sparsestep.backend.Backend;
 import io.sparsestep.backend.SelectOps.Score;
 import io.sparsestep.backend.SelectOps.Ties;
 import io.sparsestep.backend.Tensor;
+import io.sparsestep.backend.cpu.CpuFusedSteps;
 import io.sparsestep.optim.Gmp;
 import io.sparsestep.optim.MomentumSettings;
 import io.sparsestep.optim.PruneScope;
@@ -19,7 +20,7 @@ import java.util.List;
  * kept (the core's {@link Gmp#keptCount}), {@code |w| >=} the k-th largest (ties kept, TF-MOT's rule), by the core's radix select,
  * per tensor or over all trainable weights together (global: over a flat copy of the step,
  * {@link WholeStep}); the pruned weights become +0.0. The update is the core's fused
- * {@code StepOps.maskedSgd}: a pruned weight gets no gradient and is held at +0.0, weight decay
+ * {@code StepOps.maskedSgd} (per tensor through its raw-memory entry {@code CpuFusedSteps.maskedSgdStep}): a pruned weight gets no gradient and is held at +0.0, weight decay
  * acts on the kept weights only. Biases and norm parameters: momentum SGD, no decay, never
  * masked. The mask is the ranking of the current (already masked) weights, so a pruned weight
  * re-enters only if the threshold falls to 0.
@@ -75,8 +76,9 @@ final class GmpRule implements StepRule {
             select(w, Gmp.keptCount(state.size(), schedule.sparsityAt(t)), v.selectScratch(), v.mask());
             be.masks().apply(v.mask(), w);
         }
-        be.steps().maskedSgd(w, v.gradient().tensor(), v.buffer(0), v.mask(), lr, (float) momentum, 0f, (float) weightDecay, nesterov,
-                state.steps == 1, true);
+        // on the gradient's segment: PyTorch hands each step's gradient over in fresh memory, a tensor over it would be made anew
+        CpuFusedSteps.maskedSgdStep(v.weight().segment(), v.gradient().segment(), state.bufferCount() == 0 ? null : state.buffer(0),
+                state.mask(), state.size(), lr, (float) momentum, 0f, (float) weightDecay, nesterov, state.steps == 1, true);
     }
 
     @Override

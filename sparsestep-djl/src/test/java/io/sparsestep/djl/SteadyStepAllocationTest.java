@@ -30,8 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (the first makes each parameter's state and views, GSM's and global GMP's flat copies)
  * three more steps make nothing, GMP updating its masks at every one of them. PyTorch hands
  * over each step's gradient in fresh memory: the rules that read it as a segment (gRDA, SGD,
- * GSM and global GMP, which copy it into their flat copy) wrap nothing, the two that run a
- * backend op on it (sDprun's weights, per-layer GMP) one wrapper per weight gradient that moved.
+ * per-layer GMP; GSM and global GMP copy it into their flat copy) wrap nothing, the one that
+ * runs a backend op on it (sDprun's group step on the weights) one wrapper per weight gradient that moved.
  * And through the host copy (transposed, non-contiguous weights and gradients, new arrays
  * each step) GSM's whole step reuses its slots' stages and wrappers.
  */
@@ -57,8 +57,8 @@ class SteadyStepAllocationTest {
     }
 
     @Test
-    void gmpPerLayerWrapsOnlyTheGradientsThatMoved() throws Exception {
-        steady(b -> gmp(b, PruneScope.LAYER), true);
+    void gmpPerLayerMakesNothingOnceSteady() throws Exception {
+        steady(b -> gmp(b, PruneScope.LAYER), false);
     }
 
     @Test
