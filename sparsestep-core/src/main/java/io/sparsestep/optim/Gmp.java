@@ -70,6 +70,13 @@ public final class Gmp implements Optimizer {
     /** Steps taken. */
     public long steps() { return step; }
 
+    /**
+     * Weights the exact threshold keeps of {@code n} at sparsity {@code s}: TF-MOT's
+     * {@code max(round_half_even(n * (1 - s)), 1)} (the product in double, rounded half to
+     * even, at least one). The one formula of GMP's kept count (the core's and the DJL adapter's).
+     */
+    public static long keptCount(long n, double s) { return Math.max(MaskPruning.roundHalfEven(n * (1 - s)), 1); }
+
     @Override
     public void step(double lrFactor) {
         if (schedule.updatesAt(step)) updateMask(schedule.sparsityAt(step));
@@ -93,7 +100,7 @@ public final class Gmp implements Optimizer {
         lastSparsity = s;
         if (unmasked == null) {
             for (PrunableTensors.Layer layer : prunable.scoped(spec.scope())) {
-                long k = Math.max((long) Math.rint(layer.size() * (1 - s)), 1);
+                long k = keptCount(layer.size(), s);
                 be.selects().kthLargest(Score.MAGNITUDE, layer.w(), null, null, k, prunable.scratch());
                 be.selects().keepTop(Score.MAGNITUDE, layer.w(), null, null, Ties.KEEP_ALL, prunable.scratch(), layer.mask());
             }

@@ -46,7 +46,7 @@ public final class Gsm implements Optimizer {
         this.sgd = new MaskedMomentum(space, spec.sgd(), "gsm");
         this.prunable = sgd.prunable();
         long n = prunable.count();
-        this.q = (long) Math.floor(spec.ratio() * n);
+        this.q = selectedCount(spec.ratio(), n);
         if (q < 1) {
             close();
             throw new IllegalArgumentException("--ratio " + spec.ratio() + " keeps floor(ratio * " + n + ") = 0 of the conv/linear weights; use a ratio of at least " + 1.0 / n);
@@ -55,6 +55,19 @@ public final class Gsm implements Optimizer {
 
     /** Q, the number of weights whose gradient a step keeps (more with ties, unless exact). */
     public long q() { return q; }
+
+    /**
+     * GSM's Q for {@code n} weights at this ratio: {@code floor(ratio * n)} (the product in
+     * double, then floored). The one formula every GSM step uses (the core's and the DJL
+     * adapter's); a Q below 1 selects nothing and is refused by its callers.
+     */
+    public static long selectedCount(double ratio, long n) { return (long) Math.floor(ratio * n); }
+
+    /**
+     * The weights GSM's final prune sets to zero of {@code n} at this ratio, the authors'
+     * {@code k0 = floor(n * (1 - ratio))} (in double, floored); it keeps the other {@code n - k0}.
+     */
+    public static long finalPrunedCount(double ratio, long n) { return (long) Math.floor(n * (1 - ratio)); }
 
     @Override
     public void step(double lrFactor) {
@@ -90,7 +103,7 @@ public final class Gsm implements Optimizer {
     void finalPrune() {
         PrunableTensors.Layer all = prunable.all();
         long n = prunable.count();
-        long k0 = (long) Math.floor(n * (1 - spec.ratio()));
+        long k0 = finalPrunedCount(spec.ratio(), n);
         Mask mask = sgd.mask();
         be.selects().kthLargest(Score.MAGNITUDE, all.w(), null, null, n - k0, prunable.scratch());
         be.selects().keepTop(Score.MAGNITUDE, all.w(), null, null, spec.exactQ() ? Ties.LOWEST_INDEX_FIRST : Ties.KEEP_ALL,

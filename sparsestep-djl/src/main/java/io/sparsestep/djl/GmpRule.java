@@ -4,21 +4,23 @@ import io.sparsestep.backend.Backend;
 import io.sparsestep.backend.SelectOps.Score;
 import io.sparsestep.backend.SelectOps.Ties;
 import io.sparsestep.backend.Tensor;
+import io.sparsestep.backend.cpu.CpuFusedSteps;
+import io.sparsestep.optim.Gmp;
 import io.sparsestep.optim.MomentumSettings;
 import io.sparsestep.optim.PruneScope;
 import io.sparsestep.optim.ZhuGuptaSchedule;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 
 /**
  * Gradual magnitude pruning (ALGORITHMS.md 4, the core's {@code Gmp} with its exact
  * threshold): before the update of step t (counted from 0) that the Zhu-Gupta schedule names,
  * each weight's mask is recomputed for {@code s_t}: {@code k = max(round_half_even(n*(1-s_t)), 1)}
- * kept, {@code |w| >=} the k-th largest (ties kept, TF-MOT's rule), by the core's radix select,
+ * kept (the core's {@link Gmp#keptCount}), {@code |w| >=} the k-th largest (ties kept, TF-MOT's rule), by the core's radix select,
  * per tensor or over all trainable weights together (global: over a flat copy of the step,
  * {@link WholeStep}); the pruned weights become +0.0. The update is the core's fused
- * {@code StepOps.maskedSgd}: a pruned weight gets no gradient and is held at +0.0, weight decay
+ * {@code StepOps.maskedSgd} (per tensor through its raw-memory entry {@code CpuFusedSteps.maskedSgdStep}): a pruned weight gets no gradient and is held at +0.0, weight decay
  * acts on the kept weights only. Biases and norm parameters: momentum SGD, no decay, never
  * masked. The mask is the ranking of the current (already masked) weights, so a pruned weight
  * re-enters only if the threshold falls to 0.
@@ -62,60 +64,50 @@ final class GmpRule implements StepRule {
     public void start(StepState state, MemorySegment w) { biases.start(state, w); } // a new mask keeps everything
 
     @Override
-    public void step(MemorySegment w, MemorySegment g, StepState state, float lr, long[] shape, boolean prunable) {
+    public void step(StepViews v, StepState state, float lr, long[] shape, boolean prunable) {
         if (!prunable) {
-            biases.step(w, g, state, lr, shape, false);
+            biases.step(v, state, lr, shape, false);
             return;
         }
         Backend be = ops.backend();
-        Tensor wt = ops.floats(w, "GMP w"), gt = ops.floats(g, "GMP g");
-        Tensor mask = maskOf(state);
+        Tensor w = v.weight().tensor();
         long t = state.steps - 1;
         if (schedule.updatesAt(t)) { // per tensor here: a global update waits for the whole step
-            try (Arena arena = Arena.ofConfined()) {
-                Tensor scratch = ops.floats(arena.allocate(be.selects().scratchWords(state.size()) * Float.BYTES, 64), "selection scratch");
-                select(wt, kept(state.size(), t), scratch, mask);
-            }
-            be.masks().apply(mask, wt);
+            select(w, Gmp.keptCount(state.size(), schedule.sparsityAt(t)), v.selectScratch(), v.mask());
+            be.masks().apply(v.mask(), w);
         }
-        be.steps().maskedSgd(wt, gt, momentumOf(state), mask, lr, (float) momentum, 0f, (float) weightDecay, nesterov, state.steps == 1, true);
+        // on the gradient's segment: PyTorch hands each step's gradient over in fresh memory, a tensor over it would be made anew
+        CpuFusedSteps.maskedSgdStep(v.weight().segment(), v.gradient().segment(), state.bufferCount() == 0 ? null : state.buffer(0),
+                state.mask(), state.size(), lr, (float) momentum, 0f, (float) weightDecay, nesterov, state.steps == 1, true);
     }
 
     @Override
-    public boolean waitsForWholeStep(StepState state) {
-        return scope == PruneScope.GLOBAL && schedule.updatesAt(state.steps - 1);
+    public boolean waitsForWholeStep(long step) {
+        return scope == PruneScope.GLOBAL && schedule.updatesAt(step - 1);
+    }
+
+    /** A global scope ranks the trainable weights together: there must be some. */
+    @Override
+    public void checkWeights(List<ParameterRoles.Role> trainable) {
+        if (scope == PruneScope.GLOBAL) WholeStep.requireWeights(trainable, "GMP with optScope(GLOBAL)");
     }
 
     @Override
     public void stepWhole(WholeStep step, UpdatePaths paths) {
         Backend be = ops.backend();
         FlatWeights flat = step.flat();
-        select(flat.weights(), kept(flat.count(), step.steps() - 1), flat.scratch(), flat.mask());
-        step.forEach(ops, paths, (s, w) -> {
+        select(flat.weights(), Gmp.keptCount(flat.count(), schedule.sparsityAt(step.steps() - 1)), flat.scratch(), flat.mask());
+        step.forEach(paths, (s, v, w) -> {
             be.download(step.mask(s), s.state().mask());
-            Tensor mask = maskOf(s.state());
-            be.masks().apply(mask, w);
-            be.steps().maskedSgd(w, step.gradient(s), momentumOf(s.state()), mask, s.lr(), (float) momentum, 0f, (float) weightDecay,
+            be.masks().apply(v.mask(), w);
+            be.steps().maskedSgd(w, step.gradient(s), v.buffer(0), v.mask(), s.lr(), (float) momentum, 0f, (float) weightDecay,
                     nesterov, s.state().steps == 1, true);
         });
-    }
-
-    /** Weights kept of {@code n} at step t: TF-MOT's {@code max(round_half_even(n*(1-s_t)), 1)}, as the core's Gmp. */
-    private long kept(long n, long t) {
-        return Math.max((long) Math.rint(n * (1 - schedule.sparsityAt(t))), 1);
     }
 
     /** mask = |w| >= the k-th largest |w| (ties kept). */
     private void select(Tensor w, long k, Tensor scratch, Tensor mask) {
         ops.backend().selects().kthLargest(Score.MAGNITUDE, w, null, null, k, scratch);
         ops.backend().selects().keepTop(Score.MAGNITUDE, w, null, null, Ties.KEEP_ALL, scratch, mask);
-    }
-
-    private Tensor maskOf(StepState state) {
-        return ops.bytes(state.mask(), state.size(), "GMP mask");
-    }
-
-    private Tensor momentumOf(StepState state) {
-        return state.bufferCount() == 0 ? null : ops.floats(state.buffer(0), "GMP momentum");
     }
 }

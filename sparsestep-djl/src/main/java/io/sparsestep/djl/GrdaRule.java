@@ -31,8 +31,8 @@ record GrdaRule(double c, double mu, double biasC) implements StepRule {
     }
 
     @Override
-    public void step(MemorySegment w, MemorySegment g, StepState state, float lr, long[] shape, boolean prunable) {
+    public void step(StepViews v, StepState state, float lr, long[] shape, boolean prunable) {
         state.tau += Grda.tauIncrement(prunable ? c : biasC, mu, lr, state.steps);
-        CpuFusedSteps.grdaStep(w, g, state.buffer(0), state.size(), lr, (float) state.tau);
+        CpuFusedSteps.grdaStep(v.weight().segment(), v.gradient().segment(), state.buffer(0), state.size(), lr, (float) state.tau);
     }
 }

@@ -8,6 +8,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -134,7 +135,7 @@ final class OptimizerStateCodec {
                     + ", " + buffers + " buffers (" + rule.bufferCount() + " expected)");
         }
         boolean masked = rule.masked() && role.prunable();
-        StepState state = new StepState(size, buffers, masked);
+        StepState state = new StepState(size, buffers, masked, Arena.ofAuto());
         state.steps = steps;
         state.tau = tau;
         for (int i = 0; i < buffers; i++) {

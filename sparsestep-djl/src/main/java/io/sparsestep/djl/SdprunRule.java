@@ -9,6 +9,7 @@ import io.sparsestep.optim.Sdprun;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.List;
 
 /**
  * sDprun (ALGORITHMS.md 2, the core's {@link Sdprun}): gRDA's accumulator and threshold
@@ -51,15 +52,27 @@ final class SdprunRule implements StepRule {
     public void start(StepState state, MemorySegment w) { elementwise.start(state, w); }
 
     @Override
-    public void step(MemorySegment w, MemorySegment g, StepState state, float lr, long[] shape, boolean prunable) {
+    public void step(StepViews v, StepState state, float lr, long[] shape, boolean prunable) {
         if (!prunable) {
-            elementwise.step(w, g, state, lr, shape, false);
+            elementwise.step(v, state, lr, shape, false);
             return;
         }
-        state.tau += Grda.tauIncrement(c, mu, lr, state.steps);
         GroupGeometry geo = geometry(shape);
-        ops.backend().groups().sdprun(geo, ops.floats(w, "sDprun w"), ops.floats(g, "sDprun g"), ops.floats(state.buffer(0), "sDprun acc"),
-                lr, (float) (lambda.of(geo.groupSize()) * state.tau), null, null);
+        state.tau += Grda.tauIncrement(c, mu, lr, state.steps);
+        ops.backend().groups().sdprun(geo, v.weight().tensor(), v.gradient().tensor(), v.buffer(0), lr,
+                (float) (lambda.of(geo.groupSize()) * state.tau), null, null);
+    }
+
+    /** Each weight must form sDprun's groups (the core's {@link Sdprun#geometry} of its shape). */
+    @Override
+    public void checkWeights(List<ParameterRoles.Role> trainable) {
+        for (ParameterRoles.Role r : trainable) {
+            try {
+                geometry(r.parameter().getArray().getShape().getShape());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(r.name() + ": " + e.getMessage(), e);
+            }
+        }
     }
 
     /** The groups of a weight of this shape, as the core's sDprun forms them. */

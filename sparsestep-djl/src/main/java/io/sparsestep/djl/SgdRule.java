@@ -31,9 +31,9 @@ record SgdRule(double momentum, double dampening, double weightDecay, boolean ne
     }
 
     @Override
-    public void step(MemorySegment w, MemorySegment g, StepState state, float lr, long[] shape, boolean prunable) {
+    public void step(StepViews v, StepState state, float lr, long[] shape, boolean prunable) {
         MemorySegment buf = momentum != 0 ? state.buffer(0) : null;
-        CpuFusedSteps.sgdStep(w, g, buf, state.size(), lr, (float) momentum, (float) dampening, (float) weightDecay, nesterov,
+        CpuFusedSteps.sgdStep(v.weight().segment(), v.gradient().segment(), buf, state.size(), lr, (float) momentum, (float) dampening, (float) weightDecay, nesterov,
                 state.steps == 1);
     }
 }

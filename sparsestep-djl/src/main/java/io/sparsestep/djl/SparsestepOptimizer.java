@@ -7,6 +7,7 @@ import ai.djl.nn.Block;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.ParameterTracker;
 import io.sparsestep.backend.GroupGeometry.Grouping;
+import io.sparsestep.backend.cpu.ExactZeros;
 import io.sparsestep.optim.GmpSpec;
 import io.sparsestep.optim.MomentumSettings;
 import io.sparsestep.optim.PruneScope;
@@ -17,12 +18,12 @@ import io.sparsestep.optim.ZhuGuptaSchedule;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * A DJL {@link Optimizer} that runs sparsestep's methods on DJL's own tensors with the core's
@@ -66,12 +67,16 @@ public final class SparsestepOptimizer extends Optimizer {
     private final UpdatePaths paths = new UpdatePaths();
     private long numUpdate;
     private boolean finalPruned;
+    private boolean weightsChecked;
+    /** {@link #ran} for each weight of a whole step that ran (one object, not one per step). */
+    private final Consumer<WholeStep.Staged> ranStaged = s -> ran(s.id(), s.weight().getDevice(), s.state(), s.fresh());
 
     private SparsestepOptimizer(Builder<?> builder) {
         super(new BaseDefaults());
         this.roles = ParameterRoles.of(builder.block);
         this.lrTracker = builder.lrTracker;
         this.rule = builder.rule(ops);
+        if (weightsInitialized()) checkWeights();
     }
 
     /** A builder for gRDA (defaults: c 0.01, mu 0.6, bias c 0, sparsestep's own). */
@@ -104,12 +109,14 @@ public final class SparsestepOptimizer extends Optimizer {
             throw new IllegalStateException("GSM's final prune has run (finalPrune()); it ends GSM's training, further steps would let the"
                     + " pruned weights move again. Train a new optimizer, or load a state saved before the prune");
         }
+        if (!weightsChecked) checkWeights();
+        Device device = weight.getDevice();
         Map<Device, StepState> perDevice = states.get(parameterId);
-        StepState known = perDevice == null ? null : perDevice.get(weight.getDevice());
-        // a new state joins the map only once its first step runs, so a refused update leaves nothing behind
-        StepState state = known != null ? known : new StepState(weight.size(), rule.bufferCount(), rule.masked() && role.prunable());
+        StepState known = perDevice == null ? null : perDevice.get(device);
+        // a new state joins the map only once its first step ran, so a refused update leaves nothing behind
+        StepState state = known != null ? known : new StepState(weight.size(), rule.bufferCount(), rule.masked() && role.prunable(), ops.arena());
         if (state.size() != weight.size()) {
-            throw new IllegalArgumentException(role.name() + " on " + weight.getDevice() + " has " + weight.size()
+            throw new IllegalArgumentException(role.name() + " on " + device + " has " + weight.size()
                     + " elements but its optimizer state " + state.size() + "; was the parameter reshaped?");
         }
         long step = state.steps + 1;
@@ -119,22 +126,20 @@ public final class SparsestepOptimizer extends Optimizer {
             throw new IllegalArgumentException("the learning rate tracker gave lr " + lr + " at update " + count + " of " + role.name()
                     + "; it must be finite and > 0");
         }
-        try (Arena scratch = Arena.ofConfined()) {
-            HostFloats w = HostFloats.of(weight, scratch);
-            HostFloats g = HostFloats.of(grad, scratch);
-            if (known == null) {
-                rule.start(state, w.segment());
-                states.computeIfAbsent(parameterId, k -> new ConcurrentHashMap<>()).put(weight.getDevice(), state);
+        boolean whole = role.prunable() && rule.waitsForWholeStep(step);
+        WholeStep wholeStep = whole ? wholeStep(device) : null;
+        if (whole) wholeStep.requireAwaited(role);
+        StepViews views = state.views(ops, role.name());
+        views.weight().load(weight);
+        views.gradient().load(grad);
+        if (known == null) rule.start(state, views.weight().segment());
+        if (whole) {
+            if (wholeStep.add(role, weight, views, state, lr, step, known == null)) {
+                wholeStep.run(rule, paths, ranStaged);
             }
-            state.steps = step;
-            numUpdate = count;
-            if (role.prunable() && rule.waitsForWholeStep(state)) {
-                stage(role, weight, w, g, state, lr);
-            } else {
-                rule.step(w.segment(), g.segment(), state, lr, weight.getShape().getShape(), role.prunable());
-                w.writeBack();
-                paths.count(w);
-            }
+        } else {
+            stepOne(role, weight, views, state, lr, step);
+            ran(parameterId, device, state, known == null);
         }
         if (weight.hasGradient()) {
             try (NDArray gradient = weight.getGradient()) {
@@ -143,15 +148,47 @@ public final class SparsestepOptimizer extends Optimizer {
         }
     }
 
-    /** Copies a weight into its device's whole step; the step runs when it was the last trainable weight missing. */
-    private void stage(ParameterRoles.Role role, NDArray weight, HostFloats w, HostFloats g, StepState state, float lr) {
-        WholeStep whole = wholeSteps.computeIfAbsent(weight.getDevice(), d -> new WholeStep(rule.describe(), trainableWeights(), ops));
-        if (!whole.add(role, weight, w.segment(), g.segment(), state, lr)) return;
+    /** One parameter's own step; a refusal takes back its count and threshold (the rules refuse before they write). */
+    private void stepOne(ParameterRoles.Role role, NDArray weight, StepViews views, StepState state, float lr, long step) {
+        double tau = state.tau;
+        state.steps = step;
         try {
-            rule.stepWhole(whole, paths);
-        } finally {
-            whole.clear();
+            rule.step(views, state, lr, weight.getShape().getShape(), role.prunable());
+            views.weight().writeBack();
+        } catch (RuntimeException | Error e) {
+            state.steps = step - 1;
+            state.tau = tau;
+            throw e;
         }
+        paths.count(views.weight());
+    }
+
+    /** The device's whole step, made at its first use. */
+    private WholeStep wholeStep(Device device) {
+        WholeStep w = wholeSteps.get(device);
+        if (w == null) {
+            w = new WholeStep(rule.describe(), trainableWeights(), ops);
+            wholeSteps.put(device, w);
+        }
+        return w;
+    }
+
+    /** Notes a step that ran: a new state joins the states, the update count follows the largest step count. */
+    private void ran(String parameterId, Device device, StepState state, boolean fresh) {
+        if (fresh) states.computeIfAbsent(parameterId, k -> new ConcurrentHashMap<>()).put(device, state);
+        numUpdate = Math.max(numUpdate, state.steps);
+    }
+
+    /** The rule's checks of the block's trainable weights, once they are initialized (at build, or at the first update). */
+    private void checkWeights() {
+        rule.checkWeights(trainableWeights());
+        weightsChecked = true;
+    }
+
+    /** Whether every prunable weight of the block is initialized (a loaded model's, or one initialized before the optimizer was built). */
+    private boolean weightsInitialized() {
+        for (ParameterRoles.Role r : roles.prunable()) if (!r.parameter().isInitialized()) return false;
+        return true;
     }
 
     private List<ParameterRoles.Role> trainableWeights() {
@@ -185,14 +222,12 @@ public final class SparsestepOptimizer extends Optimizer {
      * when all its elements are 0): the structured sparsity the per-element
      * {@link #sparsity()} does not show. Only for {@link #sdprun()}.
      */
-    public List<Sdprun.GroupCount> zeroGroups() {
+    public synchronized List<Sdprun.GroupCount> zeroGroups() {
         if (!(rule instanceof SdprunRule sdprun)) throw new IllegalStateException("zeroGroups() is sDprun's; this optimizer is " + rule.describe());
         List<Sdprun.GroupCount> out = new ArrayList<>();
         for (ParameterRoles.Role r : roles.prunable()) {
             NDArray a = WeightZeros.initialized(r).getArray();
-            try (Arena scratch = Arena.ofConfined()) {
-                out.add(sdprun.zeroGroups(r.name(), HostFloats.of(a, scratch).segment(), a.getShape().getShape()));
-            }
+            out.add(sdprun.zeroGroups(r.name(), ops.hostSlot(r.name()).load(a).segment(), a.getShape().getShape()));
         }
         return out;
     }
@@ -210,13 +245,9 @@ public final class SparsestepOptimizer extends Optimizer {
 
     /** The share of exact zeros over all prunable weights together (conv/linear weights; no biases or norms). */
     public double overallSparsity() {
-        long zeros = 0, size = 0;
-        for (ParameterRoles.Role r : roles.prunable()) {
-            WeightZeros z = WeightZeros.of(r);
-            zeros += z.zeros();
-            size += z.size();
-        }
-        return (double) zeros / size;
+        ExactZeros all = ExactZeros.NONE;
+        for (ParameterRoles.Role r : roles.prunable()) all = all.plus(WeightZeros.of(r));
+        return all.share();
     }
 
     /** Updates that ran directly on DJL's memory (a weight of a whole step counts when its step runs). */
@@ -224,6 +255,9 @@ public final class SparsestepOptimizer extends Optimizer {
 
     /** Updates that went through the slower host copy (a GPU or non-contiguous tensor). */
     public long copiedUpdates() { return paths.copied(); }
+
+    /** The arenas, tensor wrappers and host slots this optimizer has made so far (for the tests that steady steps make none). */
+    synchronized CoreOps.Made made() { return ops.made(); }
 
     /** The rule and its settings, e.g. {@code gRDA c=0.01 mu=0.6 bias c=0.0}. */
     public String describe() { return rule.describe(); }

@@ -1,6 +1,7 @@
 package io.sparsestep.djl;
 
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 
 /**
  * How one parameter takes one step, on host memory: which state buffers it needs, how they
@@ -23,20 +24,32 @@ sealed interface StepRule permits GrdaRule, SgdRule, SdprunRule, GsmRule, GmpRul
     void start(StepState state, MemorySegment w);
 
     /**
-     * Step number {@code state.steps} (1-based, already counted) at learning rate lr: reads g,
-     * updates w and the state. {@code shape} is the parameter's shape; {@code prunable} says
-     * whether w is a weight or a bias/norm parameter.
+     * Refuses settings these weights cannot take (the block's trainable weights, initialized,
+     * in its order), with the option and its rule named: checked when the optimizer is built
+     * on an initialized block, else at its first update, before anything changes.
      */
-    void step(MemorySegment w, MemorySegment g, StepState state, float lr, long[] shape, boolean prunable);
+    default void checkWeights(List<ParameterRoles.Role> trainable) {}
 
     /**
-     * Whether this prunable weight's step ({@code state.steps} already counted) waits for all
-     * trainable weights of the step, for a selection over them together; then
-     * {@link #stepWhole} runs instead of {@link #step}.
+     * Step number {@code state.steps} (1-based, already counted) at learning rate lr: reads
+     * the gradient of {@code v}, updates its weight and the state. {@code shape} is the
+     * parameter's shape; {@code prunable} says whether it is a weight or a bias/norm
+     * parameter. A refusal (an exception) comes before anything is written; the optimizer
+     * then takes back the count and gRDA's threshold.
      */
-    default boolean waitsForWholeStep(StepState state) { return false; }
+    void step(StepViews v, StepState state, float lr, long[] shape, boolean prunable);
 
-    /** Steps every weight of a whole step, once the last one has arrived. */
+    /**
+     * Whether a prunable weight's step number {@code step} (1-based) waits for all trainable
+     * weights of the step, for a selection over them together; then {@link #stepWhole} runs
+     * instead of {@link #step}.
+     */
+    default boolean waitsForWholeStep(long step) { return false; }
+
+    /**
+     * Steps every weight of a whole step, once the last one has arrived (their counts already
+     * advanced); a refusal comes before any weight or buffer is written.
+     */
     default void stepWhole(WholeStep step, UpdatePaths paths) {
         throw new IllegalStateException(describe() + " steps each parameter on its own");
     }

@@ -1,16 +1,15 @@
 package io.sparsestep.djl;
 
 import ai.djl.nn.Parameter;
+import io.sparsestep.backend.cpu.ExactZeros;
 
-/** The exact zeros (+0.0 and -0.0) of a prunable weight as its parameter holds it now, and its size. */
-record WeightZeros(long zeros, long size) {
+/** The exact zeros of a prunable weight as its parameter holds it now (the core's {@link ExactZeros} count). */
+final class WeightZeros {
+    private WeightZeros() {}
 
     /** Counts the parameter's array; refuses one not initialized yet. */
-    static WeightZeros of(ParameterRoles.Role role) {
-        float[] values = initialized(role).getArray().toFloatArray();
-        long zeros = 0;
-        for (float v : values) if (v == 0f) zeros++;
-        return new WeightZeros(zeros, values.length);
+    static ExactZeros of(ParameterRoles.Role role) {
+        return ExactZeros.of(initialized(role).getArray().toFloatArray());
     }
 
     /** The role's parameter, refused when it is not initialized yet. */
@@ -20,6 +19,4 @@ record WeightZeros(long zeros, long size) {
         }
         return role.parameter();
     }
-
-    double share() { return (double) zeros / size; }
 }

@@ -1,5 +1,7 @@
 package io.sparsestep.dl4j;
 
+import io.sparsestep.backend.cpu.ExactZeros;
+
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,20 +34,16 @@ public final class Attachment {
     public Map<String, Double> sparsity() {
         Map<String, Double> out = new LinkedHashMap<>();
         for (ParamRange p : params) {
-            if (p.prunable()) out.put(p.name(), (double) zeros(p) / p.length());
+            if (p.prunable()) out.put(p.name(), zeros(p).share());
         }
         return out;
     }
 
     /** The share of exact zeros over all prunable weights together (no biases or norm parameters). */
     public double overallSparsity() {
-        long zeros = 0, size = 0;
-        for (ParamRange p : params) {
-            if (!p.prunable()) continue;
-            zeros += zeros(p);
-            size += p.length();
-        }
-        return (double) zeros / size;
+        ExactZeros all = ExactZeros.NONE;
+        for (ParamRange p : params) if (p.prunable()) all = all.plus(zeros(p));
+        return all.share();
     }
 
     /** The names of the prunable weights, in the network's order. */
@@ -64,9 +62,14 @@ public final class Attachment {
     /** Steps that went through a copy (an array that is not one-dimensional and contiguous in host memory). */
     public long copiedSteps() { return updaters.stream().mapToLong(ViewStateUpdater::copiedSteps).sum(); }
 
-    private static long zeros(ParamRange p) {
-        long zeros = 0;
-        for (float v : p.view().dup('c').data().asFloat()) if (v == 0f) zeros++;
-        return zeros;
+    /** What the network's sparsestep updaters have made so far (for the tests that steady steps make nothing). */
+    ViewStateUpdater.Made made() {
+        ViewStateUpdater.Made all = new ViewStateUpdater.Made(0, 0, 0);
+        for (ViewStateUpdater<?> u : updaters) all = all.plus(u.made());
+        return all;
+    }
+
+    private static ExactZeros zeros(ParamRange p) {
+        return ExactZeros.of(p.view().dup('c').data().asFloat());
     }
 }

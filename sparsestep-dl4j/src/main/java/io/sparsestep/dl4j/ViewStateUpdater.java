@@ -5,7 +5,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.GradientUpdater;
 import org.nd4j.linalg.learning.config.IUpdater;
 
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -13,13 +16,22 @@ import java.util.concurrent.atomic.AtomicLong;
  * What the sparsestep gradient updaters share: the state view DL4J hands them (float32, set
  * to zeros when DL4J asks for initialisation, so its header reads "not stepped yet"), the
  * learning rate of a step (checked: finite and > 0), and counts of the steps that ran on
- * ND4J's own memory and of those that went through a copy.
+ * ND4J's own memory and of those that went through a copy. The host slots and segment
+ * slices a step uses are made here and counted ({@link #made()}): kept from step to step and
+ * remade only when the memory under them moves, so a steady step makes none.
  */
 abstract class ViewStateUpdater<T extends IUpdater> implements GradientUpdater<T> {
     private final T config;
     private INDArray state;
     private final AtomicLong inPlaceSteps = new AtomicLong();
     private final AtomicLong copiedSteps = new AtomicLong();
+    private final List<HostFloats> slots = new ArrayList<>();
+    private long slices;
+
+    /** What an updater has made so far: host slots, segment slices, and how often a slot's memory moved. */
+    record Made(long slots, long slices, long moves) {
+        Made plus(Made o) { return new Made(slots + o.slots, slices + o.slices, moves + o.moves); }
+    }
 
     ViewStateUpdater(T config) {
         this.config = config;
@@ -68,6 +80,25 @@ abstract class ViewStateUpdater<T extends IUpdater> implements GradientUpdater<T
                     + "; it must be finite and > 0");
         }
         return lr;
+    }
+
+    /** A new host slot, counted. */
+    synchronized HostFloats slot() {
+        HostFloats slot = new HostFloats();
+        slots.add(slot);
+        return slot;
+    }
+
+    /** Floats [start, start + length) of {@code floats} as a segment of their own, counted. */
+    synchronized MemorySegment slice(MemorySegment floats, long start, long length) {
+        slices++;
+        return floats.asSlice(start * Float.BYTES, length * Float.BYTES);
+    }
+
+    synchronized Made made() {
+        long moves = 0;
+        for (HostFloats h : slots) moves += h.moves();
+        return new Made(slots.size(), slices, moves);
     }
 
     /** Counts one step: in place when every array it touched was ND4J's own memory. */

@@ -64,6 +64,27 @@ public final class CpuFusedSteps {
     }
 
     /**
+     * One masked SGD step ({@code StepOps.maskedSgd} on raw memory, the same kernel): SGD with
+     * PyTorch's semantics as {@link #sgdStep} on {@code g' = mask ? g : +0} ({@code mask}: n
+     * bytes, non-zero keeps), so a pruned weight gets no gradient but still its weight decay and
+     * momentum; then, with {@code zeroPruned}, every pruned weight is set to +0.0. g and the
+     * mask are not modified; without momentum (0) the buffer is not touched and may be null.
+     */
+    public static void maskedSgdStep(MemorySegment w, MemorySegment g, MemorySegment momentumBuf, MemorySegment mask, long n, float lr,
+                                     float momentum, float dampening, float weightDecay, boolean nesterov, boolean firstStep,
+                                     boolean zeroPruned) {
+        checkSegment(w, n, "w");
+        checkSegment(g, n, "g");
+        if (momentum != 0f) checkSegment(momentumBuf, n, "momentumBuf");
+        if (mask == null || mask.byteSize() < n) {
+            throw new IllegalArgumentException("mask holds " + (mask == null ? "no" : mask.byteSize()) + " bytes, the step needs " + n);
+        }
+        StepChecks.sgd(momentum, nesterov, dampening);
+        CpuMaskedSteps.masked(w, g, momentum != 0f ? momentumBuf : null, mask, 0, n,
+                new CpuMaskedSteps.Hyper(lr, momentum, dampening, weightDecay, nesterov, firstStep), zeroPruned);
+    }
+
+    /**
      * One gRDA step for a framework that applies an update itself ({@code w -= u}, as DL4J
      * does after its updaters): {@code acc = acc - lr*g; s = S_tau(acc)} as {@link #grdaStep},
      * then the update is written over g so that the framework's float subtraction lands on s
