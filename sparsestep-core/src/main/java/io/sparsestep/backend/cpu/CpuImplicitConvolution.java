@@ -220,7 +220,81 @@ final class CpuImplicitConvolution {
         });
         int[] rowOff = rowOffsets(in, k, r, s, krs);
         long xs = (long) c * g.h() * g.w(), ys = (long) k * g.outH() * g.outW();
+        if (restrictsTaps(g)) {
+            TapBands bands = new TapBands(w, g, in);
+            parallel.forEach(g.n(), (worker, i) -> correlate(scratch[worker], bands, packed, c, krs, rowOff, in, dy, i * ys,
+                    g.h(), g.w(), dx, i * xs));
+            return;
+        }
         run(packed, c, krs, rowOff, in, dy, ys, g.n(), g.h(), g.w(), dx, xs);
+    }
+
+    /**
+     * Whether stride-1 backward data of {@code g} runs each column strip with only the filter
+     * rows that reach dy ({@link TapBands}): a dy padding of 2 or more, on an output not grouped.
+     */
+    static boolean restrictsTaps(ConvGeometry g) {
+        return g.strideH() == 1 && g.strideW() == 1 && g.r() - 1 - g.padH() >= 2 && !isGrouped(g.h() * g.w());
+    }
+
+    /** A packed filter operand, its depth and the plane offsets of its taps. */
+    private record Taps(float[] packed, int depth, int[] rowOff) {
+    }
+
+    /**
+     * Stride-1 backward data whose dy padding P = R - 1 - padH is 2 or more (LeNet-5's 5x5
+     * conv2: an 8x8 dy padded by 4, so most taps of the border rows read padding). Output row
+     * i reads padded dy rows i .. i + R - 1, of which only [P, P + outH) hold data, so a
+     * column strip over output rows i0..i1 needs the flipped filter's rows
+     * t in [max(0, P - i1), min(R - 1, P + outH - 1 - i0)] only. Each range some strip needs
+     * gets its own packed filter and offsets, built before the samples run; the taps left out
+     * would only add zero products, so the sums are the same (up to the sign of a zero).
+     */
+    private static final class TapBands {
+        private final int taps, padding, dyRows, outRows, outW, wq;
+        private final Taps[] ranges;
+
+        TapBands(MemorySegment w, ConvGeometry g, Padded in) {
+            int k = g.k(), c = g.c(), r = g.r(), s = g.s();
+            this.taps = r;
+            this.padding = in.padH();
+            this.dyRows = in.h();
+            this.outRows = g.h();
+            this.outW = g.w();
+            this.wq = in.wq();
+            this.ranges = new Taps[r * r];
+            int q = g.w() % V == 0 ? g.h() * g.w() : g.h() * wq;
+            for (int col = 0; col < q; col += NR) {
+                int lo = low(col), hi = high(col), at = lo * r + hi;
+                if (ranges[at] != null) continue;
+                int span = hi - lo + 1, depth = k * span * s;
+                float[] a = pack(null, w, c, depth, (m, p) -> {
+                    int kk = p / (span * s), rr = r - 1 - (lo + (p / s) % span), ss = s - 1 - p % s;
+                    return (((long) kk * c + m) * r + rr) * s + ss;
+                });
+                int[] off = new int[depth];
+                for (int p = 0; p < depth; p++) off[p] = in.offset(p / (span * s), lo + (p / s) % span, p % s);
+                ranges[at] = new Taps(a, depth, off);
+            }
+        }
+
+        /** The taps of the column strip starting at {@code col} (a natural or a wide position). */
+        Taps strip(int col) {
+            return ranges[low(col) * taps + high(col)];
+        }
+
+        /** The output row of a natural or wide position (the last strip's padding columns count as the last row). */
+        private int row(int col) {
+            return Math.min(outRows - 1, outW % V == 0 ? col / outW : col / wq);
+        }
+
+        private int low(int col) {
+            return Math.max(0, padding - row(col + NR - 1));
+        }
+
+        private int high(int col) {
+            return Math.min(taps - 1, padding + dyRows - 1 - row(col));
+        }
     }
 
     /**
@@ -611,10 +685,17 @@ final class CpuImplicitConvolution {
      */
     private static void correlate(Scratch sc, float[] a, int m, int depth, int[] rowOff, Padded in,
                                   MemorySegment src, long srcOff, int outH, int outW, MemorySegment dst, long dstOff) {
+        correlate(sc, null, a, m, depth, rowOff, in, src, srcOff, outH, outW, dst, dstOff);
+    }
+
+    /** The same, each column strip with the taps {@code bands} gives it where there are bands. */
+    private static void correlate(Scratch sc, TapBands bands, float[] a, int m, int depth, int[] rowOff, Padded in,
+                                  MemorySegment src, long srcOff, int outH, int outW, MemorySegment dst, long dstOff) {
         float[] xp = sc.plane(in.words());
         pad(src, srcOff, in, xp, sc);
         int strips = CpuGemm.ceilDiv(m, MR), wp = in.wq();
         float[] tile = sc.tile;
+        Taps all = new Taps(a, depth, rowOff);
         if (outW % V == 0) {
             int p = outH * outW;
             for (int col = 0; col < p; col += NR) {
@@ -622,8 +703,9 @@ final class CpuImplicitConvolution {
                 int b0 = (col / outW) * wp + col % outW;
                 int second = cols > V ? col + V : col;
                 int b1 = (second / outW) * wp + second % outW;
+                Taps t = bands == null ? all : bands.strip(col);
                 for (int st = 0; st < strips; st++) {
-                    CpuGemm.multiply8(depth, a, st * MR * depth, xp, rowOff, b0, b1, tile);
+                    CpuGemm.multiply8(t.depth(), t.packed(), st * MR * t.depth(), xp, t.rowOff(), b0, b1, tile);
                     int rows = Math.min(MR, m - st * MR);
                     for (int r = 0; r < rows; r++) {
                         long at = (dstOff + (long) (st * MR + r) * p + col) * Float.BYTES;
@@ -637,8 +719,9 @@ final class CpuImplicitConvolution {
         int q = outH * wp, qPad = CpuGemm.roundUp(q, NR);
         float[] wide = sc.wide(strips * MR * qPad);
         for (int col = 0; col < q; col += NR) {
+            Taps t = bands == null ? all : bands.strip(col);
             for (int st = 0; st < strips; st++) {
-                CpuGemm.multiply8(depth, a, st * MR * depth, xp, rowOff, col, col + V, tile);
+                CpuGemm.multiply8(t.depth(), t.packed(), st * MR * t.depth(), xp, t.rowOff(), col, col + V, tile);
                 for (int r = 0; r < MR; r++) System.arraycopy(tile, r * NR, wide, (st * MR + r) * qPad + col, NR);
             }
         }

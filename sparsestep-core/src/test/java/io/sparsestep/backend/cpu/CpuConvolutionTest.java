@@ -57,6 +57,8 @@ class CpuConvolutionTest {
             new ConvGeometry(9, 5, 4, 4, 12, 3, 3, 1, 1, 1, 1),     // 4x4 maps: groups of 8, the last one of 1
             new ConvGeometry(6, 3, 10, 12, 16, 3, 3, 1, 1, 1, 1),   // 16 filters (one vector) over 27 taps: a partial 16-tap tile
             new ConvGeometry(3, 5, 9, 7, 17, 3, 3, 1, 1, 1, 1),     // 17 filters: just past the 16-filter tile
+            new ConvGeometry(3, 4, 10, 16, 6, 5, 5, 1, 1, 0, 0),    // backward data over natural columns with taps cut per strip (dy padded by 4)
+            new ConvGeometry(3, 3, 9, 13, 5, 3, 3, 1, 1, 0, 0),     // 3x3 unpadded: dy padded by 2, wide columns, taps cut per strip
     };
 
     /**
@@ -254,6 +256,12 @@ class CpuConvolutionTest {
             assertFalse(conv.usesImplicit(new ConvGeometry(2, 3, 6, 6, 4, 3, 3, 1, 1, 3, 3)));
             assertFalse(im2colOnly(be).usesImplicit(IMPLICIT[0]));
         }
+        // Backward data leaves out the taps that read only padding where dy is padded by 2 or more (LeNet-5's conv2).
+        assertTrue(CpuImplicitConvolution.restrictsTaps(IMPLICIT[3]));
+        assertTrue(CpuImplicitConvolution.restrictsTaps(IMPLICIT[11]));
+        assertTrue(CpuImplicitConvolution.restrictsTaps(IMPLICIT[12]));
+        assertFalse(CpuImplicitConvolution.restrictsTaps(IMPLICIT[0]));
+        assertFalse(CpuImplicitConvolution.restrictsTaps(IMPLICIT[4])); // 7x9 output: grouped
         // The filter gradient's 16-filter tile: up to 16 filters, not 17.
         assertTrue(CpuImplicitConvolution.narrowFilterTile(IMPLICIT[9]));
         assertFalse(CpuImplicitConvolution.narrowFilterTile(IMPLICIT[10]));
