@@ -82,8 +82,26 @@ final class CpuImplicitConvolution {
         MemorySegment phase = MemorySegment.NULL;
 
         float[] row = new float[0];
+        float[] staged = new float[0];
+        float[] result = new float[0];
         float[] evens = new float[0];
         float[] odds = new float[0];
+
+        /**
+         * A heap copy of one sample's input (or dy), two vectors of slack: one bulk copy from
+         * the tensor instead of a segment access per row or element.
+         */
+        float[] staged(MemorySegment src, long srcOff, int words) {
+            if (staged.length < words + 2 * V) staged = new float[words + 2 * V];
+            MemorySegment.copy(src, F, srcOff * Float.BYTES, staged, 0, words);
+            return staged;
+        }
+
+        /** One sample's output gathered on the heap, written to the tensor in one copy. */
+        float[] result(int words) {
+            if (result.length < words) result = new float[words];
+            return result;
+        }
 
         /** A row of {@code words} with two vectors of slack. */
         float[] row(int words) {
@@ -480,7 +498,7 @@ final class CpuImplicitConvolution {
                     int count = Math.min(group, end - i);
                     float[] col = sc.col(crsPad * stride);
                     gatherGroup(sc, in, rowOff, crs, x, i * xs, xs, count, oh, ow, col, stride);
-                    for (int j = 0; j < count; j++) transpose(dy, (i + j) * ys, k, p, kPad, gdyt, j * p * kPad);
+                    for (int j = 0; j < count; j++) transpose(dy, (i + j) * ys, k, p, kPad, gdyt, j * p * kPad, sc);
                     filterTiles(narrow, col, rows, crsPad, stride, 1, count * p, gdyt, kPad, acc);
                 }
                 return;
@@ -489,7 +507,7 @@ final class CpuImplicitConvolution {
             float[] dyt = sc.dyt(p * kPad);
             for (int i = first; i < end; i++) {
                 pad(x, i * xs, in, xp, sc);
-                transpose(dy, i * ys, k, p, kPad, dyt, 0);
+                transpose(dy, i * ys, k, p, kPad, dyt, 0, sc);
                 filterTiles(narrow, xp, rowOff, crsPad, wq, oh, ow, dyt, kPad, acc);
             }
         });
@@ -564,66 +582,58 @@ final class CpuImplicitConvolution {
     private static void pad(MemorySegment src, long srcOff, Padded in, float[] xp, Scratch sc) {
         int hp = in.hp(), wp = in.wp(), h = in.h(), w = in.w();
         Arrays.fill(xp, 0, in.words(), 0f);
+        float[] staged = sc.staged(src, srcOff, in.channels() * h * w);
         if (in.strideH() > 1 || in.strideW() > 1) {
-            padPhases(src, srcOff, in, xp, sc.row(w));
+            padPhases(staged, in, xp);
             return;
         }
         for (int ch = 0; ch < in.channels(); ch++) {
             for (int row = 0; row < h; row++) {
-                long from = srcOff + ((long) ch * h + row) * w;
                 int to = (ch * hp + row + in.padH()) * wp + in.padW();
-                copyRow(src, from, xp, to, w);
+                System.arraycopy(staged, (ch * h + row) * w, xp, to, w);
             }
         }
     }
 
     /**
      * Each input row into the phases that keep it: its columns b - padW, b - padW + strideW,
-     * ... go to phase column b. The row is copied to the heap first; at stride 2 a vector's
-     * worth of a phase is the even elements of two vectors of the row.
+     * ... go to phase column b. At stride 2 a vector's worth of a phase is the even elements
+     * of two vectors of the row.
      */
-    private static void padPhases(MemorySegment src, long srcOff, Padded in, float[] xp, float[] line) {
+    private static void padPhases(float[] staged, Padded in, float[] xp) {
         int h = in.h(), w = in.w(), sh = in.strideH(), sw = in.strideW(), wq = in.wq();
         for (int ch = 0; ch < in.channels(); ch++) {
             for (int row = 0; row < h; row++) {
                 int a = (row + in.padH()) % sh;
                 if (a >= in.phaseRows()) continue; // a row no tap reads
-                MemorySegment.copy(src, F, (srcOff + ((long) ch * h + row) * w) * Float.BYTES, line, 0, w);
+                int line = (ch * h + row) * w;
                 int rowStart = ((row + in.padH()) / sh) * wq;
                 for (int b = 0; b < in.phaseCols(); b++) {
                     int col = Math.floorMod(b - in.padW(), sw);
                     int to = in.offset(ch, a, b) + rowStart + (col + in.padW()) / sw;
                     int count = CpuGemm.ceilDiv(w - col, sw), j = 0;
                     if (sw == 2) {
-                        // Reads up to line[col + 2V - 1], inside the slack; keeps only elements below w.
+                        // Reads up to 2V - 1 past the row's first element read, inside the staging slack; keeps only elements below w.
                         for (; j + V <= count; j += V, col += 2 * V) {
-                            FloatVector.fromArray(SPECIES, line, col).rearrange(EVENS, FloatVector.fromArray(SPECIES, line, col + V))
-                                    .intoArray(xp, to + j);
+                            FloatVector.fromArray(SPECIES, staged, line + col)
+                                    .rearrange(EVENS, FloatVector.fromArray(SPECIES, staged, line + col + V)).intoArray(xp, to + j);
                         }
                     }
-                    for (; j < count; j++, col += sw) xp[to + j] = line[col];
+                    for (; j < count; j++, col += sw) xp[to + j] = staged[line + col];
                 }
             }
         }
     }
 
-    private static void copyRow(MemorySegment src, long from, float[] dst, int to, int n) {
-        int j = 0;
-        for (int bound = n - n % V; j < bound; j += V) {
-            FloatVector.fromMemorySegment(SPECIES, src, (from + j) * Float.BYTES, ORDER).intoArray(dst, to + j);
-        }
-        for (; j < n; j++) dst[to + j] = src.getAtIndex(F, from + j);
-    }
-
     /** dyt[at + pos * kPad + k] = dy[k][pos] for k < rows, zero up to kPad. */
-    private static void transpose(MemorySegment dy, long off, int rows, int p, int kPad, float[] dyt, int at) {
+    private static void transpose(MemorySegment dy, long off, int rows, int p, int kPad, float[] dyt, int at, Scratch sc) {
         for (int pos = 0; pos < p; pos++) {
             int d = at + pos * kPad;
             for (int k = rows; k < kPad; k++) dyt[d + k] = 0f;
         }
+        float[] staged = sc.staged(dy, off, rows * p);
         for (int k = 0; k < rows; k++) {
-            long src = off + (long) k * p;
-            for (int pos = 0, d = at + k; pos < p; pos++, d += kPad) dyt[d] = dy.getAtIndex(F, src + pos);
+            for (int pos = 0, src = k * p, d = at + k; pos < p; pos++, d += kPad) dyt[d] = staged[src + pos];
         }
     }
 
@@ -725,11 +735,11 @@ final class CpuImplicitConvolution {
                 for (int r = 0; r < MR; r++) System.arraycopy(tile, r * NR, wide, (st * MR + r) * qPad + col, NR);
             }
         }
+        float[] result = sc.result(m * outH * outW);
         for (int row = 0; row < m; row++) {
-            for (int i = 0; i < outH; i++) {
-                copyOut(wide, row * qPad + i * wp, dst, dstOff + ((long) row * outH + i) * outW, outW);
-            }
+            for (int i = 0; i < outH; i++) System.arraycopy(wide, row * qPad + i * wp, result, (row * outH + i) * outW, outW);
         }
+        MemorySegment.copy(result, 0, dst, F, dstOff * Float.BYTES, m * outH * outW);
     }
 
     private static void copyOut(float[] src, int from, MemorySegment dst, long to, int n) {
