@@ -17,9 +17,10 @@ import java.nio.ByteOrder;
  *   backward filter  dW   += dy[i][K, OHW] x col[i]^T
  * </pre>
  * A 1x1, stride-1, unpadded convolution needs no column matrix: col[i] is x[i] itself.
- * Every other convolution (strided ones through their stride phases), on a vector unit wide
- * enough, skips im2col altogether and runs as {@link CpuImplicitConvolution}'s implicit
- * GEMM, at any batch size; what follows is the path of the rest.
+ * Every convolution with a filter larger than 1x1 (strided ones through their stride
+ * phases), on a vector unit wide enough, skips im2col altogether and runs as
+ * {@link CpuImplicitConvolution}'s implicit GEMM, at any batch size; what follows is the
+ * path of the rest (1x1 filters, and everything on narrower vector units).
  *
  * <p>Two schedules. With at least as many samples as workers, samples are handed out to
  * workers, each with its own column matrix and serial GEMMs; the filter gradient is summed

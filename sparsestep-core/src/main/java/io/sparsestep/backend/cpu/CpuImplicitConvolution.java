@@ -155,14 +155,16 @@ final class CpuImplicitConvolution {
     }
 
     /**
-     * Not the pointwise case (which reads x directly already), a vector unit wide enough
-     * for the 8 x 2-vector tile, and, at stride 1, padding below the filter size (so the
+     * A vector unit wide enough for the 8 x 2-vector tile and a filter larger than 1x1 (a
+     * pointwise stride-1 convolution reads x directly already; a strided 1x1 projection is a
+     * GEMM over one phase only, of depth C, where im2col's subsampling copy measured faster
+     * than the phase path), and, at stride 1, padding below the filter size (so the
      * backward-data correlation has a non-negative padding; strided convolutions take
      * backward data through the phases, which pad each phase by its own sub-filter).
      */
     static boolean applies(ConvGeometry g) {
         boolean strided = g.strideH() > 1 || g.strideW() > 1;
-        return V >= 16 && !CpuConvolution.isPointwise(g) && (strided || g.padH() < g.r() && g.padW() < g.s());
+        return V >= 16 && (g.r() > 1 || g.s() > 1) && (strided || g.padH() < g.r() && g.padW() < g.s());
     }
 
     /**
