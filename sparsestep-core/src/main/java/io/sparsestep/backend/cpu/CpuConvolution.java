@@ -17,8 +17,10 @@ import java.nio.ByteOrder;
  *   backward filter  dW   += dy[i][K, OHW] x col[i]^T
  * </pre>
  * A 1x1, stride-1, unpadded convolution needs no column matrix: col[i] is x[i] itself.
- * Other stride-1 convolutions with a sample for every worker skip im2col altogether and run
- * as {@link CpuImplicitConvolution}'s implicit GEMM; what follows is the path of the rest.
+ * Every convolution with a filter larger than 1x1 (strided ones through their stride
+ * phases), on a vector unit wide enough, skips im2col altogether and runs as
+ * {@link CpuImplicitConvolution}'s implicit GEMM, at any batch size; what follows is the
+ * path of the rest (1x1 filters, and everything on narrower vector units).
  *
  * <p>Two schedules. With at least as many samples as workers, samples are handed out to
  * workers, each with its own column matrix and serial GEMMs; the filter gradient is summed
@@ -39,19 +41,27 @@ final class CpuConvolution {
     private final Parallel parallel;
     private final CpuGemm gemm;
     private final CpuImplicitConvolution implicit;
+    /** False only in tests of the im2col path, which machines without 16 float lanes take for everything. */
+    private final boolean implicitEnabled;
 
     CpuConvolution(Parallel parallel, CpuGemm gemm) {
+        this(parallel, gemm, true);
+    }
+
+    CpuConvolution(Parallel parallel, CpuGemm gemm, boolean implicitEnabled) {
         this.parallel = parallel;
         this.gemm = gemm;
         this.implicit = new CpuImplicitConvolution(parallel);
+        this.implicitEnabled = implicitEnabled;
     }
 
     /**
      * Whether the three passes of {@code g} run as {@link CpuImplicitConvolution}'s implicit
-     * GEMM (stride 1, with a sample for every worker) rather than im2col + GEMM.
+     * GEMM rather than im2col + GEMM. The batch size does not matter, so a smaller last batch
+     * takes the same path as the full ones (and needs no workspace either).
      */
     boolean usesImplicit(ConvGeometry g) {
-        return perSample(g) && CpuImplicitConvolution.applies(g);
+        return implicitEnabled && CpuImplicitConvolution.applies(g);
     }
 
     static boolean isPointwise(ConvGeometry g) {
@@ -66,7 +76,12 @@ final class CpuConvolution {
         return g.n() >= parallel.threads();
     }
 
+    /**
+     * Words of the caller's workspace: none for the implicit path (its scratch is its own),
+     * else the column matrices and partial filter gradients of the im2col path.
+     */
     long workspaceWords(ConvGeometry g) {
+        if (usesImplicit(g)) return 0;
         int t = parallel.threads();
         return perSample(g) ? t * colWords(g) + (t - 1) * g.filterSize() : colWords(g);
     }

@@ -2,15 +2,17 @@ package io.sparsestep.backend.cpu;
 
 import io.sparsestep.backend.ConvGeometry;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * Stride-1 convolution as an implicit GEMM: no column matrix. Each sample's input is copied
+ * Convolution as an implicit GEMM: no column matrix. Each sample's input is copied
  * once into a zero-padded plane {@code xp[c][h + 2 padH][w + 2 padW]}; the column-matrix row
  * of filter tap (c, r, s) is then the padded plane read from offset
  * {@code rowOff = (c * Hp + r) * Wp + s}, so the register kernel loads its B vectors straight
@@ -29,6 +31,17 @@ import java.util.Arrays;
  * {@code Wp - outW} per row are junk, into a per-worker buffer and the valid ones are copied
  * out (the wasted work is {@code (Wp - outW) / Wp}).
  *
+ * <p>Strided convolutions store the padded plane as its stride phases: phase (a, b) holds
+ * the padded rows a, a + strideH, ... and columns b, b + strideW, ... of a channel, so tap
+ * (r, s) reads phase (r % strideH, s % strideW) from row r / strideH, column s / strideW,
+ * and consecutive output positions are again consecutive words ({@code Wp} above becomes the
+ * phase width {@code Wq = ceil(Wp / strideW)}). Forward and filter gradient then run the
+ * kernels above unchanged. Backward data splits dx into the same phases: the padded input
+ * row {@code strideH * u + a} receives only the taps r = a + strideH * r', from output row
+ * u - r', so each phase is a stride-1 full correlation of dy (padding Ra - 1) with that
+ * phase's sub-filter, flipped and transposed, of Ra x Sb taps; the phase results are then
+ * written to their places in dx ({@link #backwardDataByPhases}).
+ *
  * <p>Samples are handed to workers as in {@link CpuConvolution}'s per-sample schedule. The
  * filter gradient is summed over the same fixed blocks of consecutive samples, one partial
  * per block, in sample order and position order inside it, then the partials are added in
@@ -44,6 +57,19 @@ final class CpuImplicitConvolution {
     private static final int NR = 2 * V;
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    /** Over two vectors (a, b): a0 a2 ... b0 b2 ..., the even elements of 2V consecutive ones. */
+    private static final VectorShuffle<Float> EVENS = shuffle(i -> 2 * i);
+    /** Over two vectors (a, b): a0 b0 a1 b1 ..., the first half of their interleaving. */
+    private static final VectorShuffle<Float> ZIP_LOW = shuffle(i -> i % 2 == 0 ? i / 2 : V + i / 2);
+    /** The second half: a(V/2) b(V/2) ... a(V-1) b(V-1). */
+    private static final VectorShuffle<Float> ZIP_HIGH = shuffle(i -> i % 2 == 0 ? V / 2 + i / 2 : V + V / 2 + i / 2);
+
+    /** Lane i takes element {@code source(i)} of the concatenation of two vectors. */
+    private static VectorShuffle<Float> shuffle(java.util.function.IntUnaryOperator source) {
+        int[] lanes = new int[V];
+        for (int i = 0; i < V; i++) lanes[i] = source.applyAsInt(i);
+        return VectorShuffle.fromValues(SPECIES, lanes);
+    }
 
     /** One worker's buffers. */
     private static final class Scratch {
@@ -52,6 +78,41 @@ final class CpuImplicitConvolution {
         float[] dyt = new float[0];
         float[] col = new float[0];
         final float[] tile = new float[MR * NR];
+        /** One stride phase of a sample's input gradient, [C][Uh][Uw] (native, as the kernel's output). */
+        MemorySegment phase = MemorySegment.NULL;
+
+        float[] row = new float[0];
+        float[] staged = new float[0];
+        float[] result = new float[0];
+        float[] evens = new float[0];
+        float[] odds = new float[0];
+
+        /**
+         * A heap copy of one sample's input (or dy), two vectors of slack: one bulk copy from
+         * the tensor instead of a segment access per row or element.
+         */
+        float[] staged(MemorySegment src, long srcOff, int words) {
+            if (staged.length < words + 2 * V) staged = new float[words + 2 * V];
+            MemorySegment.copy(src, F, srcOff * Float.BYTES, staged, 0, words);
+            return staged;
+        }
+
+        /** One sample's output gathered on the heap, written to the tensor in one copy. */
+        float[] result(int words) {
+            if (result.length < words) result = new float[words];
+            return result;
+        }
+
+        /** A row of {@code words} with two vectors of slack. */
+        float[] row(int words) {
+            if (row.length < words + 2 * V) row = new float[words + 2 * V];
+            return row;
+        }
+
+        MemorySegment phase(long words) {
+            if (phase.byteSize() < words * Float.BYTES) phase = Arena.ofAuto().allocate(words * Float.BYTES, 64);
+            return phase;
+        }
 
         float[] col(int words) {
             if (col.length < words) col = new float[words];
@@ -80,6 +141,9 @@ final class CpuImplicitConvolution {
     private final float[][] partials;
     private float[] packed = new float[0];
     private int[] rowOffsets = new int[0];
+    /** Backward data of a strided convolution: each phase's packed sub-filter and tap offsets. */
+    private float[][] phasePacked = new float[0][];
+    private int[][] phaseRowOffsets = new int[0][];
     /** Row starts of a grouped column matrix: tap t at t * its column stride. */
     private int[] tapRows = new int[0];
 
@@ -91,30 +155,69 @@ final class CpuImplicitConvolution {
     }
 
     /**
-     * Stride 1 with padding below the filter size (so the backward-data correlation has a
-     * non-negative padding), not the pointwise case (which reads x directly already), and a
-     * vector unit wide enough for the 8 x 2-vector tile.
+     * A vector unit wide enough for the 8 x 2-vector tile and a filter larger than 1x1 (a
+     * pointwise stride-1 convolution reads x directly already; a strided 1x1 projection is a
+     * GEMM over one phase only, of depth C, where im2col's subsampling copy measured faster
+     * than the phase path), and, at stride 1, padding below the filter size (so the
+     * backward-data correlation has a non-negative padding; strided convolutions take
+     * backward data through the phases, which pad each phase by its own sub-filter).
      */
     static boolean applies(ConvGeometry g) {
-        return V >= 16 && g.strideH() == 1 && g.strideW() == 1 && g.padH() < g.r() && g.padW() < g.s()
-                && !CpuConvolution.isPointwise(g);
+        boolean strided = g.strideH() > 1 || g.strideW() > 1;
+        return V >= 16 && (g.r() > 1 || g.s() > 1) && (strided || g.padH() < g.r() && g.padW() < g.s());
     }
 
-    /** A zero-padded [channels][h + 2 padH][w + 2 padW] plane. */
-    private record Padded(int channels, int h, int w, int padH, int padW) {
+    /**
+     * Whether the filter gradient of {@code g} runs in tiles of 2 MR taps x 1 vector of
+     * filters: up to V filters fill one vector, and the MR x 2-vector tile would be at least
+     * half padding (ResNet's 16-filter stage).
+     */
+    static boolean narrowFilterTile(ConvGeometry g) {
+        return g.k() <= V;
+    }
+
+    /**
+     * A zero-padded [channels][h + 2 padH][w + 2 padW] plane, stored as the phaseRows x
+     * phaseCols stride phases its taps read ([channels][phaseRows][phaseCols][hq][wq]); at
+     * stride 1 there is one phase, the padded plane itself.
+     */
+    private record Padded(int channels, int h, int w, int padH, int padW, int strideH, int strideW,
+                          int phaseRows, int phaseCols) {
+        /** The stride-1 plane. */
+        Padded(int channels, int h, int w, int padH, int padW) {
+            this(channels, h, w, padH, padW, 1, 1, 1, 1);
+        }
+
+        /** The input of {@code g}, split into the phases its R x S taps read. */
+        static Padded input(ConvGeometry g) {
+            return new Padded(g.c(), g.h(), g.w(), g.padH(), g.padW(), g.strideH(), g.strideW(),
+                    Math.min(g.r(), g.strideH()), Math.min(g.s(), g.strideW()));
+        }
+
         int hp() { return h + 2 * padH; }
         int wp() { return w + 2 * padW; }
+        /** Rows of a phase. */
+        int hq() { return CpuGemm.ceilDiv(hp(), strideH); }
+        /** Columns of a phase: the distance between output rows in the plane. */
+        int wq() { return CpuGemm.ceilDiv(wp(), strideW); }
+
+        /** Where tap (ch, r, s) of output position 0 reads. */
+        int offset(int ch, int r, int s) {
+            int phase = (ch * phaseRows + r % strideH) * phaseCols + s % strideW;
+            return (phase * hq() + r / strideH) * wq() + s / strideW;
+        }
+
         /**
          * Words of the plane plus slack: the last wide column strip of the last tap reads up
-         * to S - 2 + NR - 1 words past the plane, and S <= wp.
+         * to (S - 1) / strideW + NR - 1 words past the plane, and S <= wp.
          */
-        int words() { return channels * hp() * wp() + wp() + NR; }
+        int words() { return channels * phaseRows * phaseCols * hq() * wq() + wq() + NR; }
     }
 
     // ------------------------------------------------------------------ the three passes
 
     void forward(ConvGeometry g, MemorySegment x, MemorySegment w, MemorySegment y) {
-        Padded in = new Padded(g.c(), g.h(), g.w(), g.padH(), g.padW());
+        Padded in = Padded.input(g);
         int crs = g.c() * g.r() * g.s();
         packFilter(w, g.k(), crs, (m, p) -> (long) m * crs + p);
         int[] rowOff = rowOffsets(in, g.c(), g.r(), g.s(), crs);
@@ -123,6 +226,10 @@ final class CpuImplicitConvolution {
     }
 
     void backwardData(ConvGeometry g, MemorySegment dy, MemorySegment w, MemorySegment dx) {
+        if (g.strideH() > 1 || g.strideW() > 1) {
+            backwardDataByPhases(g, dy, w, dx);
+            return;
+        }
         int k = g.k(), c = g.c(), r = g.r(), s = g.s();
         Padded in = new Padded(k, g.outH(), g.outW(), r - 1 - g.padH(), s - 1 - g.padW());
         int krs = k * r * s;
@@ -133,7 +240,198 @@ final class CpuImplicitConvolution {
         });
         int[] rowOff = rowOffsets(in, k, r, s, krs);
         long xs = (long) c * g.h() * g.w(), ys = (long) k * g.outH() * g.outW();
+        if (restrictsTaps(g)) {
+            TapBands bands = new TapBands(w, g, in);
+            parallel.forEach(g.n(), (worker, i) -> correlate(scratch[worker], bands, packed, c, krs, rowOff, in, dy, i * ys,
+                    g.h(), g.w(), dx, i * xs));
+            return;
+        }
         run(packed, c, krs, rowOff, in, dy, ys, g.n(), g.h(), g.w(), dx, xs);
+    }
+
+    /**
+     * Whether stride-1 backward data of {@code g} runs each column strip with only the filter
+     * rows that reach dy ({@link TapBands}): a dy padding of 2 or more, on an output not grouped.
+     */
+    static boolean restrictsTaps(ConvGeometry g) {
+        return g.strideH() == 1 && g.strideW() == 1 && g.r() - 1 - g.padH() >= 2 && !isGrouped(g.h() * g.w());
+    }
+
+    /** A packed filter operand, its depth and the plane offsets of its taps. */
+    private record Taps(float[] packed, int depth, int[] rowOff) {
+    }
+
+    /**
+     * Stride-1 backward data whose dy padding P = R - 1 - padH is 2 or more (LeNet-5's 5x5
+     * conv2: an 8x8 dy padded by 4, so most taps of the border rows read padding). Output row
+     * i reads padded dy rows i .. i + R - 1, of which only [P, P + outH) hold data, so a
+     * column strip over output rows i0..i1 needs the flipped filter's rows
+     * t in [max(0, P - i1), min(R - 1, P + outH - 1 - i0)] only. Each range some strip needs
+     * gets its own packed filter and offsets, built before the samples run; the taps left out
+     * would only add zero products, so the sums are the same (up to the sign of a zero).
+     */
+    private static final class TapBands {
+        private final int taps, padding, dyRows, outRows, outW, wq;
+        private final Taps[] ranges;
+
+        TapBands(MemorySegment w, ConvGeometry g, Padded in) {
+            int k = g.k(), c = g.c(), r = g.r(), s = g.s();
+            this.taps = r;
+            this.padding = in.padH();
+            this.dyRows = in.h();
+            this.outRows = g.h();
+            this.outW = g.w();
+            this.wq = in.wq();
+            this.ranges = new Taps[r * r];
+            int q = g.w() % V == 0 ? g.h() * g.w() : g.h() * wq;
+            for (int col = 0; col < q; col += NR) {
+                int lo = low(col), hi = high(col), at = lo * r + hi;
+                if (ranges[at] != null) continue;
+                int span = hi - lo + 1, depth = k * span * s;
+                float[] a = pack(null, w, c, depth, (m, p) -> {
+                    int kk = p / (span * s), rr = r - 1 - (lo + (p / s) % span), ss = s - 1 - p % s;
+                    return (((long) kk * c + m) * r + rr) * s + ss;
+                });
+                int[] off = new int[depth];
+                for (int p = 0; p < depth; p++) off[p] = in.offset(p / (span * s), lo + (p / s) % span, p % s);
+                ranges[at] = new Taps(a, depth, off);
+            }
+        }
+
+        /** The taps of the column strip starting at {@code col} (a natural or a wide position). */
+        Taps strip(int col) {
+            return ranges[low(col) * taps + high(col)];
+        }
+
+        /** The output row of a natural or wide position (the last strip's padding columns count as the last row). */
+        private int row(int col) {
+            return Math.min(outRows - 1, outW % V == 0 ? col / outW : col / wq);
+        }
+
+        private int low(int col) {
+            return Math.max(0, padding - row(col + NR - 1));
+        }
+
+        private int high(int col) {
+            return Math.min(taps - 1, padding + dyRows - 1 - row(col));
+        }
+    }
+
+    /**
+     * Backward data of a strided convolution, one stride phase (a, b) of dx at a time. The
+     * padded input position (strideH u + a, strideW v + b) is read by the taps
+     * r = a + strideH r', s = b + strideW s' of output (u - r', v - s') only, so
+     * <pre>
+     *   dxPhase[c][u][v] = sum_(k,r',s') W[k][c][a + strideH r'][b + strideW s'] * dy[k][u - r'][v - s']
+     * </pre>
+     * the stride-1 backward data (a full correlation: padding Ra - 1, Sb - 1, flipped and
+     * transposed filter) of the Ra x Sb sub-filter, over Uh = outH + Ra - 1 rows and
+     * Uw = outW + Sb - 1 columns. dx takes each phase's values at that phase's positions, and
+     * zero where the phase has no tap (a >= R) or past Uh, Uw (input rows no output reads).
+     * Every sample is summed alone, phase by phase, in a fixed order.
+     */
+    private void backwardDataByPhases(ConvGeometry g, MemorySegment dy, MemorySegment w, MemorySegment dx) {
+        int k = g.k(), c = g.c(), r = g.r(), s = g.s(), sh = g.strideH(), sw = g.strideW(), phases = sh * sw;
+        if (phasePacked.length < phases) {
+            phasePacked = Arrays.copyOf(phasePacked, phases);
+            phaseRowOffsets = Arrays.copyOf(phaseRowOffsets, phases);
+        }
+        Padded[] planes = new Padded[phases];
+        for (int ph = 0; ph < phases; ph++) {
+            int a = ph / sw, b = ph % sw, ra = phaseTaps(r, a, sh), sb = phaseTaps(s, b, sw);
+            if (ra == 0 || sb == 0) continue;
+            planes[ph] = new Padded(k, g.outH(), g.outW(), ra - 1, sb - 1);
+            int depth = k * ra * sb;
+            // W'[c][(k*Ra + r')*Sb + s'] = W[k][c][a + strideH (Ra-1-r')][b + strideW (Sb-1-s')].
+            phasePacked[ph] = pack(phasePacked[ph], w, c, depth, (m, p) -> {
+                int kk = p / (ra * sb), rr = a + sh * (ra - 1 - (p / sb) % ra), ss = b + sw * (sb - 1 - p % sb);
+                return (((long) kk * c + m) * r + rr) * s + ss;
+            });
+            phaseRowOffsets[ph] = offsets(phaseRowOffsets[ph], planes[ph], k, ra, sb, depth);
+        }
+        // Phase ph's result for one sample sits at phaseAt[ph] of the worker's phase buffer.
+        long[] phaseAt = new long[phases + 1];
+        for (int ph = 0; ph < phases; ph++) {
+            Padded in = planes[ph];
+            phaseAt[ph + 1] = phaseAt[ph] + (in == null ? 0 : (long) c * (g.outH() + in.padH()) * (g.outW() + in.padW()));
+        }
+        long xs = (long) c * g.h() * g.w(), ys = (long) k * g.outH() * g.outW();
+        parallel.forEach(g.n(), (worker, i) -> {
+            Scratch sc = scratch[worker];
+            MemorySegment out = sc.phase(phaseAt[phases]);
+            for (int ph = 0; ph < phases; ph++) {
+                Padded in = planes[ph];
+                if (in == null) continue;
+                int depth = k * (in.padH() + 1) * (in.padW() + 1);
+                correlate(sc, phasePacked[ph], c, depth, phaseRowOffsets[ph], in, dy, i * ys, g.outH() + in.padH(),
+                        g.outW() + in.padW(), out.asSlice(phaseAt[ph] * Float.BYTES), 0);
+            }
+            new PhaseRows(g, planes, phaseAt, out, sc).write(dx, i * xs);
+        });
+    }
+
+    /**
+     * One sample's phase results (phase ph at {@code at[ph]}, [C][Uh][Uw], absent where the
+     * phase has no tap) written to dx row by row: dx[ch][ih][iw] = phase (a, b)'s element
+     * (u, v) with a, u = (ih + padH) % / strideH and b, v = (iw + padW) % / strideW; zero
+     * past Uh, Uw and in tapless phases.
+     */
+    private record PhaseRows(ConvGeometry g, Padded[] planes, long[] at, MemorySegment out, Scratch sc) {
+        void write(MemorySegment dx, long dxOff) {
+            int h = g.h(), w = g.w(), sh = g.strideH(), sw = g.strideW();
+            float[] line = sc.row(w);
+            int half = CpuGemm.roundUp(CpuGemm.ceilDiv(w, 2), V);
+            float[] evens = sc.evens = grow(sc.evens, half), odds = sc.odds = grow(sc.odds, half);
+            for (int ch = 0; ch < g.c(); ch++) {
+                for (int ih = 0; ih < h; ih++) {
+                    int a = (ih + g.padH()) % sh, u = (ih + g.padH()) / sh;
+                    if (sw == 2) {
+                        // Even columns from one column phase, odd ones from the other, interleaved a vector pair at a time.
+                        int padW = g.padW();
+                        phaseRow(a * sw + padW % 2, ch, u, padW / 2, evens, half);
+                        phaseRow(a * sw + (padW + 1) % 2, ch, u, (padW + 1) / 2, odds, half);
+                        for (int t = 0; t < half; t += V) {
+                            FloatVector e = FloatVector.fromArray(SPECIES, evens, t), o = FloatVector.fromArray(SPECIES, odds, t);
+                            e.rearrange(ZIP_LOW, o).intoArray(line, 2 * t);
+                            e.rearrange(ZIP_HIGH, o).intoArray(line, 2 * t + V);
+                        }
+                    } else {
+                        for (int iw = 0; iw < w; iw++) line[iw] = element(a * sw + (iw + g.padW()) % sw, ch, u, (iw + g.padW()) / sw);
+                    }
+                    MemorySegment.copy(line, 0, dx, F, (dxOff + ((long) ch * h + ih) * w) * Float.BYTES, w);
+                }
+            }
+        }
+
+        /** dst[t] = phase ph's element (u, from + t) for t < count, zero where it has none. */
+        private void phaseRow(int ph, int ch, int u, int from, float[] dst, int count) {
+            Padded in = planes[ph];
+            int valid = 0;
+            if (in != null) {
+                int uh = g.outH() + in.padH(), uw = g.outW() + in.padW();
+                if (u < uh) {
+                    valid = Math.max(0, Math.min(count, uw - from));
+                    MemorySegment.copy(out, F, (at[ph] + ((long) ch * uh + u) * uw + from) * Float.BYTES, dst, 0, valid);
+                }
+            }
+            Arrays.fill(dst, valid, count, 0f);
+        }
+
+        private float element(int ph, int ch, int u, int v) {
+            Padded in = planes[ph];
+            if (in == null) return 0f;
+            int uh = g.outH() + in.padH(), uw = g.outW() + in.padW();
+            return u < uh && v < uw ? out.getAtIndex(F, at[ph] + ((long) ch * uh + u) * uw + v) : 0f;
+        }
+    }
+
+    private static float[] grow(float[] a, int words) {
+        return a.length < words ? new float[words] : a;
+    }
+
+    /** Taps r = a, a + stride, ... below {@code size}: the sub-filter length of phase a. */
+    private static int phaseTaps(int size, int a, int stride) {
+        return a >= size ? 0 : CpuGemm.ceilDiv(size - a, stride);
     }
 
     /**
@@ -173,11 +471,12 @@ final class CpuImplicitConvolution {
     }
 
     void backwardFilter(ConvGeometry g, MemorySegment x, MemorySegment dy, MemorySegment dw) {
-        Padded in = new Padded(g.c(), g.h(), g.w(), g.padH(), g.padW());
+        Padded in = Padded.input(g);
         int k = g.k(), crs = g.c() * g.r() * g.s();
-        int crsPad = CpuGemm.roundUp(crs, MR), kPad = CpuGemm.roundUp(k, NR);
+        boolean narrow = narrowFilterTile(g);
+        int crsPad = CpuGemm.roundUp(crs, narrow ? 2 * MR : MR), kPad = CpuGemm.roundUp(k, narrow ? V : NR);
         int[] rowOff = rowOffsets(in, g.c(), g.r(), g.s(), crsPad);
-        int oh = g.outH(), ow = g.outW(), p = oh * ow;
+        int oh = g.outH(), ow = g.outW(), p = oh * ow, wq = in.wq();
         long xs = (long) g.c() * g.h() * g.w(), ys = (long) k * p;
         int threads = parallel.threads(), n = g.n();
         int blocks = Math.min(threads, n);
@@ -193,8 +492,6 @@ final class CpuImplicitConvolution {
             int first = (int) ((long) n * block / blocks), end = (int) ((long) n * (block + 1) / blocks);
             Scratch sc = scratch[worker];
             float[] acc = partials[block];
-            float[] xp = sc.plane(in.words());
-            float[] dyt = sc.dyt(p * kPad);
             Arrays.fill(acc, 0, crsPad * kPad, 0f);
             if (grouped) {
                 // Consecutive samples of the block, `group` at a time, as one run of positions.
@@ -203,23 +500,17 @@ final class CpuImplicitConvolution {
                     int count = Math.min(group, end - i);
                     float[] col = sc.col(crsPad * stride);
                     gatherGroup(sc, in, rowOff, crs, x, i * xs, xs, count, oh, ow, col, stride);
-                    for (int j = 0; j < count; j++) transpose(dy, (i + j) * ys, k, p, kPad, gdyt, j * p * kPad);
-                    for (int ks = 0; ks < kPad; ks += NR) {
-                        for (int ps = 0; ps < crsPad; ps += MR) {
-                            filterTile(col, rows, ps, stride, 1, count * p, gdyt, kPad, ks, acc, ps * kPad + ks);
-                        }
-                    }
+                    for (int j = 0; j < count; j++) transpose(dy, (i + j) * ys, k, p, kPad, gdyt, j * p * kPad, sc);
+                    filterTiles(narrow, col, rows, crsPad, stride, 1, count * p, gdyt, kPad, acc);
                 }
                 return;
             }
+            float[] xp = sc.plane(in.words());
+            float[] dyt = sc.dyt(p * kPad);
             for (int i = first; i < end; i++) {
-                pad(x, i * xs, in, xp);
-                transpose(dy, i * ys, k, p, kPad, dyt, 0);
-                for (int ks = 0; ks < kPad; ks += NR) {
-                    for (int ps = 0; ps < crsPad; ps += MR) {
-                        filterTile(xp, rowOff, ps, in.wp(), oh, ow, dyt, kPad, ks, acc, ps * kPad + ks);
-                    }
-                }
+                pad(x, i * xs, in, xp, sc);
+                transpose(dy, i * ys, k, p, kPad, dyt, 0, sc);
+                filterTiles(narrow, xp, rowOff, crsPad, wq, oh, ow, dyt, kPad, acc);
             }
         });
         // dw[k][p] = partial 0 + partial 1 + ... in block order.
@@ -244,10 +535,14 @@ final class CpuImplicitConvolution {
 
     /** The [m x depth] filter operand into MR-row strips: strip, then depth, then the MR rows; zero rows pad the last strip. */
     private void packFilter(MemorySegment w, int m, int depth, FilterIndex index) {
+        packed = pack(packed, w, m, depth, index);
+    }
+
+    /** {@link #packFilter} into {@code into}, or a bigger array it returns. */
+    private static float[] pack(float[] into, MemorySegment w, int m, int depth, FilterIndex index) {
         int strips = CpuGemm.ceilDiv(m, MR);
         int words = strips * MR * depth;
-        if (packed.length < words) packed = new float[words];
-        float[] pa = packed;
+        float[] pa = into == null || into.length < words ? new float[words] : into;
         for (int st = 0; st < strips; st++) {
             int base = st * MR * depth;
             for (int r = 0; r < MR; r++) {
@@ -257,6 +552,7 @@ final class CpuImplicitConvolution {
                 }
             }
         }
+        return pa;
     }
 
     /**
@@ -264,8 +560,14 @@ final class CpuImplicitConvolution {
      * the real ones (the padding of the last filter-gradient strip) read offset 0.
      */
     private int[] rowOffsets(Padded in, int channels, int r, int s, int count) {
-        if (rowOffsets.length < count) rowOffsets = new int[count];
-        int[] off = rowOffsets;
+        // Reused by every call: the workers of one call finish before the next call starts.
+        rowOffsets = offsets(rowOffsets, in, channels, r, s, count);
+        return rowOffsets;
+    }
+
+    /** {@link #rowOffsets} into {@code into}, or a bigger array it returns. */
+    private static int[] offsets(int[] into, Padded in, int channels, int r, int s, int count) {
+        int[] off = into == null || into.length < count ? new int[count] : into;
         int taps = channels * r * s;
         for (int p = 0; p < count; p++) {
             if (p >= taps) {
@@ -273,42 +575,67 @@ final class CpuImplicitConvolution {
                 continue;
             }
             int ch = p / (r * s), rr = (p / s) % r, ss = p % s;
-            off[p] = (ch * in.hp() + rr) * in.wp() + ss;
+            off[p] = in.offset(ch, rr, ss);
         }
-        // Reused by every call: the workers of one call finish before the next call starts.
         return off;
     }
 
-    /** xp = the sample's planes, zero-padded. */
-    private static void pad(MemorySegment src, long srcOff, Padded in, float[] xp) {
+    /** xp = the sample's planes, zero-padded (and split into their stride phases). */
+    private static void pad(MemorySegment src, long srcOff, Padded in, float[] xp, Scratch sc) {
         int hp = in.hp(), wp = in.wp(), h = in.h(), w = in.w();
         Arrays.fill(xp, 0, in.words(), 0f);
+        float[] staged = sc.staged(src, srcOff, in.channels() * h * w);
+        if (in.strideH() > 1 || in.strideW() > 1) {
+            padPhases(staged, in, xp);
+            return;
+        }
         for (int ch = 0; ch < in.channels(); ch++) {
             for (int row = 0; row < h; row++) {
-                long from = srcOff + ((long) ch * h + row) * w;
                 int to = (ch * hp + row + in.padH()) * wp + in.padW();
-                copyRow(src, from, xp, to, w);
+                System.arraycopy(staged, (ch * h + row) * w, xp, to, w);
             }
         }
     }
 
-    private static void copyRow(MemorySegment src, long from, float[] dst, int to, int n) {
-        int j = 0;
-        for (int bound = n - n % V; j < bound; j += V) {
-            FloatVector.fromMemorySegment(SPECIES, src, (from + j) * Float.BYTES, ORDER).intoArray(dst, to + j);
+    /**
+     * Each input row into the phases that keep it: its columns b - padW, b - padW + strideW,
+     * ... go to phase column b. At stride 2 a vector's worth of a phase is the even elements
+     * of two vectors of the row.
+     */
+    private static void padPhases(float[] staged, Padded in, float[] xp) {
+        int h = in.h(), w = in.w(), sh = in.strideH(), sw = in.strideW(), wq = in.wq();
+        for (int ch = 0; ch < in.channels(); ch++) {
+            for (int row = 0; row < h; row++) {
+                int a = (row + in.padH()) % sh;
+                if (a >= in.phaseRows()) continue; // a row no tap reads
+                int line = (ch * h + row) * w;
+                int rowStart = ((row + in.padH()) / sh) * wq;
+                for (int b = 0; b < in.phaseCols(); b++) {
+                    int col = Math.floorMod(b - in.padW(), sw);
+                    int to = in.offset(ch, a, b) + rowStart + (col + in.padW()) / sw;
+                    int count = CpuGemm.ceilDiv(w - col, sw), j = 0;
+                    if (sw == 2) {
+                        // Reads up to 2V - 1 past the row's first element read, inside the staging slack; keeps only elements below w.
+                        for (; j + V <= count; j += V, col += 2 * V) {
+                            FloatVector.fromArray(SPECIES, staged, line + col)
+                                    .rearrange(EVENS, FloatVector.fromArray(SPECIES, staged, line + col + V)).intoArray(xp, to + j);
+                        }
+                    }
+                    for (; j < count; j++, col += sw) xp[to + j] = staged[line + col];
+                }
+            }
         }
-        for (; j < n; j++) dst[to + j] = src.getAtIndex(F, from + j);
     }
 
     /** dyt[at + pos * kPad + k] = dy[k][pos] for k < rows, zero up to kPad. */
-    private static void transpose(MemorySegment dy, long off, int rows, int p, int kPad, float[] dyt, int at) {
+    private static void transpose(MemorySegment dy, long off, int rows, int p, int kPad, float[] dyt, int at, Scratch sc) {
         for (int pos = 0; pos < p; pos++) {
             int d = at + pos * kPad;
             for (int k = rows; k < kPad; k++) dyt[d + k] = 0f;
         }
+        float[] staged = sc.staged(dy, off, rows * p);
         for (int k = 0; k < rows; k++) {
-            long src = off + (long) k * p;
-            for (int pos = 0, d = at + k; pos < p; pos++, d += kPad) dyt[d] = dy.getAtIndex(F, src + pos);
+            for (int pos = 0, src = k * p, d = at + k; pos < p; pos++, d += kPad) dyt[d] = staged[src + pos];
         }
     }
 
@@ -327,9 +654,9 @@ final class CpuImplicitConvolution {
     private static void gatherGroup(Scratch sc, Padded in, int[] rowOff, int taps, MemorySegment src, long srcOff, long srcStride,
                                     int count, int outH, int outW, float[] col, int stride) {
         float[] xp = sc.plane(in.words());
-        int p = outH * outW, wp = in.wp();
+        int p = outH * outW, wp = in.wq();
         for (int j = 0; j < count; j++) {
-            pad(src, srcOff + j * srcStride, in, xp);
+            pad(src, srcOff + j * srcStride, in, xp, sc);
             for (int t = 0; t < taps; t++) {
                 int from = rowOff[t], to = t * stride + j * p;
                 for (int i = 0; i < outH; i++) System.arraycopy(xp, from + i * wp, col, to + i * outW, outW);
@@ -370,10 +697,17 @@ final class CpuImplicitConvolution {
      */
     private static void correlate(Scratch sc, float[] a, int m, int depth, int[] rowOff, Padded in,
                                   MemorySegment src, long srcOff, int outH, int outW, MemorySegment dst, long dstOff) {
+        correlate(sc, null, a, m, depth, rowOff, in, src, srcOff, outH, outW, dst, dstOff);
+    }
+
+    /** The same, each column strip with the taps {@code bands} gives it where there are bands. */
+    private static void correlate(Scratch sc, TapBands bands, float[] a, int m, int depth, int[] rowOff, Padded in,
+                                  MemorySegment src, long srcOff, int outH, int outW, MemorySegment dst, long dstOff) {
         float[] xp = sc.plane(in.words());
-        pad(src, srcOff, in, xp);
-        int strips = CpuGemm.ceilDiv(m, MR), wp = in.wp();
+        pad(src, srcOff, in, xp, sc);
+        int strips = CpuGemm.ceilDiv(m, MR), wp = in.wq();
         float[] tile = sc.tile;
+        Taps all = new Taps(a, depth, rowOff);
         if (outW % V == 0) {
             int p = outH * outW;
             for (int col = 0; col < p; col += NR) {
@@ -381,8 +715,9 @@ final class CpuImplicitConvolution {
                 int b0 = (col / outW) * wp + col % outW;
                 int second = cols > V ? col + V : col;
                 int b1 = (second / outW) * wp + second % outW;
+                Taps t = bands == null ? all : bands.strip(col);
                 for (int st = 0; st < strips; st++) {
-                    CpuGemm.multiply8(depth, a, st * MR * depth, xp, rowOff, b0, b1, tile);
+                    CpuGemm.multiply8(t.depth(), t.packed(), st * MR * t.depth(), xp, t.rowOff(), b0, b1, tile);
                     int rows = Math.min(MR, m - st * MR);
                     for (int r = 0; r < rows; r++) {
                         long at = (dstOff + (long) (st * MR + r) * p + col) * Float.BYTES;
@@ -396,16 +731,17 @@ final class CpuImplicitConvolution {
         int q = outH * wp, qPad = CpuGemm.roundUp(q, NR);
         float[] wide = sc.wide(strips * MR * qPad);
         for (int col = 0; col < q; col += NR) {
+            Taps t = bands == null ? all : bands.strip(col);
             for (int st = 0; st < strips; st++) {
-                CpuGemm.multiply8(depth, a, st * MR * depth, xp, rowOff, col, col + V, tile);
+                CpuGemm.multiply8(t.depth(), t.packed(), st * MR * t.depth(), xp, t.rowOff(), col, col + V, tile);
                 for (int r = 0; r < MR; r++) System.arraycopy(tile, r * NR, wide, (st * MR + r) * qPad + col, NR);
             }
         }
+        float[] result = sc.result(m * outH * outW);
         for (int row = 0; row < m; row++) {
-            for (int i = 0; i < outH; i++) {
-                copyOut(wide, row * qPad + i * wp, dst, dstOff + ((long) row * outH + i) * outW, outW);
-            }
+            for (int i = 0; i < outH; i++) System.arraycopy(wide, row * qPad + i * wp, result, (row * outH + i) * outW, outW);
         }
+        MemorySegment.copy(result, 0, dst, F, dstOff * Float.BYTES, m * outH * outW);
     }
 
     private static void copyOut(float[] src, int from, MemorySegment dst, long to, int n) {
@@ -418,6 +754,82 @@ final class CpuImplicitConvolution {
 
     // The filter-gradient kernel keeps its accumulators in registers across all positions
     // and hands them over through the partial array, as CpuGemm's kernels do through a tile.
+
+    /**
+     * acc += the whole filter gradient of one run of positions ({@code outH} rows of
+     * {@code outW}, {@code wp} apart in xp): tiles of 2 MR taps x V filters when
+     * {@code narrow} (kPad = V), else MR taps x NR filters. Either way each gradient element
+     * sums the positions in row-major order, so the tile shape does not change the bits.
+     */
+    private static void filterTiles(boolean narrow, float[] xp, int[] rowOff, int crsPad, int wp, int outH, int outW,
+                                    float[] dyt, int kPad, float[] acc) {
+        if (narrow) {
+            for (int ps = 0; ps < crsPad; ps += 2 * MR) filterTile16(xp, rowOff, ps, wp, outH, outW, dyt, acc, ps * kPad);
+            return;
+        }
+        for (int ks = 0; ks < kPad; ks += NR) {
+            for (int ps = 0; ps < crsPad; ps += MR) filterTile(xp, rowOff, ps, wp, outH, outW, dyt, kPad, ks, acc, ps * kPad + ks);
+        }
+    }
+
+    /**
+     * acc[16 taps x V filters] += the sum over the valid output positions, in row-major
+     * order, of xp[rowOff[tap] + oh * wp + ow] * dyt[oh * outW + ow][filters], for kPad = V.
+     */
+    private static void filterTile16(float[] xp, int[] rowOff, int ps, int wp, int outH, int outW, float[] dyt,
+                                     float[] acc, int at) {
+        FloatVector c00 = FloatVector.fromArray(SPECIES, acc, at), c01 = FloatVector.fromArray(SPECIES, acc, at + V),
+                c02 = FloatVector.fromArray(SPECIES, acc, at + 2 * V), c03 = FloatVector.fromArray(SPECIES, acc, at + 3 * V),
+                c04 = FloatVector.fromArray(SPECIES, acc, at + 4 * V), c05 = FloatVector.fromArray(SPECIES, acc, at + 5 * V),
+                c06 = FloatVector.fromArray(SPECIES, acc, at + 6 * V), c07 = FloatVector.fromArray(SPECIES, acc, at + 7 * V),
+                c08 = FloatVector.fromArray(SPECIES, acc, at + 8 * V), c09 = FloatVector.fromArray(SPECIES, acc, at + 9 * V),
+                c10 = FloatVector.fromArray(SPECIES, acc, at + 10 * V), c11 = FloatVector.fromArray(SPECIES, acc, at + 11 * V),
+                c12 = FloatVector.fromArray(SPECIES, acc, at + 12 * V), c13 = FloatVector.fromArray(SPECIES, acc, at + 13 * V),
+                c14 = FloatVector.fromArray(SPECIES, acc, at + 14 * V), c15 = FloatVector.fromArray(SPECIES, acc, at + 15 * V);
+        int o0 = rowOff[ps], o1 = rowOff[ps + 1], o2 = rowOff[ps + 2], o3 = rowOff[ps + 3],
+                o4 = rowOff[ps + 4], o5 = rowOff[ps + 5], o6 = rowOff[ps + 6], o7 = rowOff[ps + 7],
+                o8 = rowOff[ps + 8], o9 = rowOff[ps + 9], o10 = rowOff[ps + 10], o11 = rowOff[ps + 11],
+                o12 = rowOff[ps + 12], o13 = rowOff[ps + 13], o14 = rowOff[ps + 14], o15 = rowOff[ps + 15];
+        for (int i = 0; i < outH; i++) {
+            int xr = i * wp, t = i * outW * V;
+            for (int j = 0; j < outW; j++, t += V) {
+                int x = xr + j;
+                FloatVector v = FloatVector.fromArray(SPECIES, dyt, t);
+                c00 = FloatVector.broadcast(SPECIES, xp[o0 + x]).fma(v, c00);
+                c01 = FloatVector.broadcast(SPECIES, xp[o1 + x]).fma(v, c01);
+                c02 = FloatVector.broadcast(SPECIES, xp[o2 + x]).fma(v, c02);
+                c03 = FloatVector.broadcast(SPECIES, xp[o3 + x]).fma(v, c03);
+                c04 = FloatVector.broadcast(SPECIES, xp[o4 + x]).fma(v, c04);
+                c05 = FloatVector.broadcast(SPECIES, xp[o5 + x]).fma(v, c05);
+                c06 = FloatVector.broadcast(SPECIES, xp[o6 + x]).fma(v, c06);
+                c07 = FloatVector.broadcast(SPECIES, xp[o7 + x]).fma(v, c07);
+                c08 = FloatVector.broadcast(SPECIES, xp[o8 + x]).fma(v, c08);
+                c09 = FloatVector.broadcast(SPECIES, xp[o9 + x]).fma(v, c09);
+                c10 = FloatVector.broadcast(SPECIES, xp[o10 + x]).fma(v, c10);
+                c11 = FloatVector.broadcast(SPECIES, xp[o11 + x]).fma(v, c11);
+                c12 = FloatVector.broadcast(SPECIES, xp[o12 + x]).fma(v, c12);
+                c13 = FloatVector.broadcast(SPECIES, xp[o13 + x]).fma(v, c13);
+                c14 = FloatVector.broadcast(SPECIES, xp[o14 + x]).fma(v, c14);
+                c15 = FloatVector.broadcast(SPECIES, xp[o15 + x]).fma(v, c15);
+            }
+        }
+        c00.intoArray(acc, at);
+        c01.intoArray(acc, at + V);
+        c02.intoArray(acc, at + 2 * V);
+        c03.intoArray(acc, at + 3 * V);
+        c04.intoArray(acc, at + 4 * V);
+        c05.intoArray(acc, at + 5 * V);
+        c06.intoArray(acc, at + 6 * V);
+        c07.intoArray(acc, at + 7 * V);
+        c08.intoArray(acc, at + 8 * V);
+        c09.intoArray(acc, at + 9 * V);
+        c10.intoArray(acc, at + 10 * V);
+        c11.intoArray(acc, at + 11 * V);
+        c12.intoArray(acc, at + 12 * V);
+        c13.intoArray(acc, at + 13 * V);
+        c14.intoArray(acc, at + 14 * V);
+        c15.intoArray(acc, at + 15 * V);
+    }
 
     /**
      * acc[8 taps x NR filters] += the sum over the valid output positions, in row-major
