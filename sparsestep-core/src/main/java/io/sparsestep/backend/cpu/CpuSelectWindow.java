@@ -53,6 +53,9 @@ final class CpuSelectWindow {
     private final int[] sample = new int[MAX_SAMPLE];
     /** The sample's entry indices for a range of {@link #sampledN} entries: placed once per size, not per call. */
     private final long[] sampleAt = new long[MAX_SAMPLE];
+    /** The radix sort's other buffer and its byte counts (Arrays.sort allocated a merge buffer on some calls). */
+    private final int[] sortBuffer = new int[Math.max(MAX_SAMPLE, SORT_MAX)];
+    private final int[] byteCounts = new int[4 * 256];
     private long sampledN = -1;
     private final long[] hist = new long[CpuSelectPass.BINS];
     /** The workers' bucket counts summed. */
@@ -108,7 +111,7 @@ final class CpuSelectWindow {
             if (bits > INF_BITS) return miss();
             sample[j] = bits;
         }
-        Arrays.sort(sample, 0, s);
+        sortBits(sample, s, sortBuffer, byteCounts);
         double p = (double) k / n, rank = p * s, margin = 4 * Math.sqrt(s * p * (1 - p)) + 4;
         long upperRank = (long) Math.floor(rank - margin), lowerRank = (long) Math.ceil(rank + margin);
         // sample rank r (1 = largest) is sample[s - r]; beyond the sample the bound is open
@@ -239,7 +242,7 @@ final class CpuSelectWindow {
 
     /** {@link #kthLargest} by sorting a[0..m) in place: for a bucket of a few scores, cheaper than three histograms of 2048 bins. */
     private void kthLargestBySort(int[] a, int m, long k) {
-        Arrays.sort(a, 0, m);
+        sortBits(a, m, sortBuffer, byteCounts);
         int th = a[(int) (m - k)];
         long above = 0, equal = 0;
         for (int i = 0; i < m; i++) {
@@ -249,6 +252,43 @@ final class CpuSelectWindow {
         foundBits = th;
         foundAbove = above;
         foundEqual = equal;
+    }
+
+    /**
+     * Sorts a[0..m) ascending by the bits as non-negative ints (the order of the scores): a
+     * least-significant-byte-first radix sort, the counts of all four bytes taken in one read,
+     * a byte that all m share skipped. O(m) on any data and allocation-free, unlike
+     * Arrays.sort, which took a merge buffer on some calls. {@code buffer} holds at least m
+     * ints, {@code counts} 1024.
+     */
+    static void sortBits(int[] a, int m, int[] buffer, int[] counts) {
+        if (m < 2) return;
+        int[] from = a, to = buffer;
+        Arrays.fill(counts, 0);
+        for (int i = 0; i < m; i++) {
+            int b = a[i];
+            counts[b & 0xff]++;
+            counts[256 + ((b >>> 8) & 0xff)]++;
+            counts[512 + ((b >>> 16) & 0xff)]++;
+            counts[768 + (b >>> 24)]++;
+        }
+        for (int pass = 0; pass < 4; pass++) {
+            int base = 256 * pass, shift = 8 * pass;
+            if (counts[base + ((from[0] >>> shift) & 0xff)] == m) continue;   // every entry has this byte: the order stands
+            for (int d = 0, at = 0; d < 256; d++) {
+                int c = counts[base + d];
+                counts[base + d] = at;
+                at += c;
+            }
+            for (int i = 0; i < m; i++) {
+                int b = from[i];
+                to[counts[base + ((b >>> shift) & 0xff)]++] = b;
+            }
+            int[] t = from;
+            from = to;
+            to = t;
+        }
+        if (from != a) System.arraycopy(from, 0, a, 0, m);
     }
 
     /** The k-th largest of a[0..m), 1 <= k <= m, into foundBits, and how many of the m lie above it and equal it. */

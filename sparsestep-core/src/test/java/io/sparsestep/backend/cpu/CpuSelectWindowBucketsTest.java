@@ -5,11 +5,15 @@ import io.sparsestep.backend.SelectOps.Selection;
 import io.sparsestep.backend.Tensor;
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
+import java.util.function.IntUnaryOperator;
 
 import static io.sparsestep.backend.cpu.CpuSelectOpsTest.scores;
 import static io.sparsestep.backend.cpu.CpuSelectOpsTest.scratch;
 import static io.sparsestep.backend.cpu.CpuTestSupport.tensor;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the k-th largest inside a tie group larger than SORT_MAX, at the first and the last rank of
  * a tie (where the bucket walk stops on a bucket whose count equals what is left to find), and
  * on a grid coarse enough that each bucket holds one value; every selection must be answered by
- * the window (none handed back), on 1, 2 and 3 threads, for both scores.
+ * the window (none handed back), on 1, 2 and 3 threads, for both scores. Also the radix sort
+ * the window sorts its sample and small buckets with.
  */
 class CpuSelectWindowBucketsTest {
     private static final int N = 300_007;
@@ -62,6 +67,32 @@ class CpuSelectWindowBucketsTest {
                 assertEquals(0, window.misses);
                 assertTrue(window.sortedBuckets > 0, "no threshold bucket was small enough to sort");
                 assertTrue(window.radixBuckets > 0, "the 3,000-way tie never made a bucket too large to sort");
+            }
+        }
+    }
+
+    /**
+     * The window's sort of the sample and of a small bucket (an LSD radix sort by bytes that
+     * skips a byte every entry shares) against Arrays.sort: random non-negative bits, all
+     * equal, already sorted, reversed, only the low byte varying, only the top byte varying,
+     * the extremes 0 and +inf's bits, and the sizes 0, 1, 2, 1023 and 16384.
+     */
+    @Test
+    void theRadixSortOfScoreBitsMatchesArraysSort() {
+        Random r = new Random(4);
+        int max = 1 << 14;
+        int[] buffer = new int[max], counts = new int[1024];
+        List<IntUnaryOperator> kinds = List.of(
+                i -> r.nextInt() >>> 1, i -> 0x3f000000, i -> i * 131, i -> Integer.MAX_VALUE - i * 131,
+                i -> 0x3f123400 | r.nextInt(256), i -> r.nextInt(128) << 24 | 0x00abcdef, i -> r.nextBoolean() ? 0 : 0x7f800000);
+        for (int m : new int[]{0, 1, 2, 1023, max}) {
+            for (int kind = 0; kind < kinds.size(); kind++) {
+                int[] a = new int[m];
+                for (int i = 0; i < m; i++) a[i] = kinds.get(kind).applyAsInt(i);
+                int[] expected = a.clone();
+                Arrays.sort(expected);
+                CpuSelectWindow.sortBits(a, m, buffer, counts);
+                assertArrayEquals(expected, a, "kind " + kind + ", m=" + m);
             }
         }
     }
