@@ -12,7 +12,7 @@ import java.util.Arrays;
  * bracket it from a sample, then find it in one counting pass. The radix select's first
  * pass bins every score, a scattered increment per entry that costs about four times a
  * read of w and g; this pass only compares each vector against two bounds and counts, so
- * it runs near the speed of that read, and what falls between the bounds (about 1-3% of
+ * it runs near the speed of that read, and what falls between the bounds (about 1.4-3.6% of
  * the entries) is copied aside and selected exactly.
  *
  * <p>Steps: (1) score a deterministic jittered sample of {@code S = clamp(n/256, 1024,
