@@ -12,18 +12,23 @@ import java.util.Arrays;
  * bracket it from a sample, then find it in one counting pass. The radix select's first
  * pass bins every score, a scattered increment per entry that costs about four times a
  * read of w and g; this pass only compares each vector against two bounds and counts, so
- * it runs near the speed of that read, and what falls between the bounds (about 1-3% of
+ * it runs near the speed of that read, and what falls between the bounds (about 1.4-3.6% of
  * the entries) is copied aside and selected exactly.
  *
  * <p>Steps: (1) score a deterministic jittered sample of {@code S = clamp(n/256, 1024,
- * 16384)} entries and sort it; (2) take as bounds the sample's values at ranks {@code r -/+
- * (4 sd + 4)} around the expected rank {@code r = k S / n}, sd the binomial spread
- * {@code sqrt(S p (1-p))}; (3) one pass over the range counts the scores above the upper
- * bound and copies the score bits inside [lower, upper] into per-worker buffers; (4) if
- * {@code above < k <= above + inside}, the threshold is the {@code (k - above)}-th largest
- * inside, found by radix select over the copied bits, and every entry equal to it is inside
- * too, so the counts are exact. Otherwise (a bound missed, a buffer would overflow, or a
- * NaN score is present) it answers false and the caller runs the full radix select.
+ * 16384)} entries (their indices placed once per range size) and sort it; (2) take as bounds
+ * the sample's values at ranks {@code r -/+ (4 sd + 4)} around the expected rank
+ * {@code r = k S / n}, sd the binomial spread {@code sqrt(S p (1-p))}; (3) one pass over the
+ * range counts the scores above the upper bound and copies the score bits inside [lower,
+ * upper] into per-worker buffers, branch-free (each vector's inside lanes compressed and
+ * stored whole), and each worker then counts its copied bits into 2048 buckets of
+ * {@code (bits - lower) >>> shift}; (4) if {@code above < k <= above + inside}, the threshold
+ * is found in the one bucket the summed counts point at: its scores are gathered and the
+ * remaining rank selected among them (sorted when there are at most {@link #SORT_MAX}, radix
+ * selected when more). Bucket order is score order and every entry equal to the threshold
+ * shares its bucket, so the counts are exact. Otherwise (a bound missed, a buffer would
+ * overflow, or a NaN score is present) it answers false and the caller runs the full radix
+ * select.
  *
  * <p>Either way the result is the same value and counts, because the k-th largest of a
  * multiset is one number whatever finds it: the backends still agree bit for bit, and the
@@ -38,15 +43,29 @@ final class CpuSelectWindow {
     private static final int V = CpuSelectPass.V;
     /** Radix digits over the copied bits, most significant first, as the full select's. */
     private static final int[] SHIFT = {21, 10, 0}, WIDTH = {11, 11, 10};
+    /** The copied bits are first split into this many buckets of {@code (bits - lower) >>> shift}, each worker counting its own. */
+    private static final int BUCKET_BITS = 11, BUCKETS = 1 << BUCKET_BITS;
+    /** A bucket of at most this many scores is sorted rather than radix selected (a sort of a few dozen, the usual bucket, takes well under a microsecond). */
+    static final int SORT_MAX = 1024;
 
     private final CpuBackend be;
     private final Worker[] workers;
     private final int[] sample = new int[MAX_SAMPLE];
+    /** The sample's entry indices for a range of {@link #sampledN} entries: placed once per size, not per call. */
+    private final long[] sampleAt = new long[MAX_SAMPLE];
+    /** The radix sort's other buffer and its byte counts (Arrays.sort allocated a merge buffer on some calls). */
+    private final int[] sortBuffer = new int[Math.max(MAX_SAMPLE, SORT_MAX)];
+    private final int[] byteCounts = new int[4 * 256];
+    private long sampledN = -1;
     private final long[] hist = new long[CpuSelectPass.BINS];
+    /** The workers' bucket counts summed. */
+    private final long[] buckets = new long[BUCKETS];
     /** All workers' copied bits, end to end, for the final select; grown when a larger range needs it. */
     private int[] inside = new int[0];
     /** Selections answered here and ones handed back to the radix select (read by tests). */
     long hits, misses;
+    /** Answered selections whose threshold's bucket was sorted, and ones whose bucket was radix selected (read by tests). */
+    long sortedBuckets, radixBuckets;
     /** The last answered selection: the threshold's bits, the scores above it, those equal to it (fields, so a step allocates nothing). */
     int foundBits;
     long foundAbove, foundEqual;
@@ -54,16 +73,23 @@ final class CpuSelectWindow {
     /** A worker's counts and its buffer of score bits inside the bounds. */
     private static final class Worker {
         int[] bits = new int[0];
-        final int[] lanes = new int[V];
+        /** How many of the copied bits fall in each bucket. */
+        final int[] buckets = new int[BUCKETS];
         int count;
-        long above, nan;
-        boolean overflow;
+        long above;
+        boolean nan, overflow;
 
         void reset() {
             count = 0;
             above = 0;
-            nan = 0;
+            nan = false;
             overflow = false;
+            Arrays.fill(buckets, 0);
+        }
+
+        /** Counts the copied bits per bucket {@code (bits - lower) >>> shift} (all below BUCKETS, as the bits lie in [lower, upper]). */
+        void countBuckets(int lower, int shift) {
+            for (int j = 0; j < count; j++) buckets[(bits[j] - lower) >>> shift]++;
         }
     }
 
@@ -79,46 +105,84 @@ final class CpuSelectWindow {
      */
     boolean find(MemorySegment w, MemorySegment g, long n, long k) {
         int s = (int) Math.min(MAX_SAMPLE, Math.max(MIN_SAMPLE, n >>> 8));
+        if (sampledN != n) placeSample(n, s);
         for (int j = 0; j < s; j++) {
-            // jittered systematic sample: one entry per stride, at a golden-ratio offset within it
-            double jitter = ((j + 1) * 0.6180339887498949) % 1.0;
-            long i = Math.min(n - 1, (long) ((j + jitter) * n / s));
-            int bits = CpuSelectPass.scoreBits(w, g, i);
+            int bits = CpuSelectPass.scoreBits(w, g, sampleAt[j]);
             if (bits > INF_BITS) return miss();
             sample[j] = bits;
         }
-        Arrays.sort(sample, 0, s);
+        sortBits(sample, s, sortBuffer, byteCounts);
         double p = (double) k / n, rank = p * s, margin = 4 * Math.sqrt(s * p * (1 - p)) + 4;
         long upperRank = (long) Math.floor(rank - margin), lowerRank = (long) Math.ceil(rank + margin);
         // sample rank r (1 = largest) is sample[s - r]; beyond the sample the bound is open
         int upper = upperRank < 1 ? INF_BITS : sample[(int) (s - upperRank)];
         int lower = lowerRank > s ? 0 : sample[(int) (s - lowerRank)];
         double insideShare = (Math.min(lowerRank, s) - Math.max(upperRank, 1) + 1.0) / s;
+        // the bucket of a copied score: its offset above lower, shifted so that upper - lower lands below BUCKETS
+        int shift = Math.max(0, Integer.SIZE - Integer.numberOfLeadingZeros(upper - lower) - BUCKET_BITS);
         for (Worker wk : workers) wk.reset();   // a worker the split leaves idle must not bring old counts
         be.chunked(n, (worker, start, count) -> {
             Worker wk = workers[worker];
             int need = (int) Math.min(Integer.MAX_VALUE - 2L * V, (long) (2 * insideShare * count) + 2L * V + 64);
             if (wk.bits.length < need) wk.bits = new int[need];
             pass(w, g, start, start + count, lower, upper, wk);
+            if (!wk.overflow) wk.countBuckets(lower, shift);
         });
-        long above = 0, nan = 0, total = 0;
+        long above = 0, total = 0;
+        boolean nan = false;
         for (Worker wk : workers) {
             if (wk.overflow) return miss();
             above += wk.above;
-            nan += wk.nan;
+            nan |= wk.nan;
             total += wk.count;
         }
-        if (nan > 0 || k <= above || k > above + total || total > Integer.MAX_VALUE) return miss();
-        if (inside.length < total) inside = new int[(int) total];
-        int at = 0;
-        for (Worker wk : workers) {
-            System.arraycopy(wk.bits, 0, inside, at, wk.count);
-            at += wk.count;
+        if (nan || k <= above || k > above + total || total > Integer.MAX_VALUE) return miss();
+        // the bucket holding the (k - above)-th largest copied score: every score above it lies in a higher bucket
+        Arrays.fill(buckets, 0);
+        for (Worker wk : workers) for (int b = 0; b < BUCKETS; b++) buckets[b] += wk.buckets[b];
+        long remaining = k - above;
+        int d = BUCKETS - 1;
+        while (buckets[d] < remaining) {
+            remaining -= buckets[d];
+            above += buckets[d];
+            d--;
         }
-        kthLargest(inside, at, k - above);
+        if (inside.length < buckets[d] + V) inside = new int[(int) buckets[d] + V];
+        int at = 0;
+        for (Worker wk : workers) at = gather(wk.bits, wk.count, lower, shift, d, inside, at);
+        if (at <= SORT_MAX) {
+            kthLargestBySort(inside, at, remaining);
+            sortedBuckets++;
+        } else {
+            kthLargest(inside, at, remaining);
+            radixBuckets++;
+        }
         foundAbove += above;
         hits++;
         return true;
+    }
+
+    /** The jittered systematic sample for n entries: one entry per stride of n / s, at a golden-ratio offset within it. */
+    private void placeSample(long n, int s) {
+        for (int j = 0; j < s; j++) {
+            double jitter = ((j + 1) * 0.6180339887498949) % 1.0;
+            sampleAt[j] = Math.min(n - 1, (long) ((j + jitter) * n / s));
+        }
+        sampledN = n;
+    }
+
+    /** Appends to out, from {@code at}, the bits of a[0..m) in bucket d; returns the new end. out holds every one plus V. */
+    private static int gather(int[] a, int m, int lower, int shift, int d, int[] out, int at) {
+        IntVector lowerV = IntVector.broadcast(CpuSelectPass.INTS, lower);
+        int j = 0;
+        for (int vectorEnd = m / V * V; j < vectorEnd; j += V) {
+            IntVector bits = IntVector.fromArray(CpuSelectPass.INTS, a, j);
+            VectorMask<Integer> in = bits.sub(lowerV).lanewise(VectorOperators.LSHR, shift).compare(VectorOperators.EQ, d);
+            bits.compress(in).intoArray(out, at);
+            at += in.trueCount();
+        }
+        for (; j < m; j++) if ((a[j] - lower) >>> shift == d) out[at++] = a[j];
+        return at;
     }
 
     private boolean miss() {
@@ -127,42 +191,43 @@ final class CpuSelectWindow {
     }
 
     /**
-     * One worker's piece: scores above {@code upper} counted (NaN among them counted apart),
-     * those in [lower, upper] copied out. {@link CpuBackend#chunked} hands each worker at most
-     * one range per call, so the worker's counts are set, not added to.
+     * One worker's piece: scores above {@code upper} counted, those in [lower, upper] copied out,
+     * whether a NaN score is present noted. {@link CpuBackend#chunked} hands each worker at most
+     * one range per call, so the worker's counts are set, not added to. The copy is branch-free:
+     * each vector's inside lanes are compressed to its front and the whole vector stored at the
+     * buffer's end, which then moves by their count. The branch on "any lane inside" it replaces
+     * was taken by 44% of the vectors at 1M (3.6% of the entries inside, 16 lanes) and
+     * mispredicted about as often: that pass ran at 4x the time of this one.
      */
     private static void pass(MemorySegment w, MemorySegment g, long start, long end, int lower, int upper, Worker wk) {
-        int[] out = wk.bits, lanes = wk.lanes;
-        int count = 0;
-        long aboveOrNan = 0, nan = 0, below = 0, i = start;
+        int[] out = wk.bits;
+        int count = 0, limit = out.length - V;
+        long above = 0, i = start;
         // the bounds as vectors once: comparing against a scalar re-broadcast it every iteration (the pass ran at half speed)
         IntVector upperV = IntVector.broadcast(CpuSelectPass.INTS, upper), lowerV = IntVector.broadcast(CpuSelectPass.INTS, lower);
-        IntVector infV = IntVector.broadcast(CpuSelectPass.INTS, INF_BITS);
+        IntVector spanV = IntVector.broadcast(CpuSelectPass.INTS, upper - lower);
+        // the largest score bits seen: above INF_BITS means a NaN (one max per vector instead of a compare and a count)
+        IntVector maxV = IntVector.zero(CpuSelectPass.INTS);
         for (long vectorEnd = start + (end - start) / V * V; i < vectorEnd; i += V) {
             IntVector bits = CpuSelectPass.vectorBits(w, g, i);
-            VectorMask<Integer> over = bits.compare(VectorOperators.GT, upperV);
-            VectorMask<Integer> under = bits.compare(VectorOperators.LT, lowerV);
-            aboveOrNan += over.trueCount();
-            below += under.trueCount();
-            nan += bits.compare(VectorOperators.GT, infV).trueCount();
-            VectorMask<Integer> in = over.or(under).not();
-            if (in.anyTrue()) {
-                if (count + V > out.length) {
-                    wk.overflow = true;
-                    return;
-                }
-                bits.intoArray(lanes, 0);
-                for (long m = in.toLong(); m != 0; m &= m - 1) out[count++] = lanes[Long.numberOfTrailingZeros(m)];
+            maxV = maxV.max(bits);
+            above += bits.compare(VectorOperators.GT, upperV).trueCount();
+            // lower <= bits <= upper as one unsigned compare of the offset from lower
+            VectorMask<Integer> in = bits.sub(lowerV).compare(VectorOperators.ULE, spanV);
+            if (count > limit) {
+                wk.overflow = true;
+                return;
             }
+            bits.compress(in).intoArray(out, count);
+            count += in.trueCount();
         }
+        boolean nan = maxV.reduceLanes(VectorOperators.MAX) > INF_BITS;
         for (; i < end; i++) {
             int bits = CpuSelectPass.scoreBits(w, g, i);
             if (bits > upper) {
-                aboveOrNan++;
-                if (bits > INF_BITS) nan++;
-            } else if (bits < lower) {
-                below++;
-            } else {
+                above++;
+                nan |= bits > INF_BITS;
+            } else if (bits >= lower) {
                 if (count == out.length) {
                     wk.overflow = true;
                     return;
@@ -170,12 +235,60 @@ final class CpuSelectWindow {
                 out[count++] = bits;
             }
         }
-        // every entry is exactly one of above, NaN, inside or below: a check on the vector counts
-        // that costs one compare per vector, and a mismatch hands the selection back
-        wk.overflow = aboveOrNan + below + count != end - start;
         wk.count = count;
-        wk.above = aboveOrNan - nan;
+        wk.above = above;
         wk.nan = nan;
+    }
+
+    /** {@link #kthLargest} by sorting a[0..m) in place: for a bucket of a few scores, cheaper than three histograms of 2048 bins. */
+    private void kthLargestBySort(int[] a, int m, long k) {
+        sortBits(a, m, sortBuffer, byteCounts);
+        int th = a[(int) (m - k)];
+        long above = 0, equal = 0;
+        for (int i = 0; i < m; i++) {
+            if (a[i] > th) above++;
+            else if (a[i] == th) equal++;
+        }
+        foundBits = th;
+        foundAbove = above;
+        foundEqual = equal;
+    }
+
+    /**
+     * Sorts a[0..m) ascending by the bits as non-negative ints (the order of the scores): a
+     * least-significant-byte-first radix sort, the counts of all four bytes taken in one read,
+     * a byte that all m share skipped. O(m) on any data and allocation-free, unlike
+     * Arrays.sort, which took a merge buffer on some calls. {@code buffer} holds at least m
+     * ints, {@code counts} 1024.
+     */
+    static void sortBits(int[] a, int m, int[] buffer, int[] counts) {
+        if (m < 2) return;
+        int[] from = a, to = buffer;
+        Arrays.fill(counts, 0);
+        for (int i = 0; i < m; i++) {
+            int b = a[i];
+            counts[b & 0xff]++;
+            counts[256 + ((b >>> 8) & 0xff)]++;
+            counts[512 + ((b >>> 16) & 0xff)]++;
+            counts[768 + (b >>> 24)]++;
+        }
+        for (int pass = 0; pass < 4; pass++) {
+            int base = 256 * pass, shift = 8 * pass;
+            if (counts[base + ((from[0] >>> shift) & 0xff)] == m) continue;   // every entry has this byte: the order stands
+            for (int d = 0, at = 0; d < 256; d++) {
+                int c = counts[base + d];
+                counts[base + d] = at;
+                at += c;
+            }
+            for (int i = 0; i < m; i++) {
+                int b = from[i];
+                to[counts[base + ((b >>> shift) & 0xff)]++] = b;
+            }
+            int[] t = from;
+            from = to;
+            to = t;
+        }
+        if (from != a) System.arraycopy(from, 0, a, 0, m);
     }
 
     /** The k-th largest of a[0..m), 1 <= k <= m, into foundBits, and how many of the m lie above it and equal it. */
