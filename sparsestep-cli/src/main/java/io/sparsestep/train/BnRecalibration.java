@@ -1,7 +1,6 @@
 package io.sparsestep.train;
 
 import io.sparsestep.optim.MethodSpec;
-import io.sparsestep.optim.SdprunSpec;
 
 import java.util.Arrays;
 import java.util.Locale;
@@ -19,12 +18,12 @@ import java.util.stream.Collectors;
  * the batch's statistics and no optimizer reads the running ones, so the weights of a run are
  * the same bits with any setting; only evaluations and the stored statistics differ.
  *
- * <p>The default is our choice ([G]): {@link #EVAL} for sDprun, whose zeroed filters leave
- * running variances of about 1e-12 that the eval-mode forward divides by sqrt(eps), so a filter
- * that revives is amplified until they catch up (docs/EXPERIMENTS.md, "Structured pruning on
- * ResNet-20": test loss 3109 with the running statistics, 2.13 recomputed); {@link #OFF} for
- * every other method, so their results stay what they were. A model without batch norm has
- * nothing to recompute: its effective setting is off.
+ * <p>The default is the method's ({@link MethodSpec#bnRecalibrateDefault}), our choice ([G]):
+ * {@link #EVAL} for sDprun, whose zeroed filters leave running variances of about 1e-12 that the
+ * eval-mode forward divides by sqrt(eps), so a filter that revives is amplified until they catch
+ * up (docs/EXPERIMENTS.md, "Structured pruning on ResNet-20": test loss 3109 with the running
+ * statistics, 2.13 recomputed); {@link #OFF} for every other method, so their results stay what
+ * they were. A model without batch norm has nothing to recompute: its effective setting is off.
  */
 public enum BnRecalibration {
     OFF, EVAL, END;
@@ -34,9 +33,14 @@ public enum BnRecalibration {
 
     /** The setting for {@code given} ({@code --bn-recalibrate} as typed, null when left out) and the run's method. */
     public static BnRecalibration resolve(String given, MethodSpec method) {
-        if (given == null) return method instanceof SdprunSpec ? EVAL : OFF;
-        for (BnRecalibration b : values()) if (b.option().equals(given)) return b;
-        throw new IllegalArgumentException("--bn-recalibrate " + given + " is not one of "
+        return resolve(given, method.bnRecalibrateDefault());
+    }
+
+    /** The setting for {@code given} (null when left out: {@code methodDefault}, a method's declared spelling). */
+    static BnRecalibration resolve(String given, String methodDefault) {
+        String option = given == null ? methodDefault : given;
+        for (BnRecalibration b : values()) if (b.option().equals(option)) return b;
+        throw new IllegalArgumentException("--bn-recalibrate " + option + (given == null ? " (the method's default)" : "") + " is not one of "
                 + Arrays.stream(values()).map(BnRecalibration::option).collect(Collectors.joining(", ")));
     }
 

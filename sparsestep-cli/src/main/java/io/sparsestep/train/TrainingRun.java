@@ -172,9 +172,12 @@ public final class TrainingRun {
                 List<TrainingListener> listeners = listeners(cfg, net, log);
                 listeners.addAll(hooks.listeners());
                 listeners.add(checkpoints);
-                BatchLoader statisticsPass = new BatchLoader(data.train(), cfg.batchSize(), false, false, cfg.seed(), norm);
+                BnRecalibration recalibration = recalibration(cfg, net);
+                // the in-order pass over the training split is built only for a run that recomputes
+                BatchLoader statisticsPass = recalibration == BnRecalibration.OFF ? null
+                        : new BatchLoader(data.train(), cfg.batchSize(), false, false, cfg.seed(), norm);
                 try (Trainer trainer = new Trainer(net, opt, ScheduleSetup.schedule(cfg), cfg.lr(), train, test, listeners,
-                        cfg.bnRecalibration(), statisticsPass)) {
+                        recalibration, statisticsPass)) {
                     log.printf(Locale.ROOT, "%s on %s: %,d parameters (%,d prunable), %s, %s on %s%n",
                             cfg.model() + (arch.isDefault() ? "" : " (--widths " + cfg.widths() + ")"), cfg.dataset(),
                             net.parameterCount(), Sparsity.prunableCount(net), opt.name(), describe(cfg, augment), backend.description());
@@ -195,6 +198,11 @@ public final class TrainingRun {
         }
     }
 
+    /** What the run does: {@code cfg}'s setting, or off for a model without batch norm (nothing to recompute). */
+    private static BnRecalibration recalibration(RunConfig cfg, Network net) {
+        return BatchNormStatistics.layers(net.root()).isEmpty() ? BnRecalibration.OFF : cfg.bnRecalibration();
+    }
+
     private static Result finish(RunConfig cfg, Architecture arch, TrainTest data, Backend backend, Network net, Optimizer opt, List<EpochRow> all,
                                  double seconds, long runBytes, Augmentation augment, Normalization norm, String startedAt, String commandLine,
                                  Map<String, Object> extra) {
@@ -206,7 +214,7 @@ public final class TrainingRun {
         hyper.put("seed", cfg.seed());
         hyper.put("augment", augment.option());
         // what the run did: a model without batch norm has nothing to recompute
-        hyper.put("bn_recalibrate", BatchNormStatistics.layers(net.root()).isEmpty() ? BnRecalibration.OFF.option() : cfg.bnRecalibration().option());
+        hyper.put("bn_recalibrate", recalibration(cfg, net).option());
         hyper.put("method", cfg.method().options());
         hyper.put("groups", opt.hyperparameters());
         // a masked method's sparsity is its mask's; the exact zeros (the summary's sparsity) may count a few kept zeros too

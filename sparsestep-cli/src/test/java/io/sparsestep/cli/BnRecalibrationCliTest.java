@@ -34,7 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * a run stopped after epoch 1 and continued with {@code resume} ends with the uninterrupted
  * run's weights file byte for byte, which it can only do if the checkpoint carries
  * {@code --bn-recalibrate end} (SGD's default is off, and the last epoch's recompute changes the
- * saved statistics); an unknown value is one line and exit 2.
+ * saved statistics); an unknown value is one line and exit 2; a model without batch norm trains
+ * under sDprun's eval default (and a given eval) and records off.
  */
 class BnRecalibrationCliTest {
     private static final List<String> RUN = List.of("--model", "resnet20", "--dataset", "synth-cifar", "--method", "sgd",
@@ -77,6 +78,21 @@ class BnRecalibrationCliTest {
     void anUnknownSettingIsOneLineAndExit2(@TempDir Path dir) {
         String line = CliRun.of(args(dir.resolve("run"), "--bn-recalibrate", "always")).badInputLine();
         assertTrue(line.contains("--bn-recalibrate always") && line.contains("off, eval, end"), line);
+    }
+
+    @Test
+    void aModelWithoutBatchNormTrainsWithoutTheStatisticsPassAndRecordsOff(@TempDir Path dir) throws IOException {
+        // sDprun declares eval, and eval is also given: LeNet-5 has no batch norm, so the run builds no
+        // statistics pass (the trainer refuses a recalibrating run without one) and records what it did
+        for (String[] given : List.of(new String[0], new String[] {"--bn-recalibrate", "eval"})) {
+            Path out = dir.resolve("lenet5-" + given.length);
+            List<String> a = new ArrayList<>(List.of("train", "--model", "lenet5", "--method", "sdprun", "--train-samples", "64",
+                    "--test-samples", "32", "--batch-size", "32", "--epochs", "1", "--device", "cpu", "--no-progress", "--out", out.toString()));
+            a.addAll(List.of(given));
+            CliRun run = CliRun.of(a.toArray(String[]::new));
+            assertEquals(0, run.code(), run.err());
+            assertEquals("off", setting(out), String.join(" ", given));
+        }
     }
 
     private static String[] args(Path out, String... more) {

@@ -143,6 +143,22 @@ class BnRecalibrationTest {
     }
 
     @Test
+    void theMethodSpecDeclaresTheDefaultTheOptionReads() {
+        for (var m : Methods.ALL) {
+            var spec = Methods.parse(m.id(), Map.of());
+            assertEquals(spec.bnRecalibrateDefault(), BnRecalibration.resolve(null, spec).option(), m.id() + ": the spec's default");
+            assertEquals(BnRecalibration.EVAL, BnRecalibration.resolve("eval", spec), m.id() + ": the option overrides the spec");
+        }
+        // whatever a method declares is the setting (a new method needs no edit here), and a given value wins over it
+        for (BnRecalibration declared : BnRecalibration.values()) {
+            assertEquals(declared, BnRecalibration.resolve(null, declared.option()), "declared " + declared.option());
+            assertEquals(BnRecalibration.OFF, BnRecalibration.resolve("off", declared.option()), "declared " + declared.option() + ", given off");
+        }
+        var e = assertThrows(IllegalArgumentException.class, () -> BnRecalibration.resolve(null, "always"));
+        assertEquals("--bn-recalibrate always (the method's default) is not one of off, eval, end", e.getMessage());
+    }
+
+    @Test
     void aRecalibratingTrainerNeedsThePass() {
         try (Run r = new Run(null)) {
             var e = assertThrows(IllegalArgumentException.class, () -> new Trainer(r.net, r.opt, new LrSchedule.Constant(), 0.1, r.train, r.test,

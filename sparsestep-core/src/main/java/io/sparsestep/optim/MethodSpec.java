@@ -24,4 +24,11 @@ public sealed interface MethodSpec permits GrdaSpec, SgdSpec, GsmSpec, GmpSpec, 
 
     /** Every option with its value, as text: enough to rebuild this spec with {@link Method#parse}. */
     Map<String, String> options();
+
+    /**
+     * The {@code --bn-recalibrate} setting ({@code off}, {@code eval} or {@code end}) of this
+     * method's runs when the option is left out: {@code off} (the running statistics as trained)
+     * unless a method's weights need the batch-norm statistics recomputed to evaluate well.
+     */
+    default String bnRecalibrateDefault() { return "off"; }
 }

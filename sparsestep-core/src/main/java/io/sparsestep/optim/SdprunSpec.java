@@ -58,6 +58,14 @@ public record SdprunSpec(double lr, double c, double mu, double biasNormC, Group
                 .grouping(groups).lambda(lambda).build(space);
     }
 
+    /**
+     * {@code eval}: a zeroed filter's channel keeps a running variance of about 1e-12 that the
+     * eval-mode forward divides by sqrt(eps), so a filter that revives is amplified until the
+     * statistics catch up (docs/EXPERIMENTS.md, "Structured pruning on ResNet-20").
+     */
+    @Override
+    public String bnRecalibrateDefault() { return "eval"; }
+
     @Override
     public Map<String, String> options() {
         Map<String, String> out = GrdaSpec.thresholdOptionValues(lr, c, mu, biasNormC);
