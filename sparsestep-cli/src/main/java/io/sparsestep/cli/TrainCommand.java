@@ -146,6 +146,6 @@ public final class TrainCommand implements Callable<Integer> {
 
     static RunConfig config(TrainOptions o, String model, MethodSpec method, Path out) {
         return new RunConfig(model, o.dataset, o.dataDir, method, o.epochs, o.batchSize, o.lrSchedule, o.milestones, o.gamma, o.seed,
-                o.device, out, o.trainLimit, o.testLimit, !o.noProgress, o.augment, o.checkpointEvery, o.initFrom, o.widths, o.bnRecalibrate);
+                o.device, out, o.trainLimit, o.testLimit, !o.noProgress, o.augment, o.checkpointEvery, o.initFrom, o.widths, o.bnRecalibrate, o.lastBatch);
     }
 }

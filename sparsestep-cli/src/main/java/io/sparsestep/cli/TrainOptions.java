@@ -64,6 +64,12 @@ public class TrainOptions {
                     + "evaluation and saved weights), off = never; training is unchanged (default: eval for sdprun, off otherwise)")
     String bnRecalibrate;
 
+    @Option(names = "--last-batch", paramLabel = "train|drop",
+            description = "When the batch size does not divide the training images: train the smaller last batch of each epoch, "
+                    + "or drop it (full batches only, as PyTorch's drop_last; which images are left out changes with each epoch's "
+                    + "shuffle). With batch norm a last batch of a few images takes a full step on its own statistics (default: train)")
+    String lastBatch;
+
     @Option(names = "--no-progress", description = "No progress bar")
     boolean noProgress;
 }

@@ -19,19 +19,33 @@ import java.util.stream.Collectors;
  * null for the default of the data ({@code Augmentation.resolve}); {@code initFrom} may be
  * null; {@code widths} is {@code --widths} as given (a preset or an architecture file), null
  * for the model's own widths; {@code bnRecalibrate} is {@code --bn-recalibrate} as given, null for
- * the method's default ({@link BnRecalibration#resolve}).
+ * the method's default ({@link BnRecalibration#resolve}); {@code lastBatch} is {@code --last-batch}
+ * as given ({@code train} or {@code drop}), null for the default, train.
  */
 public record RunConfig(String model, String dataset, Path dataDir, MethodSpec method,
                         int epochs, int batchSize, String lrSchedule, int[] milestones, double gamma,
                         long seed, String device, Path out, int trainLimit, int testLimit, boolean progress,
-                        String augment, int checkpointEvery, Path initFrom, String widths, String bnRecalibrate) {
+                        String augment, int checkpointEvery, Path initFrom, String widths, String bnRecalibrate,
+                        String lastBatch) {
     public RunConfig {
         if (epochs <= 0) throw new IllegalArgumentException("--epochs must be positive, got " + epochs);
         if (batchSize <= 0) throw new IllegalArgumentException("--batch-size must be positive, got " + batchSize);
         if (trainLimit < 0) throw new IllegalArgumentException("--train-samples must be >= 0 (0 = all), got " + trainLimit);
         if (testLimit < 0) throw new IllegalArgumentException("--test-samples must be >= 0 (0 = all), got " + testLimit);
         if (checkpointEvery < 1) throw new IllegalArgumentException("--checkpoint-every must be >= 1 epoch, got " + checkpointEvery);
+        if (lastBatch != null && !lastBatch.equals("train") && !lastBatch.equals("drop")) {
+            throw new IllegalArgumentException("--last-batch must be train (a smaller last batch each epoch) or drop (full batches only), got '"
+                    + lastBatch + "'");
+        }
         milestones = milestones.clone();
+    }
+
+    /** With the default last batch (trained, however small). */
+    public RunConfig(String model, String dataset, Path dataDir, MethodSpec method, int epochs, int batchSize, String lrSchedule,
+                     int[] milestones, double gamma, long seed, String device, Path out, int trainLimit, int testLimit, boolean progress,
+                     String augment, int checkpointEvery, Path initFrom, String widths, String bnRecalibrate) {
+        this(model, dataset, dataDir, method, epochs, batchSize, lrSchedule, milestones, gamma, seed, device, out, trainLimit, testLimit,
+                progress, augment, checkpointEvery, initFrom, widths, bnRecalibrate, null);
     }
 
     /** Without {@code --bn-recalibrate} (the method's default). */
@@ -47,6 +61,14 @@ public record RunConfig(String model, String dataset, Path dataDir, MethodSpec m
 
     /** When the batch-norm statistics are recomputed: {@code --bn-recalibrate}, or the method's default. */
     public BnRecalibration bnRecalibration() { return BnRecalibration.resolve(bnRecalibrate, method); }
+
+    /**
+     * Whether an epoch leaves out its partial last batch ({@code --last-batch drop}, our choice [G],
+     * PyTorch's {@code drop_last}). A batch-norm network takes a full-learning-rate step on
+     * those few images' own statistics just before each evaluation, which can swing a short
+     * run's test accuracy (docs/EXPERIMENTS.md, "sDprun on ResNet-20: a stable recipe").
+     */
+    public boolean dropsPartialLastBatch() { return "drop".equals(lastBatch); }
 
     /** The method's id: "grda", "sgd", ... */
     public String optimizer() { return method.method().id(); }
@@ -71,13 +93,13 @@ public record RunConfig(String model, String dataset, Path dataDir, MethodSpec m
     /** The same run with another batch size. */
     public RunConfig withBatchSize(int newBatchSize) {
         return new RunConfig(model, dataset, dataDir, method, epochs, newBatchSize, lrSchedule, milestones, gamma, seed, device, out,
-                trainLimit, testLimit, progress, augment, checkpointEvery, initFrom, widths, bnRecalibrate);
+                trainLimit, testLimit, progress, augment, checkpointEvery, initFrom, widths, bnRecalibrate, lastBatch);
     }
 
     /** The same run with another method, written to another folder (the demo's second run). */
     public RunConfig withMethod(MethodSpec newMethod, Path newOut) {
         return new RunConfig(model, dataset, dataDir, newMethod, epochs, batchSize, lrSchedule, milestones, gamma, seed, device, newOut,
-                trainLimit, testLimit, progress, augment, checkpointEvery, initFrom, widths, bnRecalibrate);
+                trainLimit, testLimit, progress, augment, checkpointEvery, initFrom, widths, bnRecalibrate, lastBatch);
     }
 
     /**
@@ -87,13 +109,13 @@ public record RunConfig(String model, String dataset, Path dataDir, MethodSpec m
      */
     public RunConfig trial(int newEpochs, Path newOut) {
         return new RunConfig(model, dataset, dataDir, method, newEpochs, batchSize, "constant", new int[0], gamma, seed, device, newOut,
-                trainLimit, testLimit, progress, augment, Math.min(checkpointEvery, newEpochs), initFrom, widths, bnRecalibrate);
+                trainLimit, testLimit, progress, augment, Math.min(checkpointEvery, newEpochs), initFrom, widths, bnRecalibrate, lastBatch);
     }
 
     /** The same run on another device and with or without the progress bar (a resumed run may move). */
     public RunConfig on(String newDevice, boolean newProgress) {
         return new RunConfig(model, dataset, dataDir, method, epochs, batchSize, lrSchedule, milestones, gamma, seed, newDevice, out,
-                trainLimit, testLimit, newProgress, augment, checkpointEvery, initFrom, widths, bnRecalibrate);
+                trainLimit, testLimit, newProgress, augment, checkpointEvery, initFrom, widths, bnRecalibrate, lastBatch);
     }
 
     /**
@@ -116,6 +138,7 @@ public record RunConfig(String model, String dataset, Path dataDir, MethodSpec m
         if (augment != null) a.addAll(List.of("--augment", augment));
         if (initFrom != null) a.addAll(List.of("--init-from", initFrom.toAbsolutePath().toString()));
         if (bnRecalibrate != null) a.addAll(List.of("--bn-recalibrate", bnRecalibrate));
+        if (lastBatch != null) a.addAll(List.of("--last-batch", lastBatch));
         if (widths != null) a.addAll(List.of("--widths", Architecture.isPresetName(widths) ? widths : Path.of(widths).toAbsolutePath().toString()));
         return a;
     }

@@ -145,7 +145,8 @@ public final class TrainingRun {
         long bytesBefore = backend.bytesInUse();
         Normalization norm = Normalization.of(data.train());
         // the test split is neither shuffled nor augmented
-        BatchLoader train = new BatchLoader(data.train(), cfg.batchSize(), true, augment == Augmentation.CROP_FLIP, cfg.seed(), norm);
+        BatchLoader train = new BatchLoader(data.train(), cfg.batchSize(), true, augment == Augmentation.CROP_FLIP, cfg.seed(), norm,
+                cfg.dropsPartialLastBatch());
         BatchLoader test = new BatchLoader(data.test(), cfg.batchSize(), false, false, cfg.seed(), norm);
         Path checkpointFile = cfg.out().resolve(Checkpoint.FILE_NAME);
         // the smaller last batches are prepared (cuDNN's algorithm search) before memory is allocated
@@ -215,6 +216,7 @@ public final class TrainingRun {
         hyper.put("augment", augment.option());
         // what the run did: a model without batch norm has nothing to recompute
         hyper.put("bn_recalibrate", recalibration(cfg, net).option());
+        hyper.put("last_batch", cfg.dropsPartialLastBatch() ? "drop" : "train");
         hyper.put("method", cfg.method().options());
         hyper.put("groups", opt.hyperparameters());
         // a masked method's sparsity is its mask's; the exact zeros (the summary's sparsity) may count a few kept zeros too

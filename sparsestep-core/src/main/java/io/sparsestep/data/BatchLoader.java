@@ -17,6 +17,11 @@ import java.util.SplittableRandom;
  * random horizontal flip, in that order; the padding is 0 after normalisation, i.e. the
  * channel mean.
  *
+ * <p>A split that the batch size does not divide ends each epoch in a smaller batch, or, with
+ * {@code dropPartialLast}, without it (PyTorch's {@code drop_last}): the last
+ * {@code count mod batchSize} samples of each epoch's order are not served, so which ones
+ * are left out changes with the epoch's shuffle.
+ *
  * <p>Epoch 0 is started on construction. Not thread-safe: one loader per training loop.
  */
 public final class BatchLoader {
@@ -27,6 +32,7 @@ public final class BatchLoader {
     private final boolean shuffle;
     private final boolean augment;
     private final long seed;
+    private final boolean dropPartialLast;
     /** {@code lut[c*256 + v]}: the normalised value of pixel byte v in channel c. */
     private final float[] lut;
     private final int[] order;
@@ -39,6 +45,12 @@ public final class BatchLoader {
 
     public BatchLoader(DatasetSplit split, int batchSize, boolean shuffle, boolean augment, long seed,
                        Normalization norm) {
+        this(split, batchSize, shuffle, augment, seed, norm, false);
+    }
+
+    /** With {@code dropPartialLast}, an epoch serves full batches only (at least one: the split must hold a batch). */
+    public BatchLoader(DatasetSplit split, int batchSize, boolean shuffle, boolean augment, long seed,
+                       Normalization norm, boolean dropPartialLast) {
         if (split == null || norm == null) {
             throw new IllegalArgumentException("batch loader needs a split and a normalization");
         }
@@ -49,8 +61,13 @@ public final class BatchLoader {
             throw new IllegalArgumentException("normalization has " + norm.channels() + " channels but "
                     + split.name() + " has " + split.channels());
         }
+        if (dropPartialLast && split.count() < batchSize) {
+            throw new IllegalArgumentException("--last-batch drop leaves no batch: " + split.name() + " holds " + split.count()
+                    + " images, fewer than the batch size " + batchSize + "; use a smaller --batch-size or --last-batch train");
+        }
         this.split = split;
         this.batchSize = batchSize;
+        this.dropPartialLast = dropPartialLast;
         this.shuffle = shuffle;
         this.augment = augment;
         this.seed = seed;
@@ -68,9 +85,14 @@ public final class BatchLoader {
         startEpoch(0);
     }
 
-    /** Batches per epoch; the last one may be smaller. */
+    /** Batches per epoch; the last one may be smaller, unless a partial last batch is dropped. */
     public int batches() {
-        return (split.count() + batchSize - 1) / batchSize;
+        return dropPartialLast ? split.count() / batchSize : (split.count() + batchSize - 1) / batchSize;
+    }
+
+    /** Samples an epoch serves: the split's count, less the partial last batch when it is dropped. */
+    public int samplesPerEpoch() {
+        return dropPartialLast ? batches() * batchSize : split.count();
     }
 
     public int batchSize() {
@@ -79,7 +101,7 @@ public final class BatchLoader {
 
     /** Images in the last batch of an epoch: batchSize() when the split divides evenly. */
     public int lastBatchSize() {
-        return split.count() - (batches() - 1) * batchSize;
+        return samplesPerEpoch() - (batches() - 1) * batchSize;
     }
 
     public DatasetSplit split() {
@@ -117,7 +139,7 @@ public final class BatchLoader {
      * @throws IllegalArgumentException if a segment is too small for this batch
      */
     public int next(MemorySegment images, MemorySegment labels) {
-        int n = Math.min(batchSize, split.count() - cursor);
+        int n = Math.min(batchSize, samplesPerEpoch() - cursor);
         if (n <= 0) {
             return 0;
         }

@@ -303,4 +303,34 @@ class BatchLoaderTest {
         Normalization rgb = new Normalization(new float[3], new float[] {1, 1, 1});
         assertThrows(IllegalArgumentException.class, () -> new BatchLoader(split, 2, false, false, 0, rgb));
     }
+
+    @Test
+    void droppingThePartialLastBatchServesFullBatchesOfTheSameOrder() {
+        BatchLoader keep = new BatchLoader(indexed(10), 4, true, false, 7, UNIT);
+        BatchLoader drop = new BatchLoader(indexed(10), 4, true, false, 7, UNIT, true);
+        assertEquals(3, keep.batches());
+        assertEquals(2, keep.lastBatchSize());
+        assertEquals(2, drop.batches(), "10 images in batches of 4: two full ones");
+        assertEquals(4, drop.lastBatchSize());
+        assertEquals(8, drop.samplesPerEpoch());
+        Set<Set<Integer>> leftOut = new HashSet<>();
+        for (int epoch = 0; epoch < 6; epoch++) {
+            List<Integer> sizes = new ArrayList<>();
+            List<Integer> served = epochOrder(drop, epoch, sizes);
+            assertEquals(List.of(4, 4), sizes, "epoch " + epoch + " serves full batches only");
+            List<Integer> all = epochOrder(keep, epoch, null);
+            assertEquals(all.subList(0, 8), served, "the same shuffled order, less its last 10 mod 4 samples");
+            leftOut.add(new HashSet<>(all.subList(8, 10)));
+        }
+        assertTrue(leftOut.size() > 1, "which samples are left out follows each epoch's shuffle");
+    }
+
+    @Test
+    void droppingThePartialLastBatchNeedsOneFullBatch() {
+        BatchLoader exact = new BatchLoader(indexed(8), 4, false, false, 1, UNIT, true);
+        assertEquals(2, exact.batches(), "a split the batch divides loses nothing");
+        assertEquals(4, exact.lastBatchSize());
+        var e = assertThrows(IllegalArgumentException.class, () -> new BatchLoader(indexed(3), 4, false, false, 1, UNIT, true));
+        assertTrue(e.getMessage().contains("--last-batch drop") && e.getMessage().contains("3 images"), e.getMessage());
+    }
 }

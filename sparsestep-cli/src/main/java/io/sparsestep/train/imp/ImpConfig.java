@@ -49,7 +49,7 @@ public record ImpConfig(RunConfig base, ImpRule rule, ImpReset reset, int rounds
         Path initFrom = round == 0 ? b.initFrom() : roundDir(round).resolve(ImpFiles.START);
         return new RunConfig(b.model(), b.dataset(), b.dataDir(), b.method(), b.epochs(), b.batchSize(), b.lrSchedule(), b.milestones(),
                 b.gamma(), b.seed(), b.device(), roundDir(round), b.trainLimit(), b.testLimit(), b.progress(), b.augment(),
-                b.checkpointEvery(), initFrom, b.widths(), b.bnRecalibrate());
+                b.checkpointEvery(), initFrom, b.widths(), b.bnRecalibrate(), b.lastBatch());
     }
 
     /**
