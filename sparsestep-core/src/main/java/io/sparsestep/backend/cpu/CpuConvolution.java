@@ -39,11 +39,13 @@ final class CpuConvolution {
     private final Parallel parallel;
     private final CpuGemm gemm;
     private final CpuImplicitConvolution implicit;
+    private final CpuWinogradConvolution winograd;
 
     CpuConvolution(Parallel parallel, CpuGemm gemm) {
         this.parallel = parallel;
         this.gemm = gemm;
         this.implicit = new CpuImplicitConvolution(parallel);
+        this.winograd = new CpuWinogradConvolution(parallel);
     }
 
     /**
@@ -52,6 +54,11 @@ final class CpuConvolution {
      */
     boolean usesImplicit(ConvGeometry g) {
         return perSample(g) && CpuImplicitConvolution.applies(g);
+    }
+
+    /** Whether the three passes of {@code g} run as {@link CpuWinogradConvolution}'s F(2x2, 3x3). */
+    boolean usesWinograd(ConvGeometry g) {
+        return CpuWinogradConvolution.pays(g);
     }
 
     static boolean isPointwise(ConvGeometry g) {
@@ -77,7 +84,9 @@ final class CpuConvolution {
         int k = g.k(), crs = g.c() * g.r() * g.s(), p = g.outH() * g.outW();
         long xs = (long) g.c() * g.h() * g.w(), ys = (long) k * p, col = colWords(g);
         boolean pointwise = isPointwise(g);
-        if (usesImplicit(g)) {
+        if (usesWinograd(g)) {
+            winograd.forward(g, x, w, y);
+        } else if (usesImplicit(g)) {
             implicit.forward(g, x, w, y);
         } else if (perSample(g)) {
             parallel.forEach(g.n(), (worker, i) -> {
@@ -98,7 +107,9 @@ final class CpuConvolution {
         int k = g.k(), crs = g.c() * g.r() * g.s(), p = g.outH() * g.outW();
         long xs = (long) g.c() * g.h() * g.w(), ys = (long) k * p, col = colWords(g);
         boolean pointwise = isPointwise(g);
-        if (usesImplicit(g)) {
+        if (usesWinograd(g)) {
+            winograd.backwardData(g, dy, w, dx);
+        } else if (usesImplicit(g)) {
             implicit.backwardData(g, dy, w, dx);
         } else if (perSample(g)) {
             parallel.forEach(g.n(), (worker, i) -> {
@@ -126,6 +137,10 @@ final class CpuConvolution {
         int k = g.k(), crs = g.c() * g.r() * g.s(), p = g.outH() * g.outW();
         long xs = (long) g.c() * g.h() * g.w(), ys = (long) k * p, col = colWords(g);
         boolean pointwise = isPointwise(g);
+        if (usesWinograd(g)) {
+            winograd.backwardFilter(g, x, dy, dw);
+            return;
+        }
         if (usesImplicit(g)) {
             implicit.backwardFilter(g, x, dy, dw);
             return;
