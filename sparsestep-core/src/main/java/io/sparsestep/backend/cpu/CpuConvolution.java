@@ -56,9 +56,9 @@ final class CpuConvolution {
         return perSample(g) && CpuImplicitConvolution.applies(g);
     }
 
-    /** Whether the three passes of {@code g} run as {@link CpuWinogradConvolution}'s F(2x2, 3x3). */
-    boolean usesWinograd(ConvGeometry g) {
-        return CpuWinogradConvolution.pays(g);
+    /** Whether {@code pass} of {@code g} runs as {@link CpuWinogradConvolution}'s F(2x2, 3x3). */
+    boolean usesWinograd(ConvGeometry g, CpuWinogradConvolution.Pass pass) {
+        return CpuWinogradConvolution.pays(g, pass);
     }
 
     static boolean isPointwise(ConvGeometry g) {
@@ -84,7 +84,7 @@ final class CpuConvolution {
         int k = g.k(), crs = g.c() * g.r() * g.s(), p = g.outH() * g.outW();
         long xs = (long) g.c() * g.h() * g.w(), ys = (long) k * p, col = colWords(g);
         boolean pointwise = isPointwise(g);
-        if (usesWinograd(g)) {
+        if (usesWinograd(g, CpuWinogradConvolution.Pass.FORWARD)) {
             winograd.forward(g, x, w, y);
         } else if (usesImplicit(g)) {
             implicit.forward(g, x, w, y);
@@ -107,7 +107,7 @@ final class CpuConvolution {
         int k = g.k(), crs = g.c() * g.r() * g.s(), p = g.outH() * g.outW();
         long xs = (long) g.c() * g.h() * g.w(), ys = (long) k * p, col = colWords(g);
         boolean pointwise = isPointwise(g);
-        if (usesWinograd(g)) {
+        if (usesWinograd(g, CpuWinogradConvolution.Pass.BACKWARD_DATA)) {
             winograd.backwardData(g, dy, w, dx);
         } else if (usesImplicit(g)) {
             implicit.backwardData(g, dy, w, dx);
@@ -137,7 +137,7 @@ final class CpuConvolution {
         int k = g.k(), crs = g.c() * g.r() * g.s(), p = g.outH() * g.outW();
         long xs = (long) g.c() * g.h() * g.w(), ys = (long) k * p, col = colWords(g);
         boolean pointwise = isPointwise(g);
-        if (usesWinograd(g)) {
+        if (usesWinograd(g, CpuWinogradConvolution.Pass.BACKWARD_FILTER)) {
             winograd.backwardFilter(g, x, dy, dw);
             return;
         }

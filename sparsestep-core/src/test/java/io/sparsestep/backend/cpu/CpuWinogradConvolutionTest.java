@@ -12,7 +12,7 @@ import java.util.Random;
 import static io.sparsestep.backend.cpu.CpuTestSupport.assertClose;
 import static io.sparsestep.backend.cpu.CpuTestSupport.random;
 import static io.sparsestep.testing.Bits.assertSameBits;
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -170,33 +170,48 @@ class CpuWinogradConvolutionTest {
         }
     }
 
-    /** VGG-16's layers at 8x8 and below (batch 128), where the per-layer benchmark measured F(2x2, 3x3) faster. */
-    private static final ConvGeometry[] TAKEN = {
-            new ConvGeometry(128, 256, 8, 8, 256, 3, 3, 1, 1, 1, 1),
-            new ConvGeometry(128, 256, 4, 4, 512, 3, 3, 1, 1, 1, 1),
-            new ConvGeometry(128, 512, 4, 4, 512, 3, 3, 1, 1, 1, 1),
-            new ConvGeometry(128, 512, 2, 2, 512, 3, 3, 1, 1, 1, 1),
+    /** A layer, and whether the rule sends its forward, backward-data and filter-gradient pass to F(2x2, 3x3). */
+    private record Dispatch(ConvGeometry layer, boolean forward, boolean backwardData, boolean backwardFilter) {
+        Dispatch(int c, int size, int k, boolean forward, boolean backwardData, boolean backwardFilter) {
+            this(new ConvGeometry(128, c, size, size, k, 3, 3, 1, 1, 1, 1), forward, backwardData, backwardFilter);
+        }
+    }
+
+    /**
+     * Every 3x3 layer of VGG-16 and ResNet-20 at batch 128 (as the per-layer benchmark
+     * measured them), and what F(2x2, 3x3) does not cover: stride 2, 5x5, 1x1.
+     */
+    private static final Dispatch[] LAYERS = {
+            new Dispatch(3, 32, 64, false, false, false),      // VGG-16 conv1: 3 channels in
+            new Dispatch(64, 32, 64, true, false, false),
+            new Dispatch(64, 16, 128, true, false, false),
+            new Dispatch(128, 16, 128, true, false, false),
+            new Dispatch(128, 8, 256, false, false, false),
+            new Dispatch(256, 8, 256, true, false, true),
+            new Dispatch(256, 4, 512, true, true, true),
+            new Dispatch(512, 4, 512, true, true, true),
+            new Dispatch(512, 2, 512, true, true, true),
+            new Dispatch(16, 32, 16, false, false, false),     // ResNet-20's three stages
+            new Dispatch(32, 16, 32, false, false, false),
+            new Dispatch(64, 8, 64, false, false, false),
+            new Dispatch(new ConvGeometry(128, 256, 8, 8, 256, 3, 3, 2, 2, 1, 1), false, false, false),
+            new Dispatch(new ConvGeometry(128, 256, 8, 8, 256, 5, 5, 1, 1, 2, 2), false, false, false),
+            new Dispatch(new ConvGeometry(128, 256, 8, 8, 256, 1, 1, 1, 1, 0, 0), false, false, false),
     };
 
-    /** ResNet-20's 3x3 layers, VGG-16's wide maps, and what F(2x2, 3x3) does not cover (stride 2, 5x5, 1x1). */
-    private static final ConvGeometry[] NOT_TAKEN = {
-            new ConvGeometry(128, 16, 32, 32, 16, 3, 3, 1, 1, 1, 1),
-            new ConvGeometry(128, 32, 16, 16, 32, 3, 3, 1, 1, 1, 1),
-            new ConvGeometry(128, 64, 8, 8, 64, 3, 3, 1, 1, 1, 1),
-            new ConvGeometry(128, 64, 32, 32, 64, 3, 3, 1, 1, 1, 1),
-            new ConvGeometry(128, 128, 16, 16, 128, 3, 3, 1, 1, 1, 1),
-            new ConvGeometry(128, 256, 8, 8, 256, 3, 3, 2, 2, 1, 1),
-            new ConvGeometry(128, 256, 8, 8, 256, 5, 5, 1, 1, 2, 2),
-            new ConvGeometry(128, 256, 8, 8, 256, 1, 1, 1, 1, 0, 0),
-    };
-
-    /** The layers the dispatch rule sends to F(2x2, 3x3), and the ones it leaves to the implicit GEMM. */
+    /** The passes the dispatch rule sends to F(2x2, 3x3), on every thread count. */
     @Test
     void theDispatchTakesWinogradWhereItWasMeasuredFaster() {
         for (Parallel pool : pools) {
             CpuConvolution conv = new CpuConvolution(pool, new CpuGemm(pool));
-            for (ConvGeometry g : TAKEN) assertTrue(conv.usesWinograd(g), g + " on " + pool.threads() + " threads");
-            for (ConvGeometry g : NOT_TAKEN) assertFalse(conv.usesWinograd(g), g + " on " + pool.threads() + " threads");
+            for (Dispatch d : LAYERS) {
+                String what = d.layer() + " on " + pool.threads() + " threads";
+                assertEquals(d.forward(), conv.usesWinograd(d.layer(), CpuWinogradConvolution.Pass.FORWARD), "forward of " + what);
+                assertEquals(d.backwardData(), conv.usesWinograd(d.layer(), CpuWinogradConvolution.Pass.BACKWARD_DATA),
+                        "backward data of " + what);
+                assertEquals(d.backwardFilter(), conv.usesWinograd(d.layer(), CpuWinogradConvolution.Pass.BACKWARD_FILTER),
+                        "filter gradient of " + what);
+            }
         }
     }
 }
