@@ -100,19 +100,19 @@ final class CpuWinogradConvolution {
      * Where F(2x2, 3x3) is used, pass by pass, from single-thread times of every VGG-16 and
      * ResNet-20 3x3 layer at batch 128 against the implicit GEMM (docs/PERFORMANCE.md,
      * "Winograd F(2x2,3x3)"), with n = min(C, K) and P = outH * outW: the forward pass for
-     * n >= 256, or n >= 64 on maps of 16x16 and up (P >= 256); the filter gradient for
-     * n >= 256 on maps of 8x8 and below; backward data for n >= 256 on 4x4 maps and below,
-     * where its transforms (a read-modify-write of the padded planes per tile row) cost
-     * least against the products. ResNet-20's 16-64 channel layers stay implicit: their
-     * transforms cost as much as the products they save.
+     * n >= 128, or n >= 64 on maps of 16x16 and up (P >= 256); backward data and the filter
+     * gradient for n >= 128 on maps of 8x8 and below, where the products dominate: on the wide
+     * maps their transforms (a masked read-modify-write of the padded planes per tile row, and
+     * the filter gradient's re-layout of V and dM) cost what the products save. ResNet-20's
+     * 16-64 channel layers stay implicit in every pass: their transforms cost as much as the
+     * products they save.
      */
     static boolean pays(ConvGeometry g, Pass pass) {
         if (!applies(g)) return false;
         int narrow = Math.min(g.c(), g.k()), positions = g.outH() * g.outW();
         return switch (pass) {
-            case FORWARD -> narrow >= 256 || (narrow >= 64 && positions >= 256);
-            case BACKWARD_DATA -> narrow >= 256 && positions <= 16;
-            case BACKWARD_FILTER -> narrow >= 256 && positions <= 64;
+            case FORWARD -> narrow >= 128 || (narrow >= 64 && positions >= 256);
+            case BACKWARD_DATA, BACKWARD_FILTER -> narrow >= 128 && positions <= 64;
         };
     }
 
