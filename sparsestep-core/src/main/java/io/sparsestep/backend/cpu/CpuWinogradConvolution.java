@@ -24,7 +24,9 @@ import java.util.Arrays;
  *   backward filter  dU[xi] (K x C) = sum over tiles of dM[xi] V[xi]^T;  dw = G^T dU G
  * </pre>
  * The 16 products per call are {@link CpuGemm#multiply8}'s 8 x 2-vector register tiles over
- * operands laid out for it; the transforms are scalar. An odd output size leaves the last
+ * operands laid out for it; the tile transforms run V tiles of a tile row at a time as
+ * vector adds over planes split into even and odd columns (the filter's, once per call, are
+ * scalar). An odd output size leaves the last
  * tile of a row or column half outside: its input is zero padding and its extra outputs are
  * dropped (their gradients are zero).
  *
