@@ -35,6 +35,10 @@ class LayerGradientTest {
     @Test
     void conv3x3Padded() { check(new Conv2d("conv", 4, 3, 1, 1, true), new int[]{3, 7, 6}, 2, true); }
 
+    /** 256 channels in and out on a 4x4 map: all three passes run as CpuWinogradConvolution's F(2x2, 3x3). */
+    @Test
+    void conv3x3OnTheWinogradPath() { check(new Conv2d("conv", 256, 3, 1, 1, false), new int[]{256, 4, 4}, 2, true); }
+
     @Test
     void conv5x5Strided() { check(new Conv2d("conv", 3, 5, 2, 2, false), new int[]{2, 9, 9}, 2, true); }
 

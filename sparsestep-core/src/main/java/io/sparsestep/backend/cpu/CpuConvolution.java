@@ -41,6 +41,7 @@ final class CpuConvolution {
     private final Parallel parallel;
     private final CpuGemm gemm;
     private final CpuImplicitConvolution implicit;
+    private final CpuWinogradConvolution winograd;
     /** False only in tests of the im2col path, which machines without 16 float lanes take for everything. */
     private final boolean implicitEnabled;
 
@@ -52,6 +53,7 @@ final class CpuConvolution {
         this.parallel = parallel;
         this.gemm = gemm;
         this.implicit = new CpuImplicitConvolution(parallel);
+        this.winograd = new CpuWinogradConvolution(parallel);
         this.implicitEnabled = implicitEnabled;
     }
 
@@ -62,6 +64,12 @@ final class CpuConvolution {
      */
     boolean usesImplicit(ConvGeometry g) {
         return implicitEnabled && CpuImplicitConvolution.applies(g);
+    }
+
+    /** Whether {@code pass} of {@code g} runs as {@link CpuWinogradConvolution}'s F(2x2, 3x3). */
+    boolean usesWinograd(ConvGeometry g, CpuWinogradConvolution.Pass pass) {
+        // the im2col path's own tests turn both register-kernel paths off
+        return implicitEnabled && CpuWinogradConvolution.pays(g, pass);
     }
 
     static boolean isPointwise(ConvGeometry g) {
@@ -92,7 +100,9 @@ final class CpuConvolution {
         int k = g.k(), crs = g.c() * g.r() * g.s(), p = g.outH() * g.outW();
         long xs = (long) g.c() * g.h() * g.w(), ys = (long) k * p, col = colWords(g);
         boolean pointwise = isPointwise(g);
-        if (usesImplicit(g)) {
+        if (usesWinograd(g, CpuWinogradConvolution.Pass.FORWARD)) {
+            winograd.forward(g, x, w, y);
+        } else if (usesImplicit(g)) {
             implicit.forward(g, x, w, y);
         } else if (perSample(g)) {
             parallel.forEach(g.n(), (worker, i) -> {
@@ -113,7 +123,9 @@ final class CpuConvolution {
         int k = g.k(), crs = g.c() * g.r() * g.s(), p = g.outH() * g.outW();
         long xs = (long) g.c() * g.h() * g.w(), ys = (long) k * p, col = colWords(g);
         boolean pointwise = isPointwise(g);
-        if (usesImplicit(g)) {
+        if (usesWinograd(g, CpuWinogradConvolution.Pass.BACKWARD_DATA)) {
+            winograd.backwardData(g, dy, w, dx);
+        } else if (usesImplicit(g)) {
             implicit.backwardData(g, dy, w, dx);
         } else if (perSample(g)) {
             parallel.forEach(g.n(), (worker, i) -> {
@@ -141,6 +153,10 @@ final class CpuConvolution {
         int k = g.k(), crs = g.c() * g.r() * g.s(), p = g.outH() * g.outW();
         long xs = (long) g.c() * g.h() * g.w(), ys = (long) k * p, col = colWords(g);
         boolean pointwise = isPointwise(g);
+        if (usesWinograd(g, CpuWinogradConvolution.Pass.BACKWARD_FILTER)) {
+            winograd.backwardFilter(g, x, dy, dw);
+            return;
+        }
         if (usesImplicit(g)) {
             implicit.backwardFilter(g, x, dy, dw);
             return;

@@ -1,0 +1,643 @@
+package io.sparsestep.backend.cpu;
+
+import io.sparsestep.backend.ConvGeometry;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+
+/**
+ * 3x3, stride-1 convolution as Winograd F(2x2, 3x3): each 2x2 block of outputs comes from
+ * the 4x4 input tile under it (tiles overlap by two rows and columns) with 16 multiplies per
+ * (filter, channel) pair instead of 36. With the transforms
+ * <pre>
+ *   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]   G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1]
+ *   A^T = [1 1 1 0; 0 1 -1 -1]
+ * </pre>
+ * and xi = 0..15 the positions of a transformed 4x4 tile, t a tile of a sample:
+ * <pre>
+ *   forward          U = G g G^T (once per call), V = B^T d B;  M[xi] (K x T) = U[xi] (K x C) V[xi] (C x T);  y = A^T M A
+ *   backward data    dM = A dy A^T;  dV[xi] (C x T) = U[xi]^T dM[xi];  dx += B dV B^T, tile by tile in order
+ *   backward filter  dU[xi] (K x C) = sum over tiles of dM[xi] V[xi]^T;  dw = G^T dU G
+ * </pre>
+ * The 16 products per call are {@link CpuGemm#multiply8}'s 8 x 2-vector register tiles over
+ * operands laid out for it; the tile transforms run V tiles of a tile row at a time as
+ * vector adds over planes split into even and odd columns (the filter's, once per call, are
+ * scalar). An odd output size leaves the last
+ * tile of a row or column half outside: its input is zero padding and its extra outputs are
+ * dropped (their gradients are zero).
+ *
+ * <p>Forward and backward data run one group of consecutive samples per task (one sample
+ * when it has at least 128 tiles; more for small maps so that the products see full
+ * column strips), and every tile is a column of its own products, so the group does not
+ * change a bit: the same result on any thread count. The filter gradient is summed over
+ * the same fixed blocks of consecutive samples as {@link CpuImplicitConvolution}'s, in
+ * sample order inside a block, and the block partials are added in block order: the same
+ * bits on every call for a thread count. All scratch is on the heap, per worker or per
+ * block, grown once.
+ */
+final class CpuWinogradConvolution {
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    private static final int V = SPECIES.length();
+    /** Rows of multiply8's register tile. */
+    private static final int MR = 8;
+    /** Columns of multiply8's register tile: two vectors. */
+    private static final int NR = 2 * V;
+    /** Positions of a transformed 4x4 tile. */
+    private static final int XI = 16;
+    /** Tiles a task's products should span at least (four column strips). */
+    private static final int MIN_TILES = 128;
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+
+    /** One worker's buffers. */
+    private static final class Scratch {
+        float[] plane = new float[0];
+        float[] in = new float[0];
+        float[] out = new float[0];
+        float[] sample = new float[0];
+        float[] line = new float[0];
+        final float[] tile = new float[MR * NR];
+        final float[] t16 = new float[XI];
+
+        /** The buffer itself if it holds {@code words}, else a new one that does (the old contents are not kept). */
+        private static float[] grown(float[] buffer, int words) {
+            return buffer.length < words ? new float[words] : buffer;
+        }
+
+        float[] plane(int words) { return plane = grown(plane, words); }
+        float[] in(int words) { return in = grown(in, words); }
+        float[] out(int words) { return out = grown(out, words); }
+        float[] sample(int words) { return sample = grown(sample, words); }
+        float[] line(int words) { return line = grown(line, words); }
+    }
+
+    private final Parallel parallel;
+    private final Scratch[] scratch;
+    /** Filter-gradient partials, one per block of samples, [xi][C rounded to MR][K rounded to NR]. */
+    private final float[][] partials;
+    /** The transformed filter, packed as multiply8's A operand: [xi][row strip][depth][MR]. */
+    private float[] packed = new float[0];
+    private int[] rowStarts = new int[0];
+
+    CpuWinogradConvolution(Parallel parallel) {
+        this.parallel = parallel;
+        this.scratch = new Scratch[parallel.threads()];
+        for (int i = 0; i < scratch.length; i++) scratch[i] = new Scratch();
+        this.partials = new float[parallel.threads()][0];
+    }
+
+    /** 3x3 filters, stride 1, padding at most 2 (so every tile starts inside the padded input), a 16-lane vector unit. */
+    static boolean applies(ConvGeometry g) {
+        return V >= 16 && g.r() == 3 && g.s() == 3 && g.strideH() == 1 && g.strideW() == 1
+                && g.padH() <= 2 && g.padW() <= 2;
+    }
+
+    /** The three passes, which the dispatch rule treats apart. */
+    enum Pass { FORWARD, BACKWARD_DATA, BACKWARD_FILTER }
+
+    /**
+     * Where F(2x2, 3x3) is used, pass by pass, from single-thread times of every VGG-16 and
+     * ResNet-20 3x3 layer at batch 128 against the implicit GEMM (docs/PERFORMANCE.md,
+     * "Winograd F(2x2,3x3)"), with n = min(C, K) and P = outH * outW: the forward pass for
+     * n >= 128, or n >= 64 on maps of 16x16 and up (P >= 256); backward data and the filter
+     * gradient for n >= 128 on maps of 8x8 and below, where the products dominate: on the wide
+     * maps their transforms (a masked read-modify-write of the padded planes per tile row, and
+     * the filter gradient's re-layout of V and dM) cost what the products save. ResNet-20's
+     * 16-64 channel layers stay implicit in every pass: their transforms cost as much as the
+     * products they save.
+     */
+    static boolean pays(ConvGeometry g, Pass pass) {
+        if (!applies(g)) return false;
+        int narrow = Math.min(g.c(), g.k()), positions = g.outH() * g.outW();
+        return switch (pass) {
+            case FORWARD -> narrow >= 128 || (narrow >= 64 && positions >= 256);
+            case BACKWARD_DATA, BACKWARD_FILTER -> narrow >= 128 && positions <= 64;
+        };
+    }
+
+    /**
+     * The 2x2 output tiles of a convolution and the zero-padded planes they read:
+     * {@code hp} rows cover every tile's 4x4 input, padding included; a row is stored as its
+     * even padded columns then its odd ones, {@code half} words each.
+     */
+    private record Tiling(int tilesH, int tilesW, int padH, int padW, int h, int w, int outH, int outW) {
+        static Tiling of(ConvGeometry g) {
+            return new Tiling(CpuGemm.ceilDiv(g.outH(), 2), CpuGemm.ceilDiv(g.outW(), 2), g.padH(), g.padW(),
+                    g.h(), g.w(), g.outH(), g.outW());
+        }
+
+        int perSample() { return tilesH * tilesW; }
+        int hp() { return 2 * tilesH + 2; }
+        /** Words of each half of a row: the tilesW + 1 even (or odd) padded columns, rounded up to whole vectors. */
+        int half() { return CpuGemm.roundUp(tilesW + 1, V); }
+        int rowWords() { return 2 * half(); }
+        /** Planes plus a vector of slack: a tile row's last vector reads one word past its half. */
+        int planeWords(int channels) { return channels * hp() * rowWords() + 2 * V; }
+        /** A line buffer: two tile rows of output in halves, and one row interleaved. */
+        int lineWords() { return 6 * half() + 2 * V + w; }
+    }
+
+    // ------------------------------------------------------------------ the three passes
+
+    /**
+     * A forward or backward-data call's schedule: tasks of {@code group} consecutive samples
+     * ({@link #group}), whose row-major operands have rows of {@code rowStride} words.
+     */
+    private record Schedule(Tiling tiling, int tilesPerSample, int group, int tasks, int rowStride) {
+    }
+
+    private Schedule schedule(ConvGeometry g) {
+        Tiling tl = Tiling.of(g);
+        int tps = tl.perSample(), group = group(tps, g.n());
+        return new Schedule(tl, tps, group, CpuGemm.ceilDiv(g.n(), group), rowStride(group * tps));
+    }
+
+    void forward(ConvGeometry g, MemorySegment x, MemorySegment w, MemorySegment y) {
+        int c = g.c(), k = g.k(), n = g.n();
+        Schedule sd = schedule(g);
+        Tiling tl = sd.tiling();
+        int tps = sd.tilesPerSample(), group = sd.group(), rs = sd.rowStride(), vXi = xiStride(c, rs), mXi = xiStride(k, rs);
+        packFilter(w, k, c, false);
+        int[] rows = rowStarts(c, rs);
+        long xs = (long) c * g.h() * g.w(), ys = (long) k * g.outH() * g.outW();
+        parallel.forEach(sd.tasks(), (worker, gi) -> {
+            int first = gi * group, count = Math.min(group, n - first);
+            Scratch sc = scratch[worker];
+            float[] xp = sc.plane(tl.planeWords(c)), line = sc.line(tl.lineWords());
+            float[] v = sc.in(XI * vXi), m = sc.out(XI * mXi);
+            for (int j = 0; j < count; j++) {
+                pad(x, (first + j) * xs, c, tl, line, xp);
+                inputTransform(xp, c, tl, v, vXi, rs, j * tps);
+            }
+            products(sc.tile, packed, k, c, v, rows, vXi, count * tps, m, mXi, rs);
+            for (int j = 0; j < count; j++) outputTransform(m, mXi, rs, k, tl, j * tps, line, y, (first + j) * ys);
+        });
+    }
+
+    void backwardData(ConvGeometry g, MemorySegment dy, MemorySegment w, MemorySegment dx) {
+        int c = g.c(), k = g.k(), n = g.n();
+        Schedule sd = schedule(g);
+        Tiling tl = sd.tiling();
+        int tps = sd.tilesPerSample(), group = sd.group(), rs = sd.rowStride(), mXi = xiStride(k, rs), vXi = xiStride(c, rs);
+        packFilter(w, k, c, true);
+        int[] rows = rowStarts(k, rs);
+        long xs = (long) c * g.h() * g.w(), ys = (long) k * g.outH() * g.outW();
+        parallel.forEach(sd.tasks(), (worker, gi) -> {
+            int first = gi * group, count = Math.min(group, n - first);
+            Scratch sc = scratch[worker];
+            float[] xp = sc.plane(tl.planeWords(c)), line = sc.line(tl.lineWords());
+            float[] dm = sc.in(XI * mXi), dv = sc.out(XI * vXi);
+            for (int j = 0; j < count; j++) gradientTransform(dy, (first + j) * ys, k, tl, line, dm, mXi, rs, j * tps);
+            products(sc.tile, packed, c, k, dm, rows, mXi, count * tps, dv, vXi, rs);
+            for (int j = 0; j < count; j++) {
+                dataTransform(dv, vXi, rs, c, tl, j * tps, xp);
+                crop(xp, c, tl, line, dx, (first + j) * xs);
+            }
+        });
+    }
+
+    void backwardFilter(ConvGeometry g, MemorySegment x, MemorySegment dy, MemorySegment dw) {
+        int c = g.c(), k = g.k(), n = g.n();
+        Tiling tl = Tiling.of(g);
+        int tps = tl.perSample(), group = CpuGemm.ceilDiv(MIN_TILES, tps), groupTiles = group * tps;
+        int cPad = CpuGemm.roundUp(c, MR), kPad = CpuGemm.roundUp(k, NR), partialWords = XI * cPad * kPad;
+        int blocks = Math.min(parallel.threads(), n);
+        for (int b = 0; b < blocks; b++) {
+            if (partials[b].length < partialWords) partials[b] = new float[partialWords];
+        }
+        int[] rows = rowStarts(groupTiles, kPad);
+        int vXi = cPad * groupTiles, dmXi = groupTiles * kPad;
+        long xs = (long) c * g.h() * g.w(), ys = (long) k * g.outH() * g.outW();
+        // Block b sums its consecutive samples, `group` at a time, in order into partial b;
+        // which worker runs a block does not matter, so the rounding is the same every call.
+        parallel.forEach(blocks, (worker, block) -> {
+            int first = (int) ((long) n * block / blocks), end = (int) ((long) n * (block + 1) / blocks);
+            Scratch sc = scratch[worker];
+            float[] acc = partials[block];
+            Arrays.fill(acc, 0, partialWords, 0f);
+            float[] xp = sc.plane(tl.planeWords(c)), line = sc.line(tl.lineWords());
+            float[] v = sc.in(XI * vXi), dm = sc.out(XI * dmXi), one = sc.sample(XI * xiStride(Math.max(c, k), rowStride(tps)));
+            int rs = rowStride(tps), oneVXi = xiStride(c, rs), oneMXi = xiStride(k, rs);
+            for (int i = first; i < end; i += group) {
+                int count = Math.min(group, end - i);
+                for (int j = 0; j < count; j++) {
+                    // One sample's transforms row-major, then laid out as the products want them.
+                    pad(x, (i + j) * xs, c, tl, line, xp);
+                    inputTransform(xp, c, tl, one, oneVXi, rs, 0);
+                    for (int xi = 0; xi < XI; xi++) {
+                        for (int ch = 0; ch < c; ch++) {
+                            int from = xi * oneVXi + ch * rs, to = xi * vXi + (ch / MR) * MR * groupTiles + j * tps * MR + ch % MR;
+                            for (int t = 0; t < tps; t++) v[to + t * MR] = one[from + t];
+                        }
+                    }
+                    gradientTransform(dy, (i + j) * ys, k, tl, line, one, oneMXi, rs, 0);
+                    for (int xi = 0; xi < XI; xi++) {
+                        for (int kk = 0; kk < k; kk++) {
+                            int from = xi * oneMXi + kk * rs, to = xi * dmXi + j * tps * kPad + kk;
+                            for (int t = 0; t < tps; t++) dm[to + t * kPad] = one[from + t];
+                        }
+                    }
+                }
+                filterProducts(sc.tile, v, vXi, groupTiles, cPad, dm, rows, dmXi, kPad, count * tps, acc);
+            }
+        });
+        // dU = partial 0 + partial 1 + ... in block order, then dw = G^T dU G.
+        parallel.forRange(k, (worker, k0, k1) -> {
+            float[] t = scratch[worker].t16;
+            for (int kk = k0; kk < k1; kk++) {
+                for (int cc = 0; cc < c; cc++) {
+                    for (int xi = 0; xi < XI; xi++) {
+                        int at = (xi * cPad + cc) * kPad + kk;
+                        float sum = partials[0][at];
+                        for (int b = 1; b < blocks; b++) sum += partials[b][at];
+                        t[xi] = sum;
+                    }
+                    for (int col = 0; col < 4; col++) gt(t, col, 4);
+                    for (int row = 0; row < 3; row++) gt(t, 4 * row, 1);
+                    long to = ((long) kk * c + cc) * 9;
+                    for (int r = 0; r < 3; r++) {
+                        for (int s = 0; s < 3; s++) dw.setAtIndex(F, to + r * 3 + s, t[r * 4 + s]);
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * Words per row of a row-major transformed operand: the tiles rounded up to column
+     * strips, plus a vector that the transforms may write past a row's last tile (and that
+     * keeps rows off a power-of-two stride, which made 16 rows share a handful of cache sets).
+     */
+    private static int rowStride(int tiles) {
+        return CpuGemm.roundUp(tiles, NR) + V;
+    }
+
+    /** Words per transform position of a row-major operand: its rows, and a vector to break the power of two again. */
+    private static int xiStride(int rows, int rowStride) {
+        return rows * rowStride + V;
+    }
+
+    /** Samples per forward or backward-data task: at least {@link #MIN_TILES} tiles, but no fewer tasks than workers. */
+    private int group(int tilesPerSample, int n) {
+        return Math.max(1, Math.min(CpuGemm.ceilDiv(MIN_TILES, tilesPerSample), CpuGemm.ceilDiv(n, parallel.threads())));
+    }
+
+    // ------------------------------------------------------------------ products
+
+    /**
+     * out[xi][row][t] = sum_d A[xi][row][d] * b[xi * bXiStride + rows[d] + t] for the 16
+     * positions, {@code columns} tiles; A is {@link #packed} with {@code m} rows and
+     * {@code depth} deep, out is row-major with the given strides.
+     */
+    private static void products(float[] tile, float[] a, int m, int depth, float[] b, int[] rows, int bXiStride, int columns,
+                                 float[] out, int outXiStride, int outRowStride) {
+        int strips = CpuGemm.ceilDiv(m, MR);
+        for (int xi = 0; xi < XI; xi++) {
+            int aBase = xi * strips * MR * depth, bBase = xi * bXiStride, outBase = xi * outXiStride;
+            for (int c0 = 0; c0 < columns; c0 += NR) {
+                for (int st = 0; st < strips; st++) {
+                    CpuGemm.multiply8(depth, a, aBase + st * MR * depth, b, rows, bBase + c0, bBase + c0 + V, tile);
+                    int valid = Math.min(MR, m - st * MR);
+                    for (int r = 0; r < valid; r++) System.arraycopy(tile, r * NR, out, outBase + (st * MR + r) * outRowStride + c0, NR);
+                }
+            }
+        }
+    }
+
+    /**
+     * acc[xi][ch][kk] += sum over the {@code tiles} tiles of V[xi][ch][t] * dM[xi][t][kk]:
+     * V packed in channel strips, [xi][strip][t][MR] (the A operand), dM tile-major,
+     * [xi][t][kPad] (the B operand).
+     */
+    private static void filterProducts(float[] tile, float[] v, int vXi, int groupTiles, int cPad, float[] dm, int[] rows,
+                                       int dmXi, int kPad, int tiles, float[] acc) {
+        for (int xi = 0; xi < XI; xi++) {
+            int bBase = xi * dmXi;
+            for (int cs = 0; cs < cPad; cs += MR) {
+                int aBase = xi * vXi + cs * groupTiles;
+                for (int k0 = 0; k0 < kPad; k0 += NR) {
+                    CpuGemm.multiply8(tiles, v, aBase, dm, rows, bBase + k0, bBase + k0 + V, tile);
+                    for (int r = 0; r < MR; r++) {
+                        int at = (xi * cPad + cs + r) * kPad + k0;
+                        for (int col = 0; col < NR; col++) acc[at + col] += tile[r * NR + col];
+                    }
+                }
+            }
+        }
+    }
+
+    /** starts[i] = i * stride for {@code count} entries: the rows of a B operand. */
+    private int[] rowStarts(int count, int stride) {
+        if (rowStarts.length < count) rowStarts = new int[count];
+        for (int i = 0; i < count; i++) rowStarts[i] = i * stride;
+        // Reused by every call: the workers of one call finish before the next call starts.
+        return rowStarts;
+    }
+
+    /**
+     * U = G g G^T for every (filter, channel) pair into {@link #packed}: rows are the filters
+     * and the depth the channels (forward), or the other way round (backward data); zero rows
+     * pad the last strip.
+     */
+    private void packFilter(MemorySegment w, int k, int c, boolean transposed) {
+        int m = transposed ? c : k, depth = transposed ? k : c, strips = CpuGemm.ceilDiv(m, MR);
+        int xiStride = strips * MR * depth, words = XI * xiStride;
+        if (packed.length < words) packed = new float[words];
+        float[] pa = packed;
+        Arrays.fill(pa, 0, words, 0f);
+        parallel.forRange(k, (worker, k0, k1) -> {
+            float[] t = scratch[worker].t16;
+            for (int kk = k0; kk < k1; kk++) {
+                for (int cc = 0; cc < c; cc++) {
+                    long from = ((long) kk * c + cc) * 9;
+                    for (int r = 0; r < 3; r++) {
+                        for (int s = 0; s < 3; s++) t[r * 4 + s] = w.getAtIndex(F, from + r * 3 + s);
+                    }
+                    for (int col = 0; col < 3; col++) gT(t, col, 4);
+                    for (int row = 0; row < 4; row++) gT(t, 4 * row, 1);
+                    int row = transposed ? cc : kk, d = transposed ? kk : cc;
+                    int at = (row / MR) * MR * depth + d * MR + row % MR;
+                    for (int xi = 0; xi < XI; xi++) pa[xi * xiStride + at] = t[xi];
+                }
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ tile transforms
+
+    // The padded planes keep each row's even columns, then its odd ones (each half rounded
+    // up to whole vectors): the four columns of tile tj are even[tj], odd[tj], even[tj + 1]
+    // and odd[tj + 1], so the transforms run V tiles of a tile row at a time. Lanes past a
+    // row's last tile write into the next tile row (written after them) or the row's slack
+    // (see rowStride); only the sums into the padded planes mask them off.
+
+    /** xp = the sample's planes at (padH, padW), zero around and past them, rows split into even and odd columns. */
+    private static void pad(MemorySegment src, long srcOff, int channels, Tiling tl, float[] line, float[] xp) {
+        int hp = tl.hp(), rw = tl.rowWords(), half = tl.half(), h = tl.h(), w = tl.w();
+        zero(xp, channels, tl);
+        for (int ch = 0; ch < channels; ch++) {
+            for (int row = 0; row < h; row++) {
+                MemorySegment.copy(src, F, (srcOff + ((long) ch * h + row) * w) * Float.BYTES, line, 0, w);
+                int to = (ch * hp + row + tl.padH()) * rw;
+                split(line, 0, w, tl.padW(), xp, to, to + half);
+            }
+        }
+    }
+
+    /** dx[ch][row][col] = xp's element at padded (row + padH, col + padW): the padding cropped off. */
+    private static void crop(float[] xp, int channels, Tiling tl, float[] line, MemorySegment dst, long dstOff) {
+        int hp = tl.hp(), rw = tl.rowWords(), half = tl.half(), h = tl.h(), w = tl.w();
+        for (int ch = 0; ch < channels; ch++) {
+            for (int row = 0; row < h; row++) {
+                int from = (ch * hp + row + tl.padH()) * rw;
+                merge(xp, from, from + half, tl.padW(), w, line, 0);
+                MemorySegment.copy(line, 0, dst, F, (dstOff + ((long) ch * h + row) * w) * Float.BYTES, w);
+            }
+        }
+    }
+
+    /** Zeroes the tilesW + 1 columns of each half row that the tiles read (or, backward, sum into). */
+    private static void zero(float[] xp, int channels, Tiling tl) {
+        int rw = tl.rowWords(), half = tl.half(), used = tl.tilesW() + 1;
+        for (int row = 0, at = 0; row < channels * tl.hp(); row++, at += rw) {
+            Arrays.fill(xp, at, at + used, 0f);
+            Arrays.fill(xp, at + half, at + half + used, 0f);
+        }
+    }
+
+    /**
+     * src[from + i] to padded column first + i of a split row: dst[even + pc / 2] for even
+     * pc, dst[odd + pc / 2] for odd. Whole pairs of vectors go through two two-vector
+     * permutes; the rest one by one.
+     */
+    private static void split(float[] src, int from, int n, int first, float[] dst, int even, int odd) {
+        int lead = (first & 1) == 0 ? even : odd, next = (first & 1) == 0 ? odd : even, i = 0;
+        for (; i + 2 * V <= n; i += 2 * V) {
+            FloatVector v0 = load(src, from + i), v1 = load(src, from + i + V);
+            EVEN_LANES.selectFrom(v0, v1).intoArray(dst, lead + ((first + i) >> 1));
+            ODD_LANES.selectFrom(v0, v1).intoArray(dst, next + ((first + i + 1) >> 1));
+        }
+        for (; i < n; i++) dst[(((first + i) & 1) == 0 ? even : odd) + ((first + i) >> 1)] = src[from + i];
+    }
+
+    /** The inverse of {@link #split}: dst[to + i] = padded column first + i of the split row. */
+    private static void merge(float[] src, int even, int odd, int first, int n, float[] dst, int to) {
+        int lead = (first & 1) == 0 ? even : odd, next = (first & 1) == 0 ? odd : even, i = 0;
+        for (; i + 2 * V <= n; i += 2 * V) {
+            FloatVector a = load(src, lead + ((first + i) >> 1)), b = load(src, next + ((first + i + 1) >> 1));
+            LOW_INTERLEAVED.selectFrom(a, b).intoArray(dst, to + i);
+            HIGH_INTERLEAVED.selectFrom(a, b).intoArray(dst, to + i + V);
+        }
+        for (; i < n; i++) dst[to + i] = src[(((first + i) & 1) == 0 ? even : odd) + ((first + i) >> 1)];
+    }
+
+    /** Permute indices into a pair of vectors (0..V-1 the first, V..2V-1 the second). */
+    private static FloatVector lanes(java.util.function.IntUnaryOperator index) {
+        float[] at = new float[V];
+        for (int l = 0; l < V; l++) at[l] = index.applyAsInt(l);
+        return FloatVector.fromArray(SPECIES, at, 0);
+    }
+
+    private static final FloatVector EVEN_LANES = lanes(l -> 2 * l), ODD_LANES = lanes(l -> 2 * l + 1),
+            LOW_INTERLEAVED = lanes(l -> (l & 1) * V + l / 2), HIGH_INTERLEAVED = lanes(l -> (l & 1) * V + V / 2 + l / 2);
+
+    /**
+     * out[xi * xiStride + ch * rowStride + t0 + t] = (B^T d B)[xi] for every channel and
+     * every tile t of the padded planes xp: B^T along each row, then down each column.
+     */
+    private static void inputTransform(float[] xp, int channels, Tiling tl, float[] out, int xiStride, int rowStride, int t0) {
+        int hp = tl.hp(), rw = tl.rowWords(), half = tl.half(), tw = tl.tilesW(), step = 4 * xiStride;
+        for (int ch = 0; ch < channels; ch++) {
+            for (int ti = 0; ti < tl.tilesH(); ti++) {
+                int e0 = (ch * hp + 2 * ti) * rw, e1 = e0 + rw, e2 = e1 + rw, e3 = e2 + rw;
+                int at0 = ch * rowStride + t0 + ti * tw;
+                for (int j = 0; j < tw; j += V) {
+                    FloatVector a0 = load(xp, e0 + j), b0 = load(xp, e0 + half + j), c0 = load(xp, e0 + j + 1),
+                            d0 = load(xp, e0 + half + j + 1);
+                    FloatVector h00 = a0.sub(c0), h01 = b0.add(c0), h02 = c0.sub(b0), h03 = b0.sub(d0);
+                    FloatVector a1 = load(xp, e1 + j), b1 = load(xp, e1 + half + j), c1 = load(xp, e1 + j + 1),
+                            d1 = load(xp, e1 + half + j + 1);
+                    FloatVector h10 = a1.sub(c1), h11 = b1.add(c1), h12 = c1.sub(b1), h13 = b1.sub(d1);
+                    FloatVector a2 = load(xp, e2 + j), b2 = load(xp, e2 + half + j), c2 = load(xp, e2 + j + 1),
+                            d2 = load(xp, e2 + half + j + 1);
+                    FloatVector h20 = a2.sub(c2), h21 = b2.add(c2), h22 = c2.sub(b2), h23 = b2.sub(d2);
+                    FloatVector a3 = load(xp, e3 + j), b3 = load(xp, e3 + half + j), c3 = load(xp, e3 + j + 1),
+                            d3 = load(xp, e3 + half + j + 1);
+                    FloatVector h30 = a3.sub(c3), h31 = b3.add(c3), h32 = c3.sub(b3), h33 = b3.sub(d3);
+                    int at = at0 + j;
+                    storeBt(h00, h10, h20, h30, out, at, step);
+                    storeBt(h01, h11, h21, h31, out, at + xiStride, step);
+                    storeBt(h02, h12, h22, h32, out, at + 2 * xiStride, step);
+                    storeBt(h03, h13, h23, h33, out, at + 3 * xiStride, step);
+                }
+            }
+        }
+    }
+
+    /** B^T of a column (x0, x1, x2, x3) = (x0 - x2, x1 + x2, x2 - x1, x1 - x3) into out[at + a * step]. */
+    private static void storeBt(FloatVector x0, FloatVector x1, FloatVector x2, FloatVector x3, float[] out, int at, int step) {
+        x0.sub(x2).intoArray(out, at);
+        x1.add(x2).intoArray(out, at + step);
+        x2.sub(x1).intoArray(out, at + 2 * step);
+        x1.sub(x3).intoArray(out, at + 3 * step);
+    }
+
+    /**
+     * y[kk] = A^T M A of every tile of M[xi * xiStride + kk * rowStride + t0 + t], the
+     * outputs past outH or outW dropped: A^T down each column, then along each row.
+     */
+    private static void outputTransform(float[] mm, int xiStride, int rowStride, int k, Tiling tl, int t0, float[] line,
+                                        MemorySegment y, long yOff) {
+        int oh = tl.outH(), ow = tl.outW(), tw = tl.tilesW(), half = tl.half();
+        for (int kk = 0; kk < k; kk++) {
+            long plane = yOff + (long) kk * oh * ow;
+            for (int ti = 0; ti < tl.tilesH(); ti++) {
+                int at0 = kk * rowStride + t0 + ti * tw;
+                for (int j = 0; j < tw; j += V) {
+                    int at = at0 + j;
+                    int x4 = 4 * xiStride;
+                    FloatVector q00 = top(mm, at, x4), q01 = top(mm, at + xiStride, x4), q02 = top(mm, at + 2 * xiStride, x4),
+                            q03 = top(mm, at + 3 * xiStride, x4);
+                    FloatVector q10 = bottom(mm, at, x4), q11 = bottom(mm, at + xiStride, x4),
+                            q12 = bottom(mm, at + 2 * xiStride, x4), q13 = bottom(mm, at + 3 * xiStride, x4);
+                    q00.add(q01).add(q02).intoArray(line, j);
+                    q01.sub(q02).sub(q03).intoArray(line, half + j);
+                    q10.add(q11).add(q12).intoArray(line, 2 * half + j);
+                    q11.sub(q12).sub(q13).intoArray(line, 3 * half + j);
+                }
+                for (int r = 0; r < 2 && 2 * ti + r < oh; r++) {
+                    int from = 2 * r * half, to = 4 * half;
+                    merge(line, from, from + half, 0, ow, line, to);
+                    MemorySegment.copy(line, to, y, F, (plane + (long) (2 * ti + r) * ow) * Float.BYTES, ow);
+                }
+            }
+        }
+    }
+
+    /** Row 0 of A^T down a column of M: m0 + m1 + m2, the m's {@code step} apart. */
+    private static FloatVector top(float[] mm, int at, int step) {
+        return load(mm, at).add(load(mm, at + step)).add(load(mm, at + 2 * step));
+    }
+
+    /** Row 1 of A^T down a column of M: m1 - m2 - m3. */
+    private static FloatVector bottom(float[] mm, int at, int step) {
+        return load(mm, at + step).sub(load(mm, at + 2 * step)).sub(load(mm, at + 3 * step));
+    }
+
+    /**
+     * out[xi * xiStride + kk * rowStride + t0 + t] = (A dy A^T)[xi] of every output tile,
+     * taking the outputs past outH or outW as zero: A down each column, then along each row.
+     */
+    private static void gradientTransform(MemorySegment dy, long dyOff, int k, Tiling tl, float[] line, float[] out,
+                                          int xiStride, int rowStride, int t0) {
+        int oh = tl.outH(), ow = tl.outW(), tw = tl.tilesW(), half = tl.half();
+        for (int kk = 0; kk < k; kk++) {
+            long plane = dyOff + (long) kk * oh * ow;
+            for (int ti = 0; ti < tl.tilesH(); ti++) {
+                Arrays.fill(line, 0, 4 * half, 0f);
+                for (int r = 0; r < 2 && 2 * ti + r < oh; r++) {
+                    MemorySegment.copy(dy, F, (plane + (long) (2 * ti + r) * ow) * Float.BYTES, line, 4 * half, ow);
+                    split(line, 4 * half, ow, 0, line, 2 * r * half, 2 * r * half + half);
+                }
+                int at0 = kk * rowStride + t0 + ti * tw;
+                for (int j = 0; j < tw; j += V) {
+                    FloatVector d00 = load(line, j), d01 = load(line, half + j), d10 = load(line, 2 * half + j),
+                            d11 = load(line, 3 * half + j);
+                    FloatVector p10 = d00.add(d10), p20 = d00.sub(d10), p30 = d10.neg();
+                    FloatVector p11 = d01.add(d11), p21 = d01.sub(d11), p31 = d11.neg();
+                    int at = at0 + j, step = xiStride;
+                    storeA(d00, d01, out, at, step);
+                    storeA(p10, p11, out, at + 4 * step, step);
+                    storeA(p20, p21, out, at + 8 * step, step);
+                    storeA(p30, p31, out, at + 12 * step, step);
+                }
+            }
+        }
+    }
+
+    /** A of a row (x0, x1) = (x0, x0 + x1, x0 - x1, -x1) into out[at + s * step]. */
+    private static void storeA(FloatVector x0, FloatVector x1, float[] out, int at, int step) {
+        x0.intoArray(out, at);
+        x0.add(x1).intoArray(out, at + step);
+        x0.sub(x1).intoArray(out, at + 2 * step);
+        x1.neg().intoArray(out, at + 3 * step);
+    }
+
+    /**
+     * xp = the sum over tiles, a tile row at a time, of B dV B^T placed at each tile's input
+     * position: the gradient of the padded planes. B down each column, then along each row.
+     */
+    private static void dataTransform(float[] dv, int xiStride, int rowStride, int channels, Tiling tl, int t0, float[] xp) {
+        int hp = tl.hp(), rw = tl.rowWords(), half = tl.half(), tw = tl.tilesW();
+        zero(xp, channels, tl);
+        for (int ch = 0; ch < channels; ch++) {
+            for (int ti = 0; ti < tl.tilesH(); ti++) {
+                int e0 = (ch * hp + 2 * ti) * rw;
+                int at0 = ch * rowStride + t0 + ti * tw;
+                for (int j = 0; j < tw; j += V) {
+                    VectorMask<Float> m = SPECIES.indexInRange(j, tw);
+                    int at = at0 + j;
+                    int x4 = 4 * xiStride, a1 = at + xiStride, a2 = at + 2 * xiStride, a3 = at + 3 * xiStride;
+                    FloatVector g00 = load(dv, at), g01 = load(dv, a1), g02 = load(dv, a2), g03 = load(dv, a3);
+                    FloatVector g10 = b1(dv, at, x4), g11 = b1(dv, a1, x4), g12 = b1(dv, a2, x4), g13 = b1(dv, a3, x4);
+                    FloatVector g20 = b2(dv, at, x4), g21 = b2(dv, a1, x4), g22 = b2(dv, a2, x4), g23 = b2(dv, a3, x4);
+                    FloatVector g30 = load(dv, at + 3 * x4).neg(), g31 = load(dv, a1 + 3 * x4).neg(),
+                            g32 = load(dv, a2 + 3 * x4).neg(), g33 = load(dv, a3 + 3 * x4).neg();
+                    addB(g00, g01, g02, g03, xp, e0 + j, half, m);
+                    addB(g10, g11, g12, g13, xp, e0 + rw + j, half, m);
+                    addB(g20, g21, g22, g23, xp, e0 + 2 * rw + j, half, m);
+                    addB(g30, g31, g32, g33, xp, e0 + 3 * rw + j, half, m);
+                }
+            }
+        }
+    }
+
+    /** Row 1 of B down a column of dV: x1 - x2 + x3, the x's {@code step} apart. */
+    private static FloatVector b1(float[] dv, int at, int step) {
+        return load(dv, at + step).sub(load(dv, at + 2 * step)).add(load(dv, at + 3 * step));
+    }
+
+    /** Row 2 of B down a column of dV: x1 + x2 - x0. */
+    private static FloatVector b2(float[] dv, int at, int step) {
+        return load(dv, at + step).add(load(dv, at + 2 * step)).sub(load(dv, at));
+    }
+
+    /**
+     * B of a row (x0, x1, x2, x3) = (x0, x1 - x2 + x3, x1 + x2 - x0, -x3) added to the four
+     * padded columns of each tile: even[j], odd[j], even[j + 1], odd[j + 1], in that order.
+     */
+    private static void addB(FloatVector x0, FloatVector x1, FloatVector x2, FloatVector x3, float[] xp, int even, int half,
+                             VectorMask<Float> m) {
+        int odd = even + half;
+        load(xp, even).add(x0).intoArray(xp, even, m);
+        load(xp, odd).add(x1.sub(x2).add(x3)).intoArray(xp, odd, m);
+        load(xp, even + 1).add(x1.add(x2).sub(x0)).intoArray(xp, even + 1, m);
+        load(xp, odd + 1).add(x3.neg()).intoArray(xp, odd + 1, m);
+    }
+
+    private static FloatVector load(float[] a, int at) {
+        return FloatVector.fromArray(SPECIES, a, at);
+    }
+
+    /** G x of three values: (x0, (x0 + x1 + x2) / 2, (x0 - x1 + x2) / 2, x2). */
+    private static void gT(float[] t, int o, int step) {
+        float x0 = t[o], x1 = t[o + step], x2 = t[o + 2 * step];
+        t[o + step] = 0.5f * (x0 + x1 + x2);
+        t[o + 2 * step] = 0.5f * (x0 - x1 + x2);
+        t[o + 3 * step] = x2;
+    }
+
+    /** G^T x, the adjoint of {@link #gT}, four values to three: (x0 + (x1 + x2) / 2, (x1 - x2) / 2, (x1 + x2) / 2 + x3). */
+    private static void gt(float[] t, int o, int step) {
+        float x0 = t[o], x1 = t[o + step], x2 = t[o + 2 * step], x3 = t[o + 3 * step];
+        float half = 0.5f * (x1 + x2);
+        t[o] = x0 + half;
+        t[o + step] = 0.5f * (x1 - x2);
+        t[o + 2 * step] = half + x3;
+    }
+
+
+}
