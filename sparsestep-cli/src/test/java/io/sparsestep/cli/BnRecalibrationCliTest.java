@@ -2,22 +2,10 @@ package io.sparsestep.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sparsestep.backend.cpu.CpuBackend;
-import io.sparsestep.data.Datasets;
-import io.sparsestep.data.TrainTest;
-import io.sparsestep.store.Checkpoint;
-import io.sparsestep.train.RunConfig;
-import io.sparsestep.train.RunHooks;
-import io.sparsestep.train.RunStoppedException;
-import io.sparsestep.train.TrainingListener;
-import io.sparsestep.train.TrainingRun;
-import io.sparsestep.train.TrainingStoppedException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,7 +14,6 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -54,19 +41,7 @@ class BnRecalibrationCliTest {
                 "the recompute should change the final evaluation here, or the resume below could not see it go missing");
 
         // the same run, stopped when epoch 2 starts (its checkpoint is the one after epoch 1), then resumed by the CLI
-        RunConfig cfg = config(args(stopped, "--bn-recalibrate", "end"));
-        TrainTest data = Datasets.load(cfg.dataset(), cfg.dataDir(), cfg.seed(), cfg.trainLimit(), cfg.testLimit());
-        TrainingListener stopAtTwo = new TrainingListener() {
-            @Override
-            public void onEpochStart(EpochStart e) {
-                if (e.epoch() == 2) throw new TrainingStoppedException(2, 2);
-            }
-        };
-        try (CpuBackend be = new CpuBackend(2); PrintStream quiet = new PrintStream(OutputStream.nullOutputStream())) {
-            assertThrows(RunStoppedException.class, () -> TrainingRun.execute(cfg, data, be, quiet, "test",
-                    new RunHooks((net, opt) -> {}, List.of(stopAtTwo))));
-        }
-        assertTrue(Files.exists(stopped.resolve(Checkpoint.FILE_NAME)));
+        StoppedRun.stopWhenEpochStarts(StoppedRun.config(args(stopped, "--bn-recalibrate", "end")), 2);
         CliRun resumed = CliRun.of("resume", stopped.toString(), "--device", "cpu", "--no-progress");
         assertEquals(0, resumed.code(), resumed.err());
         assertArrayEquals(Files.readAllBytes(whole.resolve("weights.safetensors")), Files.readAllBytes(stopped.resolve("weights.safetensors")),
@@ -101,12 +76,6 @@ class BnRecalibrationCliTest {
         a.addAll(List.of(more));
         a.addAll(List.of("--out", out.toString()));
         return a.toArray(String[]::new);
-    }
-
-    /** The configuration the train command builds from {@code args}. */
-    private static RunConfig config(String[] args) {
-        TrainCommand train = Main.commandLine().parseArgs(args).subcommand().commandSpec().commandLine().getCommand();
-        return train.config();
     }
 
     /** summary.json's run entry. */

@@ -1,22 +1,10 @@
 package io.sparsestep.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sparsestep.backend.cpu.CpuBackend;
-import io.sparsestep.data.Datasets;
-import io.sparsestep.data.TrainTest;
-import io.sparsestep.store.Checkpoint;
-import io.sparsestep.train.RunConfig;
-import io.sparsestep.train.RunHooks;
-import io.sparsestep.train.RunStoppedException;
-import io.sparsestep.train.TrainingListener;
-import io.sparsestep.train.TrainingRun;
-import io.sparsestep.train.TrainingStoppedException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,7 +14,6 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -54,19 +41,7 @@ class LastBatchCliTest {
 
         // the dropping run, stopped when epoch 2 starts, then resumed by the CLI from its checkpoint alone
         Path stopped = dir.resolve("stopped");
-        RunConfig cfg = config(args(stopped, "--batch-size", "32", "--last-batch", "drop"));
-        TrainTest data = Datasets.load(cfg.dataset(), cfg.dataDir(), cfg.seed(), cfg.trainLimit(), cfg.testLimit());
-        TrainingListener stopAtTwo = new TrainingListener() {
-            @Override
-            public void onEpochStart(EpochStart e) {
-                if (e.epoch() == 2) throw new TrainingStoppedException(2, 2);
-            }
-        };
-        try (CpuBackend be = new CpuBackend(2); PrintStream quiet = new PrintStream(OutputStream.nullOutputStream())) {
-            assertThrows(RunStoppedException.class, () -> TrainingRun.execute(cfg, data, be, quiet, "test",
-                    new RunHooks((net, opt) -> {}, List.of(stopAtTwo))));
-        }
-        assertTrue(Files.exists(stopped.resolve(Checkpoint.FILE_NAME)));
+        StoppedRun.stopWhenEpochStarts(StoppedRun.config(args(stopped, "--batch-size", "32", "--last-batch", "drop")), 2);
         CliRun resumed = CliRun.of("resume", stopped.toString(), "--device", "cpu", "--no-progress");
         assertEquals(0, resumed.code(), resumed.err());
         assertArrayEquals(weights(dropped), weights(stopped), "the resumed run drops the last batch too");
@@ -92,11 +67,6 @@ class LastBatchCliTest {
         a.addAll(List.of(more));
         a.addAll(List.of("--out", out.toString()));
         return a.toArray(String[]::new);
-    }
-
-    private static RunConfig config(String[] args) {
-        TrainCommand train = Main.commandLine().parseArgs(args).subcommand().commandSpec().commandLine().getCommand();
-        return train.config();
     }
 
     private static byte[] weights(Path out) throws IOException { return Files.readAllBytes(out.resolve("weights.safetensors")); }
