@@ -30,7 +30,7 @@ import java.util.concurrent.Callable;
         description = {"Train a pruned run's structure again (\"Rethinking the Value of Network Pruning\"): its architecture (what "
                 + "`shrink` or --widths gave it) and its mask (mask.prune.* tensors, else the exact zeros of its conv/linear weights), the "
                 + "mask held fixed. finetune: from the pruned weights, 40 epochs at lr 0.001; scratch-e: a fresh init, the pruned run's "
-                + "epochs E at lr 0.1, x0.1 after 50% and 75%; scratch-b: the same for int(E * MACs_full / MACs_pruned) epochs.",
+                + "epochs E at lr 0.1, x0.1 after 50%% and 75%%; scratch-b: the same for int(E * MACs_full / MACs_pruned) epochs.",
                 "The data, limits, seed and E come from the pruned run's checkpoint (for a `shrink` output: the run it was shrunk "
                         + "from). Writes an ordinary run folder to --out, with the retrain's provenance under hyperparameters.retrain "
                         + "in summary.json."})
