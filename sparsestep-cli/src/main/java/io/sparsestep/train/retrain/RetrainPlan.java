@@ -70,7 +70,9 @@ public record RetrainPlan(RetrainMode mode, RunConfig config, long initSeed, Map
         RunConfig cfg = new RunConfig(arch.model(), recipe.dataset(), recipe.dataDir(), new FixedMaskSpec(sgd, structure.mask() == null ? "" : weights.toString()), epochs,
                 o.batchSize() != null ? o.batchSize() : recipe.batchSize(), mode.fromScratch() ? "step" : "constant", milestones, GAMMA,
                 recipe.seed(), o.device(), out, recipe.trainLimit(), recipe.testLimit(), o.progress(), recipe.augment(),
-                o.checkpointEvery() != null ? o.checkpointEvery() : recipe.checkpointEvery(), mode.fromScratch() ? initFile : weights, widths);
+                o.checkpointEvery() != null ? o.checkpointEvery() : recipe.checkpointEvery(), mode.fromScratch() ? initFile : weights, widths,
+                // the recipe's data settings, its last batch with them; batch norm's recompute is the retrain method's default
+                null, recipe.lastBatch());
 
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("mode", mode.option());

@@ -20,6 +20,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,6 +40,12 @@ class RetrainPlanTest {
     private static RunConfig recipe(String model, int epochs) {
         return new RunConfig(model, "synth-cifar", null, SgdSpec.METHOD.parse(Map.of()), epochs, 64, "constant", new int[0], 0.1, 7, "cpu",
                 Path.of("/runs/pruned"), 500, 100, false, null, 1, null, null);
+    }
+
+    private static RunConfig withLastBatch(RunConfig r, String lastBatch) {
+        return new RunConfig(r.model(), r.dataset(), r.dataDir(), r.method(), r.epochs(), r.batchSize(), r.lrSchedule(), r.milestones(),
+                r.gamma(), r.seed(), r.device(), r.out(), r.trainLimit(), r.testLimit(), r.progress(), r.augment(), r.checkpointEvery(),
+                r.initFrom(), r.widths(), r.bnRecalibrate(), lastBatch);
     }
 
     private static RetrainPlan plan(RetrainMode mode, Structure s, RetrainOptions o) {
@@ -96,6 +103,10 @@ class RetrainPlanTest {
             assertEquals(1e-4, f.sgd().weightDecay());
             assertEquals("", f.maskFrom(), "an architecture alone: no mask to hold");
         }
+        RunConfig dropping = RetrainPlan.of(RetrainMode.SCRATCH_E, WEIGHTS, s, "unused", withLastBatch(recipe("resnet56", 160), "drop"), RECIPE,
+                RetrainOptions.defaults("cpu"), Path.of("/runs/out"), INIT).config();
+        assertTrue(dropping.dropsPartialLastBatch(), "the recipe's --last-batch drop goes with its other data settings");
+        assertFalse(fine.dropsPartialLastBatch(), "a recipe that trained its last batch");
         assertEquals(160, scratchB("resnet56-a").provenance().get("base_epochs"));
         assertEquals(178, scratchB("resnet56-a").provenance().get("epochs"));
     }

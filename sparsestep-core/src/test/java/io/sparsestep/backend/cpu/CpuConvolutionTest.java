@@ -375,9 +375,4 @@ class CpuConvolutionTest {
         return new Outputs(read(be, ty), read(be, tdx), read(be, tdw));
     }
 
-    private static float[] nans(int n) {
-        float[] a = new float[n];
-        Arrays.fill(a, Float.NaN);
-        return a;
-    }
 }

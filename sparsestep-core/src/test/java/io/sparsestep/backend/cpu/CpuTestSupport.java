@@ -41,6 +41,13 @@ final class CpuTestSupport {
         return out;
     }
 
+    /** {@code n} NaNs: an output buffer whose every element an op must write. */
+    static float[] nans(long n) {
+        float[] a = new float[Math.toIntExact(n)];
+        java.util.Arrays.fill(a, Float.NaN);
+        return a;
+    }
+
     static float[] random(Random r, int n) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) a[i] = (float) (r.nextGaussian());

@@ -6,10 +6,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 import java.util.Random;
 
 import static io.sparsestep.backend.cpu.CpuTestSupport.assertClose;
+import static io.sparsestep.backend.cpu.CpuTestSupport.nans;
 import static io.sparsestep.backend.cpu.CpuTestSupport.random;
 import static io.sparsestep.testing.Bits.assertSameBits;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -73,11 +73,6 @@ class CpuWinogradConvolutionTest {
         return new Outputs(y, dx, dw);
     }
 
-    private static float[] nans(long n) {
-        float[] a = new float[(int) n];
-        Arrays.fill(a, Float.NaN);
-        return a;
-    }
 
     @Test
     void allThreePassesMatchNaiveLoops() {
