@@ -31,7 +31,7 @@ public record FilterPruningSpec(MomentumSettings sgd, double ratio, Map<String, 
     public FilterPruningSpec {
         if (sgd == null) throw new IllegalArgumentException("L1 filter pruning needs its SGD settings");
         if (!(ratio >= 0 && ratio < 1)) throw new IllegalArgumentException("--ratio must be in [0, 1), got " + ratio);
-        if (pruneEpoch < -1) throw new IllegalArgumentException("--prune-epoch must be >= 0, or -1 for half of --epochs, got " + pruneEpoch);
+        PruneEpoch.check(pruneEpoch);
         keep = Map.copyOf(keep);
         skip = Set.copyOf(skip);
     }
@@ -62,11 +62,7 @@ public record FilterPruningSpec(MomentumSettings sgd, double ratio, Map<String, 
 
     /** The epoch count after which the prune happens, for a run of {@code plan}. */
     public int pruneAfter(TrainingPlan plan) {
-        int e = pruneEpoch < 0 ? plan.epochs() / 2 : pruneEpoch;
-        if (e >= plan.epochs()) {
-            throw new IllegalArgumentException("--prune-epoch " + e + " leaves no epoch to fine-tune in a run of " + plan.epochs() + " epochs");
-        }
-        return e;
+        return PruneEpoch.resolve(pruneEpoch, plan);
     }
 
     @Override

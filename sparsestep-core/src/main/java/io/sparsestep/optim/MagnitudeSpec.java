@@ -16,7 +16,7 @@ import java.util.Map;
  */
 public record MagnitudeSpec(MomentumSettings sgd, double sparsity, int pruneEpoch, PruneScope scope) implements MethodSpec {
     /** --prune-epoch's default: half of --epochs (rounded down). */
-    public static final int AUTO_EPOCH = -1;
+    public static final int AUTO_EPOCH = PruneEpoch.AUTO;
 
     public static final Method METHOD = new Method("magnitude", "one-shot magnitude",
             "train densely, prune the smallest |w| once (torch.nn.utils.prune global L1), fine-tune with the mask fixed",
@@ -32,17 +32,12 @@ public record MagnitudeSpec(MomentumSettings sgd, double sparsity, int pruneEpoc
     public MagnitudeSpec {
         if (sgd == null || scope == null) throw new IllegalArgumentException("magnitude pruning needs its SGD settings and a scope");
         if (!(sparsity >= 0 && sparsity < 1)) throw new IllegalArgumentException("--sparsity must be in [0, 1), got " + sparsity);
-        if (pruneEpoch < AUTO_EPOCH) throw new IllegalArgumentException("--prune-epoch must be >= 0, or -1 for half of --epochs, got " + pruneEpoch);
+        PruneEpoch.check(pruneEpoch);
     }
 
     /** The epoch count after which the prune happens, for a run of {@code plan}. */
     public int pruneAfter(TrainingPlan plan) {
-        int e = pruneEpoch == AUTO_EPOCH ? plan.epochs() / 2 : pruneEpoch;
-        if (e >= plan.epochs()) {
-            throw new IllegalArgumentException("--prune-epoch " + e + " leaves no epoch to fine-tune in a run of " + plan.epochs()
-                    + " epochs; use at most " + (plan.epochs() - 1));
-        }
-        return e;
+        return PruneEpoch.resolve(pruneEpoch, plan);
     }
 
     @Override

@@ -29,15 +29,11 @@ public record SlimmingSpec(MomentumSettings sgd, double penalty, double percent,
         if (sgd == null) throw new IllegalArgumentException("network slimming needs its SGD settings");
         if (!(penalty >= 0 && penalty < Double.POSITIVE_INFINITY)) throw new IllegalArgumentException("--penalty must be finite and >= 0, got " + penalty);
         if (!(percent >= 0 && percent < 1)) throw new IllegalArgumentException("--percent must be in [0, 1), got " + percent);
-        if (pruneEpoch < -1) throw new IllegalArgumentException("--prune-epoch must be >= 0, or -1 for half of --epochs, got " + pruneEpoch);
+        PruneEpoch.check(pruneEpoch);
     }
 
     public int pruneAfter(TrainingPlan plan) {
-        int e = pruneEpoch < 0 ? plan.epochs() / 2 : pruneEpoch;
-        if (e >= plan.epochs()) {
-            throw new IllegalArgumentException("--prune-epoch " + e + " leaves no epoch to fine-tune in a run of " + plan.epochs() + " epochs");
-        }
-        return e;
+        return PruneEpoch.resolve(pruneEpoch, plan);
     }
 
     @Override
