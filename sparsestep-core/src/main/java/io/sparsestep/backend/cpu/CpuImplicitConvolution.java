@@ -45,8 +45,10 @@ import java.util.Arrays;
  * <p>Samples are handed to workers as in {@link CpuConvolution}'s per-sample schedule. The
  * filter gradient is summed over the same fixed blocks of consecutive samples, one partial
  * per block, in sample order and position order inside it, then the partials are added in
- * block order: bitwise reproducible for a given thread count. All scratch is on the Java
- * heap, per worker or per block, and grows once.
+ * block order: bitwise reproducible for a given thread count. Up to 32 filters on natural
+ * columns the positions lie on the vector lanes instead ({@link #filterOnLanes}): each lane
+ * sums its own positions in that order and the lanes are added in lane order at the end.
+ * All scratch is on the Java heap, per worker or per block, and grows once.
  */
 final class CpuImplicitConvolution {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
