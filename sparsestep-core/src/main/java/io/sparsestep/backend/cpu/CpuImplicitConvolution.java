@@ -45,8 +45,10 @@ import java.util.Arrays;
  * <p>Samples are handed to workers as in {@link CpuConvolution}'s per-sample schedule. The
  * filter gradient is summed over the same fixed blocks of consecutive samples, one partial
  * per block, in sample order and position order inside it, then the partials are added in
- * block order: bitwise reproducible for a given thread count. All scratch is on the Java
- * heap, per worker or per block, and grows once.
+ * block order: bitwise reproducible for a given thread count. Up to 32 filters on natural
+ * columns the positions lie on the vector lanes instead ({@link #filterOnLanes}): each lane
+ * sums its own positions in that order and the lanes are added in lane order at the end.
+ * All scratch is on the Java heap, per worker or per block, and grows once.
  */
 final class CpuImplicitConvolution {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
@@ -471,6 +473,10 @@ final class CpuImplicitConvolution {
     }
 
     void backwardFilter(ConvGeometry g, MemorySegment x, MemorySegment dy, MemorySegment dw) {
+        if (filterOnLanes(g)) {
+            backwardFilterOnLanes(g, x, dy, dw);
+            return;
+        }
         Padded in = Padded.input(g);
         int k = g.k(), crs = g.c() * g.r() * g.s();
         boolean narrow = narrowFilterTile(g);
@@ -523,6 +529,200 @@ final class CpuImplicitConvolution {
                 }
             }
         });
+    }
+
+    /** Filters of a lane tile. */
+    private static final int LANE_FILTERS = 4;
+    /** Taps of a lane tile: 4 x 6 vector accumulators, 4 dy vectors and one x vector fill AVX-512's 32 registers. */
+    private static final int LANE_TAPS = 6;
+    /** Most filters the lane tiles take: their partials hold V lanes per gradient element. */
+    private static final int LANE_MAX_FILTERS = 32;
+    /**
+     * Positions a lane tile sweeps before its accumulators go back to memory: consecutive
+     * samples of a block are padded side by side until they hold this many (4 samples of a
+     * 16x16 map, one of 32x32).
+     */
+    private static final int LANE_PASS_POSITIONS = 1024;
+
+    /**
+     * The output positions of {@code samples} consecutive samples in the layout a lane tile
+     * reads: {@code outH} rows of {@code outW} (a multiple of V), {@code wp} apart in a sample's
+     * padded planes, which lie {@code planeWords} apart; a sample's dy rows of a filter lie
+     * {@code outW} apart, those of consecutive samples {@code dyWords} apart.
+     */
+    private record Positions(int samples, int outH, int outW, int wp, int planeWords, int dyWords) {
+    }
+
+    /**
+     * Whether the filter gradient of {@code g} runs with the output positions on the vector
+     * lanes ({@link #laneTile}): up to 32 filters (ResNet's 16- and 32-filter stages, where the
+     * taps x filters tiles hold one scalar broadcast per multiply-add), on natural columns
+     * (outW a multiple of V, so each vector of positions is one run of an input row and of a
+     * dy row) of an output not grouped.
+     */
+    static boolean filterOnLanes(ConvGeometry g) {
+        return g.k() <= LANE_MAX_FILTERS && g.outW() % V == 0 && !isGrouped(g.outH() * g.outW());
+    }
+
+    /**
+     * dW[k][tap] = sum_i sum_pos xp_i[rowOff(tap) + pos] * dy_i[k][pos] with positions on the
+     * lanes: lane l of the accumulator of (k, tap) sums the positions l, l + V, ... of every
+     * row, in row order, over the block's samples in order (one fused multiply-add each,
+     * {@link #laneTile}); the element is then lane 0 + lane 1 + ... + lane V-1 of partial 0,
+     * plus the same of partial 1, and so on in block order. The blocks are those of
+     * {@link #backwardFilter}'s other tiles, so the bits depend on the thread count only.
+     * dy is read as it lies (no transpose); lane partials are [tap tile][filter tile][tap][filter][V].
+     */
+    private void backwardFilterOnLanes(ConvGeometry g, MemorySegment x, MemorySegment dy, MemorySegment dw) {
+        Padded in = Padded.input(g);
+        int k = g.k(), crs = g.c() * g.r() * g.s();
+        int kPad = CpuGemm.roundUp(k, LANE_FILTERS), tPad = CpuGemm.roundUp(crs, LANE_TAPS);
+        int[] rowOff = rowOffsets(in, g.c(), g.r(), g.s(), tPad);
+        int oh = g.outH(), ow = g.outW(), p = oh * ow, wq = in.wq(), words = tPad * kPad * V;
+        long xs = (long) g.c() * g.h() * g.w(), ys = (long) k * p;
+        int n = g.n(), blocks = Math.min(parallel.threads(), n);
+        int pass = Math.max(1, LANE_PASS_POSITIONS / p), planeWords = in.words();
+        for (int b = 0; b < blocks; b++) {
+            if (partials[b].length < words) partials[b] = new float[words];
+        }
+        parallel.forEach(blocks, (worker, block) -> {
+            int first = (int) ((long) n * block / blocks), end = (int) ((long) n * (block + 1) / blocks);
+            Scratch sc = scratch[worker];
+            float[] lanes = partials[block];
+            Arrays.fill(lanes, 0, words, 0f);
+            float[] xp = sc.plane(pass * planeWords);
+            for (int i = first; i < end; i += pass) {
+                int count = Math.min(pass, end - i);
+                for (int j = 0; j < count; j++) pad(x, (i + j) * xs, in, xp, j * planeWords, sc);
+                // After pad, which stages x in the same buffer; the samples' dy lie one after another.
+                float[] d = sc.staged(dy, i * ys, (int) (count * ys));
+                Positions at = new Positions(count, oh, ow, wq, planeWords, (int) ys);
+                for (int kt = 0; kt < kPad; kt += LANE_FILTERS) {
+                    // Filters past k read filter k - 1's dy: their sums are never read.
+                    int d0 = kt * p, d1 = Math.min(kt + 1, k - 1) * p, d2 = Math.min(kt + 2, k - 1) * p, d3 = Math.min(kt + 3, k - 1) * p;
+                    for (int tt = 0; tt < tPad; tt += LANE_TAPS) {
+                        laneTile(xp, rowOff, tt, at, d, d0, d1, d2, d3, lanes, (tt * kPad + kt * LANE_TAPS) * V);
+                    }
+                }
+            }
+        });
+        parallel.forRange(k, (worker, k0, k1) -> {
+            for (int kk = k0; kk < k1; kk++) {
+                int kt = kk - kk % LANE_FILTERS;
+                for (int q = 0; q < crs; q++) {
+                    int tt = q - q % LANE_TAPS;
+                    int at = (tt * kPad + kt * LANE_TAPS + (q - tt) * LANE_FILTERS + kk - kt) * V;
+                    float sum = laneSum(partials[0], at);
+                    for (int b = 1; b < blocks; b++) sum += laneSum(partials[b], at);
+                    dw.setAtIndex(F, (long) kk * crs + q, sum);
+                }
+            }
+        });
+    }
+
+    /** lanes[at] + lanes[at + 1] + ... + lanes[at + V - 1], left to right. */
+    private static float laneSum(float[] lanes, int at) {
+        float sum = lanes[at];
+        for (int l = 1; l < V; l++) sum += lanes[at + l];
+        return sum;
+    }
+
+    /**
+     * lanes[at + (t * 4 + f) * V + l] += the sum, over rows i and vectors j in order, of
+     * xp[rowOff[tt + t] + i * wp + j V + l] * dy[d_f + i * outW + j V + l] for the 6 taps t
+     * and 4 filters f of the tile: each x vector serves 4 filters and each dy vector 6 taps,
+     * 10 vector loads per 24 multiply-adds and no broadcast.
+     */
+    private static void laneTile(float[] xp, int[] rowOff, int tt, Positions pos, float[] dy,
+                                 int d0, int d1, int d2, int d3, float[] lanes, int at) {
+        FloatVector c00 = FloatVector.fromArray(SPECIES, lanes, at), c01 = FloatVector.fromArray(SPECIES, lanes, at + V),
+                c02 = FloatVector.fromArray(SPECIES, lanes, at + 2 * V), c03 = FloatVector.fromArray(SPECIES, lanes, at + 3 * V),
+                c10 = FloatVector.fromArray(SPECIES, lanes, at + 4 * V), c11 = FloatVector.fromArray(SPECIES, lanes, at + 5 * V),
+                c12 = FloatVector.fromArray(SPECIES, lanes, at + 6 * V), c13 = FloatVector.fromArray(SPECIES, lanes, at + 7 * V),
+                c20 = FloatVector.fromArray(SPECIES, lanes, at + 8 * V), c21 = FloatVector.fromArray(SPECIES, lanes, at + 9 * V),
+                c22 = FloatVector.fromArray(SPECIES, lanes, at + 10 * V), c23 = FloatVector.fromArray(SPECIES, lanes, at + 11 * V),
+                c30 = FloatVector.fromArray(SPECIES, lanes, at + 12 * V), c31 = FloatVector.fromArray(SPECIES, lanes, at + 13 * V),
+                c32 = FloatVector.fromArray(SPECIES, lanes, at + 14 * V), c33 = FloatVector.fromArray(SPECIES, lanes, at + 15 * V),
+                c40 = FloatVector.fromArray(SPECIES, lanes, at + 16 * V), c41 = FloatVector.fromArray(SPECIES, lanes, at + 17 * V),
+                c42 = FloatVector.fromArray(SPECIES, lanes, at + 18 * V), c43 = FloatVector.fromArray(SPECIES, lanes, at + 19 * V),
+                c50 = FloatVector.fromArray(SPECIES, lanes, at + 20 * V), c51 = FloatVector.fromArray(SPECIES, lanes, at + 21 * V),
+                c52 = FloatVector.fromArray(SPECIES, lanes, at + 22 * V), c53 = FloatVector.fromArray(SPECIES, lanes, at + 23 * V);
+        int o0 = rowOff[tt], o1 = rowOff[tt + 1], o2 = rowOff[tt + 2], o3 = rowOff[tt + 3], o4 = rowOff[tt + 4], o5 = rowOff[tt + 5];
+        // One loop over all vectors of positions, stepping to the next row by hand: a loop per
+        // row of one or two vectors (16x16 and 32x32 maps) ran at half the rate.
+        int perRow = pos.outW() / V, outH = pos.outH(), vectors = pos.samples() * outH * perRow;
+        int skip = pos.wp() - pos.outW(), planeSkip = pos.planeWords() - outH * pos.wp(), dySkip = pos.dyWords() - outH * pos.outW();
+        for (int v = 0, col = 0, row = 0, xj = 0, dj = 0; v < vectors; v++) {
+            {
+                FloatVector y0 = FloatVector.fromArray(SPECIES, dy, d0 + dj), y1 = FloatVector.fromArray(SPECIES, dy, d1 + dj),
+                        y2 = FloatVector.fromArray(SPECIES, dy, d2 + dj), y3 = FloatVector.fromArray(SPECIES, dy, d3 + dj);
+                FloatVector a = FloatVector.fromArray(SPECIES, xp, o0 + xj);
+                c00 = a.fma(y0, c00);
+                c01 = a.fma(y1, c01);
+                c02 = a.fma(y2, c02);
+                c03 = a.fma(y3, c03);
+                a = FloatVector.fromArray(SPECIES, xp, o1 + xj);
+                c10 = a.fma(y0, c10);
+                c11 = a.fma(y1, c11);
+                c12 = a.fma(y2, c12);
+                c13 = a.fma(y3, c13);
+                a = FloatVector.fromArray(SPECIES, xp, o2 + xj);
+                c20 = a.fma(y0, c20);
+                c21 = a.fma(y1, c21);
+                c22 = a.fma(y2, c22);
+                c23 = a.fma(y3, c23);
+                a = FloatVector.fromArray(SPECIES, xp, o3 + xj);
+                c30 = a.fma(y0, c30);
+                c31 = a.fma(y1, c31);
+                c32 = a.fma(y2, c32);
+                c33 = a.fma(y3, c33);
+                a = FloatVector.fromArray(SPECIES, xp, o4 + xj);
+                c40 = a.fma(y0, c40);
+                c41 = a.fma(y1, c41);
+                c42 = a.fma(y2, c42);
+                c43 = a.fma(y3, c43);
+                a = FloatVector.fromArray(SPECIES, xp, o5 + xj);
+                c50 = a.fma(y0, c50);
+                c51 = a.fma(y1, c51);
+                c52 = a.fma(y2, c52);
+                c53 = a.fma(y3, c53);
+            }
+            xj += V;
+            dj += V;
+            if (++col == perRow) {
+                col = 0;
+                xj += skip;
+                if (++row == outH) {
+                    row = 0;
+                    xj += planeSkip;
+                    dj += dySkip;
+                }
+            }
+        }
+        c00.intoArray(lanes, at);
+        c01.intoArray(lanes, at + 1 * V);
+        c02.intoArray(lanes, at + 2 * V);
+        c03.intoArray(lanes, at + 3 * V);
+        c10.intoArray(lanes, at + 4 * V);
+        c11.intoArray(lanes, at + 5 * V);
+        c12.intoArray(lanes, at + 6 * V);
+        c13.intoArray(lanes, at + 7 * V);
+        c20.intoArray(lanes, at + 8 * V);
+        c21.intoArray(lanes, at + 9 * V);
+        c22.intoArray(lanes, at + 10 * V);
+        c23.intoArray(lanes, at + 11 * V);
+        c30.intoArray(lanes, at + 12 * V);
+        c31.intoArray(lanes, at + 13 * V);
+        c32.intoArray(lanes, at + 14 * V);
+        c33.intoArray(lanes, at + 15 * V);
+        c40.intoArray(lanes, at + 16 * V);
+        c41.intoArray(lanes, at + 17 * V);
+        c42.intoArray(lanes, at + 18 * V);
+        c43.intoArray(lanes, at + 19 * V);
+        c50.intoArray(lanes, at + 20 * V);
+        c51.intoArray(lanes, at + 21 * V);
+        c52.intoArray(lanes, at + 22 * V);
+        c53.intoArray(lanes, at + 23 * V);
     }
 
     // ------------------------------------------------------------------ packing
@@ -582,16 +782,21 @@ final class CpuImplicitConvolution {
 
     /** xp = the sample's planes, zero-padded (and split into their stride phases). */
     private static void pad(MemorySegment src, long srcOff, Padded in, float[] xp, Scratch sc) {
+        pad(src, srcOff, in, xp, 0, sc);
+    }
+
+    /** The same into xp from {@code at} on (one of several samples' planes side by side). */
+    private static void pad(MemorySegment src, long srcOff, Padded in, float[] xp, int at, Scratch sc) {
         int hp = in.hp(), wp = in.wp(), h = in.h(), w = in.w();
-        Arrays.fill(xp, 0, in.words(), 0f);
+        Arrays.fill(xp, at, at + in.words(), 0f);
         float[] staged = sc.staged(src, srcOff, in.channels() * h * w);
         if (in.strideH() > 1 || in.strideW() > 1) {
-            padPhases(staged, in, xp);
+            padPhases(staged, in, xp, at);
             return;
         }
         for (int ch = 0; ch < in.channels(); ch++) {
             for (int row = 0; row < h; row++) {
-                int to = (ch * hp + row + in.padH()) * wp + in.padW();
+                int to = at + (ch * hp + row + in.padH()) * wp + in.padW();
                 System.arraycopy(staged, (ch * h + row) * w, xp, to, w);
             }
         }
@@ -602,7 +807,7 @@ final class CpuImplicitConvolution {
      * ... go to phase column b. At stride 2 a vector's worth of a phase is the even elements
      * of two vectors of the row.
      */
-    private static void padPhases(float[] staged, Padded in, float[] xp) {
+    private static void padPhases(float[] staged, Padded in, float[] xp, int at) {
         int h = in.h(), w = in.w(), sh = in.strideH(), sw = in.strideW(), wq = in.wq();
         for (int ch = 0; ch < in.channels(); ch++) {
             for (int row = 0; row < h; row++) {
@@ -612,7 +817,7 @@ final class CpuImplicitConvolution {
                 int rowStart = ((row + in.padH()) / sh) * wq;
                 for (int b = 0; b < in.phaseCols(); b++) {
                     int col = Math.floorMod(b - in.padW(), sw);
-                    int to = in.offset(ch, a, b) + rowStart + (col + in.padW()) / sw;
+                    int to = at + in.offset(ch, a, b) + rowStart + (col + in.padW()) / sw;
                     int count = CpuGemm.ceilDiv(w - col, sw), j = 0;
                     if (sw == 2) {
                         // Reads up to 2V - 1 past the row's first element read, inside the staging slack; keeps only elements below w.
