@@ -46,19 +46,21 @@ final class CpuMaskedSteps {
         long i = off, bound = off + n - n % V;
         float lr = h.lr(), momentum = h.momentum(), keep = 1f - h.dampening(), wd = h.weightDecay();
         VectorMask<Float> decay = SPECIES.maskAll(wd != 0f), first = SPECIES.maskAll(h.firstStep()), nesterov = SPECIES.maskAll(h.nesterov());
+        // the threshold as a vector once: compare(GE, float) inside the loop re-broadcast it every iteration
+        FloatVector thresholdV = FloatVector.broadcast(SPECIES, threshold);
         if (momentum != 0f) {
             for (; i < bound; i += V) {
                 long b = i * Float.BYTES;
                 FloatVector wv = FloatVector.fromMemorySegment(SPECIES, w, b, ORDER), gv = FloatVector.fromMemorySegment(SPECIES, g, b, ORDER);
                 // compare(GE) is false for a NaN score, like the scalar >=
-                FloatVector d = ZERO.blend(gv, gv.mul(wv).abs().compare(VectorOperators.GE, threshold));
+                FloatVector d = ZERO.blend(gv, gv.mul(wv).abs().compare(VectorOperators.GE, thresholdV));
                 withMomentum(wv, d, buf, b, lr, momentum, keep, wd, decay, first, nesterov).intoMemorySegment(w, b, ORDER);
             }
         } else {
             for (; i < bound; i += V) {
                 long b = i * Float.BYTES;
                 FloatVector wv = FloatVector.fromMemorySegment(SPECIES, w, b, ORDER), gv = FloatVector.fromMemorySegment(SPECIES, g, b, ORDER);
-                FloatVector d = ZERO.blend(gv, gv.mul(wv).abs().compare(VectorOperators.GE, threshold));
+                FloatVector d = ZERO.blend(gv, gv.mul(wv).abs().compare(VectorOperators.GE, thresholdV));
                 wv.sub(d.add(wv.mul(wd), decay).mul(lr)).intoMemorySegment(w, b, ORDER);
             }
         }

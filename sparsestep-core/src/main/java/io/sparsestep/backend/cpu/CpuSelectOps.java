@@ -16,7 +16,7 @@ import java.util.Arrays;
  * worker, summed after each pass, so the result does not depend on the split, and it is
  * the exact k-th largest value, the same whatever algorithm finds it: the backends agree
  * bit for bit. A whole range (no candidates mask) of 64K entries or more first tries
- * {@link CpuSelectWindow}, one counting pass bracketed by a sample, and falls back to
+ * {@link CpuSelectWindow}, one counting pass bracketed by a sample (or, when k and n repeat, by the last selection's bracket), and falls back to
  * these passes when its bracket misses. The result lives in the scratch tensor (layout below), as on the GPU.
  *
  * <p>Scratch words: 0 threshold (f32 bits), 1 valid flag, 2-3 above, 4-5 equal,

@@ -30,6 +30,11 @@ import java.util.Arrays;
  * overflow, or a NaN score is present) it answers false and the caller runs the full radix
  * select.
  *
+ * <p>A selection of the same k of the same n as the last answered one (GSM selects its Q of
+ * all conv/linear weights every step, and the threshold moves little between steps) skips
+ * steps (1) and (2): it tries the last bracket moved to the last threshold, and samples only
+ * when that misses ({@link #hint}).
+ *
  * <p>Either way the result is the same value and counts, because the k-th largest of a
  * multiset is one number whatever finds it: the backends still agree bit for bit, and the
  * sample only decides how fast. Memory traffic: the range's w (and g) once, 8 B per entry
@@ -64,6 +69,14 @@ final class CpuSelectWindow {
     private int[] inside = new int[0];
     /** Selections answered here and ones handed back to the radix select (read by tests). */
     long hits, misses;
+    /** Selections the hint bracket answered, and hint brackets that missed (then sampled; read by tests). */
+    long hintHits, hintMisses;
+    /** The bracket {@link #find} tries first for k of n entries (see {@link #hint}); n = -1: none yet. */
+    private long hintN = -1, hintK = -1;
+    private int hintBits, hintBelow, hintAbove;
+    private double hintShare;
+    /** Whether the last counting pass saw a NaN score. */
+    private boolean sawNan;
     /** Answered selections whose threshold's bucket was sorted, and ones whose bucket was radix selected (read by tests). */
     long sortedBuckets, radixBuckets;
     /** The last answered selection: the threshold's bits, the scores above it, those equal to it (fields, so a step allocates nothing). */
@@ -87,9 +100,9 @@ final class CpuSelectWindow {
             Arrays.fill(buckets, 0);
         }
 
-        /** Counts the copied bits per bucket {@code (bits - lower) >>> shift} (all below BUCKETS, as the bits lie in [lower, upper]). */
-        void countBuckets(int lower, int shift) {
-            for (int j = 0; j < count; j++) buckets[(bits[j] - lower) >>> shift]++;
+        /** Counts the copied bits from {@code from} on per bucket {@code (bits - lower) >>> shift} (all below BUCKETS, as the bits lie in [lower, upper]). */
+        void countBuckets(int from, int lower, int shift) {
+            for (int j = from; j < count; j++) buckets[(bits[j] - lower) >>> shift]++;
         }
     }
 
@@ -102,8 +115,21 @@ final class CpuSelectWindow {
     /**
      * Finds the exact k-th largest score over all n entries into {@link #foundBits},
      * {@link #foundAbove} and {@link #foundEqual}; false when the caller must run the radix select.
+     * A repeat of the last answered (n, k), as GSM's every step is, first tries the hint bracket
+     * (see {@link #hint}) and samples only when that misses.
      */
     boolean find(MemorySegment w, MemorySegment g, long n, long k) {
+        if (hintN == n && hintK == k) {
+            long lo = (long) hintBits - hintBelow, hi = (long) hintBits + hintAbove;
+            int lower = (int) Math.clamp(lo, 0, INF_BITS), upper = (int) Math.clamp(hi, 0, INF_BITS);
+            if (lower <= upper && bracketed(w, g, n, k, lower, upper, hintShare)) {
+                hintHits++;
+                hits++;
+                return true;
+            }
+            hintMisses++;
+            if (sawNan) return miss();   // a NaN score sends every route to the radix select: no sample
+        }
         int s = (int) Math.min(MAX_SAMPLE, Math.max(MIN_SAMPLE, n >>> 8));
         if (sampledN != n) placeSample(n, s);
         for (int j = 0; j < s; j++) {
@@ -118,25 +144,66 @@ final class CpuSelectWindow {
         int upper = upperRank < 1 ? INF_BITS : sample[(int) (s - upperRank)];
         int lower = lowerRank > s ? 0 : sample[(int) (s - lowerRank)];
         double insideShare = (Math.min(lowerRank, s) - Math.max(upperRank, 1) + 1.0) / s;
+        if (!bracketed(w, g, n, k, lower, upper, insideShare)) return miss();
+        hits++;
+        return true;
+    }
+
+    /**
+     * Plants the bracket the next selection of k of n entries tries before it samples: the
+     * bits {@code [bits - below, bits + above]} (clamped to [0, +inf's bits]), with copy
+     * buffers sized for {@code share} of the entries inside. An answered selection leaves its
+     * own: its threshold's bits and the distances of its bracket's bounds from them, so the
+     * next step's bracket is the last one moved to the last threshold. A hint changes only
+     * how fast the answer comes: a bracket that misses (the threshold moved out of it, a
+     * wrong or NaN hint, lower above upper) falls back to the sample. Tests plant wrong ones.
+     */
+    void hint(long n, long k, int bits, int below, int above, double share) {
+        hintN = n;
+        hintK = k;
+        hintBits = bits;
+        hintBelow = below;
+        hintAbove = above;
+        hintShare = share;
+    }
+
+    /**
+     * The counting pass with the bracket [lower, upper] and, when the k-th largest lies inside
+     * it, its exact selection among the copied scores; true when answered (and the bracket then
+     * kept as the next call's hint). The range is handed out a {@link CpuBackend#CHUNK} piece at
+     * a time to whichever worker is free ({@link Parallel#forEach}): a worker that wakes late or
+     * shares its core does fewer pieces instead of holding the caller up, and as every count is
+     * a sum and the last select sees only values, the answer does not depend on who took which.
+     */
+    private boolean bracketed(MemorySegment w, MemorySegment g, long n, long k, int lower, int upper, double insideShare) {
+        sawNan = false;
         // the bucket of a copied score: its offset above lower, shifted so that upper - lower lands below BUCKETS
         int shift = Math.max(0, Integer.SIZE - Integer.numberOfLeadingZeros(upper - lower) - BUCKET_BITS);
-        for (Worker wk : workers) wk.reset();   // a worker the split leaves idle must not bring old counts
-        be.chunked(n, (worker, start, count) -> {
-            Worker wk = workers[worker];
-            int need = (int) Math.min(Integer.MAX_VALUE - 2L * V, (long) (2 * insideShare * count) + 2L * V + 64);
+        // any worker may take every piece: each buffer holds twice the expected inside share of the whole range
+        int need = (int) Math.min(Integer.MAX_VALUE - 2L * V, Math.min(n, (long) (2 * insideShare * n)) + 2L * V + 64);
+        for (Worker wk : workers) {
+            wk.reset();   // a worker that takes no piece must not bring old counts
             if (wk.bits.length < need) wk.bits = new int[need];
-            pass(w, g, start, start + count, lower, upper, wk);
-            if (!wk.overflow) wk.countBuckets(lower, shift);
+        }
+        long pieces = (n + CpuBackend.CHUNK - 1) / CpuBackend.CHUNK;
+        be.parallel().forEach((int) pieces, (worker, piece) -> {
+            Worker wk = workers[worker];
+            if (wk.overflow) return;
+            long start = (long) piece * CpuBackend.CHUNK;
+            int from = wk.count;
+            pass(w, g, start, Math.min(n, start + CpuBackend.CHUNK), lower, upper, wk);
+            if (!wk.overflow) wk.countBuckets(from, lower, shift);
         });
         long above = 0, total = 0;
         boolean nan = false;
         for (Worker wk : workers) {
-            if (wk.overflow) return miss();
+            if (wk.overflow) return false;
             above += wk.above;
             nan |= wk.nan;
             total += wk.count;
         }
-        if (nan || k <= above || k > above + total || total > Integer.MAX_VALUE) return miss();
+        sawNan = nan;
+        if (nan || k <= above || k > above + total || total > Integer.MAX_VALUE) return false;
         // the bucket holding the (k - above)-th largest copied score: every score above it lies in a higher bucket
         Arrays.fill(buckets, 0);
         for (Worker wk : workers) for (int b = 0; b < BUCKETS; b++) buckets[b] += wk.buckets[b];
@@ -158,7 +225,7 @@ final class CpuSelectWindow {
             radixBuckets++;
         }
         foundAbove += above;
-        hits++;
+        hint(n, k, foundBits, foundBits - lower, upper - foundBits, (double) total / n);
         return true;
     }
 
@@ -191,9 +258,9 @@ final class CpuSelectWindow {
     }
 
     /**
-     * One worker's piece: scores above {@code upper} counted, those in [lower, upper] copied out,
-     * whether a NaN score is present noted. {@link CpuBackend#chunked} hands each worker at most
-     * one range per call, so the worker's counts are set, not added to. The copy is branch-free:
+     * One piece for a worker: scores above {@code upper} counted, those in [lower, upper] copied
+     * out after the worker's earlier pieces, whether a NaN score is present noted; the counts add
+     * to the worker's (reset before each selection). The copy is branch-free:
      * each vector's inside lanes are compressed to its front and the whole vector stored at the
      * buffer's end, which then moves by their count. The branch on "any lane inside" it replaces
      * was taken by 44% of the vectors at 1M (3.6% of the entries inside, 16 lanes) and
@@ -201,7 +268,7 @@ final class CpuSelectWindow {
      */
     private static void pass(MemorySegment w, MemorySegment g, long start, long end, int lower, int upper, Worker wk) {
         int[] out = wk.bits;
-        int count = 0, limit = out.length - V;
+        int count = wk.count, limit = out.length - V;
         long above = 0, i = start;
         // the bounds as vectors once: comparing against a scalar re-broadcast it every iteration (the pass ran at half speed)
         IntVector upperV = IntVector.broadcast(CpuSelectPass.INTS, upper), lowerV = IntVector.broadcast(CpuSelectPass.INTS, lower);
@@ -236,8 +303,8 @@ final class CpuSelectWindow {
             }
         }
         wk.count = count;
-        wk.above = above;
-        wk.nan = nan;
+        wk.above += above;
+        wk.nan |= nan;
     }
 
     /** {@link #kthLargest} by sorting a[0..m) in place: for a bucket of a few scores, cheaper than three histograms of 2048 bins. */

@@ -148,26 +148,7 @@ class CpuSelectOpsTest {
     void theSampledWindowFindsTheSameSelectionAsTheRadixPasses() {
         int n = 300_007;
         Random r = new Random(5);
-        java.util.Map<String, float[]> cases = new java.util.LinkedHashMap<>();
-        float[] gauss = new float[n], equal = new float[n], levels = new float[n], sorted = new float[n],
-                periodic = new float[n], zeros = new float[n], nan = new float[n];
-        int stride = n / Math.max(1024, n >>> 8);
-        for (int i = 0; i < n; i++) {
-            gauss[i] = (float) r.nextGaussian();
-            equal[i] = 0.75f;
-            levels[i] = r.nextInt(7) * 0.25f - 0.5f;
-            sorted[i] = i * 1e-3f;
-            periodic[i] = i % stride == stride / 2 ? 100f + r.nextFloat() : r.nextFloat();   // the sample sees mostly one kind
-            zeros[i] = r.nextInt(20) == 0 ? (float) r.nextGaussian() : 0f;
-            nan[i] = i == n / 3 ? Float.NaN : (float) r.nextGaussian();
-        }
-        cases.put("gaussian", gauss);
-        cases.put("all equal", equal);
-        cases.put("seven levels", levels);
-        cases.put("sorted", sorted);
-        cases.put("periodic at the sample stride", periodic);
-        cases.put("95% zeros", zeros);
-        cases.put("one NaN", nan);
+        java.util.Map<String, float[]> cases = adversarialCases(r, n);
         float[] g = new float[n];
         for (int i = 0; i < n; i++) g[i] = r.nextInt(9) == 0 ? 1f : (float) r.nextGaussian();
         for (int threads : new int[]{1, 2, 3}) {
@@ -255,6 +236,34 @@ class CpuSelectOpsTest {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /**
+     * Weights that stress a sampled bracket, by name: gaussian, all equal, seven levels, sorted,
+     * periodic at the sample's stride (the sample sees mostly one kind), 95% zeros, one NaN.
+     */
+    static java.util.Map<String, float[]> adversarialCases(Random r, int n) {
+        java.util.Map<String, float[]> cases = new java.util.LinkedHashMap<>();
+        float[] gauss = new float[n], equal = new float[n], levels = new float[n], sorted = new float[n],
+                periodic = new float[n], zeros = new float[n], nan = new float[n];
+        int stride = n / Math.max(1024, n >>> 8);
+        for (int i = 0; i < n; i++) {
+            gauss[i] = (float) r.nextGaussian();
+            equal[i] = 0.75f;
+            levels[i] = r.nextInt(7) * 0.25f - 0.5f;
+            sorted[i] = i * 1e-3f;
+            periodic[i] = i % stride == stride / 2 ? 100f + r.nextFloat() : r.nextFloat();   // the sample sees mostly one kind
+            zeros[i] = r.nextInt(20) == 0 ? (float) r.nextGaussian() : 0f;
+            nan[i] = i == n / 3 ? Float.NaN : (float) r.nextGaussian();
+        }
+        cases.put("gaussian", gauss);
+        cases.put("all equal", equal);
+        cases.put("seven levels", levels);
+        cases.put("sorted", sorted);
+        cases.put("periodic at the sample stride", periodic);
+        cases.put("95% zeros", zeros);
+        cases.put("one NaN", nan);
+        return cases;
+    }
 
     static Tensor scratch(CpuBackend be, long n) {
         return new Tensor(be.allocate(be.selects().scratchWords(n), "select scratch"), 0, (int) be.selects().scratchWords(n));
