@@ -59,8 +59,10 @@ final class CpuWinogradConvolution {
         float[] out = new float[0];
         float[] sample = new float[0];
         float[] line = new float[0];
+        float[] filters = new float[0];
         final float[] tile = new float[MR * NR];
-        final float[] t16 = new float[XI];
+        /** The 16 positions of a transformed tile, a vector (of V filters) each. */
+        final float[] t16 = new float[XI * V];
 
         /** The buffer itself if it holds {@code words}, else a new one that does (the old contents are not kept). */
         private static float[] grown(float[] buffer, int words) {
@@ -72,6 +74,7 @@ final class CpuWinogradConvolution {
         float[] out(int words) { return out = grown(out, words); }
         float[] sample(int words) { return sample = grown(sample, words); }
         float[] line(int words) { return line = grown(line, words); }
+        float[] filters(int words) { return filters = grown(filters, words); }
     }
 
     private final Parallel parallel;
@@ -244,23 +247,34 @@ final class CpuWinogradConvolution {
                 filterProducts(sc.tile, v, vXi, groupTiles, cPad, dm, rows, dmXi, kPad, count * tps, acc);
             }
         });
-        // dU = partial 0 + partial 1 + ... in block order, then dw = G^T dU G.
-        parallel.forRange(k, (worker, k0, k1) -> {
-            float[] t = scratch[worker].t16;
-            for (int kk = k0; kk < k1; kk++) {
+        // dU = partial 0 + partial 1 + ... in block order, then dw = G^T dU G, V consecutive
+        // filters at a time: the partials are [xi][c][kPad], so each position of V filters is
+        // one vector, and the results go through a [filter][channel][tap] scratch so that each
+        // filter's C x 9 weights are one contiguous copy.
+        int rowWords = 9 * c;
+        parallel.forRange(CpuGemm.ceilDiv(k, V), (worker, f0, f1) -> {
+            Scratch sc = scratch[worker];
+            float[] t = sc.t16, grads = sc.filters(V * rowWords);
+            for (int fb = f0; fb < f1; fb++) {
+                int k0 = fb * V, count = Math.min(V, k - k0);
                 for (int cc = 0; cc < c; cc++) {
                     for (int xi = 0; xi < XI; xi++) {
-                        int at = (xi * cPad + cc) * kPad + kk;
-                        float sum = partials[0][at];
-                        for (int b = 1; b < blocks; b++) sum += partials[b][at];
-                        t[xi] = sum;
+                        int at = (xi * cPad + cc) * kPad + k0;
+                        FloatVector sum = load(partials[0], at);
+                        for (int b = 1; b < blocks; b++) sum = sum.add(load(partials[b], at));
+                        sum.intoArray(t, xi * V);
                     }
                     for (int col = 0; col < 4; col++) gt(t, col, 4);
                     for (int row = 0; row < 3; row++) gt(t, 4 * row, 1);
-                    long to = ((long) kk * c + cc) * 9;
                     for (int r = 0; r < 3; r++) {
-                        for (int s = 0; s < 3; s++) dw.setAtIndex(F, to + r * 3 + s, t[r * 4 + s]);
+                        for (int s = 0; s < 3; s++) {
+                            int from = (r * 4 + s) * V, to = cc * 9 + r * 3 + s;
+                            for (int f = 0; f < count; f++) grads[f * rowWords + to] = t[from + f];
+                        }
                     }
+                }
+                for (int f = 0; f < count; f++) {
+                    MemorySegment.copy(grads, f * rowWords, dw, F, (long) (k0 + f) * rowWords * Float.BYTES, rowWords);
                 }
             }
         });
@@ -322,7 +336,8 @@ final class CpuWinogradConvolution {
                     CpuGemm.multiply8(tiles, v, aBase, dm, rows, bBase + k0, bBase + k0 + V, tile);
                     for (int r = 0; r < MR; r++) {
                         int at = (xi * cPad + cs + r) * kPad + k0;
-                        for (int col = 0; col < NR; col++) acc[at + col] += tile[r * NR + col];
+                        load(acc, at).add(load(tile, r * NR)).intoArray(acc, at);
+                        load(acc, at + V).add(load(tile, r * NR + V)).intoArray(acc, at + V);
                     }
                 }
             }
@@ -340,27 +355,49 @@ final class CpuWinogradConvolution {
     /**
      * U = G g G^T for every (filter, channel) pair into {@link #packed}: rows are the filters
      * and the depth the channels (forward), or the other way round (backward data); zero rows
-     * pad the last strip.
+     * pad the last strip. V consecutive filters at a time: their C x 9 weights are one copy
+     * into a scratch, each tap of a channel a gather over the V filters, the transform runs
+     * on vectors, and each position's V values are one scatter into the packed layout.
      */
     private void packFilter(MemorySegment w, int k, int c, boolean transposed) {
         int m = transposed ? c : k, depth = transposed ? k : c, strips = CpuGemm.ceilDiv(m, MR);
-        int xiStride = strips * MR * depth, words = XI * xiStride;
-        if (packed.length < words) packed = new float[words];
+        int xiStride = strips * MR * depth, words = XI * xiStride, rowWords = 9 * c;
+        // The scatter range-checks its masked-off lanes too: those past the last strip (forward)
+        // or the last filter (backward data) land in this slack, never written.
+        int slack = MR * Math.max(depth, V);
+        if (packed.length < words + slack) packed = new float[words + slack];
         float[] pa = packed;
-        Arrays.fill(pa, 0, words, 0f);
-        parallel.forRange(k, (worker, k0, k1) -> {
-            float[] t = scratch[worker].t16;
-            for (int kk = k0; kk < k1; kk++) {
-                for (int cc = 0; cc < c; cc++) {
-                    long from = ((long) kk * c + cc) * 9;
-                    for (int r = 0; r < 3; r++) {
-                        for (int s = 0; s < 3; s++) t[r * 4 + s] = w.getAtIndex(F, from + r * 3 + s);
+        // Where lane f (filter k0 + f) of a channel's tap is read, and where its position is written.
+        int[] reads = new int[V], writes = new int[V];
+        for (int f = 0; f < V; f++) {
+            reads[f] = f * rowWords;
+            writes[f] = transposed ? f * MR : (f / MR) * MR * depth + f % MR;
+        }
+        // Rows past m in the last strip are written as zeros: forward, lanes past k (the
+        // gather leaves them zero); backward data, the channels past c.
+        int rowsWritten = strips * MR, channels = transposed ? rowsWritten : c;
+        parallel.forRange(CpuGemm.ceilDiv(k, V), (worker, f0, f1) -> {
+            Scratch sc = scratch[worker];
+            float[] t = sc.t16, rows = sc.filters(V * rowWords);
+            for (int fb = f0; fb < f1; fb++) {
+                int k0 = fb * V, count = Math.min(V, k - k0);
+                MemorySegment.copy(w, F, (long) k0 * rowWords * Float.BYTES, rows, 0, count * rowWords);
+                VectorMask<Float> live = SPECIES.indexInRange(0, count);
+                VectorMask<Float> stored = transposed ? live : SPECIES.indexInRange(k0, rowsWritten);
+                for (int cc = 0; cc < channels; cc++) {
+                    if (cc < c) {
+                        for (int r = 0; r < 3; r++) {
+                            for (int s = 0; s < 3; s++) {
+                                FloatVector.fromArray(SPECIES, rows, cc * 9 + r * 3 + s, reads, 0, live).intoArray(t, (r * 4 + s) * V);
+                            }
+                        }
+                        for (int col = 0; col < 3; col++) gT(t, col, 4);
+                        for (int row = 0; row < 4; row++) gT(t, 4 * row, 1);
+                    } else {
+                        Arrays.fill(t, 0f);
                     }
-                    for (int col = 0; col < 3; col++) gT(t, col, 4);
-                    for (int row = 0; row < 4; row++) gT(t, 4 * row, 1);
-                    int row = transposed ? cc : kk, d = transposed ? kk : cc;
-                    int at = (row / MR) * MR * depth + d * MR + row % MR;
-                    for (int xi = 0; xi < XI; xi++) pa[xi * xiStride + at] = t[xi];
+                    int at = transposed ? (cc / MR) * MR * depth + k0 * MR + cc % MR : (k0 / MR) * MR * depth + cc * MR;
+                    for (int xi = 0; xi < XI; xi++) load(t, xi * V).intoArray(pa, xi * xiStride + at, writes, 0, stored);
                 }
             }
         });
@@ -622,22 +659,27 @@ final class CpuWinogradConvolution {
         return FloatVector.fromArray(SPECIES, a, at);
     }
 
-    /** G x of three values: (x0, (x0 + x1 + x2) / 2, (x0 - x1 + x2) / 2, x2). */
+    /**
+     * G x of three values: (x0, (x0 + x1 + x2) / 2, (x0 - x1 + x2) / 2, x2), on the vectors
+     * t[(o + i * step) * V ...] (V filters at once).
+     */
     private static void gT(float[] t, int o, int step) {
-        float x0 = t[o], x1 = t[o + step], x2 = t[o + 2 * step];
-        t[o + step] = 0.5f * (x0 + x1 + x2);
-        t[o + 2 * step] = 0.5f * (x0 - x1 + x2);
-        t[o + 3 * step] = x2;
+        FloatVector x0 = load(t, o * V), x1 = load(t, (o + step) * V), x2 = load(t, (o + 2 * step) * V);
+        x0.add(x1).add(x2).mul(0.5f).intoArray(t, (o + step) * V);
+        x0.sub(x1).add(x2).mul(0.5f).intoArray(t, (o + 2 * step) * V);
+        x2.intoArray(t, (o + 3 * step) * V);
     }
 
-    /** G^T x, the adjoint of {@link #gT}, four values to three: (x0 + (x1 + x2) / 2, (x1 - x2) / 2, (x1 + x2) / 2 + x3). */
+    /**
+     * G^T x, the adjoint of {@link #gT}, four values to three: (x0 + (x1 + x2) / 2, (x1 - x2) / 2,
+     * (x1 + x2) / 2 + x3), on vectors as {@link #gT}.
+     */
     private static void gt(float[] t, int o, int step) {
-        float x0 = t[o], x1 = t[o + step], x2 = t[o + 2 * step], x3 = t[o + 3 * step];
-        float half = 0.5f * (x1 + x2);
-        t[o] = x0 + half;
-        t[o + step] = 0.5f * (x1 - x2);
-        t[o + 2 * step] = half + x3;
+        FloatVector x0 = load(t, o * V), x1 = load(t, (o + step) * V), x2 = load(t, (o + 2 * step) * V),
+                x3 = load(t, (o + 3 * step) * V);
+        FloatVector half = x1.add(x2).mul(0.5f);
+        x0.add(half).intoArray(t, o * V);
+        x1.sub(x2).mul(0.5f).intoArray(t, (o + step) * V);
+        half.add(x3).intoArray(t, (o + 2 * step) * V);
     }
-
-
 }
