@@ -61,6 +61,8 @@ final class CpuWinogradConvolution {
         float[] line = new float[0];
         float[] filters = new float[0];
         final float[] tile = new float[MR * NR];
+        /** Where the rows of a transposed block start. */
+        final int[] offsets = new int[V];
         /** The 16 positions of a transformed tile, a vector (of V filters) each. */
         final float[] t16 = new float[XI * V];
 
@@ -213,6 +215,7 @@ final class CpuWinogradConvolution {
         }
         int[] rows = rowStarts(groupTiles, kPad);
         int vXi = cPad * groupTiles, dmXi = groupTiles * kPad;
+        int groupRs = rowStride(groupTiles), oneVXi = xiStride(c, groupRs), oneMXi = xiStride(k, groupRs);
         long xs = (long) c * g.h() * g.w(), ys = (long) k * g.outH() * g.outW();
         // Block b sums its consecutive samples, `group` at a time, in order into partial b;
         // which worker runs a block does not matter, so the rounding is the same every call.
@@ -222,28 +225,18 @@ final class CpuWinogradConvolution {
             float[] acc = partials[block];
             Arrays.fill(acc, 0, partialWords, 0f);
             float[] xp = sc.plane(tl.planeWords(c)), line = sc.line(tl.lineWords());
-            float[] v = sc.in(XI * vXi), dm = sc.out(XI * dmXi), one = sc.sample(XI * xiStride(Math.max(c, k), rowStride(tps)));
-            int rs = rowStride(tps), oneVXi = xiStride(c, rs), oneMXi = xiStride(k, rs);
+            float[] v = sc.in(XI * vXi), dm = sc.out(XI * dmXi), one = sc.sample(XI * xiStride(Math.max(c, k), groupRs));
             for (int i = first; i < end; i += group) {
-                int count = Math.min(group, end - i);
+                int count = Math.min(group, end - i), tiles = count * tps;
+                // The group's transforms row-major (as forward and backward data write them),
+                // then transposed into the layouts the products want.
                 for (int j = 0; j < count; j++) {
-                    // One sample's transforms row-major, then laid out as the products want them.
                     pad(x, (i + j) * xs, c, tl, line, xp);
-                    inputTransform(xp, c, tl, one, oneVXi, rs, 0);
-                    for (int xi = 0; xi < XI; xi++) {
-                        for (int ch = 0; ch < c; ch++) {
-                            int from = xi * oneVXi + ch * rs, to = xi * vXi + (ch / MR) * MR * groupTiles + j * tps * MR + ch % MR;
-                            for (int t = 0; t < tps; t++) v[to + t * MR] = one[from + t];
-                        }
-                    }
-                    gradientTransform(dy, (i + j) * ys, k, tl, line, one, oneMXi, rs, 0);
-                    for (int xi = 0; xi < XI; xi++) {
-                        for (int kk = 0; kk < k; kk++) {
-                            int from = xi * oneMXi + kk * rs, to = xi * dmXi + j * tps * kPad + kk;
-                            for (int t = 0; t < tps; t++) dm[to + t * kPad] = one[from + t];
-                        }
-                    }
+                    inputTransform(xp, c, tl, one, oneVXi, groupRs, j * tps);
                 }
+                channelStrips(one, oneVXi, groupRs, c, tiles, v, vXi, groupTiles, sc.offsets);
+                for (int j = 0; j < count; j++) gradientTransform(dy, (i + j) * ys, k, tl, line, one, oneMXi, groupRs, j * tps);
+                tileMajor(one, oneMXi, groupRs, k, tiles, dm, dmXi, kPad, sc.offsets);
                 filterProducts(sc.tile, v, vXi, groupTiles, cPad, dm, rows, dmXi, kPad, count * tps, acc);
             }
         });
@@ -339,6 +332,99 @@ final class CpuWinogradConvolution {
                         load(acc, at).add(load(tile, r * NR)).intoArray(acc, at);
                         load(acc, at + V).add(load(tile, r * NR + V)).intoArray(acc, at + V);
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * dst[xi * dstXi + (ch / MR) * MR * groupTiles + t * MR + ch % MR] = src[xi * srcXi + ch * rowStride + t]
+     * for the first {@code tiles} tiles: the channels in strips of MR, tile-major inside a
+     * strip (multiply8's A operand). V tiles of a strip at a time are an 8 x V block whose
+     * transpose is V * MR contiguous words: three rounds of interleaving vector m with vector
+     * m + 4 (each round rotates the block's index bits by one, three rounds turn
+     * ch * V + t into t * MR + ch). The rows past the last channel repeat it (their products
+     * are never read).
+     */
+    private static void channelStrips(float[] src, int srcXi, int rowStride, int rows, int tiles, float[] dst, int dstXi,
+                                      int groupTiles, int[] o) {
+        for (int xi = 0; xi < XI; xi++) {
+            for (int cs = 0; cs < rows; cs += MR) {
+                for (int r = 0; r < MR; r++) o[r] = xi * srcXi + Math.min(cs + r, rows - 1) * rowStride;
+                int to = xi * dstXi + cs * groupTiles, t = 0;
+                for (; t + V <= tiles; t += V) {
+                FloatVector v0 = load(src, o[0] + t), v1 = load(src, o[1] + t), v2 = load(src, o[2] + t), v3 = load(src, o[3] + t),
+                        v4 = load(src, o[4] + t), v5 = load(src, o[5] + t), v6 = load(src, o[6] + t), v7 = load(src, o[7] + t);
+                for (int round = 0; round < 3; round++) {
+                    FloatVector n0 = LOW_INTERLEAVED.selectFrom(v0, v4),
+                            n1 = HIGH_INTERLEAVED.selectFrom(v0, v4),
+                            n2 = LOW_INTERLEAVED.selectFrom(v1, v5),
+                            n3 = HIGH_INTERLEAVED.selectFrom(v1, v5),
+                            n4 = LOW_INTERLEAVED.selectFrom(v2, v6),
+                            n5 = HIGH_INTERLEAVED.selectFrom(v2, v6),
+                            n6 = LOW_INTERLEAVED.selectFrom(v3, v7),
+                            n7 = HIGH_INTERLEAVED.selectFrom(v3, v7);
+                    v0 = n0; v1 = n1; v2 = n2; v3 = n3; v4 = n4; v5 = n5; v6 = n6; v7 = n7;
+                }
+                    int at = to + t * MR;
+                    v0.intoArray(dst, at); v1.intoArray(dst, at + V); v2.intoArray(dst, at + 2 * V); v3.intoArray(dst, at + 3 * V);
+                    v4.intoArray(dst, at + 4 * V); v5.intoArray(dst, at + 5 * V); v6.intoArray(dst, at + 6 * V); v7.intoArray(dst, at + 7 * V);
+                }
+                for (; t < tiles; t++) {
+                    for (int r = 0; r < MR; r++) dst[to + t * MR + r] = src[o[r] + t];
+                }
+            }
+        }
+    }
+
+    /**
+     * dst[xi * dstXi + t * dstRow + kk] = src[xi * srcXi + kk * rowStride + t] for the first
+     * {@code tiles} tiles: tile-major rows (multiply8's B operand). V x V blocks, each
+     * transposed by four rounds of interleaving vector m with vector m + V / 2 (see
+     * {@link #channelStrips}); rows past the last one repeat it, into columns that are
+     * never read.
+     */
+    private static void tileMajor(float[] src, int srcXi, int rowStride, int rows, int tiles, float[] dst, int dstXi,
+                                  int dstRow, int[] o) {
+        for (int xi = 0; xi < XI; xi++) {
+            for (int k0 = 0; k0 < rows; k0 += V) {
+                for (int r = 0; r < V; r++) o[r] = xi * srcXi + Math.min(k0 + r, rows - 1) * rowStride;
+                int to = xi * dstXi + k0, t = 0;
+                for (; t + V <= tiles; t += V) {
+                FloatVector v0 = load(src, o[0] + t), v1 = load(src, o[1] + t), v2 = load(src, o[2] + t), v3 = load(src, o[3] + t),
+                        v4 = load(src, o[4] + t), v5 = load(src, o[5] + t), v6 = load(src, o[6] + t), v7 = load(src, o[7] + t),
+                        v8 = load(src, o[8] + t), v9 = load(src, o[9] + t), v10 = load(src, o[10] + t), v11 = load(src, o[11] + t),
+                        v12 = load(src, o[12] + t), v13 = load(src, o[13] + t), v14 = load(src, o[14] + t), v15 = load(src, o[15] + t);
+                for (int round = 0; round < 4; round++) {
+                    FloatVector n0 = LOW_INTERLEAVED.selectFrom(v0, v8),
+                            n1 = HIGH_INTERLEAVED.selectFrom(v0, v8),
+                            n2 = LOW_INTERLEAVED.selectFrom(v1, v9),
+                            n3 = HIGH_INTERLEAVED.selectFrom(v1, v9),
+                            n4 = LOW_INTERLEAVED.selectFrom(v2, v10),
+                            n5 = HIGH_INTERLEAVED.selectFrom(v2, v10),
+                            n6 = LOW_INTERLEAVED.selectFrom(v3, v11),
+                            n7 = HIGH_INTERLEAVED.selectFrom(v3, v11),
+                            n8 = LOW_INTERLEAVED.selectFrom(v4, v12),
+                            n9 = HIGH_INTERLEAVED.selectFrom(v4, v12),
+                            n10 = LOW_INTERLEAVED.selectFrom(v5, v13),
+                            n11 = HIGH_INTERLEAVED.selectFrom(v5, v13),
+                            n12 = LOW_INTERLEAVED.selectFrom(v6, v14),
+                            n13 = HIGH_INTERLEAVED.selectFrom(v6, v14),
+                            n14 = LOW_INTERLEAVED.selectFrom(v7, v15),
+                            n15 = HIGH_INTERLEAVED.selectFrom(v7, v15);
+                    v0 = n0; v1 = n1; v2 = n2; v3 = n3; v4 = n4; v5 = n5; v6 = n6; v7 = n7;
+                    v8 = n8; v9 = n9; v10 = n10; v11 = n11; v12 = n12; v13 = n13; v14 = n14; v15 = n15;
+                }
+                    int at = to + t * dstRow;
+                    v0.intoArray(dst, at); v1.intoArray(dst, at + dstRow); v2.intoArray(dst, at + 2 * dstRow);
+                    v3.intoArray(dst, at + 3 * dstRow); v4.intoArray(dst, at + 4 * dstRow); v5.intoArray(dst, at + 5 * dstRow);
+                    v6.intoArray(dst, at + 6 * dstRow); v7.intoArray(dst, at + 7 * dstRow); v8.intoArray(dst, at + 8 * dstRow);
+                    v9.intoArray(dst, at + 9 * dstRow); v10.intoArray(dst, at + 10 * dstRow); v11.intoArray(dst, at + 11 * dstRow);
+                    v12.intoArray(dst, at + 12 * dstRow); v13.intoArray(dst, at + 13 * dstRow);
+                    v14.intoArray(dst, at + 14 * dstRow); v15.intoArray(dst, at + 15 * dstRow);
+                }
+                for (; t < tiles; t++) {
+                    for (int r = 0; r < V && k0 + r < rows; r++) dst[to + t * dstRow + r] = src[o[r] + t];
                 }
             }
         }
