@@ -340,94 +340,84 @@ final class CpuWinogradConvolution {
     /**
      * dst[xi * dstXi + (ch / MR) * MR * groupTiles + t * MR + ch % MR] = src[xi * srcXi + ch * rowStride + t]
      * for the first {@code tiles} tiles: the channels in strips of MR, tile-major inside a
-     * strip (multiply8's A operand). V tiles of a strip at a time are an 8 x V block whose
-     * transpose is V * MR contiguous words: three rounds of interleaving vector m with vector
-     * m + 4 (each round rotates the block's index bits by one, three rounds turn
-     * ch * V + t into t * MR + ch). The rows past the last channel repeat it (their products
-     * are never read).
+     * strip (multiply8's A operand).
      */
     private static void channelStrips(float[] src, int srcXi, int rowStride, int rows, int tiles, float[] dst, int dstXi,
                                       int groupTiles, int[] o) {
+        transpose(src, srcXi, rowStride, rows, tiles, MR, dst, dstXi, groupTiles, MR, o);
+    }
+
+    /**
+     * dst[xi * dstXi + t * dstRow + kk] = src[xi * srcXi + kk * rowStride + t] for the first
+     * {@code tiles} tiles: tile-major rows (multiply8's B operand).
+     */
+    private static void tileMajor(float[] src, int srcXi, int rowStride, int rows, int tiles, float[] dst, int dstXi,
+                                  int dstRow, int[] o) {
+        transpose(src, srcXi, rowStride, rows, tiles, V, dst, dstXi, 1, dstRow, o);
+    }
+
+    /**
+     * Row-major [rows][tiles] operands, one per position xi, to blocks of {@code blockRows}
+     * rows (MR or V), tile-major inside a block: element (row, t) of position xi goes to
+     * dst[xi * dstXi + r0 * blockStride + t * tileStride + row - r0], r0 its block's first
+     * row. V tiles of a block at a time are a blockRows x V block transposed in registers
+     * ({@link #strip8}, {@link #block16}); in those, the rows past the last one repeat it,
+     * into rows or columns that are never read.
+     */
+    private static void transpose(float[] src, int srcXi, int rowStride, int rows, int tiles, int blockRows, float[] dst,
+                                  int dstXi, int blockStride, int tileStride, int[] o) {
         for (int xi = 0; xi < XI; xi++) {
-            for (int cs = 0; cs < rows; cs += MR) {
-                for (int r = 0; r < MR; r++) o[r] = xi * srcXi + Math.min(cs + r, rows - 1) * rowStride;
-                int to = xi * dstXi + cs * groupTiles, t = 0;
+            for (int r0 = 0; r0 < rows; r0 += blockRows) {
+                for (int r = 0; r < blockRows; r++) o[r] = xi * srcXi + Math.min(r0 + r, rows - 1) * rowStride;
+                int to = xi * dstXi + r0 * blockStride, t = 0;
                 for (; t + V <= tiles; t += V) {
-                FloatVector v0 = load(src, o[0] + t), v1 = load(src, o[1] + t), v2 = load(src, o[2] + t), v3 = load(src, o[3] + t),
-                        v4 = load(src, o[4] + t), v5 = load(src, o[5] + t), v6 = load(src, o[6] + t), v7 = load(src, o[7] + t);
-                for (int round = 0; round < 3; round++) {
-                    FloatVector n0 = LOW_INTERLEAVED.selectFrom(v0, v4),
-                            n1 = HIGH_INTERLEAVED.selectFrom(v0, v4),
-                            n2 = LOW_INTERLEAVED.selectFrom(v1, v5),
-                            n3 = HIGH_INTERLEAVED.selectFrom(v1, v5),
-                            n4 = LOW_INTERLEAVED.selectFrom(v2, v6),
-                            n5 = HIGH_INTERLEAVED.selectFrom(v2, v6),
-                            n6 = LOW_INTERLEAVED.selectFrom(v3, v7),
-                            n7 = HIGH_INTERLEAVED.selectFrom(v3, v7);
-                    v0 = n0; v1 = n1; v2 = n2; v3 = n3; v4 = n4; v5 = n5; v6 = n6; v7 = n7;
-                }
-                    int at = to + t * MR;
-                    v0.intoArray(dst, at); v1.intoArray(dst, at + V); v2.intoArray(dst, at + 2 * V); v3.intoArray(dst, at + 3 * V);
-                    v4.intoArray(dst, at + 4 * V); v5.intoArray(dst, at + 5 * V); v6.intoArray(dst, at + 6 * V); v7.intoArray(dst, at + 7 * V);
+                    if (blockRows == MR) strip8(src, o, t, dst, to + t * tileStride);
+                    else block16(src, o, t, dst, to + t * tileStride, tileStride);
                 }
                 for (; t < tiles; t++) {
-                    for (int r = 0; r < MR; r++) dst[to + t * MR + r] = src[o[r] + t];
+                    for (int r = 0; r < blockRows && r0 + r < rows; r++) dst[to + t * tileStride + r] = src[o[r] + t];
                 }
             }
         }
     }
 
     /**
-     * dst[xi * dstXi + t * dstRow + kk] = src[xi * srcXi + kk * rowStride + t] for the first
-     * {@code tiles} tiles: tile-major rows (multiply8's B operand). V x V blocks, each
-     * transposed by four rounds of interleaving vector m with vector m + V / 2 (see
-     * {@link #channelStrips}); rows past the last one repeat it, into columns that are
-     * never read.
+     * The 8 x V block src[o[r] + t ...] transposed into the V * MR contiguous words at dst[at]:
+     * three rounds of interleaving vector m with vector m + 4 (each round rotates the block's
+     * index bits by one, so three turn r * V + t into t * MR + r).
      */
-    private static void tileMajor(float[] src, int srcXi, int rowStride, int rows, int tiles, float[] dst, int dstXi,
-                                  int dstRow, int[] o) {
-        for (int xi = 0; xi < XI; xi++) {
-            for (int k0 = 0; k0 < rows; k0 += V) {
-                for (int r = 0; r < V; r++) o[r] = xi * srcXi + Math.min(k0 + r, rows - 1) * rowStride;
-                int to = xi * dstXi + k0, t = 0;
-                for (; t + V <= tiles; t += V) {
-                FloatVector v0 = load(src, o[0] + t), v1 = load(src, o[1] + t), v2 = load(src, o[2] + t), v3 = load(src, o[3] + t),
-                        v4 = load(src, o[4] + t), v5 = load(src, o[5] + t), v6 = load(src, o[6] + t), v7 = load(src, o[7] + t),
-                        v8 = load(src, o[8] + t), v9 = load(src, o[9] + t), v10 = load(src, o[10] + t), v11 = load(src, o[11] + t),
-                        v12 = load(src, o[12] + t), v13 = load(src, o[13] + t), v14 = load(src, o[14] + t), v15 = load(src, o[15] + t);
-                for (int round = 0; round < 4; round++) {
-                    FloatVector n0 = LOW_INTERLEAVED.selectFrom(v0, v8),
-                            n1 = HIGH_INTERLEAVED.selectFrom(v0, v8),
-                            n2 = LOW_INTERLEAVED.selectFrom(v1, v9),
-                            n3 = HIGH_INTERLEAVED.selectFrom(v1, v9),
-                            n4 = LOW_INTERLEAVED.selectFrom(v2, v10),
-                            n5 = HIGH_INTERLEAVED.selectFrom(v2, v10),
-                            n6 = LOW_INTERLEAVED.selectFrom(v3, v11),
-                            n7 = HIGH_INTERLEAVED.selectFrom(v3, v11),
-                            n8 = LOW_INTERLEAVED.selectFrom(v4, v12),
-                            n9 = HIGH_INTERLEAVED.selectFrom(v4, v12),
-                            n10 = LOW_INTERLEAVED.selectFrom(v5, v13),
-                            n11 = HIGH_INTERLEAVED.selectFrom(v5, v13),
-                            n12 = LOW_INTERLEAVED.selectFrom(v6, v14),
-                            n13 = HIGH_INTERLEAVED.selectFrom(v6, v14),
-                            n14 = LOW_INTERLEAVED.selectFrom(v7, v15),
-                            n15 = HIGH_INTERLEAVED.selectFrom(v7, v15);
-                    v0 = n0; v1 = n1; v2 = n2; v3 = n3; v4 = n4; v5 = n5; v6 = n6; v7 = n7;
-                    v8 = n8; v9 = n9; v10 = n10; v11 = n11; v12 = n12; v13 = n13; v14 = n14; v15 = n15;
-                }
-                    int at = to + t * dstRow;
-                    v0.intoArray(dst, at); v1.intoArray(dst, at + dstRow); v2.intoArray(dst, at + 2 * dstRow);
-                    v3.intoArray(dst, at + 3 * dstRow); v4.intoArray(dst, at + 4 * dstRow); v5.intoArray(dst, at + 5 * dstRow);
-                    v6.intoArray(dst, at + 6 * dstRow); v7.intoArray(dst, at + 7 * dstRow); v8.intoArray(dst, at + 8 * dstRow);
-                    v9.intoArray(dst, at + 9 * dstRow); v10.intoArray(dst, at + 10 * dstRow); v11.intoArray(dst, at + 11 * dstRow);
-                    v12.intoArray(dst, at + 12 * dstRow); v13.intoArray(dst, at + 13 * dstRow);
-                    v14.intoArray(dst, at + 14 * dstRow); v15.intoArray(dst, at + 15 * dstRow);
-                }
-                for (; t < tiles; t++) {
-                    for (int r = 0; r < V && k0 + r < rows; r++) dst[to + t * dstRow + r] = src[o[r] + t];
-                }
-            }
+    private static void strip8(float[] src, int[] o, int t, float[] dst, int at) {
+        FloatVector v0 = load(src, o[0] + t), v1 = load(src, o[1] + t), v2 = load(src, o[2] + t), v3 = load(src, o[3] + t),
+                v4 = load(src, o[4] + t), v5 = load(src, o[5] + t), v6 = load(src, o[6] + t), v7 = load(src, o[7] + t);
+        for (int round = 0; round < 3; round++) {
+            FloatVector n0 = lo(v0, v4), n1 = hi(v0, v4), n2 = lo(v1, v5), n3 = hi(v1, v5),
+                    n4 = lo(v2, v6), n5 = hi(v2, v6), n6 = lo(v3, v7), n7 = hi(v3, v7);
+            v0 = n0; v1 = n1; v2 = n2; v3 = n3; v4 = n4; v5 = n5; v6 = n6; v7 = n7;
         }
+        v0.intoArray(dst, at); v1.intoArray(dst, at + V); v2.intoArray(dst, at + 2 * V); v3.intoArray(dst, at + 3 * V);
+        v4.intoArray(dst, at + 4 * V); v5.intoArray(dst, at + 5 * V); v6.intoArray(dst, at + 6 * V); v7.intoArray(dst, at + 7 * V);
+    }
+
+    /** The V x V block src[o[r] + t ...] transposed, its row t to dst[at + t * dstRow]: four rounds as in {@link #strip8}. */
+    private static void block16(float[] src, int[] o, int t, float[] dst, int at, int dstRow) {
+        FloatVector v0 = load(src, o[0] + t), v1 = load(src, o[1] + t), v2 = load(src, o[2] + t), v3 = load(src, o[3] + t),
+                v4 = load(src, o[4] + t), v5 = load(src, o[5] + t), v6 = load(src, o[6] + t), v7 = load(src, o[7] + t),
+                v8 = load(src, o[8] + t), v9 = load(src, o[9] + t), v10 = load(src, o[10] + t), v11 = load(src, o[11] + t),
+                v12 = load(src, o[12] + t), v13 = load(src, o[13] + t), v14 = load(src, o[14] + t), v15 = load(src, o[15] + t);
+        for (int round = 0; round < 4; round++) {
+            FloatVector n0 = lo(v0, v8), n1 = hi(v0, v8), n2 = lo(v1, v9), n3 = hi(v1, v9),
+                    n4 = lo(v2, v10), n5 = hi(v2, v10), n6 = lo(v3, v11), n7 = hi(v3, v11),
+                    n8 = lo(v4, v12), n9 = hi(v4, v12), n10 = lo(v5, v13), n11 = hi(v5, v13),
+                    n12 = lo(v6, v14), n13 = hi(v6, v14), n14 = lo(v7, v15), n15 = hi(v7, v15);
+            v0 = n0; v1 = n1; v2 = n2; v3 = n3; v4 = n4; v5 = n5; v6 = n6; v7 = n7;
+            v8 = n8; v9 = n9; v10 = n10; v11 = n11; v12 = n12; v13 = n13; v14 = n14; v15 = n15;
+        }
+        v0.intoArray(dst, at); v1.intoArray(dst, at + dstRow); v2.intoArray(dst, at + 2 * dstRow);
+        v3.intoArray(dst, at + 3 * dstRow); v4.intoArray(dst, at + 4 * dstRow); v5.intoArray(dst, at + 5 * dstRow);
+        v6.intoArray(dst, at + 6 * dstRow); v7.intoArray(dst, at + 7 * dstRow); v8.intoArray(dst, at + 8 * dstRow);
+        v9.intoArray(dst, at + 9 * dstRow); v10.intoArray(dst, at + 10 * dstRow); v11.intoArray(dst, at + 11 * dstRow);
+        v12.intoArray(dst, at + 12 * dstRow); v13.intoArray(dst, at + 13 * dstRow);
+        v14.intoArray(dst, at + 14 * dstRow); v15.intoArray(dst, at + 15 * dstRow);
     }
 
     /** starts[i] = i * stride for {@code count} entries: the rows of a B operand. */
@@ -739,6 +729,16 @@ final class CpuWinogradConvolution {
         load(xp, odd).add(x1.sub(x2).add(x3)).intoArray(xp, odd, m);
         load(xp, even + 1).add(x1.add(x2).sub(x0)).intoArray(xp, even + 1, m);
         load(xp, odd + 1).add(x3.neg()).intoArray(xp, odd + 1, m);
+    }
+
+    /** Lanes 0..V/2-1 of a and b interleaved: a0 b0 a1 b1 ... */
+    private static FloatVector lo(FloatVector a, FloatVector b) {
+        return LOW_INTERLEAVED.selectFrom(a, b);
+    }
+
+    /** Lanes V/2..V-1 of a and b interleaved. */
+    private static FloatVector hi(FloatVector a, FloatVector b) {
+        return HIGH_INTERLEAVED.selectFrom(a, b);
     }
 
     private static FloatVector load(float[] a, int at) {
