@@ -106,20 +106,28 @@ final class CpuWinogradConvolution {
     /**
      * Where F(2x2, 3x3) is used, pass by pass, from single-thread times of every VGG-16 and
      * ResNet-20 3x3 layer at batch 128 against the implicit GEMM (docs/PERFORMANCE.md,
-     * "Winograd F(2x2,3x3)"), with n = min(C, K) and P = outH * outW: the forward pass for
-     * n >= 128, or n >= 64 on maps of 16x16 and up (P >= 256); backward data and the filter
-     * gradient for n >= 128 on maps of 8x8 and below, where the products dominate: on the wide
-     * maps their transforms (a masked read-modify-write of the padded planes per tile row, and
-     * the filter gradient's re-layout of V and dM) cost what the products save. ResNet-20's
-     * 16-64 channel layers stay implicit in every pass: their transforms cost as much as the
-     * products they save.
+     * "Winograd F(2x2,3x3)" and "Winograd overheads"), with n = min(C, K) and P = outH * outW:
+     * <table>
+     *   <caption>the rule and the layers that set it</caption>
+     *   <tr><th>pass</th><th>Winograd when</th><th>why</th></tr>
+     *   <tr><td>forward</td><td>n >= 128, or n >= 64 and P >= 256</td><td>every VGG layer
+     *       measured faster; ResNet-20's 16-64 channels slower (the transforms cost what the
+     *       products save)</td></tr>
+     *   <tr><td>filter gradient</td><td>the same</td><td>since the vectorised partial sum,
+     *       filter transform and operand transposes, VGG's 64-channel 32x32 (122 -> 97 ms) and
+     *       16x16 layers (62 -> 53, 120 -> 99) win too; ResNet-20's stay slower (12 -> 23,
+     *       10 -> 13, 8 -> 10)</td></tr>
+     *   <tr><td>backward data</td><td>n >= 128 and P <= 64</td><td>on the wide maps the
+     *       masked read-modify-write of the padded planes per tile row costs what the
+     *       products save (64 ch 32x32: 105 -> 115, 128 ch 16x16: 96 -> 113)</td></tr>
+     * </table>
      */
     static boolean pays(ConvGeometry g, Pass pass) {
         if (!applies(g)) return false;
         int narrow = Math.min(g.c(), g.k()), positions = g.outH() * g.outW();
         return switch (pass) {
-            case FORWARD -> narrow >= 128 || (narrow >= 64 && positions >= 256);
-            case BACKWARD_DATA, BACKWARD_FILTER -> narrow >= 128 && positions <= 64;
+            case FORWARD, BACKWARD_FILTER -> narrow >= 128 || (narrow >= 64 && positions >= 256);
+            case BACKWARD_DATA -> narrow >= 128 && positions <= 64;
         };
     }
 
