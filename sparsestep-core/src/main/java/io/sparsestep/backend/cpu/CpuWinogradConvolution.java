@@ -51,6 +51,12 @@ final class CpuWinogradConvolution {
     /** Tiles a task's products should span at least (four column strips). */
     private static final int MIN_TILES = 128;
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+    /**
+     * Maps of at most this many tiles per tile row (outputs up to 8 wide) gather their tiles'
+     * inputs ({@link Gather}), V tiles of the group at a time, instead of transforming one tile
+     * row (2 of 16 lanes busy on a 4x4 map, 1 on 2x2) from the split planes.
+     */
+    private static final int NARROW_ROW = V / 4;
 
     /** One worker's buffers. */
     private static final class Scratch {
@@ -60,6 +66,7 @@ final class CpuWinogradConvolution {
         float[] sample = new float[0];
         float[] line = new float[0];
         float[] filters = new float[0];
+        float[] group = new float[0];
         final float[] tile = new float[MR * NR];
         /** Where the rows of a transposed block start. */
         final int[] offsets = new int[V];
@@ -77,6 +84,7 @@ final class CpuWinogradConvolution {
         float[] sample(int words) { return sample = grown(sample, words); }
         float[] line(int words) { return line = grown(line, words); }
         float[] filters(int words) { return filters = grown(filters, words); }
+        float[] group(int words) { return group = grown(group, words); }
     }
 
     private final Parallel parallel;
@@ -175,15 +183,20 @@ final class CpuWinogradConvolution {
         int tps = sd.tilesPerSample(), group = sd.group(), rs = sd.rowStride(), vXi = xiStride(c, rs), mXi = xiStride(k, rs);
         packFilter(w, k, c, false);
         int[] rows = rowStarts(c, rs);
+        Gather inputs = Gather.inputs(g, tl, group);
         long xs = (long) c * g.h() * g.w(), ys = (long) k * g.outH() * g.outW();
         parallel.forEach(sd.tasks(), (worker, gi) -> {
             int first = gi * group, count = Math.min(group, n - first);
             Scratch sc = scratch[worker];
             float[] xp = sc.plane(tl.planeWords(c)), line = sc.line(tl.lineWords());
             float[] v = sc.in(XI * vXi), m = sc.out(XI * mXi);
-            for (int j = 0; j < count; j++) {
-                pad(x, (first + j) * xs, c, tl, line, xp);
-                inputTransform(xp, c, tl, v, vXi, rs, j * tps);
+            if (inputs != null) {
+                inputs.transformInput(x, first * xs, count, c, sc, v, vXi, rs);
+            } else {
+                for (int j = 0; j < count; j++) {
+                    pad(x, (first + j) * xs, c, tl, line, xp);
+                    inputTransform(xp, c, tl, v, vXi, rs, j * tps);
+                }
             }
             products(sc.tile, packed, k, c, v, rows, vXi, count * tps, m, mXi, rs);
             for (int j = 0; j < count; j++) outputTransform(m, mXi, rs, k, tl, j * tps, line, y, (first + j) * ys);
@@ -197,13 +210,15 @@ final class CpuWinogradConvolution {
         int tps = sd.tilesPerSample(), group = sd.group(), rs = sd.rowStride(), mXi = xiStride(k, rs), vXi = xiStride(c, rs);
         packFilter(w, k, c, true);
         int[] rows = rowStarts(k, rs);
+        Gather gradients = Gather.gradients(g, tl, group);
         long xs = (long) c * g.h() * g.w(), ys = (long) k * g.outH() * g.outW();
         parallel.forEach(sd.tasks(), (worker, gi) -> {
             int first = gi * group, count = Math.min(group, n - first);
             Scratch sc = scratch[worker];
             float[] xp = sc.plane(tl.planeWords(c)), line = sc.line(tl.lineWords());
             float[] dm = sc.in(XI * mXi), dv = sc.out(XI * vXi);
-            for (int j = 0; j < count; j++) gradientTransform(dy, (first + j) * ys, k, tl, line, dm, mXi, rs, j * tps);
+            if (gradients != null) gradients.transformGradient(dy, first * ys, count, k, sc, dm, mXi, rs);
+            else for (int j = 0; j < count; j++) gradientTransform(dy, (first + j) * ys, k, tl, line, dm, mXi, rs, j * tps);
             products(sc.tile, packed, c, k, dm, rows, mXi, count * tps, dv, vXi, rs);
             for (int j = 0; j < count; j++) {
                 dataTransform(dv, vXi, rs, c, tl, j * tps, xp);
@@ -225,6 +240,7 @@ final class CpuWinogradConvolution {
         int vXi = cPad * groupTiles, dmXi = groupTiles * kPad;
         int groupRs = rowStride(groupTiles), oneVXi = xiStride(c, groupRs), oneMXi = xiStride(k, groupRs);
         long xs = (long) c * g.h() * g.w(), ys = (long) k * g.outH() * g.outW();
+        Gather inputs = Gather.inputs(g, tl, group), gradients = Gather.gradients(g, tl, group);
         // Block b sums its consecutive samples, `group` at a time, in order into partial b;
         // which worker runs a block does not matter, so the rounding is the same every call.
         parallel.forEach(blocks, (worker, block) -> {
@@ -238,12 +254,17 @@ final class CpuWinogradConvolution {
                 int count = Math.min(group, end - i), tiles = count * tps;
                 // The group's transforms row-major (as forward and backward data write them),
                 // then transposed into the layouts the products want.
-                for (int j = 0; j < count; j++) {
-                    pad(x, (i + j) * xs, c, tl, line, xp);
-                    inputTransform(xp, c, tl, one, oneVXi, groupRs, j * tps);
+                if (inputs != null) {
+                    inputs.transformInput(x, i * xs, count, c, sc, one, oneVXi, groupRs);
+                } else {
+                    for (int j = 0; j < count; j++) {
+                        pad(x, (i + j) * xs, c, tl, line, xp);
+                        inputTransform(xp, c, tl, one, oneVXi, groupRs, j * tps);
+                    }
                 }
                 channelStrips(one, oneVXi, groupRs, c, tiles, v, vXi, groupTiles, sc.offsets);
-                for (int j = 0; j < count; j++) gradientTransform(dy, (i + j) * ys, k, tl, line, one, oneMXi, groupRs, j * tps);
+                if (gradients != null) gradients.transformGradient(dy, i * ys, count, k, sc, one, oneMXi, groupRs);
+                else for (int j = 0; j < count; j++) gradientTransform(dy, (i + j) * ys, k, tl, line, one, oneMXi, groupRs, j * tps);
                 tileMajor(one, oneMXi, groupRs, k, tiles, dm, dmXi, kPad, sc.offsets);
                 filterProducts(sc.tile, v, vXi, groupTiles, cPad, dm, rows, dmXi, kPad, count * tps, acc);
             }
@@ -564,6 +585,118 @@ final class CpuWinogradConvolution {
 
     private static final FloatVector EVEN_LANES = lanes(l -> 2 * l), ODD_LANES = lanes(l -> 2 * l + 1),
             LOW_INTERLEAVED = lanes(l -> (l & 1) * V + l / 2), HIGH_INTERLEAVED = lanes(l -> (l & 1) * V + V / 2 + l / 2);
+
+    /**
+     * For maps of at most {@link #NARROW_ROW} tiles per tile row: where each tile of a group
+     * of consecutive samples reads its {@code size} x {@code size} inputs (the 4x4 input
+     * tile, or the 2x2 block of outputs) in a copy of the group's planes, so that V tiles of
+     * the group (across tile rows and samples) are one gather per input, with lanes outside
+     * the planes (padding, or outputs past outH or outW) masked to zero. The arithmetic per
+     * tile is {@link #inputTransform}'s and {@link #gradientTransform}'s, operation for
+     * operation, so the bits are the same as theirs.
+     *
+     * @param samples the samples of a group
+     * @param tilesPerSample tiles of one sample
+     * @param at    [input][tile]: offset of the input from the group's first word, tiles
+     *              rounded up to whole vectors (the extra ones read offset 0, masked off)
+     * @param live  [input][vector of tiles]: which lanes are inside the planes
+     * @param planeWords words per channel plane, added per channel
+     * @param sampleWords words per sample: all its planes
+     */
+    private record Gather(int samples, int tilesPerSample, int[] at, long[] live, int planeWords, long sampleWords, int padded) {
+        /** The input tiles of {@code group} samples, or null where the tile rows are wide enough for {@link #inputTransform}. */
+        static Gather inputs(ConvGeometry g, Tiling tl, int group) {
+            return tl.tilesW() > NARROW_ROW ? null : of(tl, group, 4, tl.padH(), tl.padW(), tl.h(), tl.w(), g.c());
+        }
+
+        /** The output-gradient blocks of {@code group} samples, or null as for {@link #inputs}. */
+        static Gather gradients(ConvGeometry g, Tiling tl, int group) {
+            return tl.tilesW() > NARROW_ROW ? null : of(tl, group, 2, 0, 0, tl.outH(), tl.outW(), g.k());
+        }
+
+        private static Gather of(Tiling tl, int group, int size, int padH, int padW, int h, int w, int channels) {
+            int tps = tl.perSample(), tiles = group * tps, padded = CpuGemm.roundUp(tiles, V), vectors = padded / V;
+            int[] at = new int[size * size * padded];
+            long[] live = new long[size * size * vectors];
+            for (int q = 0; q < tiles; q++) {
+                int j = q / tps, t = q % tps, ti = t / tl.tilesW(), tj = t % tl.tilesW();
+                for (int r = 0; r < size; r++) {
+                    for (int s = 0; s < size; s++) {
+                        int row = 2 * ti + r - padH, col = 2 * tj + s - padW, p = r * size + s;
+                        if (row < 0 || row >= h || col < 0 || col >= w) continue;
+                        at[p * padded + q] = (j * channels * h + row) * w + col;
+                        live[p * vectors + q / V] |= 1L << (q % V);
+                    }
+                }
+            }
+            return new Gather(group, tps, at, live, h * w, (long) channels * h * w, padded);
+        }
+
+        /** Input p of V tiles from q on, of the plane at {@code base}. */
+        private FloatVector load(float[] src, int base, int p, int q) {
+            return FloatVector.fromArray(SPECIES, src, base, at, p * padded + q,
+                    VectorMask.fromLong(SPECIES, live[p * (padded / V) + q / V]));
+        }
+
+        /**
+         * The {@code count} samples' planes into the worker's scratch, which holds a whole
+         * group: the gathers range-check every lane, masked or not, and a short last group's
+         * lanes past its tiles still point at the samples it lacks (what they read is never used).
+         */
+        private float[] copy(MemorySegment src, long srcOff, int count, Scratch sc) {
+            float[] group = sc.group((int) (samples * sampleWords));
+            MemorySegment.copy(src, F, srcOff * Float.BYTES, group, 0, (int) (count * sampleWords));
+            return group;
+        }
+
+        /** {@link #inputTransform} of the {@code count} samples at x[xOff], V tiles at a time. */
+        void transformInput(MemorySegment x, long xOff, int count, int channels, Scratch sc, float[] out, int xiStride, int rowStride) {
+            float[] src = copy(x, xOff, count, sc);
+            int tiles = count * tilesPerSample, step = 4 * xiStride;
+            for (int ch = 0; ch < channels; ch++) {
+                int base = ch * planeWords;
+                for (int q = 0; q < tiles; q += V) {
+                    FloatVector a0 = load(src, base, 0, q), b0 = load(src, base, 1, q), c0 = load(src, base, 2, q),
+                            d0 = load(src, base, 3, q);
+                    FloatVector h00 = a0.sub(c0), h01 = b0.add(c0), h02 = c0.sub(b0), h03 = b0.sub(d0);
+                    FloatVector a1 = load(src, base, 4, q), b1 = load(src, base, 5, q), c1 = load(src, base, 6, q),
+                            d1 = load(src, base, 7, q);
+                    FloatVector h10 = a1.sub(c1), h11 = b1.add(c1), h12 = c1.sub(b1), h13 = b1.sub(d1);
+                    FloatVector a2 = load(src, base, 8, q), b2 = load(src, base, 9, q), c2 = load(src, base, 10, q),
+                            d2 = load(src, base, 11, q);
+                    FloatVector h20 = a2.sub(c2), h21 = b2.add(c2), h22 = c2.sub(b2), h23 = b2.sub(d2);
+                    FloatVector a3 = load(src, base, 12, q), b3 = load(src, base, 13, q), c3 = load(src, base, 14, q),
+                            d3 = load(src, base, 15, q);
+                    FloatVector h30 = a3.sub(c3), h31 = b3.add(c3), h32 = c3.sub(b3), h33 = b3.sub(d3);
+                    int at0 = ch * rowStride + q;
+                    storeBt(h00, h10, h20, h30, out, at0, step);
+                    storeBt(h01, h11, h21, h31, out, at0 + xiStride, step);
+                    storeBt(h02, h12, h22, h32, out, at0 + 2 * xiStride, step);
+                    storeBt(h03, h13, h23, h33, out, at0 + 3 * xiStride, step);
+                }
+            }
+        }
+
+        /** {@link #gradientTransform} of the {@code count} samples at dy[dyOff], V tiles at a time. */
+        void transformGradient(MemorySegment dy, long dyOff, int count, int k, Scratch sc, float[] out, int xiStride, int rowStride) {
+            float[] src = copy(dy, dyOff, count, sc);
+            int tiles = count * tilesPerSample;
+            for (int kk = 0; kk < k; kk++) {
+                int base = kk * planeWords;
+                for (int q = 0; q < tiles; q += V) {
+                    FloatVector d00 = load(src, base, 0, q), d01 = load(src, base, 1, q), d10 = load(src, base, 2, q),
+                            d11 = load(src, base, 3, q);
+                    FloatVector p10 = d00.add(d10), p20 = d00.sub(d10), p30 = d10.neg();
+                    FloatVector p11 = d01.add(d11), p21 = d01.sub(d11), p31 = d11.neg();
+                    int at0 = kk * rowStride + q;
+                    storeA(d00, d01, out, at0, xiStride);
+                    storeA(p10, p11, out, at0 + 4 * xiStride, xiStride);
+                    storeA(p20, p21, out, at0 + 8 * xiStride, xiStride);
+                    storeA(p30, p31, out, at0 + 12 * xiStride, xiStride);
+                }
+            }
+        }
+    }
 
     /**
      * out[xi * xiStride + ch * rowStride + t0 + t] = (B^T d B)[xi] for every channel and
