@@ -183,23 +183,16 @@ final class CpuWinogradConvolution {
         int tps = sd.tilesPerSample(), group = sd.group(), rs = sd.rowStride(), vXi = xiStride(c, rs), mXi = xiStride(k, rs);
         packFilter(w, k, c, false);
         int[] rows = rowStarts(c, rs);
-        Gather inputs = Gather.inputs(g, tl, group);
+        Gather inputs = Gather.inputTiles(g, tl, group), outputs = Gather.outputBlocks(g, tl, group);
         long xs = (long) c * g.h() * g.w(), ys = (long) k * g.outH() * g.outW();
         parallel.forEach(sd.tasks(), (worker, gi) -> {
             int first = gi * group, count = Math.min(group, n - first);
             Scratch sc = scratch[worker];
-            float[] xp = sc.plane(tl.planeWords(c)), line = sc.line(tl.lineWords());
             float[] v = sc.in(XI * vXi), m = sc.out(XI * mXi);
-            if (inputs != null) {
-                inputs.transformInput(x, first * xs, count, c, sc, v, vXi, rs);
-            } else {
-                for (int j = 0; j < count; j++) {
-                    pad(x, (first + j) * xs, c, tl, line, xp);
-                    inputTransform(xp, c, tl, v, vXi, rs, j * tps);
-                }
-            }
+            transformInputs(inputs, x, first, count, xs, c, tl, sc, v, vXi, rs);
             products(sc.tile, packed, k, c, v, rows, vXi, count * tps, m, mXi, rs);
-            for (int j = 0; j < count; j++) outputTransform(m, mXi, rs, k, tl, j * tps, line, y, (first + j) * ys);
+            if (outputs != null) outputs.transformOutput(m, mXi, rs, k, count, sc, y, first * ys);
+            else for (int j = 0; j < count; j++) outputTransform(m, mXi, rs, k, tl, j * tps, sc.line(tl.lineWords()), y, (first + j) * ys);
         });
     }
 
@@ -210,15 +203,14 @@ final class CpuWinogradConvolution {
         int tps = sd.tilesPerSample(), group = sd.group(), rs = sd.rowStride(), mXi = xiStride(k, rs), vXi = xiStride(c, rs);
         packFilter(w, k, c, true);
         int[] rows = rowStarts(k, rs);
-        Gather gradients = Gather.gradients(g, tl, group);
+        Gather gradients = Gather.outputBlocks(g, tl, group);
         long xs = (long) c * g.h() * g.w(), ys = (long) k * g.outH() * g.outW();
         parallel.forEach(sd.tasks(), (worker, gi) -> {
             int first = gi * group, count = Math.min(group, n - first);
             Scratch sc = scratch[worker];
             float[] xp = sc.plane(tl.planeWords(c)), line = sc.line(tl.lineWords());
             float[] dm = sc.in(XI * mXi), dv = sc.out(XI * vXi);
-            if (gradients != null) gradients.transformGradient(dy, first * ys, count, k, sc, dm, mXi, rs);
-            else for (int j = 0; j < count; j++) gradientTransform(dy, (first + j) * ys, k, tl, line, dm, mXi, rs, j * tps);
+            transformGradients(gradients, dy, first, count, ys, k, tl, sc, dm, mXi, rs);
             products(sc.tile, packed, c, k, dm, rows, mXi, count * tps, dv, vXi, rs);
             for (int j = 0; j < count; j++) {
                 dataTransform(dv, vXi, rs, c, tl, j * tps, xp);
@@ -240,7 +232,7 @@ final class CpuWinogradConvolution {
         int vXi = cPad * groupTiles, dmXi = groupTiles * kPad;
         int groupRs = rowStride(groupTiles), oneVXi = xiStride(c, groupRs), oneMXi = xiStride(k, groupRs);
         long xs = (long) c * g.h() * g.w(), ys = (long) k * g.outH() * g.outW();
-        Gather inputs = Gather.inputs(g, tl, group), gradients = Gather.gradients(g, tl, group);
+        Gather inputs = Gather.inputTiles(g, tl, group), gradients = Gather.outputBlocks(g, tl, group);
         // Block b sums its consecutive samples, `group` at a time, in order into partial b;
         // which worker runs a block does not matter, so the rounding is the same every call.
         parallel.forEach(blocks, (worker, block) -> {
@@ -248,23 +240,14 @@ final class CpuWinogradConvolution {
             Scratch sc = scratch[worker];
             float[] acc = partials[block];
             Arrays.fill(acc, 0, partialWords, 0f);
-            float[] xp = sc.plane(tl.planeWords(c)), line = sc.line(tl.lineWords());
             float[] v = sc.in(XI * vXi), dm = sc.out(XI * dmXi), one = sc.sample(XI * xiStride(Math.max(c, k), groupRs));
             for (int i = first; i < end; i += group) {
                 int count = Math.min(group, end - i), tiles = count * tps;
                 // The group's transforms row-major (as forward and backward data write them),
                 // then transposed into the layouts the products want.
-                if (inputs != null) {
-                    inputs.transformInput(x, i * xs, count, c, sc, one, oneVXi, groupRs);
-                } else {
-                    for (int j = 0; j < count; j++) {
-                        pad(x, (i + j) * xs, c, tl, line, xp);
-                        inputTransform(xp, c, tl, one, oneVXi, groupRs, j * tps);
-                    }
-                }
+                transformInputs(inputs, x, i, count, xs, c, tl, sc, one, oneVXi, groupRs);
                 channelStrips(one, oneVXi, groupRs, c, tiles, v, vXi, groupTiles, sc.offsets);
-                if (gradients != null) gradients.transformGradient(dy, i * ys, count, k, sc, one, oneMXi, groupRs);
-                else for (int j = 0; j < count; j++) gradientTransform(dy, (i + j) * ys, k, tl, line, one, oneMXi, groupRs, j * tps);
+                transformGradients(gradients, dy, i, count, ys, k, tl, sc, one, oneMXi, groupRs);
                 tileMajor(one, oneMXi, groupRs, k, tiles, dm, dmXi, kPad, sc.offsets);
                 filterProducts(sc.tile, v, vXi, groupTiles, cPad, dm, rows, dmXi, kPad, count * tps, acc);
             }
@@ -586,6 +569,31 @@ final class CpuWinogradConvolution {
     private static final FloatVector EVEN_LANES = lanes(l -> 2 * l), ODD_LANES = lanes(l -> 2 * l + 1),
             LOW_INTERLEAVED = lanes(l -> (l & 1) * V + l / 2), HIGH_INTERLEAVED = lanes(l -> (l & 1) * V + V / 2 + l / 2);
 
+    /** V of {@code count} samples from {@code first}: gathered on narrow maps, else sample by sample through the split planes. */
+    private static void transformInputs(Gather inputs, MemorySegment x, int first, int count, long xs, int c, Tiling tl, Scratch sc,
+                                        float[] out, int xiStride, int rowStride) {
+        if (inputs != null) {
+            inputs.transformInput(x, first * xs, count, c, sc, out, xiStride, rowStride);
+            return;
+        }
+        float[] xp = sc.plane(tl.planeWords(c)), line = sc.line(tl.lineWords());
+        for (int j = 0; j < count; j++) {
+            pad(x, (first + j) * xs, c, tl, line, xp);
+            inputTransform(xp, c, tl, out, xiStride, rowStride, j * tl.perSample());
+        }
+    }
+
+    /** dM of {@code count} samples from {@code first}, as {@link #transformInputs}. */
+    private static void transformGradients(Gather blocks, MemorySegment dy, int first, int count, long ys, int k, Tiling tl, Scratch sc,
+                                           float[] out, int xiStride, int rowStride) {
+        if (blocks != null) {
+            blocks.transformGradient(dy, first * ys, count, k, sc, out, xiStride, rowStride);
+            return;
+        }
+        float[] line = sc.line(tl.lineWords());
+        for (int j = 0; j < count; j++) gradientTransform(dy, (first + j) * ys, k, tl, line, out, xiStride, rowStride, j * tl.perSample());
+    }
+
     /**
      * For maps of at most {@link #NARROW_ROW} tiles per tile row: where each tile of a group
      * of consecutive samples reads its {@code size} x {@code size} inputs (the 4x4 input
@@ -605,12 +613,12 @@ final class CpuWinogradConvolution {
      */
     private record Gather(int samples, int tilesPerSample, int[] at, long[] live, int planeWords, long sampleWords, int padded) {
         /** The input tiles of {@code group} samples, or null where the tile rows are wide enough for {@link #inputTransform}. */
-        static Gather inputs(ConvGeometry g, Tiling tl, int group) {
+        static Gather inputTiles(ConvGeometry g, Tiling tl, int group) {
             return tl.tilesW() > NARROW_ROW ? null : of(tl, group, 4, tl.padH(), tl.padW(), tl.h(), tl.w(), g.c());
         }
 
-        /** The output-gradient blocks of {@code group} samples, or null as for {@link #inputs}. */
-        static Gather gradients(ConvGeometry g, Tiling tl, int group) {
+        /** The 2x2 output (or output-gradient) blocks of {@code group} samples, or null as for {@link #inputTiles}. */
+        static Gather outputBlocks(ConvGeometry g, Tiling tl, int group) {
             return tl.tilesW() > NARROW_ROW ? null : of(tl, group, 2, 0, 0, tl.outH(), tl.outW(), g.k());
         }
 
@@ -695,6 +703,32 @@ final class CpuWinogradConvolution {
                     storeA(p30, p31, out, at0 + 12 * xiStride, xiStride);
                 }
             }
+        }
+
+        /** {@link #outputTransform} of the {@code count} samples' M, V tiles at a time, into y[yOff]. */
+        void transformOutput(float[] mm, int xiStride, int rowStride, int k, int count, Scratch sc, MemorySegment y, long yOff) {
+            float[] dst = sc.group((int) (samples * sampleWords));
+            int tiles = count * tilesPerSample, x4 = 4 * xiStride;
+            for (int kk = 0; kk < k; kk++) {
+                int base = kk * planeWords;
+                for (int q = 0; q < tiles; q += V) {
+                    int at0 = kk * rowStride + q;
+                    FloatVector q00 = top(mm, at0, x4), q01 = top(mm, at0 + xiStride, x4), q02 = top(mm, at0 + 2 * xiStride, x4),
+                            q03 = top(mm, at0 + 3 * xiStride, x4);
+                    FloatVector q10 = bottom(mm, at0, x4), q11 = bottom(mm, at0 + xiStride, x4),
+                            q12 = bottom(mm, at0 + 2 * xiStride, x4), q13 = bottom(mm, at0 + 3 * xiStride, x4);
+                    store(q00.add(q01).add(q02), dst, base, 0, q);
+                    store(q01.sub(q02).sub(q03), dst, base, 1, q);
+                    store(q10.add(q11).add(q12), dst, base, 2, q);
+                    store(q11.sub(q12).sub(q13), dst, base, 3, q);
+                }
+            }
+            MemorySegment.copy(dst, 0, y, F, yOff * Float.BYTES, (int) (count * sampleWords));
+        }
+
+        /** Output p of V tiles from q on into the plane at {@code base}; lanes past outH or outW are dropped. */
+        private void store(FloatVector v, float[] dst, int base, int p, int q) {
+            v.intoArray(dst, base, at, p * padded + q, VectorMask.fromLong(SPECIES, live[p * (padded / V) + q / V]));
         }
     }
 
