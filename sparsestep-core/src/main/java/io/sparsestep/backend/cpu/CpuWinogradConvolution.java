@@ -25,8 +25,11 @@ import java.util.Arrays;
  * </pre>
  * The 16 products per call are {@link CpuGemm#multiply8}'s 8 x 2-vector register tiles over
  * operands laid out for it; the tile transforms run V tiles of a tile row at a time as
- * vector adds over planes split into even and odd columns (the filter's, once per call, are
- * scalar). An odd output size leaves the last
+ * vector adds over planes split into even and odd columns, or, on maps of at most
+ * {@link #NARROW_ROW} tiles a row, V tiles of a group of samples gathered across tile rows
+ * and samples ({@link Gather}); the filter's run on V filters at a time, once per call. The
+ * filter gradient transposes a group's row-major V and dM into the products' operands in
+ * registers. An odd output size leaves the last
  * tile of a row or column half outside: its input is zero padding and its extra outputs are
  * dropped (their gradients are zero).
  *
