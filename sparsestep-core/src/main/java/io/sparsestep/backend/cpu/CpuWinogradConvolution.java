@@ -25,8 +25,11 @@ import java.util.Arrays;
  * </pre>
  * The 16 products per call are {@link CpuGemm#multiply8}'s 8 x 2-vector register tiles over
  * operands laid out for it; the tile transforms run V tiles of a tile row at a time as
- * vector adds over planes split into even and odd columns (the filter's, once per call, are
- * scalar). An odd output size leaves the last
+ * vector adds over planes split into even and odd columns, or, on maps of at most
+ * {@link #NARROW_ROW} tiles a row, V tiles of a group of samples gathered across tile rows
+ * and samples ({@link Gather}); the filter's run on V filters at a time, once per call. The
+ * filter gradient transposes a group's row-major V and dM into the products' operands in
+ * registers. An odd output size leaves the last
  * tile of a row or column half outside: its input is zero padding and its extra outputs are
  * dropped (their gradients are zero).
  *
@@ -51,6 +54,12 @@ final class CpuWinogradConvolution {
     /** Tiles a task's products should span at least (four column strips). */
     private static final int MIN_TILES = 128;
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+    /**
+     * Maps of at most this many tiles per tile row (outputs up to 8 wide) gather their tiles'
+     * inputs ({@link Gather}), V tiles of the group at a time, instead of transforming one tile
+     * row (2 of 16 lanes busy on a 4x4 map, 1 on 2x2) from the split planes.
+     */
+    private static final int NARROW_ROW = V / 4;
 
     /** One worker's buffers. */
     private static final class Scratch {
@@ -59,8 +68,13 @@ final class CpuWinogradConvolution {
         float[] out = new float[0];
         float[] sample = new float[0];
         float[] line = new float[0];
+        float[] filters = new float[0];
+        float[] group = new float[0];
         final float[] tile = new float[MR * NR];
-        final float[] t16 = new float[XI];
+        /** Where the rows of a transposed block start. */
+        final int[] offsets = new int[V];
+        /** The 16 positions of a transformed tile, a vector (of V filters) each. */
+        final float[] t16 = new float[XI * V];
 
         /** The buffer itself if it holds {@code words}, else a new one that does (the old contents are not kept). */
         private static float[] grown(float[] buffer, int words) {
@@ -72,6 +86,8 @@ final class CpuWinogradConvolution {
         float[] out(int words) { return out = grown(out, words); }
         float[] sample(int words) { return sample = grown(sample, words); }
         float[] line(int words) { return line = grown(line, words); }
+        float[] filters(int words) { return filters = grown(filters, words); }
+        float[] group(int words) { return group = grown(group, words); }
     }
 
     private final Parallel parallel;
@@ -101,20 +117,28 @@ final class CpuWinogradConvolution {
     /**
      * Where F(2x2, 3x3) is used, pass by pass, from single-thread times of every VGG-16 and
      * ResNet-20 3x3 layer at batch 128 against the implicit GEMM (docs/PERFORMANCE.md,
-     * "Winograd F(2x2,3x3)"), with n = min(C, K) and P = outH * outW: the forward pass for
-     * n >= 128, or n >= 64 on maps of 16x16 and up (P >= 256); backward data and the filter
-     * gradient for n >= 128 on maps of 8x8 and below, where the products dominate: on the wide
-     * maps their transforms (a masked read-modify-write of the padded planes per tile row, and
-     * the filter gradient's re-layout of V and dM) cost what the products save. ResNet-20's
-     * 16-64 channel layers stay implicit in every pass: their transforms cost as much as the
-     * products they save.
+     * "Winograd F(2x2,3x3)" and "Winograd overheads"), with n = min(C, K) and P = outH * outW:
+     * <table>
+     *   <caption>the rule and the layers that set it</caption>
+     *   <tr><th>pass</th><th>Winograd when</th><th>why</th></tr>
+     *   <tr><td>forward</td><td>n >= 128, or n >= 64 and P >= 256</td><td>every VGG layer
+     *       measured faster; ResNet-20's 16-64 channels slower (the transforms cost what the
+     *       products save)</td></tr>
+     *   <tr><td>filter gradient</td><td>the same</td><td>since the vectorised partial sum,
+     *       filter transform and operand transposes, VGG's 64-channel 32x32 (122 -> 97 ms) and
+     *       16x16 layers (62 -> 53, 120 -> 99) win too; ResNet-20's stay slower (12 -> 23,
+     *       10 -> 13, 8 -> 10)</td></tr>
+     *   <tr><td>backward data</td><td>n >= 128 and P <= 64</td><td>on the wide maps the
+     *       masked read-modify-write of the padded planes per tile row costs what the
+     *       products save (64 ch 32x32: 105 -> 115, 128 ch 16x16: 96 -> 113)</td></tr>
+     * </table>
      */
     static boolean pays(ConvGeometry g, Pass pass) {
         if (!applies(g)) return false;
         int narrow = Math.min(g.c(), g.k()), positions = g.outH() * g.outW();
         return switch (pass) {
-            case FORWARD -> narrow >= 128 || (narrow >= 64 && positions >= 256);
-            case BACKWARD_DATA, BACKWARD_FILTER -> narrow >= 128 && positions <= 64;
+            case FORWARD, BACKWARD_FILTER -> narrow >= 128 || (narrow >= 64 && positions >= 256);
+            case BACKWARD_DATA -> narrow >= 128 && positions <= 64;
         };
     }
 
@@ -162,18 +186,16 @@ final class CpuWinogradConvolution {
         int tps = sd.tilesPerSample(), group = sd.group(), rs = sd.rowStride(), vXi = xiStride(c, rs), mXi = xiStride(k, rs);
         packFilter(w, k, c, false);
         int[] rows = rowStarts(c, rs);
+        Gather inputs = Gather.inputTiles(g, tl, group), outputs = Gather.outputBlocks(g, tl, group);
         long xs = (long) c * g.h() * g.w(), ys = (long) k * g.outH() * g.outW();
         parallel.forEach(sd.tasks(), (worker, gi) -> {
             int first = gi * group, count = Math.min(group, n - first);
             Scratch sc = scratch[worker];
-            float[] xp = sc.plane(tl.planeWords(c)), line = sc.line(tl.lineWords());
             float[] v = sc.in(XI * vXi), m = sc.out(XI * mXi);
-            for (int j = 0; j < count; j++) {
-                pad(x, (first + j) * xs, c, tl, line, xp);
-                inputTransform(xp, c, tl, v, vXi, rs, j * tps);
-            }
+            transformInputs(inputs, x, first, count, xs, c, tl, sc, v, vXi, rs);
             products(sc.tile, packed, k, c, v, rows, vXi, count * tps, m, mXi, rs);
-            for (int j = 0; j < count; j++) outputTransform(m, mXi, rs, k, tl, j * tps, line, y, (first + j) * ys);
+            if (outputs != null) outputs.transformOutput(m, mXi, rs, k, count, sc, y, first * ys);
+            else for (int j = 0; j < count; j++) outputTransform(m, mXi, rs, k, tl, j * tps, sc.line(tl.lineWords()), y, (first + j) * ys);
         });
     }
 
@@ -184,13 +206,14 @@ final class CpuWinogradConvolution {
         int tps = sd.tilesPerSample(), group = sd.group(), rs = sd.rowStride(), mXi = xiStride(k, rs), vXi = xiStride(c, rs);
         packFilter(w, k, c, true);
         int[] rows = rowStarts(k, rs);
+        Gather gradients = Gather.outputBlocks(g, tl, group);
         long xs = (long) c * g.h() * g.w(), ys = (long) k * g.outH() * g.outW();
         parallel.forEach(sd.tasks(), (worker, gi) -> {
             int first = gi * group, count = Math.min(group, n - first);
             Scratch sc = scratch[worker];
             float[] xp = sc.plane(tl.planeWords(c)), line = sc.line(tl.lineWords());
             float[] dm = sc.in(XI * mXi), dv = sc.out(XI * vXi);
-            for (int j = 0; j < count; j++) gradientTransform(dy, (first + j) * ys, k, tl, line, dm, mXi, rs, j * tps);
+            transformGradients(gradients, dy, first, count, ys, k, tl, sc, dm, mXi, rs);
             products(sc.tile, packed, c, k, dm, rows, mXi, count * tps, dv, vXi, rs);
             for (int j = 0; j < count; j++) {
                 dataTransform(dv, vXi, rs, c, tl, j * tps, xp);
@@ -210,7 +233,9 @@ final class CpuWinogradConvolution {
         }
         int[] rows = rowStarts(groupTiles, kPad);
         int vXi = cPad * groupTiles, dmXi = groupTiles * kPad;
+        int groupRs = rowStride(groupTiles), oneVXi = xiStride(c, groupRs), oneMXi = xiStride(k, groupRs);
         long xs = (long) c * g.h() * g.w(), ys = (long) k * g.outH() * g.outW();
+        Gather inputs = Gather.inputTiles(g, tl, group), gradients = Gather.outputBlocks(g, tl, group);
         // Block b sums its consecutive samples, `group` at a time, in order into partial b;
         // which worker runs a block does not matter, so the rounding is the same every call.
         parallel.forEach(blocks, (worker, block) -> {
@@ -218,49 +243,46 @@ final class CpuWinogradConvolution {
             Scratch sc = scratch[worker];
             float[] acc = partials[block];
             Arrays.fill(acc, 0, partialWords, 0f);
-            float[] xp = sc.plane(tl.planeWords(c)), line = sc.line(tl.lineWords());
-            float[] v = sc.in(XI * vXi), dm = sc.out(XI * dmXi), one = sc.sample(XI * xiStride(Math.max(c, k), rowStride(tps)));
-            int rs = rowStride(tps), oneVXi = xiStride(c, rs), oneMXi = xiStride(k, rs);
+            float[] v = sc.in(XI * vXi), dm = sc.out(XI * dmXi), one = sc.sample(XI * xiStride(Math.max(c, k), groupRs));
             for (int i = first; i < end; i += group) {
-                int count = Math.min(group, end - i);
-                for (int j = 0; j < count; j++) {
-                    // One sample's transforms row-major, then laid out as the products want them.
-                    pad(x, (i + j) * xs, c, tl, line, xp);
-                    inputTransform(xp, c, tl, one, oneVXi, rs, 0);
-                    for (int xi = 0; xi < XI; xi++) {
-                        for (int ch = 0; ch < c; ch++) {
-                            int from = xi * oneVXi + ch * rs, to = xi * vXi + (ch / MR) * MR * groupTiles + j * tps * MR + ch % MR;
-                            for (int t = 0; t < tps; t++) v[to + t * MR] = one[from + t];
-                        }
-                    }
-                    gradientTransform(dy, (i + j) * ys, k, tl, line, one, oneMXi, rs, 0);
-                    for (int xi = 0; xi < XI; xi++) {
-                        for (int kk = 0; kk < k; kk++) {
-                            int from = xi * oneMXi + kk * rs, to = xi * dmXi + j * tps * kPad + kk;
-                            for (int t = 0; t < tps; t++) dm[to + t * kPad] = one[from + t];
-                        }
-                    }
-                }
+                int count = Math.min(group, end - i), tiles = count * tps;
+                // The group's transforms row-major (as forward and backward data write them),
+                // then transposed into the layouts the products want.
+                transformInputs(inputs, x, i, count, xs, c, tl, sc, one, oneVXi, groupRs);
+                channelStrips(one, oneVXi, groupRs, c, tiles, v, vXi, groupTiles, sc.offsets);
+                transformGradients(gradients, dy, i, count, ys, k, tl, sc, one, oneMXi, groupRs);
+                tileMajor(one, oneMXi, groupRs, k, tiles, dm, dmXi, kPad, sc.offsets);
                 filterProducts(sc.tile, v, vXi, groupTiles, cPad, dm, rows, dmXi, kPad, count * tps, acc);
             }
         });
-        // dU = partial 0 + partial 1 + ... in block order, then dw = G^T dU G.
-        parallel.forRange(k, (worker, k0, k1) -> {
-            float[] t = scratch[worker].t16;
-            for (int kk = k0; kk < k1; kk++) {
+        // dU = partial 0 + partial 1 + ... in block order, then dw = G^T dU G, V consecutive
+        // filters at a time: the partials are [xi][c][kPad], so each position of V filters is
+        // one vector, and the results go through a [filter][channel][tap] scratch so that each
+        // filter's C x 9 weights are one contiguous copy.
+        int rowWords = 9 * c;
+        parallel.forRange(CpuGemm.ceilDiv(k, V), (worker, f0, f1) -> {
+            Scratch sc = scratch[worker];
+            float[] t = sc.t16, grads = sc.filters(V * rowWords);
+            for (int fb = f0; fb < f1; fb++) {
+                int k0 = fb * V, count = Math.min(V, k - k0);
                 for (int cc = 0; cc < c; cc++) {
                     for (int xi = 0; xi < XI; xi++) {
-                        int at = (xi * cPad + cc) * kPad + kk;
-                        float sum = partials[0][at];
-                        for (int b = 1; b < blocks; b++) sum += partials[b][at];
-                        t[xi] = sum;
+                        int at = (xi * cPad + cc) * kPad + k0;
+                        FloatVector sum = load(partials[0], at);
+                        for (int b = 1; b < blocks; b++) sum = sum.add(load(partials[b], at));
+                        sum.intoArray(t, xi * V);
                     }
                     for (int col = 0; col < 4; col++) gt(t, col, 4);
                     for (int row = 0; row < 3; row++) gt(t, 4 * row, 1);
-                    long to = ((long) kk * c + cc) * 9;
                     for (int r = 0; r < 3; r++) {
-                        for (int s = 0; s < 3; s++) dw.setAtIndex(F, to + r * 3 + s, t[r * 4 + s]);
+                        for (int s = 0; s < 3; s++) {
+                            int from = (r * 4 + s) * V, to = cc * 9 + r * 3 + s;
+                            for (int f = 0; f < count; f++) grads[f * rowWords + to] = t[from + f];
+                        }
                     }
+                }
+                for (int f = 0; f < count; f++) {
+                    MemorySegment.copy(grads, f * rowWords, dw, F, (long) (k0 + f) * rowWords * Float.BYTES, rowWords);
                 }
             }
         });
@@ -322,11 +344,95 @@ final class CpuWinogradConvolution {
                     CpuGemm.multiply8(tiles, v, aBase, dm, rows, bBase + k0, bBase + k0 + V, tile);
                     for (int r = 0; r < MR; r++) {
                         int at = (xi * cPad + cs + r) * kPad + k0;
-                        for (int col = 0; col < NR; col++) acc[at + col] += tile[r * NR + col];
+                        load(acc, at).add(load(tile, r * NR)).intoArray(acc, at);
+                        load(acc, at + V).add(load(tile, r * NR + V)).intoArray(acc, at + V);
                     }
                 }
             }
         }
+    }
+
+    /**
+     * dst[xi * dstXi + (ch / MR) * MR * groupTiles + t * MR + ch % MR] = src[xi * srcXi + ch * rowStride + t]
+     * for the first {@code tiles} tiles: the channels in strips of MR, tile-major inside a
+     * strip (multiply8's A operand).
+     */
+    private static void channelStrips(float[] src, int srcXi, int rowStride, int rows, int tiles, float[] dst, int dstXi,
+                                      int groupTiles, int[] o) {
+        transpose(src, srcXi, rowStride, rows, tiles, MR, dst, dstXi, groupTiles, MR, o);
+    }
+
+    /**
+     * dst[xi * dstXi + t * dstRow + kk] = src[xi * srcXi + kk * rowStride + t] for the first
+     * {@code tiles} tiles: tile-major rows (multiply8's B operand).
+     */
+    private static void tileMajor(float[] src, int srcXi, int rowStride, int rows, int tiles, float[] dst, int dstXi,
+                                  int dstRow, int[] o) {
+        transpose(src, srcXi, rowStride, rows, tiles, V, dst, dstXi, 1, dstRow, o);
+    }
+
+    /**
+     * Row-major [rows][tiles] operands, one per position xi, to blocks of {@code blockRows}
+     * rows (MR or V), tile-major inside a block: element (row, t) of position xi goes to
+     * dst[xi * dstXi + r0 * blockStride + t * tileStride + row - r0], r0 its block's first
+     * row. V tiles of a block at a time are a blockRows x V block transposed in registers
+     * ({@link #strip8}, {@link #block16}); in those, the rows past the last one repeat it,
+     * into rows or columns that are never read.
+     */
+    private static void transpose(float[] src, int srcXi, int rowStride, int rows, int tiles, int blockRows, float[] dst,
+                                  int dstXi, int blockStride, int tileStride, int[] o) {
+        for (int xi = 0; xi < XI; xi++) {
+            for (int r0 = 0; r0 < rows; r0 += blockRows) {
+                for (int r = 0; r < blockRows; r++) o[r] = xi * srcXi + Math.min(r0 + r, rows - 1) * rowStride;
+                int to = xi * dstXi + r0 * blockStride, t = 0;
+                for (; t + V <= tiles; t += V) {
+                    if (blockRows == MR) strip8(src, o, t, dst, to + t * tileStride);
+                    else block16(src, o, t, dst, to + t * tileStride, tileStride);
+                }
+                for (; t < tiles; t++) {
+                    for (int r = 0; r < blockRows && r0 + r < rows; r++) dst[to + t * tileStride + r] = src[o[r] + t];
+                }
+            }
+        }
+    }
+
+    /**
+     * The 8 x V block src[o[r] + t ...] transposed into the V * MR contiguous words at dst[at]:
+     * three rounds of interleaving vector m with vector m + 4 (each round rotates the block's
+     * index bits by one, so three turn r * V + t into t * MR + r).
+     */
+    private static void strip8(float[] src, int[] o, int t, float[] dst, int at) {
+        FloatVector v0 = load(src, o[0] + t), v1 = load(src, o[1] + t), v2 = load(src, o[2] + t), v3 = load(src, o[3] + t),
+                v4 = load(src, o[4] + t), v5 = load(src, o[5] + t), v6 = load(src, o[6] + t), v7 = load(src, o[7] + t);
+        for (int round = 0; round < 3; round++) {
+            FloatVector n0 = lo(v0, v4), n1 = hi(v0, v4), n2 = lo(v1, v5), n3 = hi(v1, v5),
+                    n4 = lo(v2, v6), n5 = hi(v2, v6), n6 = lo(v3, v7), n7 = hi(v3, v7);
+            v0 = n0; v1 = n1; v2 = n2; v3 = n3; v4 = n4; v5 = n5; v6 = n6; v7 = n7;
+        }
+        v0.intoArray(dst, at); v1.intoArray(dst, at + V); v2.intoArray(dst, at + 2 * V); v3.intoArray(dst, at + 3 * V);
+        v4.intoArray(dst, at + 4 * V); v5.intoArray(dst, at + 5 * V); v6.intoArray(dst, at + 6 * V); v7.intoArray(dst, at + 7 * V);
+    }
+
+    /** The V x V block src[o[r] + t ...] transposed, its row t to dst[at + t * dstRow]: four rounds as in {@link #strip8}. */
+    private static void block16(float[] src, int[] o, int t, float[] dst, int at, int dstRow) {
+        FloatVector v0 = load(src, o[0] + t), v1 = load(src, o[1] + t), v2 = load(src, o[2] + t), v3 = load(src, o[3] + t),
+                v4 = load(src, o[4] + t), v5 = load(src, o[5] + t), v6 = load(src, o[6] + t), v7 = load(src, o[7] + t),
+                v8 = load(src, o[8] + t), v9 = load(src, o[9] + t), v10 = load(src, o[10] + t), v11 = load(src, o[11] + t),
+                v12 = load(src, o[12] + t), v13 = load(src, o[13] + t), v14 = load(src, o[14] + t), v15 = load(src, o[15] + t);
+        for (int round = 0; round < 4; round++) {
+            FloatVector n0 = lo(v0, v8), n1 = hi(v0, v8), n2 = lo(v1, v9), n3 = hi(v1, v9),
+                    n4 = lo(v2, v10), n5 = hi(v2, v10), n6 = lo(v3, v11), n7 = hi(v3, v11),
+                    n8 = lo(v4, v12), n9 = hi(v4, v12), n10 = lo(v5, v13), n11 = hi(v5, v13),
+                    n12 = lo(v6, v14), n13 = hi(v6, v14), n14 = lo(v7, v15), n15 = hi(v7, v15);
+            v0 = n0; v1 = n1; v2 = n2; v3 = n3; v4 = n4; v5 = n5; v6 = n6; v7 = n7;
+            v8 = n8; v9 = n9; v10 = n10; v11 = n11; v12 = n12; v13 = n13; v14 = n14; v15 = n15;
+        }
+        v0.intoArray(dst, at); v1.intoArray(dst, at + dstRow); v2.intoArray(dst, at + 2 * dstRow);
+        v3.intoArray(dst, at + 3 * dstRow); v4.intoArray(dst, at + 4 * dstRow); v5.intoArray(dst, at + 5 * dstRow);
+        v6.intoArray(dst, at + 6 * dstRow); v7.intoArray(dst, at + 7 * dstRow); v8.intoArray(dst, at + 8 * dstRow);
+        v9.intoArray(dst, at + 9 * dstRow); v10.intoArray(dst, at + 10 * dstRow); v11.intoArray(dst, at + 11 * dstRow);
+        v12.intoArray(dst, at + 12 * dstRow); v13.intoArray(dst, at + 13 * dstRow);
+        v14.intoArray(dst, at + 14 * dstRow); v15.intoArray(dst, at + 15 * dstRow);
     }
 
     /** starts[i] = i * stride for {@code count} entries: the rows of a B operand. */
@@ -340,27 +446,49 @@ final class CpuWinogradConvolution {
     /**
      * U = G g G^T for every (filter, channel) pair into {@link #packed}: rows are the filters
      * and the depth the channels (forward), or the other way round (backward data); zero rows
-     * pad the last strip.
+     * pad the last strip. V consecutive filters at a time: their C x 9 weights are one copy
+     * into a scratch, each tap of a channel a gather over the V filters, the transform runs
+     * on vectors, and each position's V values are one scatter into the packed layout.
      */
     private void packFilter(MemorySegment w, int k, int c, boolean transposed) {
         int m = transposed ? c : k, depth = transposed ? k : c, strips = CpuGemm.ceilDiv(m, MR);
-        int xiStride = strips * MR * depth, words = XI * xiStride;
-        if (packed.length < words) packed = new float[words];
+        int xiStride = strips * MR * depth, words = XI * xiStride, rowWords = 9 * c;
+        // The scatter range-checks its masked-off lanes too: those past the last strip (forward)
+        // or the last filter (backward data) land in this slack, never written.
+        int slack = MR * Math.max(depth, V);
+        if (packed.length < words + slack) packed = new float[words + slack];
         float[] pa = packed;
-        Arrays.fill(pa, 0, words, 0f);
-        parallel.forRange(k, (worker, k0, k1) -> {
-            float[] t = scratch[worker].t16;
-            for (int kk = k0; kk < k1; kk++) {
-                for (int cc = 0; cc < c; cc++) {
-                    long from = ((long) kk * c + cc) * 9;
-                    for (int r = 0; r < 3; r++) {
-                        for (int s = 0; s < 3; s++) t[r * 4 + s] = w.getAtIndex(F, from + r * 3 + s);
+        // Where lane f (filter k0 + f) of a channel's tap is read, and where its position is written.
+        int[] reads = new int[V], writes = new int[V];
+        for (int f = 0; f < V; f++) {
+            reads[f] = f * rowWords;
+            writes[f] = transposed ? f * MR : (f / MR) * MR * depth + f % MR;
+        }
+        // Rows past m in the last strip are written as zeros: forward, lanes past k (the
+        // gather leaves them zero); backward data, the channels past c.
+        int rowsWritten = strips * MR, channels = transposed ? rowsWritten : c;
+        parallel.forRange(CpuGemm.ceilDiv(k, V), (worker, f0, f1) -> {
+            Scratch sc = scratch[worker];
+            float[] t = sc.t16, rows = sc.filters(V * rowWords);
+            for (int fb = f0; fb < f1; fb++) {
+                int k0 = fb * V, count = Math.min(V, k - k0);
+                MemorySegment.copy(w, F, (long) k0 * rowWords * Float.BYTES, rows, 0, count * rowWords);
+                VectorMask<Float> live = SPECIES.indexInRange(0, count);
+                VectorMask<Float> stored = transposed ? live : SPECIES.indexInRange(k0, rowsWritten);
+                for (int cc = 0; cc < channels; cc++) {
+                    if (cc < c) {
+                        for (int r = 0; r < 3; r++) {
+                            for (int s = 0; s < 3; s++) {
+                                FloatVector.fromArray(SPECIES, rows, cc * 9 + r * 3 + s, reads, 0, live).intoArray(t, (r * 4 + s) * V);
+                            }
+                        }
+                        for (int col = 0; col < 3; col++) gT(t, col, 4);
+                        for (int row = 0; row < 4; row++) gT(t, 4 * row, 1);
+                    } else {
+                        Arrays.fill(t, 0f);
                     }
-                    for (int col = 0; col < 3; col++) gT(t, col, 4);
-                    for (int row = 0; row < 4; row++) gT(t, 4 * row, 1);
-                    int row = transposed ? cc : kk, d = transposed ? kk : cc;
-                    int at = (row / MR) * MR * depth + d * MR + row % MR;
-                    for (int xi = 0; xi < XI; xi++) pa[xi * xiStride + at] = t[xi];
+                    int at = transposed ? (cc / MR) * MR * depth + k0 * MR + cc % MR : (k0 / MR) * MR * depth + cc * MR;
+                    for (int xi = 0; xi < XI; xi++) load(t, xi * V).intoArray(pa, xi * xiStride + at, writes, 0, stored);
                 }
             }
         });
@@ -443,6 +571,169 @@ final class CpuWinogradConvolution {
 
     private static final FloatVector EVEN_LANES = lanes(l -> 2 * l), ODD_LANES = lanes(l -> 2 * l + 1),
             LOW_INTERLEAVED = lanes(l -> (l & 1) * V + l / 2), HIGH_INTERLEAVED = lanes(l -> (l & 1) * V + V / 2 + l / 2);
+
+    /** V of {@code count} samples from {@code first}: gathered on narrow maps, else sample by sample through the split planes. */
+    private static void transformInputs(Gather inputs, MemorySegment x, int first, int count, long xs, int c, Tiling tl, Scratch sc,
+                                        float[] out, int xiStride, int rowStride) {
+        if (inputs != null) {
+            inputs.transformInput(x, first * xs, count, c, sc, out, xiStride, rowStride);
+            return;
+        }
+        float[] xp = sc.plane(tl.planeWords(c)), line = sc.line(tl.lineWords());
+        for (int j = 0; j < count; j++) {
+            pad(x, (first + j) * xs, c, tl, line, xp);
+            inputTransform(xp, c, tl, out, xiStride, rowStride, j * tl.perSample());
+        }
+    }
+
+    /** dM of {@code count} samples from {@code first}, as {@link #transformInputs}. */
+    private static void transformGradients(Gather blocks, MemorySegment dy, int first, int count, long ys, int k, Tiling tl, Scratch sc,
+                                           float[] out, int xiStride, int rowStride) {
+        if (blocks != null) {
+            blocks.transformGradient(dy, first * ys, count, k, sc, out, xiStride, rowStride);
+            return;
+        }
+        float[] line = sc.line(tl.lineWords());
+        for (int j = 0; j < count; j++) gradientTransform(dy, (first + j) * ys, k, tl, line, out, xiStride, rowStride, j * tl.perSample());
+    }
+
+    /**
+     * For maps of at most {@link #NARROW_ROW} tiles per tile row: where each tile of a group
+     * of consecutive samples reads its {@code size} x {@code size} inputs (the 4x4 input
+     * tile, or the 2x2 block of outputs) in a copy of the group's planes, so that V tiles of
+     * the group (across tile rows and samples) are one gather per input, with lanes outside
+     * the planes (padding, or outputs past outH or outW) masked to zero. The arithmetic per
+     * tile is {@link #inputTransform}'s and {@link #gradientTransform}'s, operation for
+     * operation, so the bits are the same as theirs.
+     *
+     * @param samples the samples of a group
+     * @param tilesPerSample tiles of one sample
+     * @param at    [input][tile]: offset of the input from the group's first word, tiles
+     *              rounded up to whole vectors (the extra ones read offset 0, masked off)
+     * @param live  [input][vector of tiles]: which lanes are inside the planes
+     * @param planeWords words per channel plane, added per channel
+     * @param sampleWords words per sample: all its planes
+     */
+    private record Gather(int samples, int tilesPerSample, int[] at, long[] live, int planeWords, long sampleWords, int padded) {
+        /** The input tiles of {@code group} samples, or null where the tile rows are wide enough for {@link #inputTransform}. */
+        static Gather inputTiles(ConvGeometry g, Tiling tl, int group) {
+            return tl.tilesW() > NARROW_ROW ? null : of(tl, group, 4, tl.padH(), tl.padW(), tl.h(), tl.w(), g.c());
+        }
+
+        /** The 2x2 output (or output-gradient) blocks of {@code group} samples, or null as for {@link #inputTiles}. */
+        static Gather outputBlocks(ConvGeometry g, Tiling tl, int group) {
+            return tl.tilesW() > NARROW_ROW ? null : of(tl, group, 2, 0, 0, tl.outH(), tl.outW(), g.k());
+        }
+
+        private static Gather of(Tiling tl, int group, int size, int padH, int padW, int h, int w, int channels) {
+            int tps = tl.perSample(), tiles = group * tps, padded = CpuGemm.roundUp(tiles, V), vectors = padded / V;
+            int[] at = new int[size * size * padded];
+            long[] live = new long[size * size * vectors];
+            for (int q = 0; q < tiles; q++) {
+                int j = q / tps, t = q % tps, ti = t / tl.tilesW(), tj = t % tl.tilesW();
+                for (int r = 0; r < size; r++) {
+                    for (int s = 0; s < size; s++) {
+                        int row = 2 * ti + r - padH, col = 2 * tj + s - padW, p = r * size + s;
+                        if (row < 0 || row >= h || col < 0 || col >= w) continue;
+                        at[p * padded + q] = (j * channels * h + row) * w + col;
+                        live[p * vectors + q / V] |= 1L << (q % V);
+                    }
+                }
+            }
+            return new Gather(group, tps, at, live, h * w, (long) channels * h * w, padded);
+        }
+
+        /** Input p of V tiles from q on, of the plane at {@code base}. */
+        private FloatVector load(float[] src, int base, int p, int q) {
+            return FloatVector.fromArray(SPECIES, src, base, at, p * padded + q,
+                    VectorMask.fromLong(SPECIES, live[p * (padded / V) + q / V]));
+        }
+
+        /**
+         * The {@code count} samples' planes into the worker's scratch, which holds a whole
+         * group: the gathers range-check every lane, masked or not, and a short last group's
+         * lanes past its tiles still point at the samples it lacks (what they read is never used).
+         */
+        private float[] copy(MemorySegment src, long srcOff, int count, Scratch sc) {
+            float[] group = sc.group((int) (samples * sampleWords));
+            MemorySegment.copy(src, F, srcOff * Float.BYTES, group, 0, (int) (count * sampleWords));
+            return group;
+        }
+
+        /** {@link #inputTransform} of the {@code count} samples at x[xOff], V tiles at a time. */
+        void transformInput(MemorySegment x, long xOff, int count, int channels, Scratch sc, float[] out, int xiStride, int rowStride) {
+            float[] src = copy(x, xOff, count, sc);
+            int tiles = count * tilesPerSample, step = 4 * xiStride;
+            for (int ch = 0; ch < channels; ch++) {
+                int base = ch * planeWords;
+                for (int q = 0; q < tiles; q += V) {
+                    FloatVector a0 = load(src, base, 0, q), b0 = load(src, base, 1, q), c0 = load(src, base, 2, q),
+                            d0 = load(src, base, 3, q);
+                    FloatVector h00 = a0.sub(c0), h01 = b0.add(c0), h02 = c0.sub(b0), h03 = b0.sub(d0);
+                    FloatVector a1 = load(src, base, 4, q), b1 = load(src, base, 5, q), c1 = load(src, base, 6, q),
+                            d1 = load(src, base, 7, q);
+                    FloatVector h10 = a1.sub(c1), h11 = b1.add(c1), h12 = c1.sub(b1), h13 = b1.sub(d1);
+                    FloatVector a2 = load(src, base, 8, q), b2 = load(src, base, 9, q), c2 = load(src, base, 10, q),
+                            d2 = load(src, base, 11, q);
+                    FloatVector h20 = a2.sub(c2), h21 = b2.add(c2), h22 = c2.sub(b2), h23 = b2.sub(d2);
+                    FloatVector a3 = load(src, base, 12, q), b3 = load(src, base, 13, q), c3 = load(src, base, 14, q),
+                            d3 = load(src, base, 15, q);
+                    FloatVector h30 = a3.sub(c3), h31 = b3.add(c3), h32 = c3.sub(b3), h33 = b3.sub(d3);
+                    int at0 = ch * rowStride + q;
+                    storeBt(h00, h10, h20, h30, out, at0, step);
+                    storeBt(h01, h11, h21, h31, out, at0 + xiStride, step);
+                    storeBt(h02, h12, h22, h32, out, at0 + 2 * xiStride, step);
+                    storeBt(h03, h13, h23, h33, out, at0 + 3 * xiStride, step);
+                }
+            }
+        }
+
+        /** {@link #gradientTransform} of the {@code count} samples at dy[dyOff], V tiles at a time. */
+        void transformGradient(MemorySegment dy, long dyOff, int count, int k, Scratch sc, float[] out, int xiStride, int rowStride) {
+            float[] src = copy(dy, dyOff, count, sc);
+            int tiles = count * tilesPerSample;
+            for (int kk = 0; kk < k; kk++) {
+                int base = kk * planeWords;
+                for (int q = 0; q < tiles; q += V) {
+                    FloatVector d00 = load(src, base, 0, q), d01 = load(src, base, 1, q), d10 = load(src, base, 2, q),
+                            d11 = load(src, base, 3, q);
+                    FloatVector p10 = d00.add(d10), p20 = d00.sub(d10), p30 = d10.neg();
+                    FloatVector p11 = d01.add(d11), p21 = d01.sub(d11), p31 = d11.neg();
+                    int at0 = kk * rowStride + q;
+                    storeA(d00, d01, out, at0, xiStride);
+                    storeA(p10, p11, out, at0 + 4 * xiStride, xiStride);
+                    storeA(p20, p21, out, at0 + 8 * xiStride, xiStride);
+                    storeA(p30, p31, out, at0 + 12 * xiStride, xiStride);
+                }
+            }
+        }
+
+        /** {@link #outputTransform} of the {@code count} samples' M, V tiles at a time, into y[yOff]. */
+        void transformOutput(float[] mm, int xiStride, int rowStride, int k, int count, Scratch sc, MemorySegment y, long yOff) {
+            float[] dst = sc.group((int) (samples * sampleWords));
+            int tiles = count * tilesPerSample, x4 = 4 * xiStride;
+            for (int kk = 0; kk < k; kk++) {
+                int base = kk * planeWords;
+                for (int q = 0; q < tiles; q += V) {
+                    int at0 = kk * rowStride + q;
+                    FloatVector q00 = top(mm, at0, x4), q01 = top(mm, at0 + xiStride, x4), q02 = top(mm, at0 + 2 * xiStride, x4),
+                            q03 = top(mm, at0 + 3 * xiStride, x4);
+                    FloatVector q10 = bottom(mm, at0, x4), q11 = bottom(mm, at0 + xiStride, x4),
+                            q12 = bottom(mm, at0 + 2 * xiStride, x4), q13 = bottom(mm, at0 + 3 * xiStride, x4);
+                    store(q00.add(q01).add(q02), dst, base, 0, q);
+                    store(q01.sub(q02).sub(q03), dst, base, 1, q);
+                    store(q10.add(q11).add(q12), dst, base, 2, q);
+                    store(q11.sub(q12).sub(q13), dst, base, 3, q);
+                }
+            }
+            MemorySegment.copy(dst, 0, y, F, yOff * Float.BYTES, (int) (count * sampleWords));
+        }
+
+        /** Output p of V tiles from q on into the plane at {@code base}; lanes past outH or outW are dropped. */
+        private void store(FloatVector v, float[] dst, int base, int p, int q) {
+            v.intoArray(dst, base, at, p * padded + q, VectorMask.fromLong(SPECIES, live[p * (padded / V) + q / V]));
+        }
+    }
 
     /**
      * out[xi * xiStride + ch * rowStride + t0 + t] = (B^T d B)[xi] for every channel and
@@ -618,26 +909,41 @@ final class CpuWinogradConvolution {
         load(xp, odd + 1).add(x3.neg()).intoArray(xp, odd + 1, m);
     }
 
+    /** Lanes 0..V/2-1 of a and b interleaved: a0 b0 a1 b1 ... */
+    private static FloatVector lo(FloatVector a, FloatVector b) {
+        return LOW_INTERLEAVED.selectFrom(a, b);
+    }
+
+    /** Lanes V/2..V-1 of a and b interleaved. */
+    private static FloatVector hi(FloatVector a, FloatVector b) {
+        return HIGH_INTERLEAVED.selectFrom(a, b);
+    }
+
     private static FloatVector load(float[] a, int at) {
         return FloatVector.fromArray(SPECIES, a, at);
     }
 
-    /** G x of three values: (x0, (x0 + x1 + x2) / 2, (x0 - x1 + x2) / 2, x2). */
+    /**
+     * G x of three values: (x0, (x0 + x1 + x2) / 2, (x0 - x1 + x2) / 2, x2), on the vectors
+     * t[(o + i * step) * V ...] (V filters at once).
+     */
     private static void gT(float[] t, int o, int step) {
-        float x0 = t[o], x1 = t[o + step], x2 = t[o + 2 * step];
-        t[o + step] = 0.5f * (x0 + x1 + x2);
-        t[o + 2 * step] = 0.5f * (x0 - x1 + x2);
-        t[o + 3 * step] = x2;
+        FloatVector x0 = load(t, o * V), x1 = load(t, (o + step) * V), x2 = load(t, (o + 2 * step) * V);
+        x0.add(x1).add(x2).mul(0.5f).intoArray(t, (o + step) * V);
+        x0.sub(x1).add(x2).mul(0.5f).intoArray(t, (o + 2 * step) * V);
+        x2.intoArray(t, (o + 3 * step) * V);
     }
 
-    /** G^T x, the adjoint of {@link #gT}, four values to three: (x0 + (x1 + x2) / 2, (x1 - x2) / 2, (x1 + x2) / 2 + x3). */
+    /**
+     * G^T x, the adjoint of {@link #gT}, four values to three: (x0 + (x1 + x2) / 2, (x1 - x2) / 2,
+     * (x1 + x2) / 2 + x3), on vectors as {@link #gT}.
+     */
     private static void gt(float[] t, int o, int step) {
-        float x0 = t[o], x1 = t[o + step], x2 = t[o + 2 * step], x3 = t[o + 3 * step];
-        float half = 0.5f * (x1 + x2);
-        t[o] = x0 + half;
-        t[o + step] = 0.5f * (x1 - x2);
-        t[o + 2 * step] = half + x3;
+        FloatVector x0 = load(t, o * V), x1 = load(t, (o + step) * V), x2 = load(t, (o + 2 * step) * V),
+                x3 = load(t, (o + 3 * step) * V);
+        FloatVector half = x1.add(x2).mul(0.5f);
+        x0.add(half).intoArray(t, o * V);
+        x1.sub(x2).mul(0.5f).intoArray(t, (o + step) * V);
+        half.add(x3).intoArray(t, (o + 2 * step) * V);
     }
-
-
 }

@@ -129,6 +129,41 @@ class CpuWinogradConvolutionTest {
         }
     }
 
+    /**
+     * Counts on either side of the blocks the vectorised bookkeeping works in: filters one
+     * past and one short of the 16-filter blocks of the filter transform and of the
+     * gradient's partial sum (K 17, 15, 33), channels one short of a register strip (31),
+     * and groups of 9, 18, 20 and 40 tiles around the 16-tile blocks of the filter gradient's
+     * operand transposes, on 3 threads (sample blocks of unequal sizes). Every pass against
+     * the naive loops, forward and backward data bit for bit against 1 thread, and the
+     * filter gradient bit for bit on a second call.
+     */
+    @Test
+    void awkwardCountsMatchNaiveLoopsOnThreeThreads() {
+        ConvGeometry[] shapes = {
+                new ConvGeometry(5, 9, 6, 6, 17, 3, 3, 1, 1, 1, 1),    // 9 tiles a sample, blocks of 1-2 samples
+                new ConvGeometry(4, 16, 7, 9, 15, 3, 3, 1, 1, 1, 1),   // 20 tiles a sample: a 16-tile block and a tail
+                new ConvGeometry(7, 31, 2, 2, 33, 3, 3, 1, 1, 1, 1),   // one tile a sample: tails only
+                new ConvGeometry(3, 1, 3, 3, 1, 3, 3, 1, 1, 1, 1),     // one channel, one filter
+        };
+        try (Parallel three = new Parallel(3)) {
+            CpuWinogradConvolution conv = new CpuWinogradConvolution(three), single = new CpuWinogradConvolution(pools[0]);
+            Random r = new Random(77);
+            for (ConvGeometry g : shapes) {
+                float[] x = random(r, (int) g.inputSize()), w = random(r, (int) g.filterSize()), dy = random(r, (int) g.outputSize());
+                Outputs out = run(conv, g, x, w, dy), again = run(conv, g, x, w, dy), one = run(single, g, x, w, dy);
+                double tol = 1e-4 * Math.sqrt(4 * 9.0 * Math.max(g.c(), g.k()));
+                assertClose(ConvReference.forward(g, x, w), out.y, 1e-4, tol, "forward " + g);
+                assertClose(ConvReference.backwardData(g, dy, w), out.dx, 1e-4, tol, "backward data " + g);
+                assertClose(ConvReference.backwardFilter(g, x, dy), out.dw, 1e-4, 1e-4 * Math.sqrt(4.0 * g.n() * g.outH() * g.outW()),
+                        "backward filter " + g);
+                assertSameBits(one.y, out.y, "forward of " + g + " on 3 threads against 1");
+                assertSameBits(one.dx, out.dx, "backward data of " + g + " on 3 threads against 1");
+                assertSameBits(out.dw, again.dw, "dw of " + g + " on a second call");
+            }
+        }
+    }
+
     /** L(x, w) = sum(conv(x, w) * R) in double; its gradients are backwardData(R) and backwardFilter(x, R). */
     private static double objective(CpuWinogradConvolution conv, ConvGeometry g, float[] x, float[] w, float[] weights) {
         float[] y = new float[(int) g.outputSize()];
@@ -178,9 +213,9 @@ class CpuWinogradConvolutionTest {
      */
     private static final Dispatch[] LAYERS = {
             new Dispatch(3, 32, 64, false, false, false),      // VGG-16 conv1: 3 channels in
-            new Dispatch(64, 32, 64, true, false, false),
-            new Dispatch(64, 16, 128, true, false, false),
-            new Dispatch(128, 16, 128, true, false, false),
+            new Dispatch(64, 32, 64, true, false, true),
+            new Dispatch(64, 16, 128, true, false, true),
+            new Dispatch(128, 16, 128, true, false, true),
             new Dispatch(128, 8, 256, true, true, true),
             new Dispatch(256, 8, 256, true, true, true),
             new Dispatch(256, 4, 512, true, true, true),
