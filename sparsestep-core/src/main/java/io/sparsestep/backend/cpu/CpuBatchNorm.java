@@ -2,6 +2,7 @@ package io.sparsestep.backend.cpu;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -117,13 +118,15 @@ final class CpuBatchNorm {
         double shift = beta.getAtIndex(F, ch) - mean * scale;
         float fs = (float) scale, ft = (float) shift;
         VectorSpecies<Float> vs = FloatVector.SPECIES_PREFERRED;
+        // every lane takes the clamped value with a ReLU, none without: a select, not a branch (see backward)
+        VectorMask<Float> clamp = FloatVector.broadcast(vs, relu ? 1f : 0f).compare(VectorOperators.GT, 0f);
         int v = vs.length(), bound = spatial - spatial % v;
         for (int i = 0; i < n; i++) {
             long b = base(i, channels, spatial, ch);
             for (int s = 0; s < bound; s += v) {
                 long at = (b + s) * Float.BYTES;
                 FloatVector out = FloatVector.fromMemorySegment(vs, x, at, ORDER).fma(fs, ft);
-                (relu ? out.max(0f) : out).intoMemorySegment(y, at, ORDER);
+                out.blend(out.max(0f), clamp).intoMemorySegment(y, at, ORDER);
             }
             for (int s = bound; s < spatial; s++) {
                 float out = Math.fma(x.getAtIndex(F, b + s), fs, ft);
@@ -142,6 +145,15 @@ final class CpuBatchNorm {
                          MemorySegment saveMean, MemorySegment saveInvStd, MemorySegment dx, MemorySegment dgamma,
                          MemorySegment dbeta) {
         long count = (long) n * spatial;
+        // Unfused, every lane passes: the mask is read from dy itself and or-ed with all lanes.
+        // One straight-line loop body for both cases (a vector chosen by a branch is boxed), the
+        // mask written out in each loop (a helper returning a vector is not always inlined: boxed too).
+        boolean fused = y != null;
+        MemorySegment out = fused ? y : dy;
+        VectorSpecies<Float> vs = FloatVector.SPECIES_PREFERRED;
+        VectorMask<Float> passS = FloatVector.broadcast(FS, fused ? 0f : 1f).compare(VectorOperators.GT, 0f);
+        VectorMask<Float> passV = FloatVector.broadcast(vs, fused ? 0f : 1f).compare(VectorOperators.GT, 0f);
+        FloatVector zeroS = FloatVector.zero(FS), zeroV = FloatVector.zero(vs);
         double mean = saveMean.getAtIndex(F, ch), invStd = saveInvStd.getAtIndex(F, ch);
         DoubleVector accDy = DoubleVector.zero(DS), accDyX = accDy;
         double tailDy = 0, tailDyX = 0;
@@ -149,12 +161,15 @@ final class CpuBatchNorm {
         for (int i = 0; i < n; i++) {
             long b = base(i, channels, spatial, ch);
             for (int s = 0; s < bound; s += L) {
-                DoubleVector g = (DoubleVector) gradient(FS, y, dy, (b + s) * Float.BYTES).convertShape(VectorOperators.F2D, DS, 0);
+                long at = (b + s) * Float.BYTES;
+                VectorMask<Float> on = FloatVector.fromMemorySegment(FS, out, at, ORDER).compare(VectorOperators.GT, 0f).or(passS);
+                DoubleVector g = (DoubleVector) zeroS.blend(FloatVector.fromMemorySegment(FS, dy, at, ORDER), on)
+                        .convertShape(VectorOperators.F2D, DS, 0);
                 accDy = accDy.add(g);
                 accDyX = g.fma(widen(x, b + s).sub(mean), accDyX);
             }
             for (int s = bound; s < spatial; s++) {
-                double g = gradient(y, dy, b + s);
+                double g = gradient(out, dy, b + s, fused);
                 tailDy += g;
                 tailDyX += g * (x.getAtIndex(F, b + s) - mean);
             }
@@ -166,33 +181,26 @@ final class CpuBatchNorm {
         // dx = k * (dy - meanDy) - k * invStd * meanDyXhat * (x - mean), in float.
         float fk = (float) k, fMeanDy = (float) (sumDy / count), fMean = (float) mean;
         float fc = (float) (k * invStd * sumDyXhat / count);
-        VectorSpecies<Float> vs = FloatVector.SPECIES_PREFERRED;
         int v = vs.length(), vBound = spatial - spatial % v;
         for (int i = 0; i < n; i++) {
             long b = base(i, channels, spatial, ch);
             for (int s = 0; s < vBound; s += v) {
                 long at = (b + s) * Float.BYTES;
-                FloatVector g = gradient(vs, y, dy, at).sub(fMeanDy).mul(fk);
+                VectorMask<Float> on = FloatVector.fromMemorySegment(vs, out, at, ORDER).compare(VectorOperators.GT, 0f).or(passV);
+                FloatVector g = zeroV.blend(FloatVector.fromMemorySegment(vs, dy, at, ORDER), on).sub(fMeanDy).mul(fk);
                 FloatVector c = FloatVector.fromMemorySegment(vs, x, at, ORDER).sub(fMean).mul(fc);
                 g.sub(c).intoMemorySegment(dx, at, ORDER);
             }
             for (int s = vBound; s < spatial; s++) {
-                float g = (gradient(y, dy, b + s) - fMeanDy) * fk;
+                float g = (gradient(out, dy, b + s, fused) - fMeanDy) * fk;
                 float c = (x.getAtIndex(F, b + s) - fMean) * fc;
                 dx.setAtIndex(F, b + s, g - c);
             }
         }
     }
 
-    /** The gradient lanes at byte offset {@code at}: dy, or with a fused ReLU dy where y > 0 and +0 elsewhere (the ReLU's blend). */
-    private static FloatVector gradient(VectorSpecies<Float> vs, MemorySegment y, MemorySegment dy, long at) {
-        FloatVector g = FloatVector.fromMemorySegment(vs, dy, at, ORDER);
-        if (y == null) return g;
-        return FloatVector.zero(vs).blend(g, FloatVector.fromMemorySegment(vs, y, at, ORDER).compare(VectorOperators.GT, 0f));
-    }
-
-    /** One element of {@link #gradient(VectorSpecies, MemorySegment, MemorySegment, long)}. */
-    private static float gradient(MemorySegment y, MemorySegment dy, long i) {
-        return y == null || y.getAtIndex(F, i) > 0f ? dy.getAtIndex(F, i) : 0f;
+    /** The gradient at element i: dy where y > 0, else +0 (the ReLU's); {@code fused} false passes dy. */
+    private static float gradient(MemorySegment y, MemorySegment dy, long i, boolean fused) {
+        return !fused || y.getAtIndex(F, i) > 0f ? dy.getAtIndex(F, i) : 0f;
     }
 }

@@ -40,11 +40,13 @@ final class CpuElementwise {
 
     /** out = a + b, then max(out, 0) when {@code relu} (the residual sum and its ReLU in one pass, bitwise the two ops). */
     static void add(MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out, long outOff, long n, boolean relu) {
+        // every lane takes the clamped sum with a ReLU, none without: a select, as a vector chosen by a branch is boxed
+        VectorMask<Float> clamp = FloatVector.broadcast(SPECIES, relu ? 1f : 0f).compare(VectorOperators.GT, 0f);
         long i = 0, bound = n - n % V;
         for (; i < bound; i += V) {
             FloatVector sum = FloatVector.fromMemorySegment(SPECIES, a, (aOff + i) * Float.BYTES, ORDER)
                     .add(FloatVector.fromMemorySegment(SPECIES, b, (bOff + i) * Float.BYTES, ORDER));
-            (relu ? sum.max(0f) : sum).intoMemorySegment(out, (outOff + i) * Float.BYTES, ORDER);
+            sum.blend(sum.max(0f), clamp).intoMemorySegment(out, (outOff + i) * Float.BYTES, ORDER);
         }
         for (; i < n; i++) {
             float sum = a.getAtIndex(F, aOff + i) + b.getAtIndex(F, bOff + i);
