@@ -171,6 +171,53 @@ public interface Backend extends AutoCloseable {
     void batchNormBackward(int n, int channels, int spatial, Tensor x, Tensor dy, Tensor gamma,
                            Tensor saveMean, Tensor saveInvStd, Tensor dx, Tensor dgamma, Tensor dbeta, float eps);
 
+    // ---------------------------------------------------------------- batch norm + ReLU (fused on the CPU)
+
+    /**
+     * {@link #batchNormForwardTraining} then y = max(y, 0): bitwise what that composition
+     * gives. This default is the composition (the CUDA backend's twin: cuDNN's batch norm,
+     * then the ReLU kernel in place); {@code CpuBackend} writes the ReLU in its normalise
+     * pass, so y is written once.
+     */
+    default void batchNormReluForwardTraining(int n, int channels, int spatial, Tensor x, Tensor y,
+                                              Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                              Tensor saveMean, Tensor saveInvStd, float momentum, float eps) {
+        batchNormForwardTraining(n, channels, spatial, x, y, gamma, beta, runningMean, runningVar, saveMean, saveInvStd, momentum, eps);
+        elementwise().reluForward(y, y);
+    }
+
+    /** {@link #batchNormForwardInference} then y = max(y, 0), as {@link #batchNormReluForwardTraining} is for training. */
+    default void batchNormReluForwardInference(int n, int channels, int spatial, Tensor x, Tensor y,
+                                               Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, float eps) {
+        batchNormForwardInference(n, channels, spatial, x, y, gamma, beta, runningMean, runningVar, eps);
+        elementwise().reluForward(y, y);
+    }
+
+    /**
+     * Scratch words {@link #batchNormReluBackward} needs for this shape: the default
+     * composition keeps the masked gradient there (one activation); a backend that fuses
+     * the mask into its passes needs none.
+     */
+    default long batchNormReluWorkspaceWords(int n, int channels, int spatial) {
+        return (long) n * channels * spatial;
+    }
+
+    /**
+     * The backward pass of y = max(bn(x), 0) given that forward pass's output y:
+     * {@link #batchNormBackward} of the gradient dy where y > 0 and 0 elsewhere (the ReLU's
+     * gradient), bitwise what {@link ElementwiseOps#reluBackward} then batchNormBackward give.
+     * This default is that composition, with the masked gradient in {@code workspace}
+     * ({@link #batchNormReluWorkspaceWords} words; the CUDA backend's twin); {@code CpuBackend}
+     * reads y and dy in its sums and dx passes instead and leaves the workspace alone.
+     */
+    default void batchNormReluBackward(int n, int channels, int spatial, Tensor x, Tensor y, Tensor dy, Tensor gamma,
+                                       Tensor saveMean, Tensor saveInvStd, Tensor dx, Tensor dgamma, Tensor dbeta,
+                                       float eps, Tensor workspace) {
+        Tensor masked = workspace.range(0, Math.toIntExact(dy.size()));
+        elementwise().reluBackward(y, dy, masked);
+        batchNormBackward(n, channels, spatial, x, masked, gamma, saveMean, saveInvStd, dx, dgamma, dbeta, eps);
+    }
+
     @Override
     void close();
 }

@@ -22,6 +22,16 @@ public interface ElementwiseOps extends OpFamily {
     /** dx = dy where y > 0, else 0; dx may be dy. */
     void reluBackward(Tensor y, Tensor dy, Tensor dx);
 
+    /**
+     * out = max(a + b, 0), bitwise what {@link #add} then {@link #reluForward} give (a
+     * residual sum and its ReLU); out may be a or b. This default is that composition (the
+     * CUDA backend's twin); the CPU backend does it in one pass.
+     */
+    default void addRelu(Tensor a, Tensor b, Tensor out) {
+        add(a, b, out);
+        reluForward(out, out);
+    }
+
     /** y[i,ch,s] += bias[ch] for a y of shape [n, channels, spatial]. */
     void addBias(Tensor y, Tensor bias, int n, int channels, int spatial);
 

@@ -16,8 +16,10 @@ public final class BatchNorm2d extends Layer {
     private Backend be;
     private int channels, spatial;
     private Param gamma, beta;
-    private Slot runningMean, runningVar, saveMean, saveInvStd, out, dxSlot;
+    private Slot runningMean, runningVar, saveMean, saveInvStd, out, dxSlot, reluScratch;
     private Tensor x;
+    /** A following ReLU is fused in (see {@link Sequential}): out holds max(0, bn(x)). */
+    private boolean relu;
 
     public BatchNorm2d(String name) { this(name, DEFAULT_EPS, DEFAULT_MOMENTUM); }
 
@@ -28,6 +30,9 @@ public final class BatchNorm2d extends Layer {
     }
 
     float eps() { return eps; }
+
+    /** Whether the ReLU that follows runs inside this layer's ops; set before {@link #plan}. */
+    void fuseRelu(boolean fused) { this.relu = fused; }
 
     /** The running statistics' momentum: running = (1-m) running + m batch, PyTorch's convention. */
     public float momentum() { return momentum; }
@@ -56,6 +61,7 @@ public final class BatchNorm2d extends Layer {
         saveInvStd = p.buffer(channels);
         out = p.activation(in);
         if (needInputGrad) dxSlot = p.activation(in);
+        if (relu) reluScratch = p.scratch(be.batchNormReluWorkspaceWords(p.maxBatch(), channels, spatial));
         return in.clone();
     }
 
@@ -72,8 +78,16 @@ public final class BatchNorm2d extends Layer {
                 throw new IllegalArgumentException(name + ": batch norm in training needs at least 2 values per channel, got a batch of "
                         + n + " with " + spatial + " per channel (use a batch size of 2 or more)");
             }
-            be.batchNormForwardTraining(n, channels, spatial, input, y, gamma.value().get(), beta.value().get(),
-                    runningMean.get(), runningVar.get(), saveMean.get(), saveInvStd.get(), momentum, eps);
+            if (relu) {
+                be.batchNormReluForwardTraining(n, channels, spatial, input, y, gamma.value().get(), beta.value().get(),
+                        runningMean.get(), runningVar.get(), saveMean.get(), saveInvStd.get(), momentum, eps);
+            } else {
+                be.batchNormForwardTraining(n, channels, spatial, input, y, gamma.value().get(), beta.value().get(),
+                        runningMean.get(), runningVar.get(), saveMean.get(), saveInvStd.get(), momentum, eps);
+            }
+        } else if (relu) {
+            be.batchNormReluForwardInference(n, channels, spatial, input, y, gamma.value().get(), beta.value().get(),
+                    runningMean.get(), runningVar.get(), eps);
         } else {
             be.batchNormForwardInference(n, channels, spatial, input, y, gamma.value().get(), beta.value().get(),
                     runningMean.get(), runningVar.get(), eps);
@@ -88,8 +102,14 @@ public final class BatchNorm2d extends Layer {
         // first-layer case (no input gradient wanted) does not occur in our models.
         Tensor dx = needInputGrad ? dxSlot.rows(n) : null;
         if (dx == null) throw new IllegalStateException(name + ": batch norm as the first layer is not supported");
-        be.batchNormBackward(n, channels, spatial, x, dy, gamma.value().get(), saveMean.get(), saveInvStd.get(),
-                dx, gamma.grad().get(), beta.grad().get(), eps);
+        if (relu) {
+            // dy is the gradient of the ReLU's output, which is ours (out).
+            be.batchNormReluBackward(n, channels, spatial, x, out.rows(n), dy, gamma.value().get(), saveMean.get(), saveInvStd.get(),
+                    dx, gamma.grad().get(), beta.grad().get(), eps, reluScratch.get());
+        } else {
+            be.batchNormBackward(n, channels, spatial, x, dy, gamma.value().get(), saveMean.get(), saveInvStd.get(),
+                    dx, gamma.grad().get(), beta.grad().get(), eps);
+        }
         return dx;
     }
 }

@@ -17,6 +17,7 @@ import java.util.List;
 public final class Planner {
     private final Backend backend;
     private final int maxBatch;
+    private final boolean fuse;
     private final Deque<String> scope = new ArrayDeque<>();
     final List<Param> params = new ArrayList<>();
     final List<StateTensor> states = new ArrayList<>();
@@ -24,9 +25,22 @@ public final class Planner {
     final List<Slot> scratchSlots = new ArrayList<>();
 
     public Planner(Backend backend, int maxBatch) {
+        this(backend, maxBatch, true);
+    }
+
+    /** {@code fuse} false plans every op separately: what the fusion tests compare with. */
+    Planner(Backend backend, int maxBatch, boolean fuse) {
         this.backend = backend;
         this.maxBatch = maxBatch;
+        this.fuse = fuse;
     }
+
+    /**
+     * Whether layers fuse a ReLU into the op before it: a batch norm directly followed by a
+     * ReLU in a {@link Sequential}, a residual sum and its ReLU. The fused ops give the
+     * same bits as the separate ones, and plan less memory.
+     */
+    boolean fuses() { return fuse; }
 
     public Backend backend() { return backend; }
 

@@ -17,6 +17,8 @@ public final class Residual extends Layer {
     private final boolean reluAfter;
     private Backend be;
     private Slot sum, activated, dSum, dxSlot;
+    /** The ReLU after the sum is applied in the sum's pass ({@link Planner#fuses()}): no separate sum slot. */
+    private boolean fused;
 
     public Residual(String name, Layer branch, Layer shortcut, boolean reluAfter) {
         super(name);
@@ -49,7 +51,8 @@ public final class Residual extends Layer {
             throw new IllegalArgumentException(name + ": branch output " + java.util.Arrays.toString(outB)
                     + " does not match shortcut output " + java.util.Arrays.toString(outS) + " (add a projection)");
         }
-        sum = p.activation(outB);
+        fused = reluAfter && p.fuses();
+        if (!fused) sum = p.activation(outB);
         if (reluAfter) {
             activated = p.activation(outB);
             dSum = p.activation(outB);
@@ -63,6 +66,11 @@ public final class Residual extends Layer {
         int n = x.dim(0);
         Tensor a = branch.forward(x, training);
         Tensor s = shortcut == null ? x : shortcut.forward(x, training);
+        if (fused) {
+            Tensor r = activated.rows(n);
+            be.elementwise().addRelu(a, s, r);
+            return r;
+        }
         Tensor y = sum.rows(n);
         be.elementwise().add(a, s, y);
         if (!reluAfter) return y;

@@ -24,10 +24,25 @@ public final class Sequential extends Layer {
     public int[] plan(int[] in, Planner p) {
         if (!name.isEmpty()) p.push(name);
         layers.getFirst().setNeedInputGrad(needInputGrad);
+        planFusion(p);
         int[] shape = in;
         for (Layer l : layers) shape = l.plan(shape, p);
         if (!name.isEmpty()) p.pop();
         return shape;
+    }
+
+    /**
+     * A batch norm directly followed by a ReLU runs as one op: the batch norm writes
+     * max(0, bn(x)) and takes the ReLU's gradient in its backward pass, the ReLU passes
+     * both directions through. Decided again at every plan (a layer keeps no old choice).
+     */
+    private void planFusion(Planner p) {
+        for (int i = 0; i < layers.size(); i++) {
+            Layer l = layers.get(i);
+            boolean pair = p.fuses() && l instanceof BatchNorm2d && i + 1 < layers.size() && layers.get(i + 1) instanceof ReLU;
+            if (l instanceof BatchNorm2d bn) bn.fuseRelu(pair);
+            if (l instanceof ReLU r) r.setFusedIntoBatchNorm(i > 0 && layers.get(i - 1) instanceof BatchNorm2d && p.fuses());
+        }
     }
 
     @Override

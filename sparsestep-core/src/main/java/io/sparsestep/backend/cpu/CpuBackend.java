@@ -341,7 +341,23 @@ public final class CpuBackend implements Backend {
     public void batchNormForwardTraining(int n, int channels, int spatial, Tensor x, Tensor y, Tensor gamma, Tensor beta,
                                          Tensor runningMean, Tensor runningVar, Tensor saveMean, Tensor saveInvStd,
                                          float momentum, float eps) {
-        checkNcs("batchNormForwardTraining", n, channels, spatial);
+        batchNormTraining("batchNormForwardTraining", n, channels, spatial, x, y, gamma, beta, runningMean, runningVar,
+                saveMean, saveInvStd, momentum, eps, false);
+    }
+
+    /** Batch norm with the ReLU applied in its normalise pass (one write of y). */
+    @Override
+    public void batchNormReluForwardTraining(int n, int channels, int spatial, Tensor x, Tensor y, Tensor gamma, Tensor beta,
+                                             Tensor runningMean, Tensor runningVar, Tensor saveMean, Tensor saveInvStd,
+                                             float momentum, float eps) {
+        batchNormTraining("batchNormReluForwardTraining", n, channels, spatial, x, y, gamma, beta, runningMean, runningVar,
+                saveMean, saveInvStd, momentum, eps, true);
+    }
+
+    private void batchNormTraining(String op, int n, int channels, int spatial, Tensor x, Tensor y, Tensor gamma, Tensor beta,
+                                   Tensor runningMean, Tensor runningVar, Tensor saveMean, Tensor saveInvStd,
+                                   float momentum, float eps, boolean relu) {
+        checkNcs(op, n, channels, spatial);
         if ((long) n * spatial < 2) {
             throw new IllegalArgumentException("batch norm in training mode needs more than one value per channel, got n="
                     + n + " x spatial=" + spatial + "; use a larger batch or inference mode");
@@ -353,7 +369,7 @@ public final class CpuBackend implements Backend {
         MemorySegment sm = view(saveMean, "batch norm saveMean", channels), si = view(saveInvStd, "batch norm saveInvStd", channels);
         parallel.forRange(channels, channelGrain(n, spatial), (worker, s, e) -> {
             for (int ch = s; ch < e; ch++) {
-                CpuBatchNorm.forwardTraining(n, channels, spatial, ch, sx, sy, sg, sb, rm, rv, sm, si, momentum, eps);
+                CpuBatchNorm.forwardTraining(n, channels, spatial, ch, sx, sy, sg, sb, rm, rv, sm, si, momentum, eps, relu);
             }
         });
     }
@@ -361,27 +377,60 @@ public final class CpuBackend implements Backend {
     @Override
     public void batchNormForwardInference(int n, int channels, int spatial, Tensor x, Tensor y, Tensor gamma, Tensor beta,
                                           Tensor runningMean, Tensor runningVar, float eps) {
-        checkNcs("batchNormForwardInference", n, channels, spatial);
+        batchNormInference("batchNormForwardInference", n, channels, spatial, x, y, gamma, beta, runningMean, runningVar, eps, false);
+    }
+
+    /** Inference-mode batch norm with the ReLU applied in its normalise pass. */
+    @Override
+    public void batchNormReluForwardInference(int n, int channels, int spatial, Tensor x, Tensor y, Tensor gamma, Tensor beta,
+                                              Tensor runningMean, Tensor runningVar, float eps) {
+        batchNormInference("batchNormReluForwardInference", n, channels, spatial, x, y, gamma, beta, runningMean, runningVar, eps, true);
+    }
+
+    private void batchNormInference(String op, int n, int channels, int spatial, Tensor x, Tensor y, Tensor gamma, Tensor beta,
+                                    Tensor runningMean, Tensor runningVar, float eps, boolean relu) {
+        checkNcs(op, n, channels, spatial);
         long size = (long) n * channels * spatial;
         MemorySegment sx = view(x, "batch norm x", size), sy = view(y, "batch norm y", size);
         MemorySegment sg = view(gamma, "batch norm gamma", channels), sb = view(beta, "batch norm beta", channels);
         MemorySegment rm = view(runningMean, "batch norm runningMean", channels), rv = view(runningVar, "batch norm runningVar", channels);
         parallel.forRange(channels, channelGrain(n, spatial), (worker, s, e) -> {
-            for (int ch = s; ch < e; ch++) CpuBatchNorm.forwardInference(n, channels, spatial, ch, sx, sy, sg, sb, rm, rv, eps);
+            for (int ch = s; ch < e; ch++) CpuBatchNorm.forwardInference(n, channels, spatial, ch, sx, sy, sg, sb, rm, rv, eps, relu);
         });
     }
 
     @Override
     public void batchNormBackward(int n, int channels, int spatial, Tensor x, Tensor dy, Tensor gamma, Tensor saveMean,
                                   Tensor saveInvStd, Tensor dx, Tensor dgamma, Tensor dbeta, float eps) {
-        checkNcs("batchNormBackward", n, channels, spatial);
+        batchNormBackward("batchNormBackward", n, channels, spatial, x, null, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+    }
+
+    /** The fused masks the gradient itself: no scratch. */
+    @Override
+    public long batchNormReluWorkspaceWords(int n, int channels, int spatial) {
+        return 0;
+    }
+
+    /** Batch norm backward taking dy only where the forward's output y > 0, in its sums and dx passes; the workspace is not used. */
+    @Override
+    public void batchNormReluBackward(int n, int channels, int spatial, Tensor x, Tensor y, Tensor dy, Tensor gamma,
+                                      Tensor saveMean, Tensor saveInvStd, Tensor dx, Tensor dgamma, Tensor dbeta,
+                                      float eps, Tensor workspace) {
+        batchNormBackward("batchNormReluBackward", n, channels, spatial, x, y, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+    }
+
+    /** {@code y} null: plain batch norm; else the forward output of a fused ReLU. */
+    private void batchNormBackward(String op, int n, int channels, int spatial, Tensor x, Tensor y, Tensor dy, Tensor gamma,
+                                   Tensor saveMean, Tensor saveInvStd, Tensor dx, Tensor dgamma, Tensor dbeta) {
+        checkNcs(op, n, channels, spatial);
         long size = (long) n * channels * spatial;
         MemorySegment sx = view(x, "batch norm x", size), sdy = view(dy, "batch norm dy", size), sdx = view(dx, "batch norm dx", size);
+        MemorySegment sy = y == null ? null : view(y, "batch norm + ReLU output y", size);
         MemorySegment sg = view(gamma, "batch norm gamma", channels);
         MemorySegment sm = view(saveMean, "batch norm saveMean", channels), si = view(saveInvStd, "batch norm saveInvStd", channels);
         MemorySegment dg = view(dgamma, "batch norm dgamma", channels), dbt = view(dbeta, "batch norm dbeta", channels);
         parallel.forRange(channels, channelGrain(n, spatial), (worker, s, e) -> {
-            for (int ch = s; ch < e; ch++) CpuBatchNorm.backward(n, channels, spatial, ch, sx, sdy, sg, sm, si, sdx, dg, dbt);
+            for (int ch = s; ch < e; ch++) CpuBatchNorm.backward(n, channels, spatial, ch, sx, sy, sdy, sg, sm, si, sdx, dg, dbt);
         });
     }
 

@@ -35,13 +35,23 @@ final class CpuElementwise {
     }
 
     static void add(MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out, long outOff, long n) {
+        add(a, aOff, b, bOff, out, outOff, n, false);
+    }
+
+    /** out = a + b, then max(out, 0) when {@code relu} (the residual sum and its ReLU in one pass, bitwise the two ops). */
+    static void add(MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out, long outOff, long n, boolean relu) {
+        // every lane takes the clamped sum with a ReLU, none without: a select, as a vector chosen by a branch is boxed
+        VectorMask<Float> clamp = FloatVector.broadcast(SPECIES, relu ? 1f : 0f).compare(VectorOperators.GT, 0f);
         long i = 0, bound = n - n % V;
         for (; i < bound; i += V) {
-            FloatVector.fromMemorySegment(SPECIES, a, (aOff + i) * Float.BYTES, ORDER)
-                    .add(FloatVector.fromMemorySegment(SPECIES, b, (bOff + i) * Float.BYTES, ORDER))
-                    .intoMemorySegment(out, (outOff + i) * Float.BYTES, ORDER);
+            FloatVector sum = FloatVector.fromMemorySegment(SPECIES, a, (aOff + i) * Float.BYTES, ORDER)
+                    .add(FloatVector.fromMemorySegment(SPECIES, b, (bOff + i) * Float.BYTES, ORDER));
+            sum.blend(sum.max(0f), clamp).intoMemorySegment(out, (outOff + i) * Float.BYTES, ORDER);
         }
-        for (; i < n; i++) out.setAtIndex(F, outOff + i, a.getAtIndex(F, aOff + i) + b.getAtIndex(F, bOff + i));
+        for (; i < n; i++) {
+            float sum = a.getAtIndex(F, aOff + i) + b.getAtIndex(F, bOff + i);
+            out.setAtIndex(F, outOff + i, relu ? Math.max(sum, 0f) : sum);
+        }
     }
 
     /** Elements equal to zero; the float comparison counts -0 as zero and NaN as not. */

@@ -31,10 +31,20 @@ final class CpuElementwiseOps implements ElementwiseOps {
 
     @Override
     public void add(Tensor a, Tensor b, Tensor out) {
-        MemorySegment sa = be.view(a, "add operand a"), sb = be.view(b, "add operand b"), so = be.view(out, "add output");
-        CpuBackend.sameSize("add", a, "a", b, "b");
-        CpuBackend.sameSize("add", a, "a", out, "out");
-        be.chunked(a.size(), (worker, start, count) -> CpuElementwise.add(sa, start, sb, start, so, start, count));
+        add("add", a, b, out, false);
+    }
+
+    /** The sum and its ReLU in one pass over the operands. */
+    @Override
+    public void addRelu(Tensor a, Tensor b, Tensor out) {
+        add("addRelu", a, b, out, true);
+    }
+
+    private void add(String op, Tensor a, Tensor b, Tensor out, boolean relu) {
+        MemorySegment sa = be.view(a, op + " operand a"), sb = be.view(b, op + " operand b"), so = be.view(out, op + " output");
+        CpuBackend.sameSize(op, a, "a", b, "b");
+        CpuBackend.sameSize(op, a, "a", out, "out");
+        be.chunked(a.size(), (worker, start, count) -> CpuElementwise.add(sa, start, sb, start, so, start, count, relu));
     }
 
     @Override

@@ -133,9 +133,13 @@ public final class ConformanceChecks {
         checks.add(new Check("pool average", s -> pool(s, PoolMode.AVERAGE)));
         checks.add(new Check("pool max NaN", s -> poolNaN(s, PoolMode.MAX)));
         checks.add(new Check("pool average NaN", s -> poolNaN(s, PoolMode.AVERAGE)));
-        checks.add(new Check("batchNormForwardTraining", ConformanceChecks::batchNormTraining));
-        checks.add(new Check("batchNormForwardInference", ConformanceChecks::batchNormInference));
-        checks.add(new Check("batchNormBackward", ConformanceChecks::batchNormBackward));
+        checks.add(new Check("batchNormForwardTraining", s -> batchNormTraining(s, false)));
+        checks.add(new Check("batchNormForwardInference", s -> batchNormInference(s, false)));
+        checks.add(new Check("batchNormBackward", s -> batchNormBackward(s, false)));
+        // the fused batch norm + ReLU: on CUDA the default composition (cuDNN, then the ReLU kernel)
+        checks.add(new Check("batchNormReluForwardTraining", s -> batchNormTraining(s, true)));
+        checks.add(new Check("batchNormReluForwardInference", s -> batchNormInference(s, true)));
+        checks.add(new Check("batchNormReluBackward", s -> batchNormBackward(s, true)));
         checks.addAll(familyChecks());
         return List.copyOf(checks);
     }
@@ -364,7 +368,8 @@ public final class ConformanceChecks {
         return x;
     }
 
-    private static void batchNormTraining(ConformanceSession s) {
+    /** {@code relu}: the fused batch norm + ReLU ops instead of batch norm alone. */
+    private static void batchNormTraining(ConformanceSession s, boolean relu) {
         for (int[] sh : BATCH_NORMS) {
             int n = sh[0], ch = sh[1], sp = sh[2];
             s.variant = "n=" + n + " channels=" + ch + " spatial=" + sh[2];
@@ -372,8 +377,15 @@ public final class ConformanceChecks {
             Twin gamma = s.random(0, ch), beta = s.random(1, ch);
             Twin runMean = s.random(0, ch), runVar = s.twin(positive(s, ch), 0, ch);
             Twin saveMean = s.constant(Float.NaN, 0, ch), saveInvStd = s.constant(Float.NaN, 0, ch);
-            s.both(b -> b.batchNormForwardTraining(n, ch, sp, x.on(b), y.on(b), gamma.on(b), beta.on(b), runMean.on(b),
-                    runVar.on(b), saveMean.on(b), saveInvStd.on(b), 0.1f, 1e-5f));
+            s.both(b -> {
+                if (relu) {
+                    b.batchNormReluForwardTraining(n, ch, sp, x.on(b), y.on(b), gamma.on(b), beta.on(b), runMean.on(b),
+                            runVar.on(b), saveMean.on(b), saveInvStd.on(b), 0.1f, 1e-5f);
+                } else {
+                    b.batchNormForwardTraining(n, ch, sp, x.on(b), y.on(b), gamma.on(b), beta.on(b), runMean.on(b),
+                            runVar.on(b), saveMean.on(b), saveInvStd.on(b), 0.1f, 1e-5f);
+                }
+            });
             Tolerance tol = Tolerance.relative(1e-4);
             s.compare("y", y, tol);
             s.compare("runningMean", runMean, tol);
@@ -383,18 +395,26 @@ public final class ConformanceChecks {
         }
     }
 
-    private static void batchNormInference(ConformanceSession s) {
+    private static void batchNormInference(ConformanceSession s, boolean relu) {
         for (int[] sh : BATCH_NORMS) {
             int n = sh[0], ch = sh[1], sp = sh[2];
             s.variant = "n=" + n + " channels=" + ch + " spatial=" + sh[2];
             Twin x = s.twin(activations(s, n * ch * sp), 1, n, ch, sp), y = s.constant(Float.NaN, 0, n, ch, sp);
             Twin gamma = s.random(0, ch), beta = s.random(1, ch), mean = s.random(0, ch), var = s.twin(positive(s, ch), 0, ch);
-            s.both(b -> b.batchNormForwardInference(n, ch, sp, x.on(b), y.on(b), gamma.on(b), beta.on(b), mean.on(b), var.on(b), 1e-3f));
+            s.both(b -> {
+                if (relu) b.batchNormReluForwardInference(n, ch, sp, x.on(b), y.on(b), gamma.on(b), beta.on(b), mean.on(b), var.on(b), 1e-3f);
+                else b.batchNormForwardInference(n, ch, sp, x.on(b), y.on(b), gamma.on(b), beta.on(b), mean.on(b), var.on(b), 1e-3f);
+            });
             s.compare("y", y, Tolerance.relative(1e-4));
         }
     }
 
-    private static void batchNormBackward(ConformanceSession s) {
+    /**
+     * {@code relu}: the fused backward, given the same ReLU output (about half of it 0) on
+     * both backends, so the mask agrees and only the arithmetic is compared; the workspace
+     * has the larger of the two backends' sizes.
+     */
+    private static void batchNormBackward(ConformanceSession s, boolean relu) {
         for (int[] sh : BATCH_NORMS) {
             int n = sh[0], ch = sh[1], sp = sh[2];
             s.variant = "n=" + n + " channels=" + ch + " spatial=" + sh[2];
@@ -406,8 +426,19 @@ public final class ConformanceChecks {
                     runVar.on(b), saveMean.on(b), saveInvStd.on(b), 0.1f, 1e-5f));
             Twin dy = s.random(0, n, ch, sp), dx = s.constant(Float.NaN, 3, n, ch, sp);
             Twin dgamma = s.constant(Float.NaN, 0, ch), dbeta = s.constant(Float.NaN, 1, ch);
-            s.both(b -> b.batchNormBackward(n, ch, sp, x.on(b), dy.on(b), gamma.on(b), saveMean.on(b), saveInvStd.on(b),
-                    dx.on(b), dgamma.on(b), dbeta.on(b), 1e-5f));
+            if (relu) {
+                float[] mask = s.uniform(n * ch * sp);
+                for (int i = 0; i < mask.length; i++) mask[i] = Math.max(mask[i], 0f);
+                Twin out = s.twin(mask, 2, n, ch, sp);
+                int words = (int) Math.max(1, Math.max(s.tested.batchNormReluWorkspaceWords(n, ch, sp),
+                        s.reference.batchNormReluWorkspaceWords(n, ch, sp)));
+                Twin workspace = s.constant(Float.NaN, 0, words);
+                s.both(b -> b.batchNormReluBackward(n, ch, sp, x.on(b), out.on(b), dy.on(b), gamma.on(b), saveMean.on(b),
+                        saveInvStd.on(b), dx.on(b), dgamma.on(b), dbeta.on(b), 1e-5f, workspace.on(b)));
+            } else {
+                s.both(b -> b.batchNormBackward(n, ch, sp, x.on(b), dy.on(b), gamma.on(b), saveMean.on(b), saveInvStd.on(b),
+                        dx.on(b), dgamma.on(b), dbeta.on(b), 1e-5f));
+            }
             Tolerance tol = Tolerance.relative(1e-4);
             s.compare("dx", dx, tol);
             s.compare("dgamma", dgamma, tol);

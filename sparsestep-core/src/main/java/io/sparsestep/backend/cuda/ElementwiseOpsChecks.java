@@ -12,7 +12,7 @@ import static io.sparsestep.backend.cuda.ConformanceChecks.alignmentCombinations
 
 /**
  * Conformance of {@link io.sparsestep.backend.ElementwiseOps} (kernels/elementwise.cu vs
- * backend.cpu.CpuElementwiseOps). Bitwise for fill, add, the zero count, the ReLUs and
+ * backend.cpu.CpuElementwiseOps). Bitwise for fill, add (and addRelu), the zero count, the ReLUs and
  * addBias; relative 1e-5 for the bias gradient (a sum whose order differs). The streaming
  * ops run at every size and every alignment combination of their pointers (one pattern
  * per alignment at the grid-stride size), in place as well where the op allows it; ReLU
@@ -26,6 +26,7 @@ final class ElementwiseOpsChecks {
         return List.of(
                 new Check("elementwise.fill", "fill", ElementwiseOpsChecks::fill),
                 new Check("elementwise.add", "add", ElementwiseOpsChecks::add),
+                new Check("elementwise.addRelu", "addRelu", ElementwiseOpsChecks::addRelu),
                 new Check("elementwise.countZeros", "countZeros", ElementwiseOpsChecks::countZeros),
                 new Check("elementwise.reluForward", "reluForward", ElementwiseOpsChecks::reluForward),
                 new Check("elementwise.reluBackward", "reluBackward", ElementwiseOpsChecks::reluBackward),
@@ -55,6 +56,23 @@ final class ElementwiseOpsChecks {
                 s.both(b -> b.elementwise().add(a.on(b), b2.on(b), out.on(b)));
                 s.compare("out", out, Tolerance.BITWISE);
                 s.both(b -> b.elementwise().add(a.on(b), b2.on(b), a.on(b)));
+                s.compare("out aliasing a", a, Tolerance.BITWISE);
+            }
+        }
+    }
+
+    /** The residual sum and its ReLU (on CUDA the default composition: add, then the ReLU kernel in place); a NaN stays NaN. */
+    private static void addRelu(ConformanceSession s) {
+        for (int n : ALL_SIZES) {
+            for (int[] off : alignmentCombinations(3)) {
+                if (n == GRID_STRIDE_SIZE && (off[1] != off[0] || off[2] != off[0])) continue;
+                s.variant = "n=" + n + " offsets=" + off[0] + "," + off[1] + "," + off[2];
+                float[] aData = s.uniform(n);
+                aData[n / 2] = Float.NaN;
+                Twin a = s.twin(aData, off[0], n), b2 = s.random(off[1], n), out = s.random(off[2], n);
+                s.both(b -> b.elementwise().addRelu(a.on(b), b2.on(b), out.on(b)));
+                s.compare("out", out, Tolerance.BITWISE);
+                s.both(b -> b.elementwise().addRelu(a.on(b), b2.on(b), a.on(b)));
                 s.compare("out aliasing a", a, Tolerance.BITWISE);
             }
         }
