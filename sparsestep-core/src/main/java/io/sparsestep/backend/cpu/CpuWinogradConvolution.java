@@ -869,44 +869,61 @@ final class CpuWinogradConvolution {
                 int e0 = (ch * hp + 2 * ti) * rw;
                 int at0 = ch * rowStride + t0 + ti * tw;
                 for (int j = 0; j < tw; j += V) {
+                    // Row by row with no helper taking or returning a vector: with helpers
+                    // (b1, b2, addB) C2 left some calls out of line and boxed the vectors
+                    // they passed (about 1.5 GB of heap per VGG-16 step from this loop alone).
+                    // Rows of B down the columns of dV (x0; x1 - x2 + x3; x1 + x2 - x0; -x3),
+                    // then B along each row added to the tile's four padded columns, in the
+                    // order and with the operations of before: the same bits.
                     VectorMask<Float> m = SPECIES.indexInRange(j, tw);
-                    int at = at0 + j;
-                    int x4 = 4 * xiStride, a1 = at + xiStride, a2 = at + 2 * xiStride, a3 = at + 3 * xiStride;
-                    FloatVector g00 = load(dv, at), g01 = load(dv, a1), g02 = load(dv, a2), g03 = load(dv, a3);
-                    FloatVector g10 = b1(dv, at, x4), g11 = b1(dv, a1, x4), g12 = b1(dv, a2, x4), g13 = b1(dv, a3, x4);
-                    FloatVector g20 = b2(dv, at, x4), g21 = b2(dv, a1, x4), g22 = b2(dv, a2, x4), g23 = b2(dv, a3, x4);
-                    FloatVector g30 = load(dv, at + 3 * x4).neg(), g31 = load(dv, a1 + 3 * x4).neg(),
-                            g32 = load(dv, a2 + 3 * x4).neg(), g33 = load(dv, a3 + 3 * x4).neg();
-                    addB(g00, g01, g02, g03, xp, e0 + j, half, m);
-                    addB(g10, g11, g12, g13, xp, e0 + rw + j, half, m);
-                    addB(g20, g21, g22, g23, xp, e0 + 2 * rw + j, half, m);
-                    addB(g30, g31, g32, g33, xp, e0 + 3 * rw + j, half, m);
+                    int at = at0 + j, x4 = 4 * xiStride;
+                    { // row 0 of B: x0 down each column, then B along the row into the planes
+                        int even = e0 + j, odd = even + half;
+                        FloatVector x0 = FloatVector.fromArray(SPECIES, dv, at);
+                        FloatVector x1 = FloatVector.fromArray(SPECIES, dv, at + 1 * xiStride);
+                        FloatVector x2 = FloatVector.fromArray(SPECIES, dv, at + 2 * xiStride);
+                        FloatVector x3 = FloatVector.fromArray(SPECIES, dv, at + 3 * xiStride);
+                        FloatVector.fromArray(SPECIES, xp, even).add(x0).intoArray(xp, even, m);
+                        FloatVector.fromArray(SPECIES, xp, odd).add(x1.sub(x2).add(x3)).intoArray(xp, odd, m);
+                        FloatVector.fromArray(SPECIES, xp, even + 1).add(x1.add(x2).sub(x0)).intoArray(xp, even + 1, m);
+                        FloatVector.fromArray(SPECIES, xp, odd + 1).add(x3.neg()).intoArray(xp, odd + 1, m);
+                    }
+                    { // row 1: x1 - x2 + x3 down each column, then B along the row into the planes
+                        int even = e0 + 1 * rw + j, odd = even + half;
+                        FloatVector x0 = FloatVector.fromArray(SPECIES, dv, at + 1 * x4).sub(FloatVector.fromArray(SPECIES, dv, at + 2 * x4)).add(FloatVector.fromArray(SPECIES, dv, at + 3 * x4));
+                        FloatVector x1 = FloatVector.fromArray(SPECIES, dv, at + 1 * xiStride + 1 * x4).sub(FloatVector.fromArray(SPECIES, dv, at + 1 * xiStride + 2 * x4)).add(FloatVector.fromArray(SPECIES, dv, at + 1 * xiStride + 3 * x4));
+                        FloatVector x2 = FloatVector.fromArray(SPECIES, dv, at + 2 * xiStride + 1 * x4).sub(FloatVector.fromArray(SPECIES, dv, at + 2 * xiStride + 2 * x4)).add(FloatVector.fromArray(SPECIES, dv, at + 2 * xiStride + 3 * x4));
+                        FloatVector x3 = FloatVector.fromArray(SPECIES, dv, at + 3 * xiStride + 1 * x4).sub(FloatVector.fromArray(SPECIES, dv, at + 3 * xiStride + 2 * x4)).add(FloatVector.fromArray(SPECIES, dv, at + 3 * xiStride + 3 * x4));
+                        FloatVector.fromArray(SPECIES, xp, even).add(x0).intoArray(xp, even, m);
+                        FloatVector.fromArray(SPECIES, xp, odd).add(x1.sub(x2).add(x3)).intoArray(xp, odd, m);
+                        FloatVector.fromArray(SPECIES, xp, even + 1).add(x1.add(x2).sub(x0)).intoArray(xp, even + 1, m);
+                        FloatVector.fromArray(SPECIES, xp, odd + 1).add(x3.neg()).intoArray(xp, odd + 1, m);
+                    }
+                    { // row 2: x1 + x2 - x0 down each column, then B along the row into the planes
+                        int even = e0 + 2 * rw + j, odd = even + half;
+                        FloatVector x0 = FloatVector.fromArray(SPECIES, dv, at + 1 * x4).add(FloatVector.fromArray(SPECIES, dv, at + 2 * x4)).sub(FloatVector.fromArray(SPECIES, dv, at));
+                        FloatVector x1 = FloatVector.fromArray(SPECIES, dv, at + 1 * xiStride + 1 * x4).add(FloatVector.fromArray(SPECIES, dv, at + 1 * xiStride + 2 * x4)).sub(FloatVector.fromArray(SPECIES, dv, at + 1 * xiStride));
+                        FloatVector x2 = FloatVector.fromArray(SPECIES, dv, at + 2 * xiStride + 1 * x4).add(FloatVector.fromArray(SPECIES, dv, at + 2 * xiStride + 2 * x4)).sub(FloatVector.fromArray(SPECIES, dv, at + 2 * xiStride));
+                        FloatVector x3 = FloatVector.fromArray(SPECIES, dv, at + 3 * xiStride + 1 * x4).add(FloatVector.fromArray(SPECIES, dv, at + 3 * xiStride + 2 * x4)).sub(FloatVector.fromArray(SPECIES, dv, at + 3 * xiStride));
+                        FloatVector.fromArray(SPECIES, xp, even).add(x0).intoArray(xp, even, m);
+                        FloatVector.fromArray(SPECIES, xp, odd).add(x1.sub(x2).add(x3)).intoArray(xp, odd, m);
+                        FloatVector.fromArray(SPECIES, xp, even + 1).add(x1.add(x2).sub(x0)).intoArray(xp, even + 1, m);
+                        FloatVector.fromArray(SPECIES, xp, odd + 1).add(x3.neg()).intoArray(xp, odd + 1, m);
+                    }
+                    { // row 3: -x3 down each column, then B along the row into the planes
+                        int even = e0 + 3 * rw + j, odd = even + half;
+                        FloatVector x0 = FloatVector.fromArray(SPECIES, dv, at + 3 * x4).neg();
+                        FloatVector x1 = FloatVector.fromArray(SPECIES, dv, at + 1 * xiStride + 3 * x4).neg();
+                        FloatVector x2 = FloatVector.fromArray(SPECIES, dv, at + 2 * xiStride + 3 * x4).neg();
+                        FloatVector x3 = FloatVector.fromArray(SPECIES, dv, at + 3 * xiStride + 3 * x4).neg();
+                        FloatVector.fromArray(SPECIES, xp, even).add(x0).intoArray(xp, even, m);
+                        FloatVector.fromArray(SPECIES, xp, odd).add(x1.sub(x2).add(x3)).intoArray(xp, odd, m);
+                        FloatVector.fromArray(SPECIES, xp, even + 1).add(x1.add(x2).sub(x0)).intoArray(xp, even + 1, m);
+                        FloatVector.fromArray(SPECIES, xp, odd + 1).add(x3.neg()).intoArray(xp, odd + 1, m);
+                    }
                 }
             }
         }
-    }
-
-    /** Row 1 of B down a column of dV: x1 - x2 + x3, the x's {@code step} apart. */
-    private static FloatVector b1(float[] dv, int at, int step) {
-        return load(dv, at + step).sub(load(dv, at + 2 * step)).add(load(dv, at + 3 * step));
-    }
-
-    /** Row 2 of B down a column of dV: x1 + x2 - x0. */
-    private static FloatVector b2(float[] dv, int at, int step) {
-        return load(dv, at + step).add(load(dv, at + 2 * step)).sub(load(dv, at));
-    }
-
-    /**
-     * B of a row (x0, x1, x2, x3) = (x0, x1 - x2 + x3, x1 + x2 - x0, -x3) added to the four
-     * padded columns of each tile: even[j], odd[j], even[j + 1], odd[j + 1], in that order.
-     */
-    private static void addB(FloatVector x0, FloatVector x1, FloatVector x2, FloatVector x3, float[] xp, int even, int half,
-                             VectorMask<Float> m) {
-        int odd = even + half;
-        load(xp, even).add(x0).intoArray(xp, even, m);
-        load(xp, odd).add(x1.sub(x2).add(x3)).intoArray(xp, odd, m);
-        load(xp, even + 1).add(x1.add(x2).sub(x0)).intoArray(xp, even + 1, m);
-        load(xp, odd + 1).add(x3.neg()).intoArray(xp, odd + 1, m);
     }
 
     /** Lanes 0..V/2-1 of a and b interleaved: a0 b0 a1 b1 ... */
