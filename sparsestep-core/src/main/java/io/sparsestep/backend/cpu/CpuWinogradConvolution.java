@@ -473,8 +473,11 @@ final class CpuWinogradConvolution {
             for (int fb = f0; fb < f1; fb++) {
                 int k0 = fb * V, count = Math.min(V, k - k0);
                 MemorySegment.copy(w, F, (long) k0 * rowWords * Float.BYTES, rows, 0, count * rowWords);
-                VectorMask<Float> live = SPECIES.indexInRange(0, count);
-                VectorMask<Float> stored = transposed ? live : SPECIES.indexInRange(k0, rowsWritten);
+                // Both masks from lane counts (ints): a mask chosen by a branch is a vector phi,
+                // which C2 boxed (an object per filter block and channel, "unbox failed").
+                int storedLanes = transposed ? count : Math.clamp(rowsWritten - k0, 0, V);
+                VectorMask<Float> live = VectorMask.fromLong(SPECIES, lanesBelow(count)),
+                        stored = VectorMask.fromLong(SPECIES, lanesBelow(storedLanes));
                 for (int cc = 0; cc < channels; cc++) {
                     if (cc < c) {
                         for (int r = 0; r < 3; r++) {
@@ -492,6 +495,11 @@ final class CpuWinogradConvolution {
                 }
             }
         });
+    }
+
+    /** The mask bits of lanes 0 .. n-1 (n in [0, V]). */
+    private static long lanesBelow(int n) {
+        return n >= Long.SIZE ? -1L : (1L << n) - 1;
     }
 
     // ------------------------------------------------------------------ tile transforms
@@ -643,11 +651,6 @@ final class CpuWinogradConvolution {
             return new Gather(group, tps, at, live, h * w, (long) channels * h * w, padded);
         }
 
-        /** Input p of V tiles from q on, of the plane at {@code base}. */
-        private FloatVector load(float[] src, int base, int p, int q) {
-            return FloatVector.fromArray(SPECIES, src, base, at, p * padded + q,
-                    VectorMask.fromLong(SPECIES, live[p * (padded / V) + q / V]));
-        }
 
         /**
          * The {@code count} samples' planes into the worker's scratch, which holds a whole
@@ -663,27 +666,50 @@ final class CpuWinogradConvolution {
         /** {@link #inputTransform} of the {@code count} samples at x[xOff], V tiles at a time. */
         void transformInput(MemorySegment x, long xOff, int count, int channels, Scratch sc, float[] out, int xiStride, int rowStride) {
             float[] src = copy(x, xOff, count, sc);
-            int tiles = count * tilesPerSample, step = 4 * xiStride;
+            int tiles = count * tilesPerSample, step = 4 * xiStride, vectors = padded / V;
             for (int ch = 0; ch < channels; ch++) {
                 int base = ch * planeWords;
                 for (int q = 0; q < tiles; q += V) {
-                    FloatVector a0 = load(src, base, 0, q), b0 = load(src, base, 1, q), c0 = load(src, base, 2, q),
-                            d0 = load(src, base, 3, q);
+                    int vq = q / V;   // the gathers' and stores' lane masks: live[input * vectors + vq]
+                    FloatVector a0 = FloatVector.fromArray(SPECIES, src, base, at, 0 * padded + q, VectorMask.fromLong(SPECIES, live[0 * vectors + vq]));
+                    FloatVector b0 = FloatVector.fromArray(SPECIES, src, base, at, 1 * padded + q, VectorMask.fromLong(SPECIES, live[1 * vectors + vq]));
+                    FloatVector c0 = FloatVector.fromArray(SPECIES, src, base, at, 2 * padded + q, VectorMask.fromLong(SPECIES, live[2 * vectors + vq]));
+                    FloatVector d0 = FloatVector.fromArray(SPECIES, src, base, at, 3 * padded + q, VectorMask.fromLong(SPECIES, live[3 * vectors + vq]));
                     FloatVector h00 = a0.sub(c0), h01 = b0.add(c0), h02 = c0.sub(b0), h03 = b0.sub(d0);
-                    FloatVector a1 = load(src, base, 4, q), b1 = load(src, base, 5, q), c1 = load(src, base, 6, q),
-                            d1 = load(src, base, 7, q);
+                    FloatVector a1 = FloatVector.fromArray(SPECIES, src, base, at, 4 * padded + q, VectorMask.fromLong(SPECIES, live[4 * vectors + vq]));
+                    FloatVector b1 = FloatVector.fromArray(SPECIES, src, base, at, 5 * padded + q, VectorMask.fromLong(SPECIES, live[5 * vectors + vq]));
+                    FloatVector c1 = FloatVector.fromArray(SPECIES, src, base, at, 6 * padded + q, VectorMask.fromLong(SPECIES, live[6 * vectors + vq]));
+                    FloatVector d1 = FloatVector.fromArray(SPECIES, src, base, at, 7 * padded + q, VectorMask.fromLong(SPECIES, live[7 * vectors + vq]));
                     FloatVector h10 = a1.sub(c1), h11 = b1.add(c1), h12 = c1.sub(b1), h13 = b1.sub(d1);
-                    FloatVector a2 = load(src, base, 8, q), b2 = load(src, base, 9, q), c2 = load(src, base, 10, q),
-                            d2 = load(src, base, 11, q);
+                    FloatVector a2 = FloatVector.fromArray(SPECIES, src, base, at, 8 * padded + q, VectorMask.fromLong(SPECIES, live[8 * vectors + vq]));
+                    FloatVector b2 = FloatVector.fromArray(SPECIES, src, base, at, 9 * padded + q, VectorMask.fromLong(SPECIES, live[9 * vectors + vq]));
+                    FloatVector c2 = FloatVector.fromArray(SPECIES, src, base, at, 10 * padded + q, VectorMask.fromLong(SPECIES, live[10 * vectors + vq]));
+                    FloatVector d2 = FloatVector.fromArray(SPECIES, src, base, at, 11 * padded + q, VectorMask.fromLong(SPECIES, live[11 * vectors + vq]));
                     FloatVector h20 = a2.sub(c2), h21 = b2.add(c2), h22 = c2.sub(b2), h23 = b2.sub(d2);
-                    FloatVector a3 = load(src, base, 12, q), b3 = load(src, base, 13, q), c3 = load(src, base, 14, q),
-                            d3 = load(src, base, 15, q);
+                    FloatVector a3 = FloatVector.fromArray(SPECIES, src, base, at, 12 * padded + q, VectorMask.fromLong(SPECIES, live[12 * vectors + vq]));
+                    FloatVector b3 = FloatVector.fromArray(SPECIES, src, base, at, 13 * padded + q, VectorMask.fromLong(SPECIES, live[13 * vectors + vq]));
+                    FloatVector c3 = FloatVector.fromArray(SPECIES, src, base, at, 14 * padded + q, VectorMask.fromLong(SPECIES, live[14 * vectors + vq]));
+                    FloatVector d3 = FloatVector.fromArray(SPECIES, src, base, at, 15 * padded + q, VectorMask.fromLong(SPECIES, live[15 * vectors + vq]));
                     FloatVector h30 = a3.sub(c3), h31 = b3.add(c3), h32 = c3.sub(b3), h33 = b3.sub(d3);
+                    // B^T down each column, written out as in every transform here: a helper taking
+                    // vectors (storeBt) was left out of line by C2, which then boxed them (heap per step).
                     int at0 = ch * rowStride + q;
-                    storeBt(h00, h10, h20, h30, out, at0, step);
-                    storeBt(h01, h11, h21, h31, out, at0 + xiStride, step);
-                    storeBt(h02, h12, h22, h32, out, at0 + 2 * xiStride, step);
-                    storeBt(h03, h13, h23, h33, out, at0 + 3 * xiStride, step);
+                    h00.sub(h20).intoArray(out, at0);
+                    h10.add(h20).intoArray(out, at0 + step);
+                    h20.sub(h10).intoArray(out, at0 + 2 * step);
+                    h10.sub(h30).intoArray(out, at0 + 3 * step);
+                    h01.sub(h21).intoArray(out, at0 + xiStride);
+                    h11.add(h21).intoArray(out, at0 + xiStride + step);
+                    h21.sub(h11).intoArray(out, at0 + xiStride + 2 * step);
+                    h11.sub(h31).intoArray(out, at0 + xiStride + 3 * step);
+                    h02.sub(h22).intoArray(out, at0 + 2 * xiStride);
+                    h12.add(h22).intoArray(out, at0 + 2 * xiStride + step);
+                    h22.sub(h12).intoArray(out, at0 + 2 * xiStride + 2 * step);
+                    h12.sub(h32).intoArray(out, at0 + 2 * xiStride + 3 * step);
+                    h03.sub(h23).intoArray(out, at0 + 3 * xiStride);
+                    h13.add(h23).intoArray(out, at0 + 3 * xiStride + step);
+                    h23.sub(h13).intoArray(out, at0 + 3 * xiStride + 2 * step);
+                    h13.sub(h33).intoArray(out, at0 + 3 * xiStride + 3 * step);
                 }
             }
         }
@@ -691,19 +717,35 @@ final class CpuWinogradConvolution {
         /** {@link #gradientTransform} of the {@code count} samples at dy[dyOff], V tiles at a time. */
         void transformGradient(MemorySegment dy, long dyOff, int count, int k, Scratch sc, float[] out, int xiStride, int rowStride) {
             float[] src = copy(dy, dyOff, count, sc);
-            int tiles = count * tilesPerSample;
+            int tiles = count * tilesPerSample, vectors = padded / V;
             for (int kk = 0; kk < k; kk++) {
                 int base = kk * planeWords;
                 for (int q = 0; q < tiles; q += V) {
-                    FloatVector d00 = load(src, base, 0, q), d01 = load(src, base, 1, q), d10 = load(src, base, 2, q),
-                            d11 = load(src, base, 3, q);
+                    int vq = q / V;   // the gathers' and stores' lane masks: live[input * vectors + vq]
+                    FloatVector d00 = FloatVector.fromArray(SPECIES, src, base, at, 0 * padded + q, VectorMask.fromLong(SPECIES, live[0 * vectors + vq]));
+                    FloatVector d01 = FloatVector.fromArray(SPECIES, src, base, at, 1 * padded + q, VectorMask.fromLong(SPECIES, live[1 * vectors + vq]));
+                    FloatVector d10 = FloatVector.fromArray(SPECIES, src, base, at, 2 * padded + q, VectorMask.fromLong(SPECIES, live[2 * vectors + vq]));
+                    FloatVector d11 = FloatVector.fromArray(SPECIES, src, base, at, 3 * padded + q, VectorMask.fromLong(SPECIES, live[3 * vectors + vq]));
                     FloatVector p10 = d00.add(d10), p20 = d00.sub(d10), p30 = d10.neg();
                     FloatVector p11 = d01.add(d11), p21 = d01.sub(d11), p31 = d11.neg();
+                    // A of each row, written out (a helper taking vectors was boxed by C2).
                     int at0 = kk * rowStride + q;
-                    storeA(d00, d01, out, at0, xiStride);
-                    storeA(p10, p11, out, at0 + 4 * xiStride, xiStride);
-                    storeA(p20, p21, out, at0 + 8 * xiStride, xiStride);
-                    storeA(p30, p31, out, at0 + 12 * xiStride, xiStride);
+                    d00.intoArray(out, at0);
+                    d00.add(d01).intoArray(out, at0 + xiStride);
+                    d00.sub(d01).intoArray(out, at0 + 2 * xiStride);
+                    d01.neg().intoArray(out, at0 + 3 * xiStride);
+                    p10.intoArray(out, at0 + 4 * xiStride);
+                    p10.add(p11).intoArray(out, at0 + 4 * xiStride + xiStride);
+                    p10.sub(p11).intoArray(out, at0 + 4 * xiStride + 2 * xiStride);
+                    p11.neg().intoArray(out, at0 + 4 * xiStride + 3 * xiStride);
+                    p20.intoArray(out, at0 + 8 * xiStride);
+                    p20.add(p21).intoArray(out, at0 + 8 * xiStride + xiStride);
+                    p20.sub(p21).intoArray(out, at0 + 8 * xiStride + 2 * xiStride);
+                    p21.neg().intoArray(out, at0 + 8 * xiStride + 3 * xiStride);
+                    p30.intoArray(out, at0 + 12 * xiStride);
+                    p30.add(p31).intoArray(out, at0 + 12 * xiStride + xiStride);
+                    p30.sub(p31).intoArray(out, at0 + 12 * xiStride + 2 * xiStride);
+                    p31.neg().intoArray(out, at0 + 12 * xiStride + 3 * xiStride);
                 }
             }
         }
@@ -711,28 +753,25 @@ final class CpuWinogradConvolution {
         /** {@link #outputTransform} of the {@code count} samples' M, V tiles at a time, into y[yOff]. */
         void transformOutput(float[] mm, int xiStride, int rowStride, int k, int count, Scratch sc, MemorySegment y, long yOff) {
             float[] dst = sc.group((int) (samples * sampleWords));
-            int tiles = count * tilesPerSample, x4 = 4 * xiStride;
+            int tiles = count * tilesPerSample, x4 = 4 * xiStride, vectors = padded / V;
             for (int kk = 0; kk < k; kk++) {
                 int base = kk * planeWords;
                 for (int q = 0; q < tiles; q += V) {
+                    int vq = q / V;   // the gathers' and stores' lane masks: live[input * vectors + vq]
                     int at0 = kk * rowStride + q;
                     FloatVector q00 = top(mm, at0, x4), q01 = top(mm, at0 + xiStride, x4), q02 = top(mm, at0 + 2 * xiStride, x4),
                             q03 = top(mm, at0 + 3 * xiStride, x4);
                     FloatVector q10 = bottom(mm, at0, x4), q11 = bottom(mm, at0 + xiStride, x4),
                             q12 = bottom(mm, at0 + 2 * xiStride, x4), q13 = bottom(mm, at0 + 3 * xiStride, x4);
-                    store(q00.add(q01).add(q02), dst, base, 0, q);
-                    store(q01.sub(q02).sub(q03), dst, base, 1, q);
-                    store(q10.add(q11).add(q12), dst, base, 2, q);
-                    store(q11.sub(q12).sub(q13), dst, base, 3, q);
+                    q00.add(q01).add(q02).intoArray(dst, base, at, 0 * padded + q, VectorMask.fromLong(SPECIES, live[0 * vectors + vq]));
+                    q01.sub(q02).sub(q03).intoArray(dst, base, at, 1 * padded + q, VectorMask.fromLong(SPECIES, live[1 * vectors + vq]));
+                    q10.add(q11).add(q12).intoArray(dst, base, at, 2 * padded + q, VectorMask.fromLong(SPECIES, live[2 * vectors + vq]));
+                    q11.sub(q12).sub(q13).intoArray(dst, base, at, 3 * padded + q, VectorMask.fromLong(SPECIES, live[3 * vectors + vq]));
                 }
             }
             MemorySegment.copy(dst, 0, y, F, yOff * Float.BYTES, (int) (count * sampleWords));
         }
 
-        /** Output p of V tiles from q on into the plane at {@code base}; lanes past outH or outW are dropped. */
-        private void store(FloatVector v, float[] dst, int base, int p, int q) {
-            v.intoArray(dst, base, at, p * padded + q, VectorMask.fromLong(SPECIES, live[p * (padded / V) + q / V]));
-        }
     }
 
     /**
@@ -758,23 +797,30 @@ final class CpuWinogradConvolution {
                     FloatVector a3 = load(xp, e3 + j), b3 = load(xp, e3 + half + j), c3 = load(xp, e3 + j + 1),
                             d3 = load(xp, e3 + half + j + 1);
                     FloatVector h30 = a3.sub(c3), h31 = b3.add(c3), h32 = c3.sub(b3), h33 = b3.sub(d3);
+                    // B^T down each column, written out as in every transform here: a helper taking
+                    // vectors (storeBt) was left out of line by C2, which then boxed them (heap per step).
                     int at = at0 + j;
-                    storeBt(h00, h10, h20, h30, out, at, step);
-                    storeBt(h01, h11, h21, h31, out, at + xiStride, step);
-                    storeBt(h02, h12, h22, h32, out, at + 2 * xiStride, step);
-                    storeBt(h03, h13, h23, h33, out, at + 3 * xiStride, step);
+                    h00.sub(h20).intoArray(out, at);
+                    h10.add(h20).intoArray(out, at + step);
+                    h20.sub(h10).intoArray(out, at + 2 * step);
+                    h10.sub(h30).intoArray(out, at + 3 * step);
+                    h01.sub(h21).intoArray(out, at + xiStride);
+                    h11.add(h21).intoArray(out, at + xiStride + step);
+                    h21.sub(h11).intoArray(out, at + xiStride + 2 * step);
+                    h11.sub(h31).intoArray(out, at + xiStride + 3 * step);
+                    h02.sub(h22).intoArray(out, at + 2 * xiStride);
+                    h12.add(h22).intoArray(out, at + 2 * xiStride + step);
+                    h22.sub(h12).intoArray(out, at + 2 * xiStride + 2 * step);
+                    h12.sub(h32).intoArray(out, at + 2 * xiStride + 3 * step);
+                    h03.sub(h23).intoArray(out, at + 3 * xiStride);
+                    h13.add(h23).intoArray(out, at + 3 * xiStride + step);
+                    h23.sub(h13).intoArray(out, at + 3 * xiStride + 2 * step);
+                    h13.sub(h33).intoArray(out, at + 3 * xiStride + 3 * step);
                 }
             }
         }
     }
 
-    /** B^T of a column (x0, x1, x2, x3) = (x0 - x2, x1 + x2, x2 - x1, x1 - x3) into out[at + a * step]. */
-    private static void storeBt(FloatVector x0, FloatVector x1, FloatVector x2, FloatVector x3, float[] out, int at, int step) {
-        x0.sub(x2).intoArray(out, at);
-        x1.add(x2).intoArray(out, at + step);
-        x2.sub(x1).intoArray(out, at + 2 * step);
-        x1.sub(x3).intoArray(out, at + 3 * step);
-    }
 
     /**
      * y[kk] = A^T M A of every tile of M[xi * xiStride + kk * rowStride + t0 + t], the
@@ -839,23 +885,29 @@ final class CpuWinogradConvolution {
                             d11 = load(line, 3 * half + j);
                     FloatVector p10 = d00.add(d10), p20 = d00.sub(d10), p30 = d10.neg();
                     FloatVector p11 = d01.add(d11), p21 = d01.sub(d11), p31 = d11.neg();
+                    // A of each row, written out (a helper taking vectors was boxed by C2).
                     int at = at0 + j, step = xiStride;
-                    storeA(d00, d01, out, at, step);
-                    storeA(p10, p11, out, at + 4 * step, step);
-                    storeA(p20, p21, out, at + 8 * step, step);
-                    storeA(p30, p31, out, at + 12 * step, step);
+                    d00.intoArray(out, at);
+                    d00.add(d01).intoArray(out, at + step);
+                    d00.sub(d01).intoArray(out, at + 2 * step);
+                    d01.neg().intoArray(out, at + 3 * step);
+                    p10.intoArray(out, at + 4 * step);
+                    p10.add(p11).intoArray(out, at + 4 * step + step);
+                    p10.sub(p11).intoArray(out, at + 4 * step + 2 * step);
+                    p11.neg().intoArray(out, at + 4 * step + 3 * step);
+                    p20.intoArray(out, at + 8 * step);
+                    p20.add(p21).intoArray(out, at + 8 * step + step);
+                    p20.sub(p21).intoArray(out, at + 8 * step + 2 * step);
+                    p21.neg().intoArray(out, at + 8 * step + 3 * step);
+                    p30.intoArray(out, at + 12 * step);
+                    p30.add(p31).intoArray(out, at + 12 * step + step);
+                    p30.sub(p31).intoArray(out, at + 12 * step + 2 * step);
+                    p31.neg().intoArray(out, at + 12 * step + 3 * step);
                 }
             }
         }
     }
 
-    /** A of a row (x0, x1) = (x0, x0 + x1, x0 - x1, -x1) into out[at + s * step]. */
-    private static void storeA(FloatVector x0, FloatVector x1, float[] out, int at, int step) {
-        x0.intoArray(out, at);
-        x0.add(x1).intoArray(out, at + step);
-        x0.sub(x1).intoArray(out, at + 2 * step);
-        x1.neg().intoArray(out, at + 3 * step);
-    }
 
     /**
      * xp = the sum over tiles, a tile row at a time, of B dV B^T placed at each tile's input
