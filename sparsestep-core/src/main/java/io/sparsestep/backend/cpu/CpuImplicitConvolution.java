@@ -582,6 +582,8 @@ final class CpuImplicitConvolution {
         long xs = (long) g.c() * g.h() * g.w(), ys = (long) k * p;
         int n = g.n(), blocks = Math.min(parallel.threads(), n);
         int pass = Math.max(1, LANE_PASS_POSITIONS / p), planeWords = in.words();
+        // one layout for every whole pass, made once per call (a short last pass of a block makes its own)
+        Positions whole = new Positions(pass, oh, ow, wq, planeWords, (int) ys);
         for (int b = 0; b < blocks; b++) {
             if (partials[b].length < words) partials[b] = new float[words];
         }
@@ -596,7 +598,7 @@ final class CpuImplicitConvolution {
                 for (int j = 0; j < count; j++) pad(x, (i + j) * xs, in, xp, j * planeWords, sc);
                 // After pad, which stages x in the same buffer; the samples' dy lie one after another.
                 float[] d = sc.staged(dy, i * ys, (int) (count * ys));
-                Positions at = new Positions(count, oh, ow, wq, planeWords, (int) ys);
+                Positions at = count == pass ? whole : new Positions(count, oh, ow, wq, planeWords, (int) ys);
                 for (int kt = 0; kt < kPad; kt += LANE_FILTERS) {
                     // Filters past k read filter k - 1's dy: their sums are never read.
                     int d0 = kt * p, d1 = Math.min(kt + 1, k - 1) * p, d2 = Math.min(kt + 2, k - 1) * p, d3 = Math.min(kt + 3, k - 1) * p;
