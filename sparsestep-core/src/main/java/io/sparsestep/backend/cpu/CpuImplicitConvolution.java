@@ -2,6 +2,7 @@ package io.sparsestep.backend.cpu;
 
 import io.sparsestep.backend.ConvGeometry;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -789,19 +790,43 @@ final class CpuImplicitConvolution {
 
     /** The same into xp from {@code at} on (one of several samples' planes side by side). */
     private static void pad(MemorySegment src, long srcOff, Padded in, float[] xp, int at, Scratch sc) {
-        int hp = in.hp(), wp = in.wp(), h = in.h(), w = in.w();
-        Arrays.fill(xp, at, at + in.words(), 0f);
-        float[] staged = sc.staged(src, srcOff, in.channels() * h * w);
-        if (in.strideH() > 1 || in.strideW() > 1) {
-            padPhases(staged, in, xp, at);
-            return;
-        }
-        for (int ch = 0; ch < in.channels(); ch++) {
-            for (int row = 0; row < h; row++) {
-                int to = at + (ch * hp + row + in.padH()) * wp + in.padW();
-                System.arraycopy(staged, (ch * h + row) * w, xp, to, w);
+        int hp = in.hp(), wp = in.wp(), h = in.h(), w = in.w(), padH = in.padH(), padW = in.padW();
+        if (in.strideH() > 1 || in.strideW() > 1 || padW > V) {
+            Arrays.fill(xp, at, at + in.words(), 0f);
+            if (in.strideH() > 1 || in.strideW() > 1) {
+                padPhases(sc.staged(src, srcOff, in.channels() * h * w), in, xp, at);
+                return;
             }
         }
+        // Rows go straight from the tensor into the plane, a vector at a time (the row's last
+        // w % V words under a mask): no heap copy of the sample in between, which read and
+        // wrote every input word once more. Only the padding is zeroed, not the whole plane
+        // first: the top and bottom rows by fill, and around each row a zero vector before it
+        // (its left padding) and one after it (its right padding, running on into the next
+        // row, which is written after it, or into zeros). Every word is written in increasing
+        // order of rows, so what a zero vector runs over is rewritten later.
+        FloatVector zero = FloatVector.zero(SPECIES);
+        VectorMask<Float> tail = VectorMask.fromLong(SPECIES, (1L << (w % V)) - 1);
+        int full = w - w % V, plane = hp * wp;
+        for (int ch = 0; ch < in.channels(); ch++) {
+            int top = at + ch * plane;
+            Arrays.fill(xp, top, top + padH * wp, 0f);
+            for (int row = 0; row < h; row++) {
+                int to = at + (ch * hp + row + padH) * wp + padW;
+                long from = (srcOff + (long) (ch * h + row) * w) * Float.BYTES;
+                if (padW > 0) zero.intoArray(xp, to - padW);
+                for (int j = 0; j < full; j += V) {
+                    FloatVector.fromMemorySegment(SPECIES, src, from + (long) j * Float.BYTES, ORDER).intoArray(xp, to + j);
+                }
+                if (full < w) {
+                    FloatVector.fromMemorySegment(SPECIES, src, from + (long) full * Float.BYTES, ORDER, tail).intoArray(xp, to + full, tail);
+                }
+                if (padW > 0) zero.intoArray(xp, to + w);
+            }
+            Arrays.fill(xp, top + (padH + h) * wp, top + plane, 0f);
+        }
+        // the slack past the planes (the last column strips read into it)
+        Arrays.fill(xp, at + in.channels() * plane, at + in.words(), 0f);
     }
 
     /**

@@ -34,10 +34,15 @@ final class Parallel implements AutoCloseable {
      * cycles), then yielding the core, then parking. Spinning alone would be fastest on an
      * idle machine, but when the cores are shared (a CI runner, other processes) a spinning
      * caller can hold the very core its worker needs and turn a microsecond hand-off into
-     * a scheduler time slice; yielding lets the other thread run.
+     * a scheduler time slice; yielding lets the other thread run. The yield phase is long
+     * (4096 yields: 3-8 ms on the 2-core machine, each a sched_yield that returns at once when
+     * nothing else wants the core), so a worker stays awake across the gaps between a training
+     * step's ops (a pack, a serial reduction, the optimizer's bookkeeping) and parks only when
+     * the backend really idles: with 64 yields (about 0.1 ms) a worker could park in such a
+     * gap, and the next op then waited for its unpark.
      */
     private static final int SPINS = 64;
-    private static final int YIELDS = 64;
+    private static final int YIELDS = 4096;
 
     private final int threads;
     private final Worker[] workers;
