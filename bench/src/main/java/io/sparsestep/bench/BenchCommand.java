@@ -53,7 +53,7 @@ public final class BenchCommand implements Callable<Integer> {
     Path pytorch;
 
     @Option(names = "--peers-only", description = "With --pytorch: run only the configurations with a peer in that file, on its device "
-            + "(its flat sizes x copy/gRDA/SGD-momentum/select, its models at its batch with SGD-momentum), at the quick plan's iterations")
+            + "(its flat sizes x copy/gRDA/SGD-momentum/select, its models at its batch with SGD-momentum), at the quick plan's iterations (CPU training steps: 20 s of warm-up for the JIT, 8 timed s)")
     boolean peersOnly;
 
     @Option(names = "--inference", paramLabel = "RUN",

@@ -72,11 +72,24 @@ public record BenchPlan(String mode, List<BenchRun> runs, List<String> notes) {
 
     /**
      * Exactly the configurations that have a peer in {@code torch}, on its device, at the quick
-     * plan's iteration counts: its flat parameter counts x the sparsestep kinds its optimizer
+     * plan's iteration counts (CPU training steps: {@link #CPU_PEER_TRAIN_WARMUPS} warm-up and
+     * {@link #CPU_PEER_TRAIN_ITERATIONS} timed seconds): its flat parameter counts x the sparsestep kinds its optimizer
      * methods are peers of, and per batch its models x the optimizers of its training steps.
      * ResNet-20 and VGG-16 at batch 128 take seconds per CPU step, so this is the plan for a
      * side-by-side with a PyTorch-CPU file (the quick plan has neither at 128).
      */
+    /**
+     * Warm-up seconds of a CPU training step in the side-by-side: the JIT needs them. On the
+     * 2-core machine (2026-12-02) a ResNet-20 step at batch 128 took 353-400 ms over steps
+     * 10-30 and settled at 325-340 ms after about 30 steps (10 s); a VGG-16 step took 13.8 s
+     * (the first), 3.0, 3.0, 1.9 s, then 1.5-1.8 s up to step 10 and 1.3-1.6 s after. With 8
+     * one-second warm-ups VGG-16 got 8 steps and was timed on steps 9-13, inside that tail.
+     * PyTorch's steps need no compiling (its warm-up is 3 steps).
+     */
+    static final int CPU_PEER_TRAIN_WARMUPS = 20;
+    /** Timed one-second iterations of a CPU training step in the side-by-side (VGG-16: one step each). */
+    static final int CPU_PEER_TRAIN_ITERATIONS = 8;
+
     public static BenchPlan peers(PytorchResults torch) {
         BenchDevice device = torch.isCpu() ? BenchDevice.CPU : BenchDevice.CUDA;
         boolean cpu = device == BenchDevice.CPU;
@@ -107,7 +120,8 @@ public record BenchPlan(String mode, List<BenchRun> runs, List<String> notes) {
             p.put("model", List.copyOf(ids));
             p.put("batch", List.of(batch.toString()));
             p.put("optimizer", trainKinds.stream().map(StepKind::id).toList());
-            runs.add(new BenchRun(cpu ? BenchTarget.CPU_TRAIN_STEP : BenchTarget.CUDA_TRAIN_STEP, p, 1, cpu ? 8 : 5, ms(1000), 5, ms(1000)));
+            runs.add(cpu ? new BenchRun(BenchTarget.CPU_TRAIN_STEP, p, 1, CPU_PEER_TRAIN_WARMUPS, ms(1000), CPU_PEER_TRAIN_ITERATIONS, ms(1000))
+                    : new BenchRun(BenchTarget.CUDA_TRAIN_STEP, p, 1, 5, ms(1000), 5, ms(1000)));
         });
         return new BenchPlan("peers", runs, List.of("peers plan: only the " + device.id() + " configurations with a peer in the PyTorch file"));
     }

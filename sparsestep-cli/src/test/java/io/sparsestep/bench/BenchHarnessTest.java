@@ -477,6 +477,11 @@ class BenchHarnessTest {
         assertEquals(Map.of("model", List.of("lenet5"), "batch", List.of("64"), "optimizer", List.of("sgd-momentum")), plan.runs().get(1).params());
         assertEquals(Map.of("model", List.of("vgg16", "lenet5"), "batch", List.of("128"), "optimizer", List.of("sgd-momentum")),
                 plan.runs().get(2).params());
+        for (BenchRun train : plan.runs().subList(1, 3)) {
+            long warmSeconds = train.warmupIterations() * train.warmupTime().toSeconds();
+            assertTrue(warmSeconds >= 20, "a CPU training step is timed after the JIT's warm-up (20 s), got " + warmSeconds + " s");
+            assertEquals(8, train.measurementIterations(), "8 timed iterations: VGG-16 takes one step per second-long iteration");
+        }
     }
 
     @Test
