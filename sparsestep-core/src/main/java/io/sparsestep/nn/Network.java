@@ -51,19 +51,18 @@ public final class Network implements AutoCloseable {
      */
     public static Network build(String modelId, Backend backend, Layer root, int[] inputShape, int classes,
                                 int maxBatch, long seed, int... otherBatchSizes) {
-        if (maxBatch <= 0) throw new IllegalArgumentException("batch size must be positive, got " + maxBatch);
         return build(modelId, new Planner(backend, maxBatch), root, inputShape, classes, seed, otherBatchSizes);
     }
 
     /** {@link #build} with every ReLU planned as its own op (no fusion): the reference the fusion tests compare with. */
     static Network buildUnfused(String modelId, Backend backend, Layer root, int[] inputShape, int classes, int maxBatch, long seed) {
-        if (maxBatch <= 0) throw new IllegalArgumentException("batch size must be positive, got " + maxBatch);
         return build(modelId, new Planner(backend, maxBatch, false), root, inputShape, classes, seed);
     }
 
     private static Network build(String modelId, Planner plan, Layer root, int[] inputShape, int classes, long seed,
                                  int... otherBatchSizes) {
         int maxBatch = plan.maxBatch();
+        if (maxBatch <= 0) throw new IllegalArgumentException("batch size must be positive, got " + maxBatch);
         Slot input = plan.activation(inputShape);
         Slot labels = plan.activation();
         root.setNeedInputGrad(false);

@@ -37,11 +37,13 @@ public final class Sequential extends Layer {
      * both directions through. Decided again at every plan (a layer keeps no old choice).
      */
     private void planFusion(Planner p) {
+        boolean afterPair = false;   // whether the layer before this one is a batch norm fused with it
         for (int i = 0; i < layers.size(); i++) {
             Layer l = layers.get(i);
             boolean pair = p.fuses() && l instanceof BatchNorm2d && i + 1 < layers.size() && layers.get(i + 1) instanceof ReLU;
             if (l instanceof BatchNorm2d bn) bn.fuseRelu(pair);
-            if (l instanceof ReLU r) r.setFusedIntoBatchNorm(i > 0 && layers.get(i - 1) instanceof BatchNorm2d && p.fuses());
+            if (l instanceof ReLU r) r.setFusedIntoBatchNorm(afterPair);
+            afterPair = pair;
         }
     }
 

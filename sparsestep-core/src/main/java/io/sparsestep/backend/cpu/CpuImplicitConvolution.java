@@ -791,13 +791,13 @@ final class CpuImplicitConvolution {
     /** The same into xp from {@code at} on (one of several samples' planes side by side). */
     private static void pad(MemorySegment src, long srcOff, Padded in, float[] xp, int at, Scratch sc) {
         int hp = in.hp(), wp = in.wp(), h = in.h(), w = in.w(), padH = in.padH(), padW = in.padW();
-        if (in.strideH() > 1 || in.strideW() > 1 || padW > V) {
+        if (in.strideH() > 1 || in.strideW() > 1) {
             Arrays.fill(xp, at, at + in.words(), 0f);
-            if (in.strideH() > 1 || in.strideW() > 1) {
-                padPhases(sc.staged(src, srcOff, in.channels() * h * w), in, xp, at);
-                return;
-            }
+            padPhases(sc.staged(src, srcOff, in.channels() * h * w), in, xp, at);
+            return;
         }
+        // the zero vectors below cover V words of padding on each side of a row
+        if (padW > V) Arrays.fill(xp, at, at + in.words(), 0f);
         // Rows go straight from the tensor into the plane, a vector at a time (the row's last
         // w % V words under a mask): no heap copy of the sample in between, which read and
         // wrote every input word once more. Only the padding is zeroed, not the whole plane
